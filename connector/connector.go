@@ -1,0 +1,116 @@
+// Package connector defines what a connector teaches the gateway about one
+// kind of tool: its scope syntax, how a request maps to an operation on a
+// resource with approval facts, and how a call is sent upstream with the
+// connection's credential. One subpackage per tool implements it.
+package connector
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sort"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/vault"
+)
+
+// HTTPRequest is an agent's proxied request as the transport received it,
+// relative to the connection: for GET /v1/proxy/crm/v1/contacts?x=1 the
+// RawPath is "/v1/contacts" and RawQuery "x=1". RawPath is still escaped,
+// exactly as the client sent it; canonicalising it is the connector's job.
+type HTTPRequest struct {
+	Method   string
+	RawPath  string
+	RawQuery string
+	Header   http.Header
+	Body     []byte
+}
+
+// Call is a request as a connector understood it: what it does, on which
+// resource, with which facts, and the upstream request that carries it out.
+type Call struct {
+	Operation aos.Operation
+	// Resource is canonical, in the connector's scope syntax.
+	Resource string
+	Facts    aos.Facts
+	// Upstream is the request to send, without the credential.
+	Upstream *Outbound
+}
+
+// Outbound is an upstream HTTP request. URL is absolute and always under the
+// connection's base URL.
+type Outbound struct {
+	Method string      `json:"method"`
+	URL    string      `json:"url"`
+	Header http.Header `json:"header,omitempty"`
+	Body   []byte      `json:"body,omitempty"`
+}
+
+// Response is what the upstream answered.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// MaxBody bounds request and response bodies passing through the gateway.
+const MaxBody = 32 << 20
+
+// Connector is one kind of tool. Implementations must be safe for
+// concurrent use. Errors returned to callers are *aos.Error values:
+// EBadRequest for malformed input, EUnknownOperation for a request the
+// connector does not know (which is denied), EOutOfScope for a request that
+// could only reach outside any scope (such as a path escaping the base URL),
+// EUpstream when the upstream cannot be reached.
+type Connector interface {
+	// Type is the connector type name, as in `aos connect TYPE`.
+	Type() string
+	// Describe lists the scope syntax and operations for `aos connectors`.
+	Describe() Description
+	// Configure validates and normalises a connection's settings (base URL,
+	// auth mode, config) at connect time.
+	Configure(c *aos.Connection) error
+	// CheckScope validates a scope pattern and returns its canonical form.
+	CheckScope(scope string) (string, error)
+	// Covers reports whether a granted scope covers a canonical resource.
+	// It must be pure: the policy calls it while deciding.
+	Covers(scope, resource string) bool
+	// FromHTTP maps a proxied request.
+	FromHTTP(c *aos.Connection, r *HTTPRequest) (*Call, error)
+	// FromCall maps a POST /v1/call request.
+	FromCall(c *aos.Connection, operation string, args json.RawMessage) (*Call, error)
+	// Do sends call upstream, authenticated with secret, and returns the
+	// upstream's answer (any status). It removes whatever the agent sent in
+	// the credential's place, and never sends to a host other than the
+	// connection's base URL.
+	Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *Call) (*Response, error)
+}
+
+// Description is what `aos connectors` shows of a connector.
+type Description struct {
+	Type        string          `json:"type"`
+	Summary     string          `json:"summary"`
+	ScopeSyntax []string        `json:"scope_syntax"`
+	Operations  []aos.Operation `json:"operations"`
+}
+
+// Registry maps connector types to connectors.
+type Registry map[string]Connector
+
+// Lookup returns the connector of a type, or EBadRequest.
+func (r Registry) Lookup(typ string) (Connector, error) {
+	if c, ok := r[typ]; ok {
+		return c, nil
+	}
+	return nil, aos.Errorf(aos.EBadRequest, "unknown connector type %q (see `aos connectors`)", typ)
+}
+
+// Types returns the registered types in order.
+func (r Registry) Types() []string {
+	var ts []string
+	for t := range r {
+		ts = append(ts, t)
+	}
+	sort.Strings(ts)
+	return ts
+}

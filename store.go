@@ -1,0 +1,104 @@
+package aos
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps the state of an instance. Implementations: sqlite (embedded
+// default) and postgres (shared by replicas). Both pass storetest.
+type Store interface {
+	// Update runs fn in a read-write transaction. If fn returns an error the
+	// transaction is rolled back and that error is returned. Writes are
+	// durable once Update returns nil. Update calls may be serialised.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction that sees a consistent snapshot.
+	View(ctx context.Context, fn func(Tx) error) error
+	Close() error
+}
+
+// Tx is a transaction on a Store. Methods that look a thing up return an
+// *Error with code ENotFound when it does not exist; creating a thing whose
+// unique name is taken returns EConflict. Write methods fail inside View.
+type Tx interface {
+	// Principals. Names are unique per kind among principals not removed.
+	CreatePrincipal(ctx context.Context, p *Principal) error // sets p.ID
+	PrincipalByTokenHash(ctx context.Context, hash []byte) (*Principal, error)
+	PrincipalByName(ctx context.Context, kind PrincipalKind, name string) (*Principal, error)
+	ListPrincipals(ctx context.Context, kind PrincipalKind) ([]*Principal, error) // not removed, by name
+	RemovePrincipal(ctx context.Context, id int64, at time.Time) error
+
+	// Connections. Names are unique (a disconnected connection keeps its name).
+	CreateConnection(ctx context.Context, c *Connection) error // sets c.ID
+	UpdateConnection(ctx context.Context, c *Connection) error // by ID
+	ConnectionByName(ctx context.Context, name string) (*Connection, error)
+	ListConnections(ctx context.Context) ([]*Connection, error) // by name
+
+	// Credentials.
+	CreateCredential(ctx context.Context, c *Credential) error // sets c.ID
+	UpdateCredential(ctx context.Context, c *Credential) error // by ID
+	// ActiveCredential returns the connection's active credential, ENotFound if none.
+	ActiveCredential(ctx context.Context, connectionID int64) (*Credential, error)
+	ListCredentials(ctx context.Context, connectionID int64) ([]*Credential, error) // by version
+
+	// Grants. IDs are chosen by the caller and unique.
+	CreateGrant(ctx context.Context, g *Grant) error
+	UpdateGrant(ctx context.Context, g *Grant) error // by ID
+	GrantByID(ctx context.Context, id string) (*Grant, error)
+	ListGrants(ctx context.Context, f GrantFilter) ([]*Grant, error) // by creation, then ID
+
+	// Settings are small named values (caps, instance identity).
+	// Setting returns ENotFound for a key never put.
+	Setting(ctx context.Context, key string) (string, error)
+	PutSetting(ctx context.Context, key, value string) error
+
+	EvidenceTx
+}
+
+// GrantFilter narrows ListGrants. Zero values match everything.
+type GrantFilter struct {
+	ConnectionID   int64
+	Mission        string
+	IncludeRevoked bool
+}
+
+// EvidenceTx is the storage of the evidence log: entries, the stored hashes
+// of the Merkle tree (indexed as tlog.StoredHashIndex) and signed
+// checkpoints. Only the evidence package writes it.
+type EvidenceTx interface {
+	// LogSize returns the number of entries appended so far. Inside Update it
+	// also serialises appenders: a second Update calling LogSize waits until
+	// the first commits (a row lock in PostgreSQL).
+	LogSize(ctx context.Context) (int64, error)
+	// AppendEntries stores entries, which must continue the log without gap
+	// (entries[0].Index == LogSize), and the tree hashes starting at storage
+	// index hashStart, and advances LogSize.
+	AppendEntries(ctx context.Context, entries []StoredEntry, hashStart int64, hashes [][32]byte) error
+	// ReadHashes returns the stored tree hashes at the given storage indexes.
+	ReadHashes(ctx context.Context, indexes []int64) ([][32]byte, error)
+	// Entries returns the entries with from <= Index < to, by index.
+	Entries(ctx context.Context, from, to int64) ([]StoredEntry, error)
+	// AddCheckpoint stores a signed checkpoint for a tree of the given size.
+	AddCheckpoint(ctx context.Context, size int64, signed []byte) error
+	// Checkpoints returns every stored checkpoint, by size.
+	Checkpoints(ctx context.Context) ([]Checkpoint, error)
+	// RedactEntry removes an entry's payload; its leaf and salt stay.
+	RedactEntry(ctx context.Context, index int64, at time.Time) error
+}
+
+// StoredEntry is an evidence entry as the store keeps it. Leaf is what the
+// Merkle tree hashes; it commits to Payload through Salt, so Payload can be
+// removed by a redaction without breaking the tree.
+type StoredEntry struct {
+	Index      int64
+	Leaf       []byte
+	Salt       []byte // nil when the entry has no payload
+	Payload    []byte // nil when none, or after a redaction
+	RedactedAt *time.Time
+}
+
+// Checkpoint is a signed note stating the log's size and root hash.
+type Checkpoint struct {
+	Size   int64
+	Signed []byte
+}
