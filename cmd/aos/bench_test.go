@@ -1,0 +1,37 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// BenchmarkCall compares a call through the gateway (authenticate, decide,
+// durable evidence before and after, credential opened, upstream called)
+// with a direct call to the same loopback upstream, in one run.
+func BenchmarkCall(b *testing.B) {
+	up := newUpstream(b)
+	in := startInstance(b, "")
+	token := strings.TrimSpace(in.must(b, "", "agent", "add", "bench"))
+	in.must(b, "key", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts")
+	run := func(b *testing.B, url, token string) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				req, _ := http.NewRequest("GET", url, nil)
+				if token != "" {
+					req.Header.Set("Authorization", "Bearer "+token)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					b.Fatalf("status %d", resp.StatusCode)
+				}
+			}
+		})
+	}
+	b.Run("direct", func(b *testing.B) { run(b, up.URL+"/v1/contacts", "") })
+	b.Run("proxied", func(b *testing.B) { run(b, in.url+"/v1/proxy/crm/v1/contacts", token) })
+}

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/evidence"
+	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/vault"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// Files in the home folder. Secrets are written with mode 0600.
+const (
+	dbFile         = "aos.db"
+	masterKeyFile  = "master.key"
+	signingKeyFile = "signing.key"
+	publicKeyFile  = "public.key"
+	ownerTokenFile = "owner.token"
+	serverURLFile  = "server.url"
+	checkpointFile = "checkpoints.log"
+)
+
+// home is an instance's folder.
+type home struct{ dir string }
+
+// homeFlag registers --home on fs.
+func homeFlag(fs *flag.FlagSet) *string { return fs.String("home", "", "instance folder") }
+
+// resolveHome picks the home: --home, else $AOS_HOME, else
+// $XDG_DATA_HOME/aos, else ~/.local/share/aos.
+func resolveHome(e *env, flagValue string) (*home, error) {
+	dir := flagValue
+	if dir == "" {
+		dir = e.getenv("AOS_HOME")
+	}
+	if dir == "" {
+		if x := e.getenv("XDG_DATA_HOME"); x != "" {
+			dir = filepath.Join(x, "aos")
+		} else {
+			h, err := os.UserHomeDir()
+			if err != nil {
+				return nil, withHint(errors.New("cannot find a home folder"), "pass --home DIR or set AOS_HOME")
+			}
+			dir = filepath.Join(h, ".local", "share", "aos")
+		}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &home{dir: abs}, nil
+}
+
+func (h *home) path(name string) string { return filepath.Join(h.dir, name) }
+
+// exists reports whether the home holds an instance.
+func (h *home) exists() bool {
+	_, err := os.Stat(h.path(signingKeyFile))
+	return err == nil
+}
+
+func (h *home) read(name string) (string, error) {
+	b, err := os.ReadFile(h.path(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", withHint(fmt.Errorf("no instance in %s (%s is missing)", h.dir, name),
+			"run `aos init` or `aos serve`, or point --home at an instance")
+	}
+	return strings.TrimSpace(string(b)), err
+}
+
+// writeNew writes a file that must not exist yet.
+func writeNew(path string, data string, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// masterKey loads the master key: $AOS_MASTER_KEY, else the key file.
+func (h *home) masterKey(e *env) (vault.Secret, error) {
+	s := e.getenv("AOS_MASTER_KEY")
+	if s == "" {
+		var err error
+		if s, err = h.read(masterKeyFile); err != nil {
+			return vault.Secret{}, err
+		}
+	}
+	k, err := vault.ParseKey(s)
+	if err != nil {
+		return vault.Secret{}, withHint(err, "the master key is written by `aos init`; check $AOS_MASTER_KEY or "+h.path(masterKeyFile))
+	}
+	return k, nil
+}
+
+// signer loads the evidence signing key and its verifier.
+func (h *home) signer() (note.Signer, note.Verifier, error) {
+	skey, err := h.read(signingKeyFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	vkey, err := h.read(publicKeyFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := note.NewSigner(skey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signing key: %v", err)
+	}
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("public key: %v", err)
+	}
+	return s, v, nil
+}
+
+// checkpointPath is the checkpoint file: --checkpoint-file, else
+// $AOS_CHECKPOINT_FILE, else checkpoints.log in the home.
+func (h *home) checkpointPath(e *env, flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if p := e.getenv("AOS_CHECKPOINT_FILE"); p != "" {
+		return p
+	}
+	return h.path(checkpointFile)
+}
+
+// initResult says what initialise created.
+type initResult struct {
+	ownerToken string
+	publicKey  string
+}
+
+// initialise creates an instance: keys, owner token, store and the first
+// evidence entry. It never overwrites an existing instance.
+func initialise(ctx context.Context, e *env, h *home, storeURL, checkpoints string) (*initResult, error) {
+	if h.exists() {
+		return nil, withHint(fmt.Errorf("an instance already exists in %s", h.dir), "aos init never overwrites one; use another --home")
+	}
+	if err := os.MkdirAll(h.dir, 0o700); err != nil {
+		return nil, err
+	}
+	if storeURL == "" {
+		if _, err := os.Stat(h.path(dbFile)); err == nil {
+			return nil, withHint(fmt.Errorf("%s exists but the instance keys are missing", h.path(dbFile)),
+				"restore the keys from backup, or move the database away")
+		}
+	}
+	name := "aos-" + aos.NewID("")
+	skey, vkey, err := evidence.GenerateKey(name)
+	if err != nil {
+		return nil, err
+	}
+	token := aos.NewToken(aos.OwnerTokenPrefix)
+	if e.getenv("AOS_MASTER_KEY") == "" {
+		if err := writeNew(h.path(masterKeyFile), vault.FormatKey(vault.GenerateKey())+"\n", 0o600); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range []struct {
+		name, data string
+		mode       os.FileMode
+	}{
+		{ownerTokenFile, token + "\n", 0o600},
+		{publicKeyFile, vkey + "\n", 0o644},
+		{signingKeyFile, skey + "\n", 0o600}, // last: its presence marks a complete instance
+	} {
+		if err := writeNew(h.path(f.name), f.data, f.mode); err != nil {
+			return nil, err
+		}
+	}
+	st, err := openStore(h, storeURL)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	log, err := openLog(e, h, st, checkpoints)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	owner := &aos.Principal{Kind: aos.Owner, Name: "owner", TokenHash: aos.HashToken(token)}
+	_, err = log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+		owner.CreatedAt = time.Now().UTC()
+		if err := tx.CreatePrincipal(ctx, owner); err != nil {
+			return nil, err
+		}
+		return []aos.Record{{Kind: "instance.init", Actor: "owner", Subject: name,
+			Attrs: map[string]string{"public_key": vkey}}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &initResult{ownerToken: token, publicKey: vkey}, nil
+}
+
+// openStore opens the instance's store: SQLite in the home unless storeURL
+// names another.
+func openStore(h *home, storeURL string) (aos.Store, error) {
+	switch {
+	case storeURL == "" || strings.HasPrefix(storeURL, "sqlite:"):
+		path := strings.TrimPrefix(storeURL, "sqlite:")
+		if path == "" {
+			path = h.path(dbFile)
+		}
+		return sqlite.Open(path)
+	}
+	return nil, withHint(fmt.Errorf("unsupported store %q", storeURL), "use the embedded SQLite store (no --store)")
+}
+
+func openLog(e *env, h *home, st aos.Store, checkpoints string) (*evidence.Log, error) {
+	signer, verifier, err := h.signer()
+	if err != nil {
+		return nil, err
+	}
+	return evidence.New(evidence.Config{
+		Store: st, Signer: signer, Verifier: verifier, Origin: signer.Name(),
+		CheckpointFile: h.checkpointPath(e, checkpoints), Now: time.Now,
+	})
+}
+
+func cmdInit(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("init", flag.ContinueOnError)
+	homeDir := homeFlag(fs)
+	storeURL := fs.String("store", "", "store URL (default: SQLite in the home)")
+	checkpoints := fs.String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 0, ""); err != nil {
+		return err
+	}
+	h, err := resolveHome(e, *homeDir)
+	if err != nil {
+		return err
+	}
+	if *storeURL == "" {
+		*storeURL = e.getenv("AOS_STORE")
+	}
+	res, err := initialise(ctx, e, h, *storeURL, *checkpoints)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "initialised an instance in %s\n", h.dir)
+	fmt.Fprintf(e.stdout, "owner token: %s (mode 0600)\n", h.path(ownerTokenFile))
+	fmt.Fprintf(e.stdout, "evidence public key: %s\n", res.publicKey)
+	return nil
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"aos": func() {
+			os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		},
+	})
+}
+
+// TestScripts walks the command line end to end, as a user would, from the
+// scripts in testdata/script. Each script starts `aos serve` on its own
+// home, against loopback upstreams that record what they receive.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("AOS_HOME", filepath.Join(e.WorkDir, "home"))
+			e.Setenv("XDG_DATA_HOME", filepath.Join(e.WorkDir, "xdg"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"upstream":    cmdUpstream,
+			"waitserver":  cmdWaitServer,
+			"call":        cmdCall,
+			"upstreamlog": cmdUpstreamLog,
+		},
+	})
+}
+
+// recorder is a loopback upstream that writes every request it receives to
+// a file, so a script can check what crossed the boundary.
+type recorder struct {
+	mu   sync.Mutex
+	path string
+	n    int
+}
+
+func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rec.mu.Lock()
+	rec.n++
+	var b strings.Builder
+	fmt.Fprintf(&b, "REQUEST %d %s %s\n", rec.n, r.Method, r.RequestURI)
+	fmt.Fprintf(&b, "HOST %s\n", r.Host)
+	keys := make([]string, 0, len(r.Header))
+	for k := range r.Header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range r.Header[k] {
+			fmt.Fprintf(&b, "HEADER %s: %s\n", k, v)
+		}
+	}
+	if len(body) > 0 {
+		fmt.Fprintf(&b, "BODY %s\n", body)
+	}
+	f, err := os.OpenFile(rec.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err == nil {
+		f.WriteString(b.String())
+		f.Close()
+	}
+	n := rec.n
+	rec.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"upstream":"ok","request":%d,"method":%q,"path":%q}`+"\n", n, r.Method, r.URL.Path)
+}
+
+// upstream NAME starts a recording upstream and sets $NAME_URL to its URL.
+// Requests are logged to $WORK/NAME.requests.
+func cmdUpstream(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: upstream NAME")
+	}
+	rec := &recorder{path: ts.MkAbs(args[0] + ".requests")}
+	os.WriteFile(rec.path, nil, 0o644)
+	srv := httptest.NewServer(rec)
+	ts.Defer(srv.Close)
+	ts.Setenv(strings.ToUpper(args[0])+"_URL", srv.URL)
+}
+
+// upstreamlog NAME COUNT asserts how many requests NAME received.
+func cmdUpstreamLog(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: upstreamlog NAME COUNT")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	b, err := os.ReadFile(ts.MkAbs(args[0] + ".requests"))
+	ts.Check(err)
+	got := strings.Count(string(b), "REQUEST ")
+	if (got == want) == neg {
+		ts.Fatalf("%s received %d requests; want %s%d", args[0], got, map[bool]string{true: "not "}[neg], want)
+	}
+}
+
+// waitserver waits until the server in $AOS_HOME answers.
+func cmdWaitServer(ts *testscript.TestScript, neg bool, args []string) {
+	deadline := time.Now().Add(20 * time.Second)
+	urlFile := filepath.Join(ts.Getenv("AOS_HOME"), serverURLFile)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(urlFile); err == nil {
+			u := strings.TrimSpace(string(b))
+			if resp, err := http.Get(u + "/healthz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					ts.Setenv("AOS_URL", u)
+					return
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ts.Fatalf("server did not start within 20s")
+}
+
+// call [-token FILE] [-H 'Name: value']... METHOD PATH [BODY] sends a
+// request to the server as an agent (token read from FILE) and prints
+// "HTTP STATUS" and the body.
+func cmdCall(ts *testscript.TestScript, neg bool, args []string) {
+	token := ""
+	var headers [][2]string
+	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-token":
+			b, err := os.ReadFile(ts.MkAbs(args[1]))
+			ts.Check(err)
+			token = strings.TrimSpace(string(b))
+		case "-H":
+			k, v, _ := strings.Cut(args[1], ":")
+			headers = append(headers, [2]string{k, strings.TrimSpace(v)})
+		default:
+			ts.Fatalf("call: unknown flag %s", args[0])
+		}
+		args = args[2:]
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: call [-token FILE] [-H 'K: V'] METHOD PATH [BODY]")
+	}
+	var body io.Reader
+	if len(args) > 2 {
+		body = strings.NewReader(args[2])
+	}
+	req, err := http.NewRequest(args[0], ts.Getenv("AOS_URL")+args[1], body)
+	ts.Check(err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for _, h := range headers {
+		req.Header.Add(h[0], h[1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	ts.Check(err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Fprintf(ts.Stdout(), "HTTP %d\n%s\n", resp.StatusCode, b)
+	if neg != (resp.StatusCode >= 400) {
+		ts.Fatalf("unexpected status %d", resp.StatusCode)
+	}
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/rest"
+	"github.com/aos-dev/aos/gateway"
+	"github.com/aos-dev/aos/httpapi"
+	"github.com/aos-dev/aos/owner"
+	"github.com/aos-dev/aos/vault"
+)
+
+// connectors is every connector type the binary knows.
+func connectors() connector.Registry {
+	r := connector.Registry{}
+	for _, c := range []connector.Connector{rest.New()} {
+		r[c.Type()] = c
+	}
+	return r
+}
+
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	homeDir := homeFlag(fs)
+	listen := fs.String("listen", "127.0.0.1:7070", "address to listen on")
+	storeURL := fs.String("store", "", "store URL (default: SQLite in the home; or $AOS_STORE)")
+	checkpoints := fs.String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 0, ""); err != nil {
+		return err
+	}
+	h, err := resolveHome(e, *homeDir)
+	if err != nil {
+		return err
+	}
+	if *storeURL == "" {
+		*storeURL = e.getenv("AOS_STORE")
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
+	if !h.exists() {
+		res, err := initialise(ctx, e, h, *storeURL, *checkpoints)
+		if err != nil {
+			return err
+		}
+		logger.Info("initialised a new instance", "home", h.dir, "owner_token_file", h.path(ownerTokenFile),
+			"public_key", res.publicKey)
+	}
+	master, err := h.masterKey(e)
+	if err != nil {
+		return err
+	}
+	v, err := vault.New(master)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(h, *storeURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log, err := openLog(e, h, st, *checkpoints)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	reg := connectors()
+	gw := &gateway.Gateway{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now, Logger: logger}
+	own := &owner.Service{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now, Logger: logger}
+	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Logger: logger}
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return withHint(err, "pick another address with --listen")
+	}
+	url := "http://" + ln.Addr().String()
+	if err := os.WriteFile(h.path(serverURLFile), []byte(url+"\n"), 0o644); err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	logger.Info("aos serving", "url", url, "home", h.dir)
+	fmt.Fprintf(e.stdout, "aos serving on %s\n", url)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	logger.Info("aos stopped")
+	return nil
+}

@@ -1,0 +1,189 @@
+package rest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+)
+
+// FromHTTP maps a proxied request. The method becomes the operation (see
+// MethodOperation), the path the canonical resource (see Canonical), and
+// the upstream request goes to the base URL plus the re-escaped resource,
+// with the query as the agent sent it less the credential's parameter of a
+// query:NAME connection, and the agent's headers less those named by
+// droppedHeader: hop-by-hop fields, Host, Authorization, Cookie, AOS-*,
+// X-Forwarded-*, Forwarded, X-Real-IP, Content-Length, Accept-Encoding
+// and the credential's header. The Outbound carries no credential.
+//
+// Errors: EBadRequest for a malformed method, path, query or header,
+// EOutOfScope for a path that names another host or climbs with "..",
+// EUnknownOperation for a method that is never forwarded, ETooLarge for a
+// body over connector.MaxBody.
+func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
+	if r == nil {
+		return nil, badRequest("no request")
+	}
+	ep, a, ops, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	method, err := normalizeMethod(r.Method)
+	if err != nil {
+		return nil, err
+	}
+	resource, err := Canonical(r.RawPath)
+	if err != nil {
+		return nil, err
+	}
+	query, err := cleanQuery(r.RawQuery, a.queryParam())
+	if err != nil {
+		return nil, err
+	}
+	header, err := forwardHeader(r.Header, a)
+	if err != nil {
+		return nil, err
+	}
+	return newCall(ep, ops, method, resource, query, header, r.Body)
+}
+
+// callArgs are the args of POST /v1/call on an http connection. Path is
+// escaped, as in a URL; Query is raw, as after '?'.
+type callArgs struct {
+	Path     string            `json:"path"`
+	Query    string            `json:"query"`
+	Headers  map[string]string `json:"headers"`
+	Body     json.RawMessage   `json:"body"`
+	BodyText *string           `json:"body_text"`
+}
+
+const argsForm = `{"path": "/v1/contacts", "query": "a=1", "headers": {"Accept": "application/json"}, "body": <JSON> or "body_text": "..."}`
+
+// FromCall maps a POST /v1/call request. The operation is the HTTP method
+// and args are
+//
+//	{"path": "/v1/contacts", "query": "a=1", "headers": {"Accept": "application/json"}, "body": <any JSON>}
+//
+// where only path is required, path is escaped as in a URL, "body" is sent
+// as JSON (Content-Type application/json unless headers set one; null
+// means no body), and "body_text" instead sends a string as it is
+// (Content-Type text/plain; charset=utf-8 unless set). Path, query and
+// headers are checked and stripped as in FromHTTP. Errors are those of
+// FromHTTP, with EBadRequest messages naming the argument at fault.
+func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawMessage) (*connector.Call, error) {
+	ep, a, ops, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	method, err := normalizeMethod(operation)
+	if err != nil {
+		return nil, badRequest("the operation must be an HTTP method such as GET or POST")
+	}
+	if len(args) > connector.MaxBody+maxPathLen+maxQueryLen+maxHeaderBytes {
+		return nil, aos.Errorf(aos.ETooLarge, "args are larger than %d MiB", connector.MaxBody>>20)
+	}
+	var ca callArgs
+	if err := decodeArgs(args, &ca); err != nil {
+		return nil, err
+	}
+	if ca.Path == "" {
+		return nil, badRequest("args.path is required: %s", argsForm)
+	}
+	resource, err := Canonical(ca.Path)
+	if err != nil {
+		return nil, argError("path", err)
+	}
+	query, err := cleanQuery(strings.TrimPrefix(ca.Query, "?"), a.queryParam())
+	if err != nil {
+		return nil, argError("query", err)
+	}
+	h := http.Header{}
+	for name, v := range ca.Headers {
+		h[name] = []string{v}
+	}
+	header, err := forwardHeader(h, a)
+	if err != nil {
+		return nil, argError("headers", err)
+	}
+	var body []byte
+	switch hasBody := len(ca.Body) > 0 && string(ca.Body) != "null"; {
+	case hasBody && ca.BodyText != nil:
+		return nil, badRequest("args: give either body (JSON) or body_text (a string), not both")
+	case hasBody:
+		body = ca.Body
+		setDefault(header, "Content-Type", "application/json")
+	case ca.BodyText != nil:
+		body = []byte(*ca.BodyText)
+		setDefault(header, "Content-Type", "text/plain; charset=utf-8")
+	}
+	return newCall(ep, ops, method, resource, query, header, body)
+}
+
+// decodeArgs decodes args strictly: one JSON object, known fields only.
+func decodeArgs(args json.RawMessage, ca *callArgs) error {
+	if len(bytes.TrimSpace(args)) == 0 {
+		return badRequest("args are required: %s", argsForm)
+	}
+	dec := json.NewDecoder(bytes.NewReader(args))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(ca)
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		if dec.Decode(&struct{}{}) != io.EOF {
+			return badRequest("args must be a single JSON object")
+		}
+		return nil
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		field, _, _ := strings.Cut(typeErr.Field, ".")
+		want := "a string"
+		if field == "headers" {
+			want = "an object of strings"
+		}
+		return badRequest("args.%s must be %s", field, want)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return badRequest("args has an unknown field %s; the fields are path, query, headers, body and body_text",
+			strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case errors.As(err, &typeErr):
+		return badRequest("args must be a JSON object: %s", argsForm)
+	}
+	return badRequest("args are not valid JSON")
+}
+
+// argError prefixes an error's message with the argument it is about,
+// keeping its code.
+func argError(field string, err error) error {
+	return &aos.Error{Code: aos.ErrorCode(err), Message: "args." + field + ": " + aos.ErrorMessage(err)}
+}
+
+func setDefault(h http.Header, key, value string) {
+	if h.Get(key) == "" {
+		h.Set(key, value)
+	}
+}
+
+// newCall assembles a call from checked parts.
+func newCall(ep *endpoint, ops Operations, method, resource, query string, header http.Header, body []byte) (*connector.Call, error) {
+	if len(body) > connector.MaxBody {
+		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB", connector.MaxBody>>20)
+	}
+	op, err := ops(method, resource)
+	if err != nil {
+		return nil, err
+	}
+	return &connector.Call{
+		Operation: op,
+		Resource:  resource,
+		Upstream: &connector.Outbound{
+			Method: method,
+			URL:    ep.url(resource, query),
+			Header: header,
+			Body:   body,
+		},
+	}, nil
+}

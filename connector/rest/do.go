@@ -1,0 +1,111 @@
+package rest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/vault"
+)
+
+// Do sends call upstream with the credential and returns the answer, of
+// any status; a 3xx comes back as sent, never followed.
+//
+// Do trusts nothing in call.Upstream: the call may have been sealed for an
+// approval long before, and the connection may have changed since. It
+// sends only if the URL is the connection's scheme and host with a path
+// under its base path that canonicalises to exactly call.Resource (the
+// resource the policy decided on); otherwise it returns EOutOfScope and
+// sends nothing. Likewise the method must map to call.Operation, the
+// operation the policy decided on, or Do returns EUnknownOperation. It
+// re-checks the method, query and headers as FromHTTP does, removes whatever stands in the credential's place, sets Host to
+// the base URL's host and injects the credential per the auth mode.
+//
+// Errors: EOutOfScope and EUnknownOperation as above; EBadRequest for a malformed method, query
+// or header; ETooLarge for a body over connector.MaxBody either way;
+// EUpstream when the upstream cannot be reached, or the credential cannot
+// be sent, with a message naming the host and never the credential or the
+// URL's query.
+func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
+	if call == nil || call.Upstream == nil {
+		return nil, badRequest("no upstream request")
+	}
+	ep, a, ops, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	out := call.Upstream
+	method, err := normalizeMethod(out.Method)
+	if err != nil {
+		return nil, err
+	}
+	op, err := ops(method, call.Resource)
+	if err != nil {
+		return nil, err
+	}
+	if op.Name != call.Operation.Name || op.Access != call.Operation.Access {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream method %s is not the operation that was authorised", method)
+	}
+	target, err := ep.target(out.URL, call.Resource, a)
+	if err != nil {
+		return nil, err
+	}
+	header, err := forwardHeader(out.Header, a)
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Body) > connector.MaxBody {
+		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB", connector.MaxBody>>20)
+	}
+	var body io.Reader
+	if len(out.Body) > 0 {
+		body = bytes.NewReader(out.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return nil, aos.Errorf(aos.EInternal, "cannot build the request to %s", ep.host)
+	}
+	req.Header = header
+	req.Host = ep.host
+	redact, err := a.inject(req, secret)
+	if err != nil {
+		return nil, err
+	}
+	return connector.Send(k.httpClient(), req, redact...)
+}
+
+// target checks an Outbound URL against the endpoint and the resource the
+// policy decided on, and returns the URL to send: rebuilt from its parts,
+// with the query checked and the credential's parameter removed.
+func (e *endpoint) target(raw, resource string, a auth) (string, error) {
+	escape := outOfScope("the upstream request is not under the connection's base URL %s", e)
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", escape
+	}
+	if !strings.EqualFold(u.Scheme, e.scheme) || !strings.EqualFold(u.Host, e.host) ||
+		u.User != nil || u.Opaque != "" || u.Fragment != "" {
+		return "", escape
+	}
+	p := u.EscapedPath()
+	if !strings.HasPrefix(p, e.escapedPath+"/") {
+		return "", escape
+	}
+	got, err := Canonical(p[len(e.escapedPath):])
+	if err != nil {
+		return "", escape
+	}
+	if got != resource {
+		return "", outOfScope("the upstream path does not match the resource that was authorised")
+	}
+	query, err := cleanQuery(u.RawQuery, a.queryParam())
+	if err != nil {
+		return "", err
+	}
+	return e.url(resource, query), nil
+}

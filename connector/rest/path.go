@@ -1,0 +1,258 @@
+package rest
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aos-dev/aos"
+)
+
+// maxPathLen bounds an agent's escaped path. Real API paths are far
+// shorter; the bound keeps evidence entries and error handling small.
+const maxPathLen = 8192
+
+// Canonical turns the escaped path an agent sent (connector.HTTPRequest's
+// RawPath, or the "path" argument of a call) into the canonical resource:
+// the path decoded exactly once. The resource is what grants are matched
+// against, and the upstream receives exactly it, re-escaped segment by
+// segment onto the base URL's path (see upstreamPath), so the policy and
+// the upstream never disagree about which path was meant.
+//
+// Canonical does not resolve or repair anything: a path that some server
+// might read in more than one way is rejected, with an *aos.Error of code
+// EOutOfScope when it tries to leave the path it names (another host, a
+// ".." segment) and EBadRequest otherwise. The rules, each with its reason,
+// are in the code. The root "/" is a valid resource; a trailing slash is
+// kept, because many APIs tell "/items/" from "/items".
+func Canonical(rawPath string) (string, error) {
+	switch {
+	case rawPath == "":
+		return "", badRequest("the path is empty; it must start with /")
+	case len(rawPath) > maxPathLen:
+		return "", badRequest("the path is longer than %d bytes", maxPathLen)
+	case !strings.HasPrefix(rawPath, "/"):
+		// An absolute-form target ("http://evil/x") names a host of its own,
+		// and HTTP clients, ours included, would go there.
+		if hasScheme(rawPath) {
+			return "", outOfScope("the path names a host (absolute URL); send only a path, which goes to the connection's base URL")
+		}
+		return "", badRequest("the path must start with /")
+	case strings.HasPrefix(rawPath, "//"):
+		// "//host/x" is a network-path reference: URL resolvers, Go's
+		// included, read "host" as the authority.
+		return "", outOfScope("the path starts with // and would name another host")
+	}
+	// A raw '?' or '#' ends the path in any URL parser; here it can only be
+	// an attempt to smuggle a query or fragment past the query checks.
+	if i := strings.IndexAny(rawPath, "?#"); i >= 0 {
+		return "", badRequest("the path contains %q; send the query separately", rawPath[i])
+	}
+	decoded, err := decodeOnce(rawPath)
+	if err != nil {
+		return "", err
+	}
+	if err := checkPath(decoded, "path"); err != nil {
+		return "", err
+	}
+	return decoded, nil
+}
+
+// hasScheme reports whether s begins like "scheme:" (RFC 3986 §3.1).
+func hasScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// decodeOnce percent-decodes raw exactly once. Every server decodes at
+// least once; decoding again is what double-encoding attacks rely on, so
+// checkPath later rejects anything that still looks encoded.
+func decodeOnce(raw string) (string, error) {
+	if !strings.Contains(raw, "%") {
+		return raw, nil
+	}
+	var b strings.Builder
+	b.Grow(len(raw))
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '%' {
+			b.WriteByte(raw[i])
+			continue
+		}
+		if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
+			return "", badRequest("the path has a malformed percent-escape (%% must be followed by two hex digits)")
+		}
+		c := unhex(raw[i+1])<<4 | unhex(raw[i+2])
+		switch c {
+		case '/':
+			// An encoded slash is a separator to some servers and part of a
+			// segment to others; it cannot be matched against a scope safely.
+			return "", badRequest("the path contains an encoded slash (%%2F), which servers disagree about")
+		case '\\':
+			return "", badRequest("the path contains an encoded backslash (%%5C), which some servers treat as /")
+		}
+		b.WriteByte(c)
+		i += 2
+	}
+	return b.String(), nil
+}
+
+// checkPath validates a decoded path (a resource, a scope or a base URL
+// path), naming it noun in messages. The path must start with "/".
+func checkPath(p, noun string) *aos.Error {
+	if !strings.HasPrefix(p, "/") {
+		return badRequest("the %s must start with /", noun)
+	}
+	// Anything but valid UTF-8 is read differently by different decoders;
+	// overlong forms such as %c0%ae ('.') are the classic case.
+	if !utf8.ValidString(p) {
+		return badRequest("the %s is not valid UTF-8 once decoded", noun)
+	}
+	for i, r := range p {
+		switch {
+		case r == '\\':
+			// Windows servers and some frameworks treat \ as /.
+			return badRequest("the %s contains a backslash, which some servers treat as /", noun)
+		case r == ';':
+			// Path parameters (";jsessionid=", "..;/") are stripped by
+			// Tomcat-style servers after matching, which hides traversal.
+			return badRequest("the %s contains ';' (path parameters are not accepted)", noun)
+		case r == '%' && i+2 < len(p) && isHex(p[i+1]) && isHex(p[i+2]):
+			// Still encoded after one decoding: a double encoding such as
+			// %252e, which a server that decodes twice reads as '.'.
+			return badRequest("the %s is percent-encoded twice (%%25 followed by hex)", noun)
+		case unicode.Is(unicode.Cc, r):
+			// NUL truncates in C-based servers; CR and LF split requests.
+			return badRequest("the %s contains a control character", noun)
+		case unicode.Is(unicode.Cf, r):
+			// Invisible characters (zero-width, bidi overrides) make a path
+			// read differently than it matches, to people and normalisers.
+			return badRequest("the %s contains an invisible formatting character", noun)
+		case syntaxLookalikes[r]:
+			return badRequest("the %s contains %U, which Unicode normalisation turns into path syntax", noun, r)
+		}
+	}
+	return checkSegments(p, noun)
+}
+
+// checkSegments rejects empty and dot segments. A trailing slash (one
+// empty last segment) is allowed.
+func checkSegments(p, noun string) *aos.Error {
+	rest := strings.TrimSuffix(p[1:], "/")
+	if p == "/" {
+		return nil
+	}
+	for seg := range strings.SplitSeq(rest, "/") {
+		switch {
+		case seg == "":
+			// "//" is an empty segment: some servers merge slashes, others
+			// do not, so the same path would name two different resources.
+			return badRequest("the %s has an empty segment (//)", noun)
+		case seg == ".":
+			// Dot segments are rejected rather than resolved: an agent has
+			// no need for them, and resolving invites a mismatch with the
+			// upstream's own resolution.
+			return badRequest("the %s has a '.' segment", noun)
+		case isDotSegment(seg):
+			return outOfScope("the %s has a '..' segment, which would climb out of the path it names", noun)
+		}
+	}
+	return nil
+}
+
+// isDotSegment reports whether seg is made only of dots and white space,
+// with at least one dot: "..", "...", ". ." and ".. " included, because
+// Windows servers trim trailing dots and spaces and read them as "..".
+func isDotSegment(seg string) bool {
+	dots := 0
+	for _, r := range seg {
+		switch {
+		case r == '.':
+			dots++
+		case unicode.IsSpace(r):
+		default:
+			return false
+		}
+	}
+	return dots > 0
+}
+
+// syntaxLookalikes are characters that Unicode normalisation (NFC or NFKC,
+// which some servers and frameworks apply to paths after routing) turns
+// into ASCII path syntax: . / \ ; % ? #. Rejecting them keeps a server
+// that normalises from seeing "..", a new separator or a path parameter
+// the policy did not see.
+var syntaxLookalikes = map[rune]bool{
+	'\u037E': true, // GREEK QUESTION MARK → ; (NFC)
+	'\u2024': true, // ONE DOT LEADER → .
+	'\u2025': true, // TWO DOT LEADER → ..
+	'\u2026': true, // HORIZONTAL ELLIPSIS → ...
+	'\u2100': true, // ACCOUNT OF → a/c
+	'\u2101': true, // ADDRESSED TO THE SUBJECT → a/s
+	'\u2105': true, // CARE OF → c/o
+	'\u2106': true, // CADA UNA → c/u
+	'\uFE14': true, // PRESENTATION FORM FOR VERTICAL SEMICOLON → ;
+	'\uFE16': true, // PRESENTATION FORM FOR VERTICAL QUESTION MARK → ?
+	'\uFE19': true, // PRESENTATION FORM FOR VERTICAL HORIZONTAL ELLIPSIS → ...
+	'\uFE30': true, // PRESENTATION FORM FOR VERTICAL TWO DOT LEADER → ..
+	'\uFE52': true, // SMALL FULL STOP → .
+	'\uFE54': true, // SMALL SEMICOLON → ;
+	'\uFE56': true, // SMALL QUESTION MARK → ?
+	'\uFE5F': true, // SMALL NUMBER SIGN → #
+	'\uFE68': true, // SMALL REVERSE SOLIDUS → \
+	'\uFE6A': true, // SMALL PERCENT SIGN → %
+	'\uFF03': true, // FULLWIDTH NUMBER SIGN → #
+	'\uFF05': true, // FULLWIDTH PERCENT SIGN → %
+	'\uFF0E': true, // FULLWIDTH FULL STOP → .
+	'\uFF0F': true, // FULLWIDTH SOLIDUS → /
+	'\uFF1B': true, // FULLWIDTH SEMICOLON → ;
+	'\uFF1F': true, // FULLWIDTH QUESTION MARK → ?
+	'\uFF3C': true, // FULLWIDTH REVERSE SOLIDUS → \
+}
+
+// escapePath re-escapes a canonical path segment by segment, so that an
+// upstream decoding it once gets back exactly the canonical path.
+func escapePath(canonical string) string {
+	if canonical == "/" {
+		return "/"
+	}
+	segs := strings.Split(canonical[1:], "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return "/" + strings.Join(segs, "/")
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+func badRequest(format string, args ...any) *aos.Error {
+	return &aos.Error{Code: aos.EBadRequest, Message: fmt.Sprintf(format, args...)}
+}
+
+func outOfScope(format string, args ...any) *aos.Error {
+	return &aos.Error{Code: aos.EOutOfScope, Message: fmt.Sprintf(format, args...)}
+}

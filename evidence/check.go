@@ -1,0 +1,350 @@
+package evidence
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/aos-dev/aos"
+)
+
+// checker is the verification shared by Verify and VerifyExport. It is fed
+// every position of the log in index order (present, absent or absentRange),
+// then rows that have no position (extra), then the signed checkpoints, and
+// concludes with report.
+//
+// Findings come in two strengths. Strong ones name what is wrong directly: a
+// missing row, a leaf that is not canonical or sits at the wrong index, a
+// payload that does not match its commitment, a leaf whose hash differs from
+// the stored one, a bad checkpoint. Weak ones only bound where the damage is:
+// a checkpoint root that differs from the recomputed tree, a stored interior
+// hash that differs, entries no valid checkpoint covers. A weak finding is
+// reported only when no finding already reported explains it, so that the
+// first problem names the first bad entry as closely as the evidence allows.
+type checker struct {
+	verifier note.Verifier
+	size     int64 // the entries the log claims to have
+	// compareLeafHashes says whether stored level-0 hashes are available to
+	// compare (the store, not an export).
+	compareLeafHashes bool
+
+	next    int64 // the next position to be fed
+	gapFrom int64 // first position of the current run of missing rows, or -1
+	// leaves are the leaf hashes of the longest prefix of the log whose
+	// hashes are known: from its rows, or, for a missing row, from the store.
+	leaves   []tlog.Hash
+	prefixOK bool
+	tree     []tlog.Hash // stored hashes recomputed from leaves
+
+	origin      string // expected checkpoint origin; "" until the first valid checkpoint
+	trees       []signedTree
+	checkpoints int
+
+	problems []Problem
+	weak     []Problem // interior-hash findings, weighed at the end
+	redacted []int64
+}
+
+// signedTree is a checkpoint with a valid signature, and where it came from.
+type signedTree struct {
+	source string
+	Checkpoint
+}
+
+func newChecker(v note.Verifier, size int64, compareLeafHashes bool) *checker {
+	return &checker{verifier: v, size: size, compareLeafHashes: compareLeafHashes, gapFrom: -1, prefixOK: true}
+}
+
+func (c *checker) add(index, last int64, format string, args ...any) {
+	c.problems = append(c.problems, Problem{Index: index, Last: last, Message: fmt.Sprintf(format, args...)})
+}
+
+// addUnexplained adds p unless a problem already reported touches its range.
+func (c *checker) addUnexplained(p Problem) {
+	for _, q := range c.problems {
+		if q.Index >= 0 && q.Index <= p.Last && p.Index <= q.Last {
+			return
+		}
+	}
+	c.problems = append(c.problems, p)
+}
+
+// entries names a range of entries: "entry 5" or "entries 5-7".
+func entries(from, last int64) string {
+	if from == last {
+		return fmt.Sprintf("entry %d", from)
+	}
+	return fmt.Sprintf("entries %d-%d", from, last)
+}
+
+// present checks the row at position row.Index; stored is the stored leaf
+// hash at that position, nil if the store has none.
+func (c *checker) present(row aos.StoredEntry, stored *tlog.Hash) {
+	c.closeGap(row.Index)
+	c.next = row.Index + 1
+	h := tlog.RecordHash(row.Leaf)
+	if c.prefixOK {
+		c.leaves = append(c.leaves, h)
+	}
+	if !c.checkRow(row) {
+		return
+	}
+	switch {
+	case !c.compareLeafHashes:
+	case stored == nil:
+		c.add(row.Index, row.Index, "entry %d: stored leaf hash missing", row.Index)
+	case *stored != h:
+		c.add(row.Index, row.Index, "entry %d: leaf hash differs from the stored leaf hash", row.Index)
+	}
+}
+
+// checkRow checks a row on its own: leaf, index and payload. It reports
+// whether the row is in its place, so that its leaf hash is worth comparing.
+func (c *checker) checkRow(row aos.StoredEntry) bool {
+	i := row.Index
+	e, err := DecodeLeaf(row.Leaf)
+	if err != nil {
+		c.add(i, i, "entry %d: leaf does not decode canonically: %v", i, err)
+		return true
+	}
+	if e.Index != i {
+		c.add(i, i, "entry %d: row holds the leaf of entry %d (rows reordered?)", i, e.Index)
+		return false
+	}
+	if row.RedactedAt != nil {
+		c.redacted = append(c.redacted, i)
+		return true
+	}
+	switch {
+	case e.Commitment == "" && len(row.Payload) > 0:
+		c.add(i, i, "entry %d: payload present but the leaf commits to none", i)
+	case e.Commitment != "" && len(row.Payload) == 0:
+		c.add(i, i, "entry %d: payload missing without a redaction", i)
+	case e.Commitment != "" && Commit(row.Salt, row.Payload) != e.Commitment:
+		c.add(i, i, "entry %d: payload does not match its commitment", i)
+	}
+	return true
+}
+
+// absent records that position i has no row. stored is the stored leaf
+// hash there, which keeps the tree computable past the hole.
+func (c *checker) absent(i int64, stored *tlog.Hash) {
+	if c.gapFrom < 0 {
+		c.gapFrom = i
+	}
+	c.next = i + 1
+	if c.prefixOK && stored != nil {
+		c.leaves = append(c.leaves, *stored)
+	} else {
+		c.prefixOK = false
+	}
+}
+
+// absentRange records that positions [from, to) have no row and no known
+// leaf hash.
+func (c *checker) absentRange(from, to int64) {
+	if from >= to {
+		return
+	}
+	if c.gapFrom < 0 {
+		c.gapFrom = from
+	}
+	c.next = to
+	c.prefixOK = false
+}
+
+func (c *checker) closeGap(at int64) {
+	if c.gapFrom >= 0 {
+		c.add(c.gapFrom, at-1, "%s missing", entries(c.gapFrom, at-1))
+		c.gapFrom = -1
+	}
+}
+
+// extra reports a row that has no place in the log.
+func (c *checker) extra(row aos.StoredEntry, why string) {
+	c.add(row.Index, row.Index, "entry %d: %s", row.Index, why)
+}
+
+// finishEntries closes the entries and recomputes the tree over the prefix
+// whose leaf hashes are known.
+func (c *checker) finishEntries() {
+	c.absentRange(c.next, c.size)
+	c.closeGap(c.size)
+	for i, h := range c.leaves {
+		hashes, err := tlog.StoredHashesForRecordHash(int64(i), h, memHashes(c.tree))
+		if err != nil { // cannot happen: every hash it reads is already computed
+			c.leaves = c.leaves[:i]
+			break
+		}
+		c.tree = append(c.tree, hashes...)
+	}
+}
+
+// root returns the recomputed root of the tree of the given size, which must
+// not exceed len(c.leaves).
+func (c *checker) root(size int64) (tlog.Hash, error) {
+	return tlog.TreeHash(size, memHashes(c.tree))
+}
+
+// matches reports whether t is within the recomputed prefix and its root
+// equals the recomputed one.
+func (c *checker) matches(t signedTree) bool {
+	if t.Size > int64(len(c.leaves)) {
+		return false
+	}
+	root, err := c.root(t.Size)
+	return err == nil && root == t.Root
+}
+
+// memHashes is a tlog.HashReader over hashes held in memory, by storage index.
+type memHashes []tlog.Hash
+
+func (m memHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		if x < 0 || x >= int64(len(m)) {
+			return nil, fmt.Errorf("tree hash %d not computed", x)
+		}
+		out[i] = m[x]
+	}
+	return out, nil
+}
+
+// checkpoint checks one signed checkpoint from source (where it came from)
+// and label (which one it is there); claimed is the size the source filed
+// it under, -1 if none.
+func (c *checker) checkpoint(source, label string, signed []byte, claimed int64) {
+	c.checkpoints++
+	cp, err := OpenCheckpoint(signed, c.verifier)
+	if err != nil {
+		c.add(-1, -1, "%s: %s: %v", source, label, err)
+		return
+	}
+	if c.origin == "" {
+		c.origin = cp.Origin
+	} else if cp.Origin != c.origin {
+		c.add(-1, -1, "%s: %s: origin %q, want %q", source, label, cp.Origin, c.origin)
+		return
+	}
+	if claimed >= 0 && claimed != cp.Size {
+		c.add(-1, -1, "%s: %s: signs a tree of size %d", source, label, cp.Size)
+	}
+	c.trees = append(c.trees, signedTree{source: source, Checkpoint: cp})
+}
+
+// compareStored compares the stored interior hashes of the recomputed
+// prefix with the recomputed ones. (Leaf hashes were compared as rows came.)
+func (c *checker) compareStored(read func([]int64) ([]tlog.Hash, error)) error {
+	const chunk = 4096
+	for from := int64(0); from < int64(len(c.tree)); from += chunk {
+		var indexes []int64
+		for x := from; x < min(from+chunk, int64(len(c.tree))); x++ {
+			if level, _ := tlog.SplitStoredHashIndex(x); level > 0 {
+				indexes = append(indexes, x)
+			}
+		}
+		if len(indexes) == 0 {
+			continue
+		}
+		got, err := read(indexes)
+		if err != nil {
+			return err
+		}
+		for i, x := range indexes {
+			if got[i] != c.tree[x] {
+				level, n := tlog.SplitStoredHashIndex(x)
+				first, last := n<<level, (n+1)<<level-1
+				c.weak = append(c.weak, Problem{Index: first, Last: last, Message: fmt.Sprintf(
+					"%s: the stored tree hash over them differs from the one recomputed from the leaves", entries(first, last))})
+			}
+		}
+	}
+	return nil
+}
+
+// report weighs the checkpoints and the weak findings and returns the report.
+func (c *checker) report() *Report {
+	c.reportTreesBeyond()
+	c.localise()
+	// Narrowest first, so that a wider range does not hide a narrower one.
+	slices.SortStableFunc(c.weak, func(a, b Problem) int { return cmp.Compare(a.Last-a.Index, b.Last-b.Index) })
+	for _, p := range c.weak {
+		c.addUnexplained(p)
+	}
+	c.reportUncovered()
+	slices.SortStableFunc(c.problems, func(a, b Problem) int { return cmp.Compare(a.Index, b.Index) })
+	return &Report{
+		Size:        c.size,
+		Checkpoints: c.checkpoints,
+		Redacted:    c.redacted,
+		OK:          len(c.problems) == 0,
+		Problems:    c.problems,
+	}
+}
+
+// reportTreesBeyond reports, per source, a signed tree larger than the log:
+// the entries it covers beyond the log's end were cut off.
+func (c *checker) reportTreesBeyond() {
+	var sources []string
+	largest := map[string]int64{}
+	for _, t := range c.trees {
+		if t.Size <= c.size {
+			continue
+		}
+		if _, ok := largest[t.source]; !ok {
+			sources = append(sources, t.source)
+		}
+		largest[t.source] = max(largest[t.source], t.Size)
+	}
+	for _, s := range sources {
+		c.add(c.size, largest[s]-1, "%s missing: %s has a signed tree of size %d",
+			entries(c.size, largest[s]-1), s, largest[s])
+	}
+}
+
+// localise compares every signed tree within the recomputed prefix with the
+// recomputed root. The first bad entry lies between the end of the largest
+// matching tree below the smallest differing one, and the end of that
+// differing tree.
+func (c *checker) localise() {
+	slices.SortStableFunc(c.trees, func(a, b signedTree) int { return cmp.Compare(a.Size, b.Size) })
+	var good int64
+	for _, t := range c.trees {
+		if t.Size > int64(len(c.leaves)) {
+			return // beyond what can be recomputed: explained by a gap or a cut tail
+		}
+		if c.matches(t) {
+			good = t.Size
+			continue
+		}
+		from, last := good, t.Size-1
+		what := entries(from, last) + ": the first bad entry is among these; they differ"
+		if from == last {
+			what = entries(from, last) + ": differs"
+		}
+		matching := "no smaller signed tree matches"
+		if good > 0 {
+			matching = fmt.Sprintf("the tree of size %d matches", good)
+		}
+		c.addUnexplained(Problem{Index: from, Last: last, Message: fmt.Sprintf(
+			"%s from the signed tree of size %d in %s (%s)", what, t.Size, t.source, matching)})
+		return
+	}
+}
+
+// reportUncovered reports entries that no valid checkpoint vouches for.
+func (c *checker) reportUncovered() {
+	var covered int64
+	for _, t := range c.trees {
+		if t.Size > covered && c.matches(t) {
+			covered = t.Size
+		}
+	}
+	if covered < c.size {
+		c.addUnexplained(Problem{Index: covered, Last: c.size - 1, Message: fmt.Sprintf(
+			"%s: not covered by any valid signed checkpoint", entries(covered, c.size-1))})
+	}
+}

@@ -1,0 +1,251 @@
+package evidence
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/aos-dev/aos"
+)
+
+// errRequestFailed rolls back a batch transaction because one request's fn
+// (or one of its records) failed; the batch is then re-run without it.
+var errRequestFailed = errors.New("evidence: a request in the batch failed")
+
+// errUnavailable is what every waiter of a batch gets when the store cannot
+// take it. The detail goes to the log, never to callers.
+var errUnavailable = aos.Errorf(aos.EEvidenceUnavailable, "evidence log unavailable")
+
+// batchOutcome is what one attempt at committing a batch produced.
+type batchOutcome struct {
+	indexes [][]int64 // per request
+	signed  []byte    // the new checkpoint; nil if the batch added no entry
+	size    int64     // the log size after the batch
+
+	failed int   // index in the batch of the request that failed, or -1
+	reqErr error // its error
+}
+
+// commitBatch commits batch in one store transaction, re-running it without
+// any request that fails, and answers every request in it.
+func (l *Log) commitBatch(batch []*request) {
+	for len(batch) > 0 {
+		out, err := l.tryBatch(batch)
+		if out.failed >= 0 && errors.Is(err, errRequestFailed) {
+			batch[out.failed].reply(nil, out.reqErr)
+			batch = slices.Delete(batch, out.failed, out.failed+1)
+			continue
+		}
+		if err != nil {
+			l.logger.Error("evidence: batch not committed", "records", len(batch), "err", err)
+			for _, req := range batch {
+				req.reply(nil, errUnavailable)
+			}
+			return
+		}
+		if out.signed != nil && l.cpFile != nil {
+			if err := appendCheckpointFile(l.cpFile, out.signed); err != nil {
+				// The batch is committed, so the callers' changes stand and
+				// they must hear success. The next batch's checkpoint
+				// supersedes this one in the file.
+				l.logger.Error("evidence: checkpoint file not written", "size", out.size, "err", err)
+			}
+		}
+		for i, req := range batch {
+			req.reply(out.indexes[i], nil)
+		}
+		return
+	}
+}
+
+// tryBatch runs one store transaction for batch: each request's fn, then the
+// entries, tree hashes and signed checkpoint of everything they recorded.
+func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
+	ctx := context.Background() // a batch, once begun, completes
+	var out batchOutcome
+	err := l.store.Update(ctx, func(tx aos.Tx) error {
+		// Update may run this more than once; start afresh each time.
+		out = batchOutcome{indexes: make([][]int64, len(batch)), failed: -1}
+		size, err := tx.LogSize(ctx)
+		if err != nil {
+			return fmt.Errorf("log size: %w", err)
+		}
+		now := l.now().UTC().Round(0)
+		var entries []aos.StoredEntry
+		for i, req := range batch {
+			records, err := runFn(req.fn, tx)
+			if err == nil {
+				var more []aos.StoredEntry
+				more, err = buildEntries(size+int64(len(entries)), now, records)
+				entries = append(entries, more...)
+			}
+			if err != nil {
+				out.failed, out.reqErr = i, err
+				return errRequestFailed
+			}
+			out.indexes[i] = indexesOf(entries[len(entries)-len(records):])
+		}
+		if len(entries) == 0 {
+			out.size = size
+			return nil
+		}
+		out.size = size + int64(len(entries))
+		out.signed, err = l.appendEntries(ctx, tx, size, entries)
+		return err
+	})
+	return out, err
+}
+
+// appendEntries stores entries, which continue a log of the given size, with
+// their tree hashes, and a signed checkpoint of the new tree. It returns the
+// checkpoint.
+func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, entries []aos.StoredEntry) ([]byte, error) {
+	r := &batchHashReader{ctx: ctx, tx: tx, start: tlog.StoredHashIndex(0, size)}
+	for i, e := range entries {
+		hashes, err := tlog.StoredHashes(size+int64(i), e.Leaf, r)
+		if err != nil {
+			return nil, fmt.Errorf("tree hashes: %w", err)
+		}
+		r.hashes = append(r.hashes, hashes...)
+	}
+	newSize := size + int64(len(entries))
+	root, err := tlog.TreeHash(newSize, r)
+	if err != nil {
+		return nil, fmt.Errorf("tree hash: %w", err)
+	}
+	hashes := make([][32]byte, len(r.hashes))
+	for i, h := range r.hashes {
+		hashes[i] = h
+	}
+	if err := tx.AppendEntries(ctx, entries, r.start, hashes); err != nil {
+		return nil, fmt.Errorf("append entries: %w", err)
+	}
+	signed, err := SignCheckpoint(Checkpoint{Origin: l.origin, Size: newSize, Root: root}, l.signer)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.AddCheckpoint(ctx, newSize, signed); err != nil {
+		return nil, fmt.Errorf("add checkpoint: %w", err)
+	}
+	return signed, nil
+}
+
+// runFn calls fn, turning a panic into an error for its caller alone, so
+// that one faulty caller cannot stop the committer.
+func runFn(fn func(aos.Tx) ([]aos.Record, error), tx aos.Tx) (records []aos.Record, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("evidence: record function panicked: %v", p)
+		}
+	}()
+	return fn(tx)
+}
+
+// buildEntries turns records into stored entries starting at index first:
+// each gets its index, the batch time, and, when it has a payload, a fresh
+// random salt and the commitment in its leaf.
+func buildEntries(first int64, now time.Time, records []aos.Record) ([]aos.StoredEntry, error) {
+	out := make([]aos.StoredEntry, 0, len(records))
+	for i, r := range records {
+		if r.Kind == "" {
+			return nil, fmt.Errorf("evidence: record %d has no kind", i)
+		}
+		e := aos.Entry{Index: first + int64(i), Time: now, Record: r}
+		se := aos.StoredEntry{Index: e.Index}
+		if len(r.Payload) > 0 {
+			if !json.Valid(r.Payload) {
+				return nil, fmt.Errorf("evidence: record %d (%s): payload is not valid JSON", i, r.Kind)
+			}
+			se.Salt = make([]byte, SaltSize)
+			rand.Read(se.Salt)
+			se.Payload = slices.Clone([]byte(r.Payload))
+			e.Commitment = Commit(se.Salt, se.Payload)
+		}
+		leaf, err := EncodeLeaf(e)
+		if err != nil {
+			return nil, fmt.Errorf("evidence: record %d (%s): %w", i, r.Kind, err)
+		}
+		se.Leaf = leaf
+		out = append(out, se)
+	}
+	return out, nil
+}
+
+func indexesOf(entries []aos.StoredEntry) []int64 {
+	out := make([]int64, len(entries))
+	for i, e := range entries {
+		out[i] = e.Index
+	}
+	return out
+}
+
+// batchHashReader reads tree hashes from the store, and those computed
+// earlier in the same batch (storage indexes from start on) from memory.
+type batchHashReader struct {
+	ctx    context.Context
+	tx     aos.EvidenceTx
+	start  int64
+	hashes []tlog.Hash
+}
+
+func (r *batchHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var stored []int64
+	for i, x := range indexes {
+		switch {
+		case x >= r.start+int64(len(r.hashes)):
+			return nil, fmt.Errorf("tree hash %d not yet computed", x)
+		case x >= r.start:
+			out[i] = r.hashes[x-r.start]
+		default:
+			stored = append(stored, x)
+		}
+	}
+	if len(stored) == 0 {
+		return out, nil
+	}
+	got, err := readStoredHashes(r.ctx, r.tx, stored)
+	if err != nil {
+		return nil, err
+	}
+	j := 0
+	for i, x := range indexes {
+		if x < r.start {
+			out[i] = got[j]
+			j++
+		}
+	}
+	return out, nil
+}
+
+// readStoredHashes reads tree hashes from the store, checking the count.
+func readStoredHashes(ctx context.Context, tx aos.EvidenceTx, indexes []int64) ([]tlog.Hash, error) {
+	got, err := tx.ReadHashes(ctx, indexes)
+	if err != nil {
+		return nil, err
+	}
+	if len(got) != len(indexes) {
+		return nil, fmt.Errorf("store returned %d hashes for %d indexes", len(got), len(indexes))
+	}
+	out := make([]tlog.Hash, len(got))
+	for i, h := range got {
+		out[i] = h
+	}
+	return out, nil
+}
+
+// storeHashReader reads tree hashes from a store transaction.
+type storeHashReader struct {
+	ctx context.Context
+	tx  aos.EvidenceTx
+}
+
+func (r storeHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	return readStoredHashes(r.ctx, r.tx, indexes)
+}

@@ -1,0 +1,223 @@
+package evidence
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aos-dev/aos"
+)
+
+// LeafVersion is the "v" field of every leaf. A change to the leaf encoding
+// gets a new version; leaves already in a log never change.
+const LeafVersion = 1
+
+// SaltSize is the size of the random salt behind a payload commitment.
+const SaltSize = 32
+
+// leafTimeLayout is RFC 3339 in UTC with exactly nine fractional digits, so
+// that every instant has one spelling.
+const leafTimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// commitDomain separates payload commitments from every other SHA-256 use.
+const commitDomain = "aos evidence payload commitment v1\x00"
+
+// Commit returns the commitment to a payload: the hex SHA-256 of a domain
+// separator followed by the salt and the payload, each prefixed with its
+// length as a big-endian uint64, so that no two (salt, payload) pairs share an
+// encoding. With a fresh random salt the commitment reveals nothing about the
+// payload, which lets a redaction delete the payload and keep the leaf.
+func Commit(salt, payload []byte) string {
+	h := sha256.New()
+	h.Write([]byte(commitDomain))
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(salt)))
+	h.Write(n[:])
+	h.Write(salt)
+	binary.BigEndian.PutUint64(n[:], uint64(len(payload)))
+	h.Write(n[:])
+	h.Write(payload)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// EncodeLeaf returns the canonical leaf of e: the bytes the Merkle tree hashes.
+//
+// The leaf is a JSON object with the fields, in this order, "v" (LeafVersion),
+// "index", "time" (UTC, RFC 3339 with nine fractional digits), "kind",
+// "actor", then "subject", "attrs" (keys sorted) and "commitment" when they
+// are not empty. Strings are escaped minimally ('"', '\\' and control
+// characters only). e.Payload, e.Redacted and e.RedactedAt are not part of
+// the leaf: the payload enters it only through e.Commitment, and a redaction
+// happens after the leaf is sealed. Equal entries give equal bytes.
+//
+// EncodeLeaf fails for a negative index, a time outside years 0-9999, a
+// string that is not valid UTF-8, or a commitment that is not 64 lowercase
+// hex digits.
+func EncodeLeaf(e aos.Entry) ([]byte, error) {
+	if e.Index < 0 {
+		return nil, fmt.Errorf("evidence: leaf: negative index %d", e.Index)
+	}
+	t := e.Time.UTC()
+	if t.Year() < 0 || t.Year() > 9999 {
+		return nil, fmt.Errorf("evidence: leaf %d: time %v out of range", e.Index, t)
+	}
+	if e.Commitment != "" && !isCommitment(e.Commitment) {
+		return nil, fmt.Errorf("evidence: leaf %d: malformed commitment", e.Index)
+	}
+	if err := checkLeafStrings(e.Record); err != nil {
+		return nil, fmt.Errorf("evidence: leaf %d: %w", e.Index, err)
+	}
+
+	b := make([]byte, 0, 256)
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, LeafVersion, 10)
+	b = append(b, `,"index":`...)
+	b = strconv.AppendInt(b, e.Index, 10)
+	b = append(b, `,"time":"`...)
+	b = t.AppendFormat(b, leafTimeLayout)
+	b = append(b, `","kind":`...)
+	b = appendString(b, e.Kind)
+	b = append(b, `,"actor":`...)
+	b = appendString(b, e.Actor)
+	if e.Subject != "" {
+		b = append(b, `,"subject":`...)
+		b = appendString(b, e.Subject)
+	}
+	if len(e.Attrs) > 0 {
+		b = append(b, `,"attrs":{`...)
+		for i, k := range slices.Sorted(maps.Keys(e.Attrs)) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendString(b, e.Attrs[k])
+		}
+		b = append(b, '}')
+	}
+	if e.Commitment != "" {
+		b = append(b, `,"commitment":"`...)
+		b = append(b, e.Commitment...)
+		b = append(b, '"')
+	}
+	return append(b, '}'), nil
+}
+
+// leafJSON is the decoding shape of a leaf.
+type leafJSON struct {
+	V          int               `json:"v"`
+	Index      int64             `json:"index"`
+	Time       string            `json:"time"`
+	Kind       string            `json:"kind"`
+	Actor      string            `json:"actor"`
+	Subject    string            `json:"subject"`
+	Attrs      map[string]string `json:"attrs"`
+	Commitment string            `json:"commitment"`
+}
+
+// errNotCanonical reports a leaf that decodes but is not spelled the one way
+// EncodeLeaf spells it.
+var errNotCanonical = errors.New("evidence: leaf is not canonical")
+
+// DecodeLeaf parses a leaf written by EncodeLeaf. It is strict: unknown
+// fields, another version, or any byte sequence other than the canonical
+// encoding of the decoded entry (other field order, whitespace, escapes,
+// duplicate keys, time spelling) is rejected, so that a leaf has exactly one
+// spelling and DecodeLeaf followed by EncodeLeaf gives back the same bytes.
+// The returned entry has no Payload and is not marked redacted.
+func DecodeLeaf(leaf []byte) (aos.Entry, error) {
+	dec := json.NewDecoder(bytes.NewReader(leaf))
+	dec.DisallowUnknownFields()
+	var l leafJSON
+	if err := dec.Decode(&l); err != nil {
+		return aos.Entry{}, fmt.Errorf("evidence: leaf: %w", err)
+	}
+	if l.V != LeafVersion {
+		return aos.Entry{}, fmt.Errorf("evidence: leaf: unsupported version %d", l.V)
+	}
+	t, err := time.Parse(leafTimeLayout, l.Time)
+	if err != nil {
+		return aos.Entry{}, fmt.Errorf("evidence: leaf: time: %w", err)
+	}
+	e := aos.Entry{
+		Index: l.Index,
+		Time:  t,
+		Record: aos.Record{
+			Kind:    l.Kind,
+			Actor:   l.Actor,
+			Subject: l.Subject,
+			Attrs:   l.Attrs,
+		},
+		Commitment: l.Commitment,
+	}
+	again, err := EncodeLeaf(e)
+	if err != nil {
+		return aos.Entry{}, err
+	}
+	if !bytes.Equal(again, leaf) {
+		return aos.Entry{}, errNotCanonical
+	}
+	return e, nil
+}
+
+// checkLeafStrings rejects strings that JSON could not carry unchanged.
+func checkLeafStrings(r aos.Record) error {
+	for _, s := range []string{r.Kind, r.Actor, r.Subject} {
+		if !utf8.ValidString(s) {
+			return errors.New("string is not valid UTF-8")
+		}
+	}
+	for k, v := range r.Attrs {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return errors.New("attr is not valid UTF-8")
+		}
+	}
+	return nil
+}
+
+// isCommitment reports whether s is 64 lowercase hex digits.
+func isCommitment(s string) bool {
+	if len(s) != 2*sha256.Size {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// appendString appends s, valid UTF-8, as a JSON string escaping only what
+// JSON requires.
+func appendString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}

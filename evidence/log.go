@@ -1,0 +1,238 @@
+package evidence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/aos-dev/aos"
+)
+
+// maxBatch bounds how many Record calls share one store transaction.
+const maxBatch = 256
+
+// Config configures a Log.
+type Config struct {
+	// Store keeps the entries, tree hashes and checkpoints. Required.
+	Store aos.Store
+	// Signer signs checkpoints; Verifier is its public half. Both required,
+	// and they must be a pair.
+	Signer   note.Signer
+	Verifier note.Verifier
+	// Origin is the first line of every checkpoint, naming this log
+	// ("aos.local/<instance id>"). Required.
+	Origin string
+	// CheckpointFile, if not "", is a file outside the store to which every
+	// signed checkpoint is appended after its commit. It lets Verify notice a
+	// store whose tail was cut together with its newest checkpoints.
+	CheckpointFile string
+	// Now gives entry times. Required: the package reads no clock.
+	Now func() time.Time
+	// Logger receives the detail of store and file failures. Optional.
+	Logger *slog.Logger
+}
+
+// Log is the evidence log of an instance. Concurrent Record calls are
+// committed in batches by a single committer goroutine: while one batch
+// commits, new calls queue for the next one. A Log is safe for concurrent
+// use; Close stops it.
+type Log struct {
+	store    aos.Store
+	signer   note.Signer
+	verifier note.Verifier
+	origin   string
+	now      func() time.Time
+	logger   *slog.Logger
+	cpFile   *os.File // nil without a checkpoint file; written only by the committer
+
+	mu      sync.Mutex
+	pending []*request
+	closed  bool
+
+	wake    chan struct{} // capacity 1: "pending changed or closed"
+	stopped chan struct{} // closed when the committer has exited
+}
+
+var _ aos.EvidenceLog = (*Log)(nil)
+
+// New checks cfg, opens the checkpoint file if any, and starts the committer.
+func New(cfg Config) (*Log, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, errors.New("evidence: no store")
+	case cfg.Signer == nil || cfg.Verifier == nil:
+		return nil, errors.New("evidence: no signer or verifier")
+	case cfg.Now == nil:
+		return nil, errors.New("evidence: no clock")
+	}
+	if err := checkOrigin(cfg.Origin); err != nil {
+		return nil, fmt.Errorf("evidence: origin %q: %w", cfg.Origin, err)
+	}
+	if err := checkKeyPair(cfg.Signer, cfg.Verifier); err != nil {
+		return nil, err
+	}
+	l := &Log{
+		store:    cfg.Store,
+		signer:   cfg.Signer,
+		verifier: cfg.Verifier,
+		origin:   cfg.Origin,
+		now:      cfg.Now,
+		logger:   cfg.Logger,
+		wake:     make(chan struct{}, 1),
+		stopped:  make(chan struct{}),
+	}
+	if l.logger == nil {
+		l.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.CheckpointFile != "" {
+		f, err := openCheckpointFile(cfg.CheckpointFile)
+		if err != nil {
+			return nil, fmt.Errorf("evidence: checkpoint file: %w", err)
+		}
+		l.cpFile = f
+	}
+	go l.run()
+	return l, nil
+}
+
+// checkKeyPair signs a probe note with s and opens it with v.
+func checkKeyPair(s note.Signer, v note.Verifier) error {
+	probe, err := note.Sign(&note.Note{Text: "aos evidence key check\n"}, s)
+	if err != nil {
+		return fmt.Errorf("evidence: signer: %w", err)
+	}
+	if _, err := note.Open(probe, note.VerifierList(v)); err != nil {
+		return fmt.Errorf("evidence: signer and verifier keys do not match: %w", err)
+	}
+	return nil
+}
+
+// Request states. A request leaves stateQueued exactly once: the committer
+// takes it into a batch, or its caller gives up on it first.
+const (
+	stateQueued int32 = iota
+	stateTaken
+	stateAbandoned
+)
+
+type request struct {
+	ctx   context.Context
+	fn    func(aos.Tx) ([]aos.Record, error)
+	state atomic.Int32
+	done  chan result // capacity 1; receives exactly one result once taken
+}
+
+type result struct {
+	indexes []int64
+	err     error
+}
+
+func (r *request) reply(indexes []int64, err error) { r.done <- result{indexes, err} }
+
+// errClosed is what Record returns once Close has begun.
+var errClosed = aos.Errorf(aos.EEvidenceUnavailable, "evidence log closed")
+
+// Record implements aos.EvidenceLog. It queues fn for the next batch and waits
+// for the batch to commit, the signed checkpoint to be appended to the
+// checkpoint file, and the indexes to be known.
+//
+// If ctx ends while the request is still queued, Record returns ctx.Err() and
+// fn's changes are not committed. Once its batch has begun, Record waits for
+// the batch to finish, so its answer is always definite: indexes means
+// committed, an error means not committed. It returns fn's own error when fn
+// fails, and an *aos.Error with code EEvidenceUnavailable when the store
+// cannot take the batch or the log is closed.
+func (l *Log) Record(ctx context.Context, fn func(aos.Tx) ([]aos.Record, error)) ([]int64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	req := &request{ctx: ctx, fn: fn, done: make(chan result, 1)}
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil, errClosed
+	}
+	l.pending = append(l.pending, req)
+	l.mu.Unlock()
+	l.signal()
+
+	select {
+	case r := <-req.done:
+		return r.indexes, r.err
+	case <-ctx.Done():
+		if req.state.CompareAndSwap(stateQueued, stateAbandoned) {
+			return nil, ctx.Err()
+		}
+		r := <-req.done // taken into a batch: its outcome is on the way
+		return r.indexes, r.err
+	}
+}
+
+// Close stops accepting records, commits those already queued, stops the
+// committer and closes the checkpoint file. It is safe to call more than once.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	already := l.closed
+	l.closed = true
+	l.mu.Unlock()
+	l.signal()
+	<-l.stopped
+	if already || l.cpFile == nil {
+		return nil
+	}
+	return l.cpFile.Close()
+}
+
+func (l *Log) signal() {
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// run is the committer: it commits whatever is queued, then sleeps until
+// more arrives, and exits once closed and drained.
+func (l *Log) run() {
+	defer close(l.stopped)
+	for {
+		batch, closed := l.take()
+		if len(batch) > 0 {
+			l.commitBatch(batch)
+			continue
+		}
+		if closed {
+			return
+		}
+		<-l.wake
+	}
+}
+
+// take claims up to maxBatch queued requests. Requests whose caller gave up
+// are dropped; those whose context already ended are answered with its error.
+func (l *Log) take() (batch []*request, closed bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for n < len(l.pending) && len(batch) < maxBatch {
+		req := l.pending[n]
+		n++
+		if err := req.ctx.Err(); err != nil {
+			if req.state.CompareAndSwap(stateQueued, stateAbandoned) {
+				req.reply(nil, err)
+			}
+			continue
+		}
+		if req.state.CompareAndSwap(stateQueued, stateTaken) {
+			batch = append(batch, req)
+		}
+	}
+	l.pending = append([]*request(nil), l.pending[n:]...)
+	return batch, l.closed
+}

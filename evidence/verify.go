@@ -1,0 +1,199 @@
+package evidence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/aos-dev/aos"
+)
+
+// Problem is one finding of a verification.
+type Problem struct {
+	// Index is the first entry the problem concerns, -1 when it concerns a
+	// checkpoint or the framing of an export rather than entries.
+	Index int64 `json:"index"`
+	// Last is the last entry of the range; Last == Index for one entry.
+	Last int64 `json:"last"`
+	// Message says what is wrong, naming the entries. It never contains a
+	// payload.
+	Message string `json:"message"`
+}
+
+// Report is the outcome of Verify or VerifyExport.
+type Report struct {
+	// Size is the number of entries the log (or export) claims.
+	Size int64 `json:"size"`
+	// Checkpoints is the number of signed checkpoints checked.
+	Checkpoints int `json:"checkpoints"`
+	// Redacted lists the entries whose payload was redacted.
+	Redacted []int64 `json:"redacted,omitempty"`
+	// OK is true when there is no problem.
+	OK bool `json:"ok"`
+	// Problems are sorted by Index; those that concern no entry come first.
+	Problems []Problem `json:"problems,omitempty"`
+}
+
+// FirstBad returns the problem naming the lowest entry or, when no problem
+// names an entry, the first problem. It returns nil when r is OK.
+func (r *Report) FirstBad() *Problem {
+	for i := range r.Problems {
+		if r.Problems[i].Index >= 0 {
+			return &r.Problems[i]
+		}
+	}
+	if len(r.Problems) > 0 {
+		return &r.Problems[0]
+	}
+	return nil
+}
+
+// Source names used in problem messages.
+const (
+	sourceStore  = "the store"
+	sourceFile   = "the checkpoint file"
+	sourceExport = "the export"
+)
+
+// verifyChunk is how many entries Verify reads at a time.
+const verifyChunk = 4096
+
+// Verify re-derives the whole evidence log in store and checks it, in the
+// manner of a file-system check. In one read transaction it reads every
+// entry by index and reports missing rows, rows holding another index's leaf,
+// leaves that do not decode canonically, payloads that do not match their
+// commitment (unless redacted), and leaf hashes that differ from the stored
+// ones. It then recomputes the tree from the leaves alone and checks every
+// stored checkpoint: signature valid under verifier, one origin throughout,
+// root equal to the recomputed root at its size. Interior stored hashes
+// (those proofs are made from) are compared with the recomputed ones.
+//
+// If checkpointFile is not "" and exists, its checkpoints are checked the same
+// way. It is read before the store, so that checkpoints appended meanwhile
+// are already in the store's snapshot. This is what catches a store whose tail
+// was cut together with its newest checkpoints; without the file such a cut
+// is undetectable.
+//
+// Where a checkpoint root is the only sign of an edit, the report bounds the
+// first bad entry by the last checkpoint that matches and the first that does
+// not. Verify needs only the public key. It returns an error only when it
+// cannot read the store or the file; everything wrong with their content is a
+// Problem in the report.
+func Verify(ctx context.Context, store aos.Store, verifier note.Verifier, checkpointFile string) (*Report, error) {
+	if store == nil || verifier == nil {
+		return nil, errors.New("evidence: verify: no store or verifier")
+	}
+	var fileNotes [][]byte
+	if checkpointFile != "" {
+		data, err := os.ReadFile(checkpointFile)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("evidence: verify: %w", err)
+		}
+		fileNotes = SplitCheckpointFile(data)
+	}
+	var c *checker
+	err := store.View(ctx, func(tx aos.Tx) error {
+		size, err := tx.LogSize(ctx)
+		if err != nil {
+			return err
+		}
+		c = newChecker(verifier, size, true)
+		if err := verifyRows(ctx, tx, c); err != nil {
+			return err
+		}
+		cps, err := tx.Checkpoints(ctx)
+		if err != nil {
+			return err
+		}
+		for _, cp := range cps {
+			c.checkpoint(sourceStore, fmt.Sprintf("checkpoint of size %d", cp.Size), cp.Signed, cp.Size)
+		}
+		return c.compareStored(func(indexes []int64) ([]tlog.Hash, error) {
+			return readStoredHashes(ctx, tx, indexes)
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("evidence: verify: %w", err)
+	}
+	for i, n := range fileNotes {
+		c.checkpoint(sourceFile, fmt.Sprintf("note %d", i+1), n, -1)
+	}
+	return c.report(), nil
+}
+
+// verifyRows feeds c every position of the log, chunk by chunk, then the
+// rows stored beyond the log's size.
+func verifyRows(ctx context.Context, tx aos.EvidenceTx, c *checker) error {
+	for from := int64(0); from < c.size; from += verifyChunk {
+		to := min(from+verifyChunk, c.size)
+		rows, err := tx.Entries(ctx, from, to)
+		if err != nil {
+			return err
+		}
+		stored, err := readLeafHashes(ctx, tx, from, to)
+		if err != nil {
+			return err
+		}
+		j := 0
+		for i := from; i < to; i++ {
+			for ; j < len(rows) && rows[j].Index < i; j++ {
+				c.extra(rows[j], "duplicate or misplaced row")
+			}
+			if j < len(rows) && rows[j].Index == i {
+				c.present(rows[j], stored[i-from])
+				j++
+			} else {
+				c.absent(i, stored[i-from])
+			}
+		}
+		for ; j < len(rows); j++ {
+			c.extra(rows[j], "duplicate or misplaced row")
+		}
+	}
+	beyond, err := tx.Entries(ctx, c.size, math.MaxInt64)
+	if err != nil {
+		return err
+	}
+	c.finishEntries()
+	for _, row := range beyond {
+		c.extra(row, fmt.Sprintf("row beyond the log size %d", c.size))
+	}
+	return nil
+}
+
+// readLeafHashes returns the stored leaf hashes of entries [from, to), nil
+// where the store has none.
+func readLeafHashes(ctx context.Context, tx aos.EvidenceTx, from, to int64) ([]*tlog.Hash, error) {
+	indexes := make([]int64, 0, to-from)
+	for i := from; i < to; i++ {
+		indexes = append(indexes, tlog.StoredHashIndex(0, i))
+	}
+	out := make([]*tlog.Hash, len(indexes))
+	got, err := readStoredHashes(ctx, tx, indexes)
+	if err == nil {
+		for i := range got {
+			out[i] = &got[i]
+		}
+		return out, nil
+	}
+	if aos.ErrorCode(err) != aos.ENotFound {
+		return nil, err
+	}
+	// Some are missing: find which, one by one.
+	for i, x := range indexes {
+		h, err := readStoredHashes(ctx, tx, []int64{x})
+		switch {
+		case err == nil:
+			out[i] = &h[0]
+		case aos.ErrorCode(err) != aos.ENotFound:
+			return nil, err
+		}
+	}
+	return out, nil
+}

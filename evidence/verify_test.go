@@ -1,0 +1,382 @@
+package evidence
+
+import (
+	"context"
+	"encoding/base64"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/aos-dev/aos"
+)
+
+// editLeaf re-encodes entry i's leaf canonically after fn changed it, as an
+// attacker who knows the format would.
+func editLeaf(t testing.TB, st *memState, i int64, fn func(e *aos.Entry)) []byte {
+	t.Helper()
+	row := st.entries[i]
+	e, err := DecodeLeaf(row.Leaf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn(&e)
+	leaf, err := EncodeLeaf(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row.Leaf = leaf
+	st.entries[i] = row
+	return leaf
+}
+
+// rebuildHashes recomputes every stored hash from the rows, as an attacker
+// covering an edit would, and returns the roots by tree size.
+func rebuildHashes(t testing.TB, st *memState) map[int64]tlog.Hash {
+	t.Helper()
+	var all memHashes
+	roots := map[int64]tlog.Hash{}
+	for i := range st.size {
+		hs, err := tlog.StoredHashes(i, st.entries[i].Leaf, all)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, hs...)
+		if roots[i+1], err = tlog.TreeHash(i+1, all); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clear(st.hashes)
+	for x, h := range all {
+		st.hashes[int64(x)] = h
+	}
+	return roots
+}
+
+// resign replaces every stored checkpoint from size from on with one over
+// the current hashes signed by s.
+func resign(t testing.TB, st *memState, roots map[int64]tlog.Hash, s note.Signer, from int64) {
+	t.Helper()
+	for i, cp := range st.checkpoints {
+		if cp.Size < from {
+			continue
+		}
+		signed, err := SignCheckpoint(Checkpoint{Origin: testOrigin, Size: cp.Size, Root: roots[cp.Size]}, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.checkpoints[i].Signed = signed
+	}
+}
+
+// flipSignature flips one bit of the (first) signature of a signed note.
+func flipSignature(t testing.TB, signed []byte) []byte {
+	t.Helper()
+	text, sigs, ok := strings.Cut(string(signed), "\n\n— ")
+	name, rest, _ := strings.Cut(sigs, " ")
+	b64, tail, _ := strings.Cut(rest, "\n")
+	sig, err := base64.StdEncoding.DecodeString(b64)
+	if !ok || err != nil {
+		t.Fatalf("not a signed note: %q", signed)
+	}
+	sig[len(sig)-1] ^= 1
+	return []byte(text + "\n\n— " + name + " " + base64.StdEncoding.EncodeToString(sig) + "\n" + tail)
+}
+
+// truncateTail cuts the log to size n with its hashes and checkpoints.
+func truncateTail(st *memState, n int64) {
+	for i := n; i < st.size; i++ {
+		delete(st.entries, i)
+	}
+	for x := range st.hashes {
+		if x >= tlog.StoredHashCount(n) {
+			delete(st.hashes, x)
+		}
+	}
+	kept := st.checkpoints[:0]
+	for _, cp := range st.checkpoints {
+		if cp.Size <= n {
+			kept = append(kept, cp)
+		}
+	}
+	st.checkpoints, st.size = kept, n
+}
+
+func TestVerify_Tamper(t *testing.T) {
+	attacker, _ := newTestKeys(t)
+	tests := []struct {
+		name      string
+		noFile    bool // verify without the checkpoint file
+		tamper    func(t *testing.T, tl *testLog, st *memState)
+		first     int64 // FirstBad().Index
+		last      int64 // FirstBad().Last
+		wantInMsg string
+	}{
+		{
+			name: "edit leaf",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				editLeaf(t, st, 3, func(e *aos.Entry) { e.Kind = "call.denied" })
+			},
+			first: 3, last: 3, wantInMsg: "entry 3: leaf hash differs from the stored leaf hash",
+		},
+		{
+			name: "leaf not canonical",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				row := st.entries[3]
+				row.Leaf = append([]byte(nil), row.Leaf[:len(row.Leaf)-1]...)
+				row.Leaf = append(row.Leaf, " }"...)
+				st.entries[3] = row
+			},
+			first: 3, last: 3, wantInMsg: "entry 3: leaf does not decode canonically",
+		},
+		{
+			name: "edit payload",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				row := st.entries[6]
+				row.Payload = []byte(`{"path":"/repos/acme/other"}`)
+				st.entries[6] = row
+			},
+			first: 6, last: 6, wantInMsg: "entry 6: payload does not match its commitment",
+		},
+		{
+			name: "drop payload without redaction",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				row := st.entries[6]
+				row.Payload = nil
+				st.entries[6] = row
+			},
+			first: 6, last: 6, wantInMsg: "entry 6: payload missing without a redaction",
+		},
+		{
+			name: "edit leaf and its stored hash",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				leaf := editLeaf(t, st, 3, func(e *aos.Entry) { e.Actor = "owner" })
+				st.hashes[tlog.StoredHashIndex(0, 3)] = tlog.RecordHash(leaf)
+			},
+			first: 3, last: 3, wantInMsg: "entry 3: differs from the signed tree of size 4",
+		},
+		{
+			name: "edit leaf and rebuild every hash",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				editLeaf(t, st, 5, func(e *aos.Entry) { e.Attrs["operation"] = "DELETE" })
+				rebuildHashes(t, st)
+			},
+			first: 5, last: 5, wantInMsg: "entry 5: differs from the signed tree of size 6 in the store (the tree of size 5 matches)",
+		},
+		{
+			name: "rewrite history and re-sign with another key",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				editLeaf(t, st, 5, func(e *aos.Entry) { e.Subject = "stripe" })
+				resign(t, st, rebuildHashes(t, st), attacker, 6)
+			},
+			first: 5, last: 5, wantInMsg: "in the checkpoint file",
+		},
+		{
+			name:   "rewrite history and re-sign, no checkpoint file",
+			noFile: true,
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				editLeaf(t, st, 5, func(e *aos.Entry) { e.Subject = "stripe" })
+				resign(t, st, rebuildHashes(t, st), attacker, 6)
+			},
+			first: 5, last: 9, wantInMsg: "entries 5-9: not covered by any valid signed checkpoint",
+		},
+		{
+			name:   "delete a row",
+			tamper: func(t *testing.T, tl *testLog, st *memState) { delete(st.entries, 4) },
+			first:  4, last: 4, wantInMsg: "entry 4 missing",
+		},
+		{
+			name: "delete three rows",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				delete(st.entries, 5)
+				delete(st.entries, 6)
+				delete(st.entries, 7)
+			},
+			first: 5, last: 7, wantInMsg: "entries 5-7 missing",
+		},
+		{
+			name: "swap two rows",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				a, b := st.entries[2], st.entries[5]
+				a.Index, b.Index = 5, 2
+				st.entries[2], st.entries[5] = b, a
+			},
+			first: 2, last: 2, wantInMsg: "entry 2: row holds the leaf of entry 5",
+		},
+		{
+			name:   "truncate tail with its checkpoints",
+			tamper: func(t *testing.T, tl *testLog, st *memState) { truncateTail(st, 7) },
+			first:  7, last: 9, wantInMsg: "entries 7-9 missing: the checkpoint file has a signed tree of size 10",
+		},
+		{
+			name: "delete tail rows only",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				delete(st.entries, 8)
+				delete(st.entries, 9)
+			},
+			first: 8, last: 9, wantInMsg: "entries 8-9 missing",
+		},
+		{
+			name: "forged checkpoint signature",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				cp := &st.checkpoints[len(st.checkpoints)-1]
+				cp.Signed = flipSignature(t, cp.Signed)
+			},
+			first: -1, last: -1, wantInMsg: "the store: checkpoint of size 10: invalid signature by key aos.test+",
+		},
+		{
+			name:   "forged latest checkpoint, no checkpoint file",
+			noFile: true,
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				resign(t, st, rebuildHashes(t, st), attacker, 10)
+			},
+			first: 9, last: 9, wantInMsg: "entry 9: not covered by any valid signed checkpoint",
+		},
+		{
+			name: "row beyond the log size",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				row := cloneEntry(st.entries[9])
+				row.Index = 10
+				st.entries[10] = row
+			},
+			first: 10, last: 10, wantInMsg: "entry 10: row beyond the log size 10",
+		},
+		{
+			name: "edit an interior hash",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				st.hashes[tlog.StoredHashIndex(1, 1)] = tlog.Hash{1}
+			},
+			first: 2, last: 3, wantInMsg: "entries 2-3: the stored tree hash over them differs",
+		},
+		{
+			name: "stored leaf hash deleted",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				delete(st.hashes, tlog.StoredHashIndex(0, 3))
+			},
+			first: 3, last: 3, wantInMsg: "entry 3: stored leaf hash missing",
+		},
+		{
+			name: "checkpoint file edited",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				data, err := os.ReadFile(tl.cpFile)
+				if err != nil {
+					t.Fatal(err)
+				}
+				data = []byte(strings.Replace(string(data), "\n4\n", "\n40\n", 1))
+				if err := os.WriteFile(tl.cpFile, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			first: -1, last: -1, wantInMsg: "the checkpoint file: note 4: invalid signature",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tl := newTestLog(t)
+			tl.fill(t, 10)
+			mustOK(t, tl.verify(t))
+			tl.Close()
+			tl.store.edit(func(st *memState) { tt.tamper(t, tl, st) })
+			if tt.noFile {
+				tl.cpFile = ""
+			}
+			r := tl.verify(t)
+			if r.OK {
+				t.Fatal("tampered log verifies OK")
+			}
+			for _, p := range r.Problems {
+				t.Logf("problem: %d-%d %s", p.Index, p.Last, p.Message)
+			}
+			p := r.FirstBad()
+			if p.Index != tt.first || p.Last != tt.last || !strings.Contains(p.Message, tt.wantInMsg) {
+				t.Errorf("FirstBad = %+v\nwant %d-%d %q\nall: %+v", *p, tt.first, tt.last, tt.wantInMsg, r.Problems)
+			}
+		})
+	}
+}
+
+// TestVerify_TruncatedWithoutFile documents the limit: a store cut with its
+// newest checkpoints is consistent on its own.
+func TestVerify_TruncatedWithoutFile(t *testing.T) {
+	tl := newTestLog(t)
+	tl.fill(t, 10)
+	tl.store.edit(func(st *memState) { truncateTail(st, 7) })
+	r, err := Verify(context.Background(), tl.store, tl.verifier, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK || r.Size != 7 {
+		t.Fatalf("Verify = %+v; want OK at size 7 (only the checkpoint file can tell)", r)
+	}
+}
+
+// TestVerify_Localise checks that with one checkpoint per batch, an edit
+// whose only trace is a checkpoint root is bounded by the batch.
+func TestVerify_Localise(t *testing.T) {
+	tl := newTestLog(t)
+	tl.record(t, testRecord(0), testRecord(1), testRecord(2), testRecord(3))
+	tl.record(t, testRecord(4), testRecord(5), testRecord(6), testRecord(7))
+	tl.record(t, testRecord(8))
+	tl.store.edit(func(st *memState) {
+		editLeaf(t, st, 6, func(e *aos.Entry) { e.Kind = "call.denied" })
+		rebuildHashes(t, st)
+	})
+	r := tl.verify(t)
+	p := r.FirstBad()
+	if p == nil || p.Index != 4 || p.Last != 7 || !strings.Contains(p.Message, "entries 4-7: the first bad entry is among these") {
+		t.Fatalf("FirstBad = %+v, want entries 4-7; all: %+v", p, r.Problems)
+	}
+}
+
+func TestVerify_Redaction(t *testing.T) {
+	tl := newTestLog(t)
+	tl.fill(t, 5)
+	at := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	err := tl.store.Update(context.Background(), func(tx aos.Tx) error { return tx.RedactEntry(context.Background(), 2, at) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := tl.verify(t)
+	mustOK(t, r)
+	if len(r.Redacted) != 1 || r.Redacted[0] != 2 {
+		t.Errorf("Redacted = %v, want [2]", r.Redacted)
+	}
+	got, err := tl.Entries(context.Background(), 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := got[0]; !e.Redacted || e.RedactedAt == nil || !e.RedactedAt.Equal(at) || e.Payload != nil || e.Commitment == "" {
+		t.Fatalf("redacted entry = %+v", e)
+	}
+}
+
+func TestVerify_Empty(t *testing.T) {
+	tl := newTestLog(t)
+	r := tl.verify(t)
+	mustOK(t, r)
+	if r.Size != 0 || r.Checkpoints != 0 || r.FirstBad() != nil {
+		t.Fatalf("empty log report = %+v", r)
+	}
+}
+
+func TestReport_FirstBad(t *testing.T) {
+	tests := []struct {
+		name     string
+		problems []Problem
+		want     int64
+	}{
+		{"entry before checkpoint problems", []Problem{{-1, -1, "cp"}, {4, 4, "e4"}, {7, 9, "e7"}}, 4},
+		{"only checkpoint problems", []Problem{{-1, -1, "cp"}}, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &Report{Problems: tt.problems}
+			if got := r.FirstBad(); got == nil || got.Index != tt.want {
+				t.Fatalf("FirstBad = %+v, want index %d", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,290 @@
+// Package gateway is the call pipeline: it authenticates an agent, resolves
+// the connection, lets the connector map the request to an operation on a
+// resource, asks the policy, writes the evidence, and only then opens the
+// credential and calls the upstream. Transports (the HTTP proxy, /v1/call,
+// MCP) all call into it, so every path through the boundary is the same.
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/policy"
+	"github.com/aos-dev/aos/vault"
+)
+
+// Gateway runs calls through the boundary. Its fields are set once, before use.
+type Gateway struct {
+	Store      aos.Store
+	Log        aos.EvidenceLog
+	Vault      *vault.Vault
+	Connectors connector.Registry
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// Meta is what an agent says about a call, shown to the owner if it is held.
+type Meta struct {
+	Purpose        string   `json:"purpose,omitempty"`
+	Recommendation string   `json:"recommendation,omitempty"`
+	Alternatives   []string `json:"alternatives,omitempty"`
+}
+
+// Authenticate returns the principal holding token.
+// Errors: EUnauthenticated.
+func (g *Gateway) Authenticate(ctx context.Context, token string) (*aos.Principal, error) {
+	if !aos.LooksLikeToken(token) {
+		return nil, aos.Errorf(aos.EUnauthenticated, "missing or malformed token")
+	}
+	hash := aos.HashToken(token)
+	var p *aos.Principal
+	err := g.Store.View(ctx, func(tx aos.Tx) (err error) {
+		p, err = tx.PrincipalByTokenHash(ctx, hash)
+		return err
+	})
+	if aos.ErrorCode(err) == aos.ENotFound || err == nil && !aos.TokenHashEqual(p.TokenHash, hash) {
+		return nil, aos.Errorf(aos.EUnauthenticated, "unknown token")
+	}
+	return p, err
+}
+
+// Proxy runs a proxied HTTP request on connection conn.
+func (g *Gateway) Proxy(ctx context.Context, p *aos.Principal, conn string, r *connector.HTTPRequest, m Meta) (*connector.Response, error) {
+	return g.run(ctx, p, conn, m, func(k connector.Connector, c *aos.Connection) (*connector.Call, error) {
+		return k.FromHTTP(c, r)
+	})
+}
+
+// CallRequest is the body of POST /v1/call.
+type CallRequest struct {
+	Connection string          `json:"connection"`
+	Operation  string          `json:"operation"`
+	Args       json.RawMessage `json:"args,omitempty"`
+	Meta
+}
+
+// Call runs a named operation.
+func (g *Gateway) Call(ctx context.Context, p *aos.Principal, req CallRequest) (*connector.Response, error) {
+	if req.Connection == "" || req.Operation == "" {
+		return nil, aos.Errorf(aos.EBadRequest, "connection and operation are required")
+	}
+	return g.run(ctx, p, req.Connection, req.Meta, func(k connector.Connector, c *aos.Connection) (*connector.Call, error) {
+		return k.FromCall(c, req.Operation, req.Args)
+	})
+}
+
+// target is a resolved connection with what a decision needs.
+type target struct {
+	conn      *aos.Connection
+	connector connector.Connector
+	grants    []*aos.Grant
+}
+
+func (g *Gateway) resolve(ctx context.Context, name string) (*target, error) {
+	var t target
+	err := g.Store.View(ctx, func(tx aos.Tx) error {
+		c, err := tx.ConnectionByName(ctx, name)
+		if aos.ErrorCode(err) == aos.ENotFound {
+			return aos.Errorf(aos.EUnknownConnection, "no connection named %q", name)
+		} else if err != nil {
+			return err
+		}
+		t.conn = c
+		t.grants, err = tx.ListGrants(ctx, aos.GrantFilter{ConnectionID: c.ID, IncludeRevoked: true})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t.connector, err = g.Connectors.Lookup(t.conn.Type); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func (g *Gateway) run(ctx context.Context, p *aos.Principal, name string, m Meta,
+	mapCall func(connector.Connector, *aos.Connection) (*connector.Call, error)) (*connector.Response, error) {
+	t, err := g.resolve(ctx, name)
+	if err != nil {
+		if aos.ErrorCode(err) == aos.EUnknownConnection {
+			return nil, g.denied(ctx, p, name, nil, "", aos.Decision{Code: aos.EUnknownConnection, Reason: aos.ErrorMessage(err)}, m)
+		}
+		return nil, err
+	}
+	call, err := mapCall(t.connector, t.conn)
+	if err != nil {
+		if code := aos.ErrorCode(err); code != aos.EInternal {
+			return nil, g.denied(ctx, p, name, nil, "", aos.Decision{Code: code, Reason: aos.ErrorMessage(err)}, m)
+		}
+		return nil, err
+	}
+	d := policy.Decide(policy.Input{
+		Principal: p, Connection: t.conn, Grants: t.grants, Operation: call.Operation,
+		Resource: call.Resource, Facts: call.Facts, Covers: t.connector.Covers, Now: g.Now(),
+	})
+	switch d.Verdict {
+	case aos.Allow:
+		return g.execute(ctx, p, t, call, d, m)
+	case aos.Deny:
+		return nil, g.denied(ctx, p, name, call, "", d, m)
+	default:
+		return nil, aos.Errorf(aos.EInternal, "unexpected verdict %q", d.Verdict)
+	}
+}
+
+// callPayload is the sensitive part of a call's evidence: it enters the
+// leaf only as a salted commitment.
+type callPayload struct {
+	Method     string `json:"method,omitempty"`
+	Resource   string `json:"resource,omitempty"`
+	URL        string `json:"url,omitempty"`
+	BodySHA256 string `json:"body_sha256,omitempty"`
+	BodyBytes  int    `json:"body_bytes,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	Meta
+}
+
+func newCallPayload(call *connector.Call, reason string, m Meta) json.RawMessage {
+	cp := callPayload{Reason: reason, Meta: m}
+	if call != nil {
+		cp.Resource = call.Resource
+		if u := call.Upstream; u != nil {
+			cp.Method, cp.URL = u.Method, u.URL
+			if len(u.Body) > 0 {
+				sum := sha256.Sum256(u.Body)
+				cp.BodySHA256, cp.BodyBytes = hex.EncodeToString(sum[:]), len(u.Body)
+			}
+		}
+	}
+	b, _ := json.Marshal(cp)
+	return b
+}
+
+func callAttrs(conn string, call *connector.Call) map[string]string {
+	a := map[string]string{"connection": conn}
+	if call != nil {
+		a["operation"] = call.Operation.Name
+		a["access"] = string(call.Operation.Access)
+	}
+	return a
+}
+
+// denied records a denial and returns the error for the agent. If the
+// denial cannot be recorded the agent gets evidence_unavailable instead.
+func (g *Gateway) denied(ctx context.Context, p *aos.Principal, conn string, call *connector.Call, grant string, d aos.Decision, m Meta) error {
+	attrs := callAttrs(conn, call)
+	attrs["decision"], attrs["code"] = "deny", d.Code
+	if grant != "" {
+		attrs["grant"] = grant
+	}
+	_, err := g.Log.Record(ctx, func(aos.Tx) ([]aos.Record, error) {
+		return []aos.Record{{Kind: "call.denied", Actor: p.Ref(), Subject: conn, Attrs: attrs,
+			Payload: newCallPayload(call, d.Reason, m)}}, nil
+	})
+	if err != nil {
+		return err
+	}
+	return aos.Errorf(d.Code, "%s", d.Reason)
+}
+
+// execute records the authorisation durably, then calls the upstream and
+// records the outcome. The grant and credential are checked again inside
+// the evidence transaction, so a revoke that committed after the decision
+// was made still stops the call.
+func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call *connector.Call, d aos.Decision, m Meta) (*connector.Response, error) {
+	var cred *aos.Credential
+	var stale *aos.Decision
+	idx, err := g.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+		cred, stale = nil, nil
+		var err error
+		cred, stale, err = g.recheck(ctx, tx, t.conn, d.GrantID)
+		if err != nil {
+			return nil, err
+		}
+		attrs := callAttrs(t.conn.Name, call)
+		attrs["grant"] = d.GrantID
+		if stale != nil {
+			attrs["decision"], attrs["code"] = "deny", stale.Code
+			return []aos.Record{{Kind: "call.denied", Actor: p.Ref(), Subject: t.conn.Name, Attrs: attrs,
+				Payload: newCallPayload(call, stale.Reason, m)}}, nil
+		}
+		attrs["decision"] = "allow"
+		attrs["credential_version"] = strconv.Itoa(cred.Version)
+		return []aos.Record{{Kind: "call.authorized", Actor: p.Ref(), Subject: t.conn.Name, Attrs: attrs,
+			Payload: newCallPayload(call, "", m)}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if stale != nil {
+		return nil, aos.Errorf(stale.Code, "%s", stale.Reason)
+	}
+	secret, err := g.Vault.Open(cred.Sealed, vault.CredentialAAD(t.conn.ID, cred.Version))
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	resp, callErr := t.connector.Do(ctx, t.conn, secret, call)
+	g.recordOutcome(ctx, p, t.conn.Name, idx[0], resp, callErr, time.Since(start))
+	return resp, callErr
+}
+
+// recheck confirms, inside the authorising transaction, that the grant and
+// the credential still stand, and marks the credential used.
+func (g *Gateway) recheck(ctx context.Context, tx aos.Tx, conn *aos.Connection, grantID string) (*aos.Credential, *aos.Decision, error) {
+	now := g.Now().UTC()
+	gr, err := tx.GrantByID(ctx, grantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !gr.Active(now) {
+		return nil, &aos.Decision{Code: aos.ENotGranted, Reason: "grant " + grantID + " was revoked or expired"}, nil
+	}
+	c, err := tx.ConnectionByName(ctx, conn.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.ID != conn.ID || !c.Connected() {
+		return nil, &aos.Decision{Code: aos.EUnknownConnection, Reason: "connection " + conn.Name + " is disconnected"}, nil
+	}
+	cred, err := tx.ActiveCredential(ctx, conn.ID)
+	if aos.ErrorCode(err) == aos.ENotFound {
+		return nil, &aos.Decision{Code: aos.ENotGranted, Reason: "connection " + conn.Name + " has no active credential"}, nil
+	} else if err != nil {
+		return nil, nil, err
+	}
+	cred.LastUsedAt = &now
+	if err := tx.UpdateCredential(ctx, cred); err != nil {
+		return nil, nil, err
+	}
+	return cred, nil, nil
+}
+
+func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, conn string, authorized int64, resp *connector.Response, callErr error, took time.Duration) {
+	attrs := map[string]string{"connection": conn, "authorized_entry": strconv.FormatInt(authorized, 10)}
+	var pl struct {
+		Bytes      int   `json:"bytes"`
+		DurationMS int64 `json:"duration_ms"`
+	}
+	pl.DurationMS = took.Milliseconds()
+	if callErr != nil {
+		attrs["code"] = aos.ErrorCode(callErr)
+	} else {
+		attrs["status"] = strconv.Itoa(resp.Status)
+		pl.Bytes = len(resp.Body)
+	}
+	b, _ := json.Marshal(pl)
+	_, err := g.Log.Record(context.WithoutCancel(ctx), func(aos.Tx) ([]aos.Record, error) {
+		return []aos.Record{{Kind: "call.outcome", Actor: p.Ref(), Subject: conn, Attrs: attrs, Payload: b}}, nil
+	})
+	if err != nil && g.Logger != nil {
+		g.Logger.Error("recording call outcome", "connection", conn, "authorized_entry", authorized, "err", err)
+	}
+}

@@ -1,0 +1,120 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/gateway"
+)
+
+// hopHeaders are not forwarded from the upstream's response.
+var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+	"Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length"}
+
+func metaOf(r *http.Request) gateway.Meta {
+	m := gateway.Meta{
+		Purpose:        r.Header.Get("AOS-Purpose"),
+		Recommendation: r.Header.Get("AOS-Recommendation"),
+	}
+	for _, v := range r.Header.Values("AOS-Alternatives") {
+		for _, a := range strings.Split(v, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				m.Alternatives = append(m.Alternatives, a)
+			}
+		}
+	}
+	return m
+}
+
+// handleProxy serves ANY /v1/proxy/{connection}/{path...}. The path is
+// taken from the raw request target, still escaped.
+func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) error {
+	target := strings.TrimPrefix(r.RequestURI, "/v1/proxy/")
+	rawPath, rawQuery, _ := strings.Cut(target, "?")
+	name, rest, _ := strings.Cut(rawPath, "/")
+	if name == "" {
+		return aos.Errorf(aos.EUnknownConnection, "no connection named in the path: use /v1/proxy/NAME/...")
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	req := &connector.HTTPRequest{
+		Method: r.Method, RawPath: "/" + rest, RawQuery: rawQuery, Header: r.Header.Clone(), Body: body,
+	}
+	resp, err := s.Gateway.Proxy(r.Context(), principalOf(r.Context()), name, req, metaOf(r))
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	for k, vs := range resp.Header {
+		h[k] = append([]string(nil), vs...)
+	}
+	for _, k := range hopHeaders {
+		h.Del(k)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	w.WriteHeader(resp.Status)
+	if r.Method != http.MethodHead {
+		w.Write(resp.Body)
+	}
+	return nil
+}
+
+// CallResult is the body of a successful POST /v1/call: the upstream's
+// answer. Body is JSON when the upstream answered JSON, else Text holds
+// UTF-8 text, else Base64 holds the bytes.
+type CallResult struct {
+	Status int               `json:"status"`
+	Header map[string]string `json:"headers,omitempty"`
+	Body   json.RawMessage   `json:"body,omitempty"`
+	Text   string            `json:"text,omitempty"`
+	Base64 string            `json:"base64,omitempty"`
+}
+
+func resultOf(resp *connector.Response) CallResult {
+	res := CallResult{Status: resp.Status, Header: map[string]string{}}
+	for _, k := range []string{"Content-Type", "Location", "Etag", "Link"} {
+		if v := resp.Header.Get(k); v != "" {
+			res.Header[k] = v
+		}
+	}
+	switch {
+	case len(resp.Body) == 0:
+	case json.Valid(resp.Body):
+		res.Body = resp.Body
+	case utf8.Valid(resp.Body):
+		res.Text = string(resp.Body)
+	default:
+		res.Base64 = base64.StdEncoding.EncodeToString(resp.Body)
+	}
+	return res
+}
+
+func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) error {
+	var req gateway.CallRequest
+	if err := decodeJSON(r, connector.MaxBody, &req); err != nil {
+		return err
+	}
+	resp, err := s.Gateway.Call(r.Context(), principalOf(r.Context()), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, resultOf(resp))
+	return nil
+}
+
+func (s *Server) handleWhoAmI(w http.ResponseWriter, r *http.Request) error {
+	who, err := s.Gateway.WhoAmI(r.Context(), principalOf(r.Context()))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, who)
+	return nil
+}

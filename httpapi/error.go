@@ -1,0 +1,72 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/aos-dev/aos"
+)
+
+// statusOf is the one place where error codes become HTTP statuses.
+func statusOf(code string) int {
+	switch code {
+	case aos.EUnauthenticated:
+		return http.StatusUnauthorized
+	case aos.EForbidden, aos.EUnknownOperation, aos.ENotGranted, aos.EOutOfScope, aos.EReadOnly,
+		aos.EApprovalDenied, aos.EApprovalExpired:
+		return http.StatusForbidden
+	case aos.EUnknownConnection, aos.ENotFound:
+		return http.StatusNotFound
+	case aos.EBadRequest:
+		return http.StatusBadRequest
+	case aos.EConflict:
+		return http.StatusConflict
+	case aos.ETooLarge:
+		return http.StatusRequestEntityTooLarge
+	case aos.EUpstream:
+		return http.StatusBadGateway
+	case aos.EEvidenceUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorBody is the JSON body of every error response.
+type ErrorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// writeError sends err to the client as a status and an error body. The
+// detail of internal errors is logged, never sent.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := aos.ErrorCode(err)
+	if code == aos.EInternal || code == aos.EEvidenceUnavailable {
+		s.logger().Error("request failed", "method", r.Method, "path", r.URL.Path, "code", code, "err", err)
+	}
+	var body ErrorBody
+	body.Error.Code, body.Error.Message = code, aos.ErrorMessage(err)
+	if code == aos.EUnauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="aos"`)
+	}
+	writeJSON(w, statusOf(code), body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}

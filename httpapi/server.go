@@ -1,0 +1,150 @@
+// Package httpapi is the HTTP transport: the agent API (proxy, /v1/call,
+// whoami) and the owner API that the CLI uses. It is the one place where
+// error codes become HTTP statuses.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/gateway"
+	"github.com/aos-dev/aos/owner"
+	"log/slog"
+)
+
+// EvidenceReader reads the evidence trail for the owner and auditors.
+type EvidenceReader interface {
+	Tail(ctx context.Context, n int64) ([]aos.Entry, error)
+	Export(ctx context.Context, w io.Writer) error
+}
+
+// Server serves the HTTP API.
+type Server struct {
+	Gateway  *gateway.Gateway
+	Owner    *owner.Service
+	Evidence EvidenceReader
+	Logger   *slog.Logger
+}
+
+// Handler returns the root handler. Proxied requests are dispatched before
+// any router sees them: a router would clean or redirect their paths, and
+// the connector must judge the path exactly as the agent sent it.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/call", s.agent(s.handleCall))
+	mux.HandleFunc("GET /v1/whoami", s.agent(s.handleWhoAmI))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.ownerRoutes(mux)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.RequestURI, "/") {
+			s.writeError(w, r, aos.Errorf(aos.EBadRequest, "absolute-form request targets are not accepted"))
+			return
+		}
+		if strings.HasPrefix(r.RequestURI, "/v1/proxy/") {
+			s.agent(s.handleProxy)(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+type principalKey struct{}
+
+func principalOf(ctx context.Context) *aos.Principal {
+	p, _ := ctx.Value(principalKey{}).(*aos.Principal)
+	return p
+}
+
+// bearer extracts the token from "Bearer T" or "token T".
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	for _, scheme := range []string{"Bearer ", "bearer ", "token ", "Token "} {
+		if t, ok := strings.CutPrefix(h, scheme); ok {
+			return strings.TrimSpace(t)
+		}
+	}
+	return ""
+}
+
+func (s *Server) authenticate(r *http.Request) (*aos.Principal, error) {
+	return s.Gateway.Authenticate(r.Context(), bearer(r))
+}
+
+// agent wraps a handler that only agents may use.
+func (s *Server) agent(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return s.with(h, func(p *aos.Principal) bool { return p.Kind == aos.Agent }, "this route is for agents")
+}
+
+// ownerOnly wraps a handler that only the owner may use.
+func (s *Server) ownerOnly(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return s.with(h, func(p *aos.Principal) bool { return p.Kind == aos.Owner }, "this route is for the owner")
+}
+
+// reader wraps a handler that the owner and auditors may use.
+func (s *Server) reader(h func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
+	return s.with(h, func(p *aos.Principal) bool { return p.Kind == aos.Owner || p.Kind == aos.Auditor },
+		"this route is for the owner and auditors")
+}
+
+func (s *Server) with(h func(http.ResponseWriter, *http.Request) error, may func(*aos.Principal) bool, why string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err == nil && !may(p) {
+			err = aos.Errorf(aos.EForbidden, "%s", why)
+		}
+		if err == nil {
+			err = h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+// decodeJSON reads a JSON request body of at most limit bytes into v.
+func decodeJSON(r *http.Request, limit int64, v any) error {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return aos.Errorf(aos.EBadRequest, "reading request body: %v", err)
+	}
+	if int64(len(body)) > limit {
+		return aos.Errorf(aos.ETooLarge, "request body is larger than %d bytes", limit)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &te):
+			return aos.Errorf(aos.EBadRequest, "field %q must be %s", te.Field, te.Type)
+		case errors.As(err, &se), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return aos.Errorf(aos.EBadRequest, "request body is not valid JSON")
+		}
+		return aos.Errorf(aos.EBadRequest, "request body: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return nil
+}
+
+// readBody reads a proxied request body of at most connector.MaxBody bytes.
+func readBody(r *http.Request) ([]byte, error) {
+	if r.ContentLength > connector.MaxBody {
+		return nil, aos.Errorf(aos.ETooLarge, "request body is larger than %d bytes", connector.MaxBody)
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, connector.MaxBody+1))
+	if err != nil {
+		return nil, aos.Errorf(aos.EBadRequest, "reading request body: %v", err)
+	}
+	if len(b) > connector.MaxBody {
+		return nil, aos.Errorf(aos.ETooLarge, "request body is larger than %d bytes", connector.MaxBody)
+	}
+	return b, nil
+}

@@ -1,0 +1,177 @@
+package owner
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/aos-dev/aos"
+)
+
+// GrantRequest is what `aos grant` sends.
+type GrantRequest struct {
+	Connection string
+	Scope      string
+	Write      bool
+	// To is "" (the whole company), an agent name, or "department:D".
+	To string
+	// ExpiresIn is how long the grant lasts; zero for no expiry.
+	ExpiresIn time.Duration
+	Mission   string
+}
+
+// Grant gives access to a connection within a scope. Owner only.
+// Errors: ENotFound (connection or agent), EBadRequest.
+func (s *Service) Grant(ctx context.Context, actor *aos.Principal, req GrantRequest) (*aos.Grant, error) {
+	if err := requireOwner(actor, "grant access"); err != nil {
+		return nil, err
+	}
+	if req.Scope == "" {
+		return nil, aos.Errorf(aos.EBadRequest, "a scope is required (use * for account-wide access, spelled out)")
+	}
+	if req.ExpiresIn < 0 {
+		return nil, aos.Errorf(aos.EBadRequest, "expiry must be in the future")
+	}
+	if req.Mission != "" {
+		if err := checkName("mission", req.Mission); err != nil {
+			return nil, err
+		}
+	}
+	grantee, err := granteeOf(req.To)
+	if err != nil {
+		return nil, err
+	}
+	access := aos.Read
+	if req.Write {
+		access = aos.Write
+	}
+	g := &aos.Grant{ID: aos.NewID("g_"), Access: access, Grantee: grantee, Mission: req.Mission}
+	_, err = s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+		c, err := tx.ConnectionByName(ctx, req.Connection)
+		if err != nil {
+			return nil, err
+		}
+		conn, err := s.Connectors.Lookup(c.Type)
+		if err != nil {
+			return nil, err
+		}
+		if g.Scope, err = conn.CheckScope(req.Scope); err != nil {
+			return nil, err
+		}
+		if name, ok := strings.CutPrefix(grantee, "agent:"); ok {
+			if _, err := tx.PrincipalByName(ctx, aos.Agent, name); err != nil {
+				return nil, err
+			}
+		}
+		now := s.now()
+		g.ConnectionID, g.Connection, g.CreatedAt, g.ExpiresAt = c.ID, c.Name, now, nil
+		if req.ExpiresIn > 0 {
+			exp := now.Add(req.ExpiresIn)
+			g.ExpiresAt = &exp
+		}
+		if err := tx.CreateGrant(ctx, g); err != nil {
+			return nil, err
+		}
+		return []aos.Record{grantRecord(actor, g)}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func granteeOf(to string) (string, error) {
+	if to == "" {
+		return "", nil
+	}
+	if d, ok := strings.CutPrefix(to, "department:"); ok {
+		return to, checkName("department", d)
+	}
+	name := strings.TrimPrefix(to, "agent:")
+	return "agent:" + name, checkName("agent", name)
+}
+
+func grantRecord(actor *aos.Principal, g *aos.Grant) aos.Record {
+	attrs := map[string]string{
+		"connection": g.Connection, "scope": g.Scope, "access": string(g.Access), "grantee": g.GranteeLabel(),
+	}
+	if g.ExpiresAt != nil {
+		attrs["expires_at"] = g.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	if g.Mission != "" {
+		attrs["mission"] = g.Mission
+	}
+	if g.Scope == "*" {
+		attrs["account_wide"] = "true"
+	}
+	return aos.Record{Kind: "grant.create", Actor: actor.Ref(), Subject: g.ID, Attrs: attrs}
+}
+
+// ListGrants lists grants, revoked ones too when all is set. Owner or auditor.
+func (s *Service) ListGrants(ctx context.Context, all bool) ([]*aos.Grant, error) {
+	var gs []*aos.Grant
+	err := s.Store.View(ctx, func(tx aos.Tx) (err error) {
+		gs, err = tx.ListGrants(ctx, aos.GrantFilter{IncludeRevoked: all})
+		return err
+	})
+	return gs, err
+}
+
+// Revoke ends a grant at once: the next call that needed it is denied. Any
+// principal may revoke (narrowing is never the owner's alone).
+// Errors: ENotFound, EConflict (already revoked).
+func (s *Service) Revoke(ctx context.Context, actor *aos.Principal, id string) (*aos.Grant, error) {
+	var g *aos.Grant
+	_, err := s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+		var err error
+		if g, err = tx.GrantByID(ctx, id); err != nil {
+			return nil, err
+		}
+		if g.RevokedAt != nil {
+			return nil, aos.Errorf(aos.EConflict, "grant %s is already revoked", id)
+		}
+		now := s.now()
+		g.RevokedAt, g.RevokedBy = &now, actor.Ref()
+		if err := tx.UpdateGrant(ctx, g); err != nil {
+			return nil, err
+		}
+		return []aos.Record{{Kind: "grant.revoke", Actor: actor.Ref(), Subject: id,
+			Attrs: map[string]string{"connection": g.Connection, "scope": g.Scope}}}, nil
+	})
+	return g, err
+}
+
+// CloseMission revokes every active grant made for a mission and returns
+// them. Owner only. Errors: ENotFound (no grant was ever made for it).
+func (s *Service) CloseMission(ctx context.Context, actor *aos.Principal, mission string) ([]*aos.Grant, error) {
+	if err := requireOwner(actor, "close missions"); err != nil {
+		return nil, err
+	}
+	var closed []*aos.Grant
+	_, err := s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+		closed = nil
+		gs, err := tx.ListGrants(ctx, aos.GrantFilter{Mission: mission, IncludeRevoked: true})
+		if err != nil {
+			return nil, err
+		}
+		if len(gs) == 0 {
+			return nil, aos.Errorf(aos.ENotFound, "no grant was made for mission %s", mission)
+		}
+		now := s.now()
+		recs := []aos.Record{{Kind: "mission.close", Actor: actor.Ref(), Subject: mission}}
+		for _, g := range gs {
+			if g.RevokedAt != nil {
+				continue
+			}
+			g.RevokedAt, g.RevokedBy = &now, actor.Ref()
+			if err := tx.UpdateGrant(ctx, g); err != nil {
+				return nil, err
+			}
+			closed = append(closed, g)
+			recs = append(recs, aos.Record{Kind: "grant.revoke", Actor: actor.Ref(), Subject: g.ID,
+				Attrs: map[string]string{"connection": g.Connection, "scope": g.Scope, "mission": mission}})
+		}
+		return recs, nil
+	})
+	return closed, err
+}

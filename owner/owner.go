@@ -1,0 +1,101 @@
+// Package owner carries out the owner's changes to the boundary: agents,
+// connections, credentials and grants. Every change is recorded in the
+// evidence trail in the same transaction as the change itself, so the trail
+// never misses a change and never records one that did not happen.
+package owner
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/vault"
+)
+
+// Service is the owner's side of the boundary.
+type Service struct {
+	Store      aos.Store
+	Log        aos.EvidenceLog
+	Vault      *vault.Vault
+	Connectors connector.Registry
+	Now        func() time.Time
+	Logger     *slog.Logger
+}
+
+// nameRE is what connection, agent, department and mission names may be:
+// they appear in URLs, host names and evidence, so they stay plain.
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+func checkName(what, name string) error {
+	if !nameRE.MatchString(name) {
+		return aos.Errorf(aos.EBadRequest,
+			"%s name %q must be 1-63 lowercase letters, digits or hyphens, starting with a letter or digit", what, name)
+	}
+	return nil
+}
+
+// requireOwner returns EForbidden unless p is the owner.
+func requireOwner(p *aos.Principal, what string) error {
+	if p == nil || p.Kind != aos.Owner {
+		return aos.Errorf(aos.EForbidden, "only the owner may %s", what)
+	}
+	return nil
+}
+
+func payload(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
+// Status is a summary of the instance.
+type Status struct {
+	Agents       int   `json:"agents"`
+	Connections  int   `json:"connections"`
+	Connected    int   `json:"connected"`
+	ActiveGrants int   `json:"active_grants"`
+	LogSize      int64 `json:"evidence_entries"`
+}
+
+// Status summarises the instance. Owner or auditor.
+func (s *Service) Status(ctx context.Context) (*Status, error) {
+	var st Status
+	now := s.now()
+	err := s.Store.View(ctx, func(tx aos.Tx) error {
+		agents, err := tx.ListPrincipals(ctx, aos.Agent)
+		if err != nil {
+			return err
+		}
+		st.Agents = len(agents)
+		conns, err := tx.ListConnections(ctx)
+		if err != nil {
+			return err
+		}
+		st.Connections = len(conns)
+		for _, c := range conns {
+			if c.Connected() {
+				st.Connected++
+			}
+		}
+		grants, err := tx.ListGrants(ctx, aos.GrantFilter{})
+		if err != nil {
+			return err
+		}
+		for _, g := range grants {
+			if g.Active(now) {
+				st.ActiveGrants++
+			}
+		}
+		st.LogSize, err = tx.LogSize(ctx)
+		return err
+	})
+	return &st, err
+}
