@@ -30,19 +30,36 @@ type Operation struct {
 	Points []ApprovalPoint `json:"points,omitempty"`
 }
 
-// Facts are what a connector extracted from a request that bears on the
-// approval points.
+// Facts are what a connector (and the PII scan) extracted from a request
+// that bears on the approval points.
 type Facts struct {
 	// Amount is in the currency's minor unit (cents); zero when no money moves.
-	Amount     int64  `json:"amount,omitempty"`
-	Currency   string `json:"currency,omitempty"`
-	Recipients int    `json:"recipients,omitempty"`
-	Public     bool   `json:"public,omitempty"`
-	Production bool   `json:"production,omitempty"`
-	Export     bool   `json:"export,omitempty"`
-	// CustomerData is set when the outbound payload carries customer data
-	// that came from another connection, or detected personal data.
-	CustomerData bool `json:"customer_data,omitempty"`
+	Amount   int64  `json:"amount,omitempty"`
+	Currency string `json:"currency,omitempty"`
+	// AmountUnknown is set when the operation moves money but its amount or
+	// currency could not be read: such a call is held, never guessed.
+	AmountUnknown bool `json:"amount_unknown,omitempty"`
+	Recipients    int  `json:"recipients,omitempty"`
+	// Public: the call publishes or sends under the company's name.
+	Public bool `json:"public,omitempty"`
+	// Production: the call deploys or changes production, infrastructure,
+	// billing rules or security policy.
+	Production bool `json:"production,omitempty"`
+	// Export, Share and TrainingOptIn move data out by their nature.
+	Export        bool `json:"export,omitempty"`
+	Share         bool `json:"share,omitempty"`
+	TrainingOptIn bool `json:"training_opt_in,omitempty"`
+	// CustomerData lists the categories of customer data, seen coming out of
+	// another connection that holds customer data, found in the payload;
+	// CustomerSources names those connections.
+	CustomerData    []string `json:"customer_data,omitempty"`
+	CustomerSources []string `json:"customer_sources,omitempty"`
+	// Sensitive lists detector hits held wherever they come from
+	// ("payment_card", "iban", "national_id").
+	Sensitive []string `json:"sensitive,omitempty"`
+	// Personal lists personal data never seen from a system of record
+	// ("email", "phone"): recorded, and held in strict mode.
+	Personal []string `json:"personal,omitempty"`
 }
 
 // Decision is the result of policy.Decide.
@@ -56,3 +73,21 @@ type Decision struct {
 	// GrantID is the grant that allows (or would allow) the call.
 	GrantID string `json:"grant_id,omitempty"`
 }
+
+// Caps are the owner's limits for the approval points.
+type Caps struct {
+	// PerMove and PerWeek are in US cents; PerWeek is over a rolling 7 days.
+	PerMove int64 `json:"per_move"`
+	PerWeek int64 `json:"per_week"`
+	// Rates convert other currencies: USD per one unit of the currency, as
+	// a decimal ("1.08"). An amount in a currency without a rate is held.
+	Rates map[string]string `json:"rates,omitempty"`
+	// RecipientLimit: a send to more recipients is a public claim.
+	RecipientLimit int `json:"recipient_limit"`
+	// Strict holds personal data never seen from a system of record too.
+	Strict bool `json:"strict"`
+}
+
+// DefaultCaps are the caps of a new instance: $1,000 per move, $10,000 per
+// rolling week, 500 recipients.
+var DefaultCaps = Caps{PerMove: 1000_00, PerWeek: 10000_00, RecipientLimit: 500}

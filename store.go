@@ -52,6 +52,31 @@ type Tx interface {
 	Setting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string) error
 
+	// Approvals. IDs are chosen by the caller and unique. Exactly-once
+	// transitions rely on the caller checking Status inside the same Update:
+	// Update calls are serialised.
+	CreateApproval(ctx context.Context, a *Approval) error
+	ApprovalByID(ctx context.Context, id string) (*Approval, error)
+	UpdateApproval(ctx context.Context, a *Approval) error                    // by ID; every field but ID, Kind, CreatedAt
+	ListApprovals(ctx context.Context, f ApprovalFilter) ([]*Approval, error) // by CreatedAt, then ID
+
+	// Money that moved, for the rolling weekly cap.
+	AddSpend(ctx context.Context, s Spend) error
+	// SpentSince sums AmountUSD of spends with At after since.
+	SpentSince(ctx context.Context, since time.Time) (int64, error)
+
+	// Fingerprints of customer data seen coming out of systems of record.
+	// PutFingerprints inserts or, for a MAC already known from the same
+	// connection, updates Category and LastSeen (FirstSeen stays).
+	PutFingerprints(ctx context.Context, fps []Fingerprint) error
+	// FindFingerprints returns every stored fingerprint whose MAC is among
+	// macs, with Connection filled in.
+	FindFingerprints(ctx context.Context, macs [][]byte) ([]Fingerprint, error)
+
+	// Flows of customer data.
+	AddFlow(ctx context.Context, f *Flow) error
+	ListFlows(ctx context.Context) ([]*Flow, error) // by At, then ID
+
 	EvidenceTx
 }
 

@@ -29,11 +29,17 @@ type Input struct {
 	Covers func(scope, resource string) bool
 	// Now is the time of the call.
 	Now time.Time
+	// Caps are the owner's limits; SpentThisWeek is the money (US cents)
+	// that moved in the rolling 7 days before Now, not counting this call.
+	Caps          aos.Caps
+	SpentThisWeek int64
 }
 
 // Decide returns allow, deny (with a code and a reason) or hold. It denies
 // unless an active grant that applies to the caller covers the resource
-// with the access the operation needs. Among the grants that would allow
+// with the access the operation needs. A call the grants allow is held when
+// its facts reach an approval point: money over a cap (or in a currency
+// without a rate), a public claim, customer data leaving, or production. Among the grants that would allow
 // the call it reports the narrowest: one naming the agent before one naming
 // its department before one for the whole company, then the longest scope.
 func Decide(in Input) aos.Decision {
@@ -89,7 +95,11 @@ func Decide(in Input) aos.Decision {
 		return deny(aos.EReadOnly, fmt.Sprintf("%s needs write access; the grant for %s is read-only",
 			in.Operation.Name, in.Resource))
 	}
-	return aos.Decision{Verdict: aos.Allow, GrantID: narrowest(allowing).ID}
+	grant := narrowest(allowing).ID
+	if points, reasons := holds(in); len(points) > 0 {
+		return aos.Decision{Verdict: aos.Hold, Points: points, Reason: strings.Join(reasons, "; "), GrantID: grant}
+	}
+	return aos.Decision{Verdict: aos.Allow, GrantID: grant}
 }
 
 func deny(code, reason string) aos.Decision {

@@ -208,7 +208,11 @@ func openDB(abs string, extra url.Values) (*sql.DB, error) {
 	for k, v := range extra {
 		q[k] = v
 	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // file:///C:/... on Windows
+	}
+	u := url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}
 	db, err := sql.Open("sqlite", u.String())
 	if err != nil {
 		return nil, err

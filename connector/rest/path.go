@@ -10,8 +10,10 @@ import (
 	"github.com/aos-dev/aos"
 )
 
-// maxPathLen bounds an agent's escaped path. Real API paths are far
-// shorter; the bound keeps evidence entries and error handling small.
+// maxPathLen bounds a decoded path (a resource or a scope). Real API
+// paths are far shorter; the bound keeps evidence entries small. An
+// escaped path may be up to three times as long (one %XX per byte), so
+// that every canonical path, re-escaped, is accepted again.
 const maxPathLen = 8192
 
 // Canonical turns the escaped path an agent sent (connector.HTTPRequest's
@@ -31,8 +33,8 @@ func Canonical(rawPath string) (string, error) {
 	switch {
 	case rawPath == "":
 		return "", badRequest("the path is empty; it must start with /")
-	case len(rawPath) > maxPathLen:
-		return "", badRequest("the path is longer than %d bytes", maxPathLen)
+	case len(rawPath) > 3*maxPathLen:
+		return "", badRequest("the path is longer than %d bytes decoded", maxPathLen)
 	case !strings.HasPrefix(rawPath, "/"):
 		// An absolute-form target ("http://evil/x") names a host of its own,
 		// and HTTP clients, ours included, would go there.
@@ -53,6 +55,9 @@ func Canonical(rawPath string) (string, error) {
 	decoded, err := decodeOnce(rawPath)
 	if err != nil {
 		return "", err
+	}
+	if len(decoded) > maxPathLen {
+		return "", badRequest("the path is longer than %d bytes decoded", maxPathLen)
 	}
 	if err := checkPath(decoded, "path"); err != nil {
 		return "", err

@@ -75,9 +75,28 @@ func TestCanonical(t *testing.T) {
 	}
 }
 
-func TestCanonical_Long(t *testing.T) {
-	if _, err := Canonical("/" + strings.Repeat("a", maxPathLen)); aos.ErrorCode(err) != aos.EBadRequest {
-		t.Fatalf("overlong path: err = %v, want bad_request", err)
+func TestCanonical_long(t *testing.T) {
+	tests := []struct {
+		name, raw string
+		ok        bool
+	}{
+		{"longest", "/" + strings.Repeat("a", maxPathLen-1), true},
+		{"longest, escaped", "/" + strings.Repeat("%28", maxPathLen-1), true},
+		{"too long", "/" + strings.Repeat("a", maxPathLen), false},
+		{"too long, escaped", "/" + strings.Repeat("%28", maxPathLen), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Canonical(tt.raw)
+			if tt.ok != (err == nil) || err != nil && aos.ErrorCode(err) != aos.EBadRequest {
+				t.Fatalf("Canonical: %v", err)
+			}
+			if err == nil {
+				if again, err := Canonical(escapePath(c)); err != nil || again != c {
+					t.Fatalf("Canonical(escapePath(c)): %v", err)
+				}
+			}
+		})
 	}
 }
 

@@ -1,0 +1,121 @@
+package aos
+
+import "time"
+
+// ApprovalStatus is where a held call stands.
+type ApprovalStatus string
+
+const (
+	ApprovalPending  ApprovalStatus = "pending"
+	ApprovalApproved ApprovalStatus = "approved"
+	ApprovalDenied   ApprovalStatus = "denied"
+	ApprovalExpired  ApprovalStatus = "expired"
+	ApprovalExecuted ApprovalStatus = "executed"
+	ApprovalFailed   ApprovalStatus = "failed"
+)
+
+// Final reports whether no further transition can happen.
+func (s ApprovalStatus) Final() bool {
+	return s == ApprovalDenied || s == ApprovalExpired || s == ApprovalExecuted || s == ApprovalFailed
+}
+
+// ApprovalKind says what an approval lets through.
+type ApprovalKind string
+
+const (
+	// ApprovalCall holds an agent's call to a connection.
+	ApprovalCall ApprovalKind = "call"
+	// ApprovalRedaction holds a redaction of an evidence entry.
+	ApprovalRedaction ApprovalKind = "redaction"
+)
+
+// DefaultApprovalExpiry is how long a held call waits for the owner.
+const DefaultApprovalExpiry = 72 * time.Hour
+
+// Approval is a call (or redaction) held at one or more approval points
+// until the owner decides. Approval executes exactly the held request, once.
+type Approval struct {
+	ID     string          `json:"id"`
+	Kind   ApprovalKind    `json:"kind"`
+	Points []ApprovalPoint `json:"points"`
+	Status ApprovalStatus  `json:"status"`
+	// Requester is the Ref of the principal whose call is held.
+	Requester    string `json:"requester"`
+	RequesterID  int64  `json:"-"`
+	Connection   string `json:"connection,omitempty"`
+	ConnectionID int64  `json:"-"`
+	// GrantID is the grant that allows the call apart from the hold.
+	GrantID string `json:"grant_id,omitempty"`
+	// CredentialVersion is the connection's credential when the call was
+	// held; if it is no longer active at approval, the call fails.
+	CredentialVersion int    `json:"credential_version,omitempty"`
+	Operation         string `json:"operation,omitempty"`
+	Access            Access `json:"access,omitempty"`
+	Resource          string `json:"resource,omitempty"`
+	// Summary says in one line what the call does, for the owner.
+	Summary string `json:"summary"`
+	Facts   Facts  `json:"facts"`
+	// Reasons explain, point by point, why the call was held.
+	Reasons []string `json:"reasons,omitempty"`
+	// Request is the exact upstream request, sealed by the vault; Digest is
+	// the hex SHA-256 of the request before sealing.
+	Request []byte `json:"-"`
+	Digest  string `json:"digest"`
+	// RedactEntry is the evidence entry a redaction removes the payload of.
+	RedactEntry    int64    `json:"redact_entry,omitempty"`
+	Purpose        string   `json:"purpose,omitempty"`
+	Recommendation string   `json:"recommendation,omitempty"`
+	Alternatives   []string `json:"alternatives,omitempty"`
+	// HoldEntry is the evidence entry that recorded the hold.
+	HoldEntry  int64      `json:"hold_entry"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	DecidedAt  *time.Time `json:"decided_at,omitempty"`
+	Decider    string     `json:"decider,omitempty"`
+	Reason     string     `json:"reason,omitempty"`
+	ExecutedAt *time.Time `json:"executed_at,omitempty"`
+	// Result is the upstream's answer, sealed; ResultStatus its HTTP status.
+	Result       []byte `json:"-"`
+	ResultStatus int    `json:"result_status,omitempty"`
+	// Error is the code of a failed execution.
+	Error string `json:"error,omitempty"`
+}
+
+// ApprovalFilter narrows ListApprovals. Zero values match everything.
+type ApprovalFilter struct {
+	Statuses []ApprovalStatus
+	// ExpiredBy, if set, matches only approvals expiring at or before it.
+	ExpiredBy *time.Time
+}
+
+// Spend is money that moved through the boundary, for the rolling cap.
+type Spend struct {
+	At time.Time `json:"at"`
+	// AmountUSD is in cents.
+	AmountUSD  int64  `json:"amount_usd"`
+	Connection string `json:"connection"`
+	ApprovalID string `json:"approval_id,omitempty"`
+}
+
+// Fingerprint is a keyed hash of one piece of customer data seen coming out
+// of a system of record. The value itself is never kept.
+type Fingerprint struct {
+	MAC          []byte    `json:"-"`
+	ConnectionID int64     `json:"-"`
+	Connection   string    `json:"connection"`
+	Category     string    `json:"category"`
+	FirstSeen    time.Time `json:"first_seen"`
+	LastSeen     time.Time `json:"last_seen"`
+}
+
+// Flow is customer data moving from a source to a destination.
+type Flow struct {
+	ID          string    `json:"id"`
+	Source      string    `json:"source"`
+	Destination string    `json:"destination"`
+	Categories  []string  `json:"categories"`
+	Count       int       `json:"count"`
+	At          time.Time `json:"at"`
+	ApprovalID  string    `json:"approval_id,omitempty"`
+	Entry       int64     `json:"entry"`
+}

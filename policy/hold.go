@@ -1,0 +1,135 @@
+package policy
+
+import (
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/aos-dev/aos"
+)
+
+// holds returns the approval points a call that grants allow must stop at,
+// in the order of DESIGN.md §1, with a reason for each.
+func holds(in Input) ([]aos.ApprovalPoint, []string) {
+	var points []aos.ApprovalPoint
+	var reasons []string
+	add := func(p aos.ApprovalPoint, format string, args ...any) {
+		if len(points) == 0 || points[len(points)-1] != p {
+			points = append(points, p)
+		}
+		reasons = append(reasons, string(p)+": "+fmt.Sprintf(format, args...))
+	}
+	f, caps := in.Facts, in.Caps
+
+	if f.AmountUnknown {
+		add(aos.PointMoney, "the operation moves money but its amount could not be read")
+	} else if f.Amount > 0 {
+		usd, ok := ToUSD(f.Amount, f.Currency, caps.Rates)
+		switch {
+		case !ok:
+			add(aos.PointMoney, "%s has no configured rate; amounts in it are held, never guessed", currencyName(f.Currency))
+		case usd > caps.PerMove:
+			add(aos.PointMoney, "%s is over the per-move cap of %s", FormatUSD(usd), FormatUSD(caps.PerMove))
+		case in.SpentThisWeek+usd > caps.PerWeek:
+			add(aos.PointMoney, "%s would bring the rolling 7-day total to %s, over the cap of %s",
+				FormatUSD(usd), FormatUSD(in.SpentThisWeek+usd), FormatUSD(caps.PerWeek))
+		}
+	}
+
+	if f.Public {
+		add(aos.PointPublicClaim, "the operation publishes under the company's name")
+	}
+	if caps.RecipientLimit > 0 && f.Recipients > caps.RecipientLimit {
+		add(aos.PointPublicClaim, "%d recipients is more than %d", f.Recipients, caps.RecipientLimit)
+	}
+
+	switch {
+	case f.Export:
+		add(aos.PointCustomerData, "the operation exports data")
+	case f.Share:
+		add(aos.PointCustomerData, "the operation shares data outside the boundary")
+	case f.TrainingOptIn:
+		add(aos.PointCustomerData, "the operation opts data into training")
+	}
+	if len(f.CustomerData) > 0 {
+		add(aos.PointCustomerData, "the payload carries customer data (%s) from %s",
+			strings.Join(f.CustomerData, ", "), strings.Join(f.CustomerSources, ", "))
+	}
+	if len(f.Sensitive) > 0 {
+		add(aos.PointCustomerData, "the payload carries %s", strings.Join(f.Sensitive, ", "))
+	}
+	if caps.Strict && len(f.Personal) > 0 {
+		add(aos.PointCustomerData, "the payload carries personal data (%s) and strict mode is on", strings.Join(f.Personal, ", "))
+	}
+
+	if f.Production {
+		add(aos.PointProduction, "the operation changes production")
+	}
+	return points, reasons
+}
+
+func currencyName(c string) string {
+	if c == "" {
+		return "an amount without a currency"
+	}
+	return strings.ToUpper(c)
+}
+
+// minorUnits is the exponent of currencies whose minor unit is not 1/100.
+var minorUnits = map[string]int{
+	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "MGA": 0,
+	"PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
+	"BHD": 3, "JOD": 3, "KWD": 3, "OMR": 3, "TND": 3,
+}
+
+// ToUSD converts an amount in a currency's minor unit to US cents, rounding
+// up so a cap is never undercounted. It reports false for a currency other
+// than USD without a valid rate.
+func ToUSD(amount int64, currency string, rates map[string]string) (int64, bool) {
+	cur := strings.ToUpper(currency)
+	if cur == "USD" {
+		return amount, true
+	}
+	rate, ok := new(big.Rat).SetString(rates[cur])
+	if !ok || rates[cur] == "" || rate.Sign() <= 0 {
+		return 0, false
+	}
+	exp, ok := minorUnits[cur]
+	if !ok {
+		exp = 2
+	}
+	// cents = amount / 10^exp * rate * 100
+	v := new(big.Rat).SetInt64(amount)
+	v.Mul(v, rate)
+	v.Mul(v, big.NewRat(100, 1))
+	v.Quo(v, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(exp)), nil)))
+	q, r := new(big.Int).QuoRem(v.Num(), v.Denom(), new(big.Int))
+	if r.Sign() > 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	if !q.IsInt64() {
+		return 0, false
+	}
+	return q.Int64(), true
+}
+
+// FormatUSD formats US cents as "$1,234.56".
+func FormatUSD(cents int64) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	d := fmt.Sprint(cents / 100)
+	var b strings.Builder
+	for i, c := range d {
+		if i > 0 && (len(d)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	s := fmt.Sprintf("$%s.%02d", b.String(), cents%100)
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
