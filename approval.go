@@ -62,18 +62,16 @@ type Approval struct {
 	Request []byte `json:"-"`
 	Digest  string `json:"digest"`
 	// RedactEntry is the evidence entry a redaction removes the payload of.
-	RedactEntry    int64    `json:"redact_entry,omitempty"`
-	Purpose        string   `json:"purpose,omitempty"`
-	Recommendation string   `json:"recommendation,omitempty"`
-	Alternatives   []string `json:"alternatives,omitempty"`
-	// HoldEntry is the evidence entry that recorded the hold.
-	HoldEntry  int64      `json:"hold_entry"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  time.Time  `json:"expires_at"`
-	DecidedAt  *time.Time `json:"decided_at,omitempty"`
-	Decider    string     `json:"decider,omitempty"`
-	Reason     string     `json:"reason,omitempty"`
-	ExecutedAt *time.Time `json:"executed_at,omitempty"`
+	RedactEntry    int64      `json:"redact_entry,omitempty"`
+	Purpose        string     `json:"purpose,omitempty"`
+	Recommendation string     `json:"recommendation,omitempty"`
+	Alternatives   []string   `json:"alternatives,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	ExpiresAt      time.Time  `json:"expires_at"`
+	DecidedAt      *time.Time `json:"decided_at,omitempty"`
+	Decider        string     `json:"decider,omitempty"`
+	Reason         string     `json:"reason,omitempty"`
+	ExecutedAt     *time.Time `json:"executed_at,omitempty"`
 	// Result is the upstream's answer, sealed; ResultStatus its HTTP status.
 	Result       []byte `json:"-"`
 	ResultStatus int    `json:"result_status,omitempty"`

@@ -68,6 +68,8 @@ type Decision struct {
 	// Code is the error code of a denial.
 	Code   string `json:"code,omitempty"`
 	Reason string `json:"reason,omitempty"`
+	// Reasons explain a hold, one per point reached.
+	Reasons []string `json:"reasons,omitempty"`
 	// Points are the approval points a held call hit, first one first.
 	Points []ApprovalPoint `json:"points,omitempty"`
 	// GrantID is the grant that allows (or would allow) the call.

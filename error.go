@@ -23,6 +23,7 @@ const (
 	EReadOnly            = "read_only"
 	EApprovalDenied      = "approval_denied"
 	EApprovalExpired     = "approval_expired"
+	EApprovalStale       = "approval_stale"
 	EBadRequest          = "bad_request"
 	ETooLarge            = "too_large"
 	EUpstream            = "upstream_error"

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -72,8 +73,8 @@ func (c *checker) addUnexplained(p Problem) {
 	c.problems = append(c.problems, p)
 }
 
-// entries names a range of entries: "entry 5" or "entries 5-7".
-func entries(from, last int64) string {
+// entryRange names a range of entries: "entry 5" or "entries 5-7".
+func entryRange(from, last int64) string {
 	if from == last {
 		return fmt.Sprintf("entry %d", from)
 	}
@@ -107,7 +108,7 @@ func (c *checker) checkRow(row aos.StoredEntry) bool {
 	i := row.Index
 	e, err := DecodeLeaf(row.Leaf)
 	if err != nil {
-		c.add(i, i, "entry %d: leaf does not decode canonically: %v", i, err)
+		c.add(i, i, "entry %d: leaf does not decode canonically (%s)", i, strings.TrimPrefix(err.Error(), "evidence: "))
 		return true
 	}
 	if e.Index != i {
@@ -158,7 +159,7 @@ func (c *checker) absentRange(from, to int64) {
 
 func (c *checker) closeGap(at int64) {
 	if c.gapFrom >= 0 {
-		c.add(c.gapFrom, at-1, "%s missing", entries(c.gapFrom, at-1))
+		c.add(c.gapFrom, at-1, "%s missing", entryRange(c.gapFrom, at-1))
 		c.gapFrom = -1
 	}
 }
@@ -258,7 +259,7 @@ func (c *checker) compareStored(read func([]int64) ([]tlog.Hash, error)) error {
 				level, n := tlog.SplitStoredHashIndex(x)
 				first, last := n<<level, (n+1)<<level-1
 				c.weak = append(c.weak, Problem{Index: first, Last: last, Message: fmt.Sprintf(
-					"%s: the stored tree hash over them differs from the one recomputed from the leaves", entries(first, last))})
+					"%s: the stored tree hash over them differs from the one recomputed from the leaves", entryRange(first, last))})
 			}
 		}
 	}
@@ -301,7 +302,7 @@ func (c *checker) reportTreesBeyond() {
 	}
 	for _, s := range sources {
 		c.add(c.size, largest[s]-1, "%s missing: %s has a signed tree of size %d",
-			entries(c.size, largest[s]-1), s, largest[s])
+			entryRange(c.size, largest[s]-1), s, largest[s])
 	}
 }
 
@@ -321,9 +322,9 @@ func (c *checker) localise() {
 			continue
 		}
 		from, last := good, t.Size-1
-		what := entries(from, last) + ": the first bad entry is among these; they differ"
+		what := entryRange(from, last) + ": the first bad entry is among these; they differ"
 		if from == last {
-			what = entries(from, last) + ": differs"
+			what = entryRange(from, last) + ": differs"
 		}
 		matching := "no smaller signed tree matches"
 		if good > 0 {
@@ -345,6 +346,6 @@ func (c *checker) reportUncovered() {
 	}
 	if covered < c.size {
 		c.addUnexplained(Problem{Index: covered, Last: c.size - 1, Message: fmt.Sprintf(
-			"%s: not covered by any valid signed checkpoint", entries(covered, c.size-1))})
+			"%s: not covered by any valid signed checkpoint", entryRange(covered, c.size-1))})
 	}
 }

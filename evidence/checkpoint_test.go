@@ -6,34 +6,47 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// testdataKeys returns the fixed key pair that signed the files in testdata
-// (made with -update when missing). It is a test key and nothing else.
-func testdataKeys(t testing.TB) (note.Signer, note.Verifier) {
+// testdataKey makes, once per run with -update, the key pair that signs the
+// files regenerated in testdata, and writes its public half to
+// testdata/test.vkey. The private half is never stored.
+var testdataKey = sync.OnceValues(func() (note.Signer, error) {
+	skey, vkey, err := GenerateKey("aos.test")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join("testdata", "test.vkey"), []byte(vkey+"\n"), 0o644); err != nil {
+		return nil, err
+	}
+	return NewSigner(skey)
+})
+
+// testdataSigner returns the signer for regenerating testdata (-update only).
+func testdataSigner(t testing.TB) note.Signer {
 	t.Helper()
-	skeyPath, vkeyPath := filepath.Join("testdata", "test.skey"), filepath.Join("testdata", "test.vkey")
-	if _, err := os.Stat(skeyPath); os.IsNotExist(err) && *update {
-		skey, vkey, err := GenerateKey("aos.test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(skeyPath, []byte(skey+"\n"), 0o644)
-		os.WriteFile(vkeyPath, []byte(vkey+"\n"), 0o644)
+	if !*update {
+		t.Fatal("testdata can be signed only with -update")
 	}
-	skey, err := os.ReadFile(skeyPath)
+	s, err := testdataKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	vkey, err := os.ReadFile(vkeyPath)
-	if err != nil {
-		t.Fatal(err)
+	return s
+}
+
+// testdataVerifier returns the public key that signed the files in testdata.
+func testdataVerifier(t testing.TB) note.Verifier {
+	t.Helper()
+	if *update {
+		testdataSigner(t)
 	}
-	s, err := NewSigner(strings.TrimSpace(string(skey)))
+	vkey, err := os.ReadFile(filepath.Join("testdata", "test.vkey"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +54,7 @@ func testdataKeys(t testing.TB) (note.Signer, note.Verifier) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, v
+	return v
 }
 
 func TestParseCheckpoint(t *testing.T) {
@@ -156,9 +169,10 @@ func TestSplitCheckpointFile(t *testing.T) {
 // TestCheckpointFile_Testdata regenerates (with -update) and checks the
 // checkpoint file that seeds FuzzParseCheckpoint.
 func TestCheckpointFile_Testdata(t *testing.T) {
-	s, v := testdataKeys(t)
+	v := testdataVerifier(t)
 	path := filepath.Join("testdata", "checkpoints.txt")
 	if *update {
+		s := testdataSigner(t)
 		os.Remove(path)
 		l, err := New(Config{Store: newMemStore(), Signer: s, Verifier: v, Origin: testOrigin, CheckpointFile: path, Now: newFakeClock().Now})
 		if err != nil {
@@ -194,7 +208,7 @@ func FuzzParseCheckpoint(f *testing.F) {
 			f.Add(append(text, '\n'))
 		}
 	}
-	_, v := testdataKeys(f)
+	v := testdataVerifier(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if c, err := ParseCheckpoint(data); err == nil && !bytes.Equal(c.Text(), data) {
 			t.Fatalf("round trip changed the checkpoint:\n%q\n%q", data, c.Text())

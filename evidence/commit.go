@@ -43,7 +43,7 @@ func (l *Log) commitBatch(batch []*request) {
 			continue
 		}
 		if err != nil {
-			l.logger.Error("evidence: batch not committed", "records", len(batch), "err", err)
+			l.logger.Error("evidence: batch not committed", "requests", len(batch), "err", err)
 			for _, req := range batch {
 				req.reply(nil, errUnavailable)
 			}

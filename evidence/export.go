@@ -225,17 +225,21 @@ func (x *exportReader) header(v note.Verifier) (*checker, error) {
 	return c, nil
 }
 
+// exportBody is what body has read so far.
+type exportBody struct {
+	entries, checkpoints int64
+	finished             bool // entries over: the first checkpoint line was read
+	ended                bool // the end line was read
+}
+
 // body reads the entry, checkpoint and end lines into c.
 func (x *exportReader) body(c *checker) error {
-	var entries, checkpoints int64
-	finished, ended := false, false
-	finish := func() {
-		if !finished {
+	var b exportBody
+	defer func() {
+		if !b.finished {
 			c.finishEntries()
-			finished = true
 		}
-	}
-	defer finish()
+	}()
 	for {
 		line, typ, err := x.next()
 		if errors.Is(err, bufio.ErrTooLong) {
@@ -248,48 +252,59 @@ func (x *exportReader) body(c *checker) error {
 		if line == nil {
 			break
 		}
-		if ended {
+		if b.ended {
 			c.add(-1, -1, "%s: line %d: after the end line", sourceExport, x.line)
 			continue
 		}
-		switch typ {
-		case "entry":
-			var e exportEntry
-			switch err := decodeLine(line, &e); {
-			case finished:
-				c.add(-1, -1, "%s: line %d: entry after the checkpoints", sourceExport, x.line)
-			case err != nil:
-				c.add(-1, -1, "%s: line %d: malformed entry: %v", sourceExport, x.line, err)
-			default:
-				entries++
-				exportedRow(c, e)
-			}
-		case "checkpoint":
-			finish()
-			var cp exportCheckpoint
-			if err := decodeLine(line, &cp); err != nil {
-				c.add(-1, -1, "%s: line %d: malformed checkpoint: %v", sourceExport, x.line, err)
-				continue
-			}
-			checkpoints++
-			c.checkpoint(sourceExport, fmt.Sprintf("line %d", x.line), []byte(cp.Note), cp.Size)
-		case "end":
-			var end exportEnd
-			if err := decodeLine(line, &end); err != nil {
-				c.add(-1, -1, "%s: line %d: malformed end line: %v", sourceExport, x.line, err)
-			} else if end.Entries != entries || end.Checkpoints != checkpoints {
-				c.add(-1, -1, "%s: the end line counts %d entries and %d checkpoints, the export has %d and %d",
-					sourceExport, end.Entries, end.Checkpoints, entries, checkpoints)
-			}
-			ended = true
-		default:
-			c.add(-1, -1, "%s: line %d: not an export line", sourceExport, x.line)
-		}
+		x.bodyLine(c, &b, typ, line)
 	}
-	if !ended {
+	if !b.ended {
 		c.add(-1, -1, "%s: truncated: no end line", sourceExport)
 	}
 	return nil
+}
+
+// bodyLine feeds c one line of the body.
+func (x *exportReader) bodyLine(c *checker, b *exportBody, typ string, line []byte) {
+	bad := func(what string, err error) {
+		c.add(-1, -1, "%s: line %d: %s: %v", sourceExport, x.line, what, err)
+	}
+	switch typ {
+	case "entry":
+		var e exportEntry
+		switch err := decodeLine(line, &e); {
+		case b.finished:
+			c.add(-1, -1, "%s: line %d: entry after the checkpoints", sourceExport, x.line)
+		case err != nil:
+			bad("malformed entry", err)
+		default:
+			b.entries++
+			exportedRow(c, e)
+		}
+	case "checkpoint":
+		if !b.finished {
+			c.finishEntries()
+			b.finished = true
+		}
+		var cp exportCheckpoint
+		if err := decodeLine(line, &cp); err != nil {
+			bad("malformed checkpoint", err)
+			return
+		}
+		b.checkpoints++
+		c.checkpoint(sourceExport, fmt.Sprintf("line %d", x.line), []byte(cp.Note), cp.Size)
+	case "end":
+		b.ended = true
+		var end exportEnd
+		if err := decodeLine(line, &end); err != nil {
+			bad("malformed end line", err)
+		} else if end.Entries != b.entries || end.Checkpoints != b.checkpoints {
+			c.add(-1, -1, "%s: the end line counts %d entries and %d checkpoints, the export has %d and %d",
+				sourceExport, end.Entries, end.Checkpoints, b.entries, b.checkpoints)
+		}
+	default:
+		c.add(-1, -1, "%s: line %d: not an export line", sourceExport, x.line)
+	}
 }
 
 // exportedRow feeds c one entry line.

@@ -31,7 +31,9 @@ type Config struct {
 	Origin string
 	// CheckpointFile, if not "", is a file outside the store to which every
 	// signed checkpoint is appended after its commit. It lets Verify notice a
-	// store whose tail was cut together with its newest checkpoints.
+	// store whose tail was cut together with its newest checkpoints. A
+	// failure to write it is logged, not returned: the batch is committed by
+	// then, and the next batch's checkpoint supersedes the lost one.
 	CheckpointFile string
 	// Now gives entry times. Required: the package reads no clock.
 	Now func() time.Time
@@ -41,8 +43,17 @@ type Config struct {
 
 // Log is the evidence log of an instance. Concurrent Record calls are
 // committed in batches by a single committer goroutine: while one batch
-// commits, new calls queue for the next one. A Log is safe for concurrent
-// use; Close stops it.
+// commits, new calls queue for the next one.
+//
+// Each batch is one store transaction holding the callers' changes, their
+// entries, the new tree hashes and a checkpoint of the new tree signed by
+// Config.Signer, so that the store never holds an entry no checkpoint covers.
+// The checkpoint is then appended to the checkpoint file before any caller
+// hears of success. Leaves commit to payloads only through salted hashes, so
+// that a later tx.RedactEntry removes a payload and Verify still passes.
+//
+// A Log is safe for concurrent use. Several Logs (in several processes) may
+// append to one store: the store's LogSize serialises them. Close stops it.
 type Log struct {
 	store    aos.Store
 	signer   note.Signer
@@ -142,6 +153,11 @@ var errClosed = aos.Errorf(aos.EEvidenceUnavailable, "evidence log closed")
 // Record implements aos.EvidenceLog. It queues fn for the next batch and waits
 // for the batch to commit, the signed checkpoint to be appended to the
 // checkpoint file, and the indexes to be known.
+//
+// fn runs on the committer goroutine inside the batch's store transaction,
+// after the fns queued before it; it must use only the Tx it is given and
+// must not call Record (that would wait for its own batch). The entries of
+// one batch share one time, read from Config.Now when the batch begins.
 //
 // If ctx ends while the request is still queued, Record returns ctx.Err() and
 // fn's changes are not committed. Once its batch has begun, Record waits for

@@ -10,11 +10,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strconv"
 	"time"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/policy"
 	"github.com/aos-dev/aos/vault"
@@ -26,8 +28,16 @@ type Gateway struct {
 	Log        aos.EvidenceLog
 	Vault      *vault.Vault
 	Connectors connector.Registry
+	Approvals  *approval.Service
 	Now        func() time.Time
 	Logger     *slog.Logger
+}
+
+// Outcome is what became of a call: the upstream's response, or the
+// approval it is held at.
+type Outcome struct {
+	Response *connector.Response
+	Held     *aos.Approval
 }
 
 // Meta is what an agent says about a call, shown to the owner if it is held.
@@ -56,7 +66,7 @@ func (g *Gateway) Authenticate(ctx context.Context, token string) (*aos.Principa
 }
 
 // Proxy runs a proxied HTTP request on connection conn.
-func (g *Gateway) Proxy(ctx context.Context, p *aos.Principal, conn string, r *connector.HTTPRequest, m Meta) (*connector.Response, error) {
+func (g *Gateway) Proxy(ctx context.Context, p *aos.Principal, conn string, r *connector.HTTPRequest, m Meta) (*Outcome, error) {
 	return g.run(ctx, p, conn, m, func(k connector.Connector, c *aos.Connection) (*connector.Call, error) {
 		return k.FromHTTP(c, r)
 	})
@@ -71,7 +81,7 @@ type CallRequest struct {
 }
 
 // Call runs a named operation.
-func (g *Gateway) Call(ctx context.Context, p *aos.Principal, req CallRequest) (*connector.Response, error) {
+func (g *Gateway) Call(ctx context.Context, p *aos.Principal, req CallRequest) (*Outcome, error) {
 	if req.Connection == "" || req.Operation == "" {
 		return nil, aos.Errorf(aos.EBadRequest, "connection and operation are required")
 	}
@@ -85,7 +95,12 @@ type target struct {
 	conn      *aos.Connection
 	connector connector.Connector
 	grants    []*aos.Grant
+	caps      aos.Caps
+	spent     int64 // US cents in the rolling week
 }
+
+// week is the window of the rolling spend cap.
+const week = 7 * 24 * time.Hour
 
 func (g *Gateway) resolve(ctx context.Context, name string) (*target, error) {
 	var t target
@@ -97,7 +112,13 @@ func (g *Gateway) resolve(ctx context.Context, name string) (*target, error) {
 			return err
 		}
 		t.conn = c
-		t.grants, err = tx.ListGrants(ctx, aos.GrantFilter{ConnectionID: c.ID, IncludeRevoked: true})
+		if t.grants, err = tx.ListGrants(ctx, aos.GrantFilter{ConnectionID: c.ID, IncludeRevoked: true}); err != nil {
+			return err
+		}
+		if t.caps, err = approval.LoadCaps(ctx, tx); err != nil {
+			return err
+		}
+		t.spent, err = tx.SpentSince(ctx, g.Now().Add(-week))
 		return err
 	})
 	if err != nil {
@@ -110,7 +131,7 @@ func (g *Gateway) resolve(ctx context.Context, name string) (*target, error) {
 }
 
 func (g *Gateway) run(ctx context.Context, p *aos.Principal, name string, m Meta,
-	mapCall func(connector.Connector, *aos.Connection) (*connector.Call, error)) (*connector.Response, error) {
+	mapCall func(connector.Connector, *aos.Connection) (*connector.Call, error)) (*Outcome, error) {
 	t, err := g.resolve(ctx, name)
 	if err != nil {
 		if aos.ErrorCode(err) == aos.EUnknownConnection {
@@ -125,18 +146,39 @@ func (g *Gateway) run(ctx context.Context, p *aos.Principal, name string, m Meta
 		}
 		return nil, err
 	}
-	d := policy.Decide(policy.Input{
-		Principal: p, Connection: t.conn, Grants: t.grants, Operation: call.Operation,
-		Resource: call.Resource, Facts: call.Facts, Covers: t.connector.Covers, Now: g.Now(),
-	})
+	d := g.decide(p, t, call)
 	switch d.Verdict {
 	case aos.Allow:
-		return g.execute(ctx, p, t, call, d, m)
+		resp, err := g.execute(ctx, p, t, call, d, m)
+		if errors.Is(err, errRehold) {
+			// Money moved by calls that committed meanwhile brought this
+			// one over the weekly cap: decide again with the new total.
+			if t, err = g.resolve(ctx, name); err != nil {
+				return nil, err
+			}
+			if d = g.decide(p, t, call); d.Verdict != aos.Hold {
+				return nil, aos.Errorf(aos.EInternal, "the weekly total changed while deciding; try again")
+			}
+			a, err := g.hold(ctx, p, t, call, d, m)
+			return &Outcome{Held: a}, err
+		}
+		return &Outcome{Response: resp}, err
+	case aos.Hold:
+		a, err := g.hold(ctx, p, t, call, d, m)
+		return &Outcome{Held: a}, err
 	case aos.Deny:
 		return nil, g.denied(ctx, p, name, call, "", d, m)
 	default:
 		return nil, aos.Errorf(aos.EInternal, "unexpected verdict %q", d.Verdict)
 	}
+}
+
+func (g *Gateway) decide(p *aos.Principal, t *target, call *connector.Call) aos.Decision {
+	return policy.Decide(policy.Input{
+		Principal: p, Connection: t.conn, Grants: t.grants, Operation: call.Operation,
+		Resource: call.Resource, Facts: call.Facts, Covers: t.connector.Covers, Now: g.Now(),
+		Caps: t.caps, SpentThisWeek: t.spent,
+	})
 }
 
 // callPayload is the sensitive part of a call's evidence: it enters the
@@ -208,6 +250,11 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 		if err != nil {
 			return nil, err
 		}
+		if stale == nil {
+			if err := g.spend(ctx, tx, t, call, ""); err != nil {
+				return nil, err
+			}
+		}
 		attrs := callAttrs(t.conn.Name, call)
 		attrs["grant"] = d.GrantID
 		if stale != nil {
@@ -239,12 +286,26 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 // recheck confirms, inside the authorising transaction, that the grant and
 // the credential still stand, and marks the credential used.
 func (g *Gateway) recheck(ctx context.Context, tx aos.Tx, conn *aos.Connection, grantID string) (*aos.Credential, *aos.Decision, error) {
+	cred, stale, err := g.standing(ctx, tx, conn, grantID)
+	if err != nil || stale != nil {
+		return nil, stale, err
+	}
 	now := g.Now().UTC()
+	cred.LastUsedAt = &now
+	if err := tx.UpdateCredential(ctx, cred); err != nil {
+		return nil, nil, err
+	}
+	return cred, nil, nil
+}
+
+// standing returns the connection's active credential if the grant is
+// still active and the connection still connected, else a denial.
+func (g *Gateway) standing(ctx context.Context, tx aos.Tx, conn *aos.Connection, grantID string) (*aos.Credential, *aos.Decision, error) {
 	gr, err := tx.GrantByID(ctx, grantID)
 	if err != nil {
 		return nil, nil, err
 	}
-	if !gr.Active(now) {
+	if !gr.Active(g.Now()) {
 		return nil, &aos.Decision{Code: aos.ENotGranted, Reason: "grant " + grantID + " was revoked or expired"}, nil
 	}
 	c, err := tx.ConnectionByName(ctx, conn.Name)
@@ -257,14 +318,8 @@ func (g *Gateway) recheck(ctx context.Context, tx aos.Tx, conn *aos.Connection, 
 	cred, err := tx.ActiveCredential(ctx, conn.ID)
 	if aos.ErrorCode(err) == aos.ENotFound {
 		return nil, &aos.Decision{Code: aos.ENotGranted, Reason: "connection " + conn.Name + " has no active credential"}, nil
-	} else if err != nil {
-		return nil, nil, err
 	}
-	cred.LastUsedAt = &now
-	if err := tx.UpdateCredential(ctx, cred); err != nil {
-		return nil, nil, err
-	}
-	return cred, nil, nil
+	return cred, nil, err
 }
 
 func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, conn string, authorized int64, resp *connector.Response, callErr error, took time.Duration) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/aos-dev/aos"
@@ -48,10 +49,15 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) error {
 	req := &connector.HTTPRequest{
 		Method: r.Method, RawPath: "/" + rest, RawQuery: rawQuery, Header: r.Header.Clone(), Body: body,
 	}
-	resp, err := s.Gateway.Proxy(r.Context(), principalOf(r.Context()), name, req, metaOf(r))
+	out, err := s.Gateway.Proxy(r.Context(), principalOf(r.Context()), name, req, metaOf(r))
 	if err != nil {
 		return err
 	}
+	if out.Held != nil {
+		writeHeld(w, out.Held)
+		return nil
+	}
+	resp := out.Response
 	h := w.Header()
 	for k, vs := range resp.Header {
 		h[k] = append([]string(nil), vs...)
@@ -102,11 +108,15 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, connector.MaxBody, &req); err != nil {
 		return err
 	}
-	resp, err := s.Gateway.Call(r.Context(), principalOf(r.Context()), req)
+	out, err := s.Gateway.Call(r.Context(), principalOf(r.Context()), req)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, resultOf(resp))
+	if out.Held != nil {
+		writeHeld(w, out.Held)
+		return nil
+	}
+	writeJSON(w, http.StatusOK, resultOf(out.Response))
 	return nil
 }
 
@@ -116,5 +126,76 @@ func (s *Server) handleWhoAmI(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, who)
+	return nil
+}
+
+// HeldBody is the 202 answer to a call held at an approval point.
+type HeldBody struct {
+	ApprovalID     string              `json:"approval_id"`
+	ApprovalPoint  aos.ApprovalPoint   `json:"approval_point"`
+	ApprovalPoints []aos.ApprovalPoint `json:"approval_points"`
+	Status         aos.ApprovalStatus  `json:"status"`
+	Poll           string              `json:"poll"`
+	ExpiresAt      time.Time           `json:"expires_at"`
+	Reasons        []string            `json:"reasons,omitempty"`
+}
+
+func writeHeld(w http.ResponseWriter, a *aos.Approval) {
+	w.Header().Set("Location", "/v1/approvals/"+a.ID)
+	writeJSON(w, http.StatusAccepted, HeldBody{
+		ApprovalID: a.ID, ApprovalPoint: a.Points[0], ApprovalPoints: a.Points, Status: a.Status,
+		Poll: "/v1/approvals/" + a.ID, ExpiresAt: a.ExpiresAt, Reasons: a.Reasons,
+	})
+}
+
+// ApprovalState is the answer to GET /v1/approvals/{id}: where a held call
+// stands and, once executed, the upstream's answer.
+type ApprovalState struct {
+	ID     string             `json:"id"`
+	Status aos.ApprovalStatus `json:"status"`
+	// Code is set when the call will not run or did not: approval_denied,
+	// approval_expired, or the failure's code.
+	Code   string      `json:"code,omitempty"`
+	Reason string      `json:"reason,omitempty"`
+	Result *CallResult `json:"result,omitempty"`
+}
+
+// maxWait bounds a long poll.
+const maxWait = 5 * time.Minute
+
+func (s *Server) handleApproval(w http.ResponseWriter, r *http.Request) error {
+	var wait time.Duration
+	if v := r.URL.Query().Get("wait"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return aos.Errorf(aos.EBadRequest, "wait must be a duration such as 30s")
+		}
+		wait = min(d, maxWait)
+	}
+	a, err := s.Gateway.Approvals.Wait(r.Context(), principalOf(r.Context()), r.PathValue("id"), wait)
+	if err != nil {
+		return err
+	}
+	st := ApprovalState{ID: a.ID, Status: a.Status, Reason: a.Reason}
+	switch a.Status {
+	case aos.ApprovalDenied:
+		st.Code = aos.EApprovalDenied
+	case aos.ApprovalExpired:
+		st.Code = aos.EApprovalExpired
+	case aos.ApprovalFailed:
+		st.Code = a.Error
+	case aos.ApprovalExecuted:
+		if a.Kind == aos.ApprovalCall {
+			resp, err := s.Gateway.OpenResult(a)
+			if err != nil {
+				return err
+			}
+			if resp != nil {
+				res := resultOf(resp)
+				st.Result = &res
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, st)
 	return nil
 }

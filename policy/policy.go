@@ -97,7 +97,7 @@ func Decide(in Input) aos.Decision {
 	}
 	grant := narrowest(allowing).ID
 	if points, reasons := holds(in); len(points) > 0 {
-		return aos.Decision{Verdict: aos.Hold, Points: points, Reason: strings.Join(reasons, "; "), GrantID: grant}
+		return aos.Decision{Verdict: aos.Hold, Points: points, Reason: strings.Join(reasons, "; "), Reasons: reasons, GrantID: grant}
 	}
 	return aos.Decision{Verdict: aos.Allow, GrantID: grant}
 }

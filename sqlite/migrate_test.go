@@ -7,10 +7,23 @@ import (
 	"testing/fstest"
 )
 
-func migrationsFS(files ...string) fstest.MapFS {
+// migrationsFS returns every real migration plus the extra files given as
+// name, body pairs, whose names must sort after the real ones.
+func migrationsFS(t *testing.T, extra ...string) fstest.MapFS {
+	t.Helper()
+	names, err := migrationNames(migrations)
+	if err != nil {
+		t.Fatal(err)
+	}
 	fsys := fstest.MapFS{}
-	for i := 0; i+1 < len(files); i += 2 {
-		fsys[files[i]] = &fstest.MapFile{Data: []byte(files[i+1])}
+	for _, name := range names {
+		fsys[name] = &fstest.MapFile{Data: []byte(mustRead(t, name))}
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		if len(names) > 0 && extra[i] <= names[len(names)-1] {
+			t.Fatalf("extra migration %s does not sort after %s", extra[i], names[len(names)-1])
+		}
+		fsys[extra[i]] = &fstest.MapFile{Data: []byte(extra[i+1])}
 	}
 	return fsys
 }
@@ -34,14 +47,12 @@ func TestMigrate(t *testing.T) {
 	ctx := t.Context()
 
 	// The extra migrations would fail if run twice (the tables exist).
-	v1 := migrationsFS(
-		"0001_init.sql", mustRead(t, "0001_init.sql"),
-		"0002_a.sql", "CREATE TABLE a (x INTEGER); INSERT INTO a VALUES (1);",
+	v1 := migrationsFS(t,
+		"9998_a.sql", "CREATE TABLE a (x INTEGER); INSERT INTO a VALUES (1);",
 	)
-	v2 := migrationsFS(
-		"0001_init.sql", mustRead(t, "0001_init.sql"),
-		"0002_a.sql", "CREATE TABLE a (x INTEGER); INSERT INTO a VALUES (1);",
-		"0003_b.sql", "CREATE TABLE b (y INTEGER);",
+	v2 := migrationsFS(t,
+		"9998_a.sql", "CREATE TABLE a (x INTEGER); INSERT INTO a VALUES (1);",
+		"9999_b.sql", "CREATE TABLE b (y INTEGER);",
 	)
 	if err := migrate(ctx, s.db, v1); err != nil {
 		t.Fatalf("migrate v1: %v", err)
@@ -53,7 +64,7 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("migrate v2: %v", err)
 	}
 	if !tableExists(t, s, "a") || !tableExists(t, s, "b") {
-		t.Errorf("tables of migrations 0002 and 0003 missing")
+		t.Errorf("tables of migrations 9998 and 9999 missing")
 	}
 	var rows int
 	if err := s.db.QueryRow("SELECT count(*) FROM a").Scan(&rows); err != nil || rows != 1 {
@@ -65,8 +76,8 @@ func TestMigrate(t *testing.T) {
 
 	// An older aos refuses a store migrated by a newer one.
 	err = migrate(ctx, s.db, v1)
-	if err == nil || !strings.Contains(err.Error(), "0003_b.sql") {
-		t.Errorf("migrate with an older set = %v, want an error naming 0003_b.sql", err)
+	if err == nil || !strings.Contains(err.Error(), "9999_b.sql") {
+		t.Errorf("migrate with an older set = %v, want an error naming 9999_b.sql", err)
 	}
 }
 
@@ -77,12 +88,12 @@ func TestMigrate_FailureRollsBack(t *testing.T) {
 	}
 	defer s.Close()
 	ctx := t.Context()
-	bad := migrationsFS(
-		"0001_init.sql", mustRead(t, "0001_init.sql"),
-		"0002_bad.sql", "CREATE TABLE half (x INTEGER); THIS IS NOT SQL;",
+	bad := migrationsFS(t,
+		"9999_bad.sql", "CREATE TABLE half (x INTEGER); THIS IS NOT SQL;",
 	)
-	if err := migrate(ctx, s.db, bad); err == nil {
-		t.Fatal("migrate with a bad migration succeeded")
+	err = migrate(ctx, s.db, bad)
+	if err == nil || !strings.Contains(err.Error(), "9999_bad.sql") {
+		t.Fatalf("migrate with a bad migration = %v, want an error naming 9999_bad.sql", err)
 	}
 	if tableExists(t, s, "half") {
 		t.Errorf("a failed migration left its first table behind")

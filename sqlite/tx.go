@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aos-dev/aos"
@@ -96,6 +98,43 @@ func (e *encoder) timePtr(field string, t *time.Time) any {
 		return nil
 	}
 	return e.time(field, *t)
+}
+
+// json encodes v as stored JSON text. A nil slice is stored as null and reads
+// back as nil.
+func (e *encoder) json(field string, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		if e.err == nil {
+			e.err = fmt.Errorf("sqlite: encode %s: %w", field, err)
+		}
+		return ""
+	}
+	return string(b)
+}
+
+// scanJSON scans stored JSON text into the value v points to.
+type scanJSON struct{ v any }
+
+func (s scanJSON) Scan(src any) error {
+	var b []byte
+	switch src := src.(type) {
+	case string:
+		b = []byte(src)
+	case []byte:
+		b = src
+	default:
+		return fmt.Errorf("stored JSON has type %T", src)
+	}
+	if err := json.Unmarshal(b, s.v); err != nil {
+		return fmt.Errorf("stored JSON: %w", err)
+	}
+	return nil
+}
+
+// placeholders returns n comma-separated parameters, for an IN list; n > 0.
+func placeholders(n int) string {
+	return strings.Repeat("?, ", n-1) + "?"
 }
 
 // scanTime scans a stored time into *t, in UTC.

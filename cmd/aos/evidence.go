@@ -27,8 +27,10 @@ func cmdEvidence(ctx context.Context, e *env, args []string) error {
 		return evidenceExport(ctx, e, args[1:])
 	case "verify":
 		return evidenceVerify(ctx, e, args[1:])
+	case "redact":
+		return evidenceRedact(ctx, e, args[1:])
 	}
-	return usagef("unknown subcommand %q: log, export or verify", args[0])
+	return usagef("unknown subcommand %q: log, export, verify or redact", args[0])
 }
 
 func evidenceLog(ctx context.Context, e *env, args []string) error {

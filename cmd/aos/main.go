@@ -70,7 +70,11 @@ func init() {
 		"disconnect": {"aos disconnect NAME", cmdDisconnect},
 		"reconnect":  {"aos reconnect NAME [--credential-env VAR | --credential-file F]", cmdReconnect},
 		"mission":    {"aos mission close M", cmdMission},
-		"evidence":   {"aos evidence log [--tail N] | export [FILE] | verify [--file EXPORT --public-key KEY]", cmdEvidence},
+		"evidence":   {"aos evidence log [--tail N] | export [FILE] | verify [--file EXPORT --public-key KEY] | redact ENTRY --reason TEXT", cmdEvidence},
+		"approvals":  {"aos approvals [--all] [--json]", cmdApprovals},
+		"approve":    {"aos approve ID [--reason TEXT]", cmdApprove},
+		"deny":       {"aos deny ID --reason TEXT", cmdDeny},
+		"caps":       {"aos caps [--per-move USD] [--per-week USD] [--rate CUR=RATE] [--recipient-limit N] [--strict on|off]", cmdCaps},
 	}
 }
 

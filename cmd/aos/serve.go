@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/rest"
 	"github.com/aos-dev/aos/gateway"
@@ -34,6 +35,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	listen := fs.String("listen", "127.0.0.1:7070", "address to listen on")
 	storeURL := fs.String("store", "", "store URL (default: SQLite in the home; or $AOS_STORE)")
 	checkpoints := fs.String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
+	webhook := fs.String("notify-webhook", "", "URL to post to when a call is held (or $AOS_NOTIFY_WEBHOOK)")
+	expiry := fs.Duration("approval-expiry", 72*time.Hour, "how long a held call waits for the owner")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -76,7 +79,23 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer log.Close()
 	reg := connectors()
-	gw := &gateway.Gateway{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now, Logger: logger}
+	if *webhook == "" {
+		*webhook = e.getenv("AOS_NOTIFY_WEBHOOK")
+	}
+	if *expiry <= 0 {
+		return usagef("--approval-expiry must be positive")
+	}
+	approvals := &approval.Service{Store: st, Log: log, Vault: v, Now: time.Now, Expiry: *expiry, Logger: logger}
+	if *webhook != "" {
+		approvals.Notify = &approval.Webhook{URL: *webhook, Logger: logger}
+	}
+	gw := &gateway.Gateway{Store: st, Log: log, Vault: v, Connectors: reg, Approvals: approvals, Now: time.Now, Logger: logger}
+	if err := gw.Resume(ctx); err != nil {
+		return fmt.Errorf("resuming approved calls: %w", err)
+	}
+	bg, stopBG := context.WithCancel(context.Background())
+	defer stopBG()
+	go approvals.RunExpiry(bg, 30*time.Second)
 	own := &owner.Service{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now, Logger: logger}
 	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Logger: logger}
 

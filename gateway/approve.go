@@ -1,0 +1,212 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/approval"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/vault"
+)
+
+// Approve approves a held call (or redaction) and executes it, once. The
+// execution survives the caller going away. Owner only.
+// Errors: those of approval.Service.Decide.
+func (g *Gateway) Approve(ctx context.Context, owner *aos.Principal, id, reason string) (*aos.Approval, error) {
+	if _, err := g.Approvals.Decide(ctx, owner, id, true, reason); err != nil {
+		return nil, err
+	}
+	return g.Execute(context.WithoutCancel(ctx), id)
+}
+
+// Deny denies a held call; it never reaches the upstream. Owner only.
+func (g *Gateway) Deny(ctx context.Context, owner *aos.Principal, id, reason string) (*aos.Approval, error) {
+	return g.Approvals.Decide(ctx, owner, id, false, reason)
+}
+
+// Resume finishes what a restart interrupted: approved calls not yet
+// started are executed; calls whose execution had started are marked
+// failed, not sent again, because whether the upstream acted is unknown.
+func (g *Gateway) Resume(ctx context.Context) error {
+	var as []*aos.Approval
+	err := g.Store.View(ctx, func(tx aos.Tx) (err error) {
+		as, err = tx.ListApprovals(ctx, aos.ApprovalFilter{Statuses: []aos.ApprovalStatus{aos.ApprovalApproved}})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		if a.ExecutedAt == nil {
+			if _, err := g.Execute(ctx, a.ID); err != nil && g.Logger != nil {
+				g.Logger.Error("resuming an approved call", "approval", a.ID, "err", err)
+			}
+			continue
+		}
+		if err := g.finish(ctx, a.ID, nil, aos.Errorf(aos.EUpstream,
+			"the server stopped while the call was being sent; it was not sent again")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Execute runs an approved call, exactly once: the start of the execution
+// is recorded durably before the upstream is contacted, and a second
+// Execute of the same approval does nothing. It returns the approval as it
+// stands afterwards.
+func (g *Gateway) Execute(ctx context.Context, id string) (*aos.Approval, error) {
+	a, err := g.Approvals.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Kind == aos.ApprovalRedaction {
+		return g.Approvals.ExecuteRedaction(ctx, id)
+	}
+	var cred *aos.Credential
+	var conn *aos.Connection
+	var run bool
+	_, err = g.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+		cred, conn, run = nil, nil, false
+		var err error
+		if a, err = tx.ApprovalByID(ctx, id); err != nil {
+			return nil, err
+		}
+		if a.Status != aos.ApprovalApproved || a.ExecutedAt != nil {
+			return nil, nil // settled, or another execution has it
+		}
+		if conn, err = tx.ConnectionByName(ctx, a.Connection); err != nil {
+			return nil, err
+		}
+		var stale *aos.Decision
+		cred, stale, err = g.recheck(ctx, tx, conn, a.GrantID)
+		if err != nil {
+			return nil, err
+		}
+		if stale == nil && cred.Version != a.CredentialVersion {
+			stale = &aos.Decision{Code: aos.EApprovalStale, Reason: fmt.Sprintf(
+				"the credential of %s was rotated since the call was held (version %d, now %d)",
+				a.Connection, a.CredentialVersion, cred.Version)}
+		}
+		if stale != nil {
+			// Whatever changed (grant, connection, credential), the call
+			// would run on authority that no longer stands.
+			code := aos.EApprovalStale
+			a.Status, a.Error = aos.ApprovalFailed, code
+			if err := tx.UpdateApproval(ctx, a); err != nil {
+				return nil, err
+			}
+			rec := approval.Record("approval.fail", "system", a, map[string]string{"code": code})
+			rec.Payload, _ = json.Marshal(map[string]string{"reason": stale.Reason})
+			return []aos.Record{rec}, nil
+		}
+		now := g.Now().UTC()
+		a.ExecutedAt = &now
+		if err := tx.UpdateApproval(ctx, a); err != nil {
+			return nil, err
+		}
+		t := &target{conn: conn}
+		if t.caps, err = approval.LoadCaps(ctx, tx); err != nil {
+			return nil, err
+		}
+		if err := g.spend(ctx, tx, t, &connector.Call{Facts: a.Facts}, a.ID); err != nil {
+			return nil, err
+		}
+		run = true
+		return []aos.Record{approval.Record("call.authorized", a.Decider, a, map[string]string{
+			"decision": "approved", "grant": a.GrantID, "credential_version": strconv.Itoa(cred.Version),
+			"digest": a.Digest, "requester": a.Requester,
+		})}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !run {
+		g.Approvals.Changed()
+		return a, nil
+	}
+	resp, callErr := g.send(ctx, a, conn, cred)
+	if err := g.finish(ctx, id, resp, callErr); err != nil {
+		return nil, err
+	}
+	return g.Approvals.Get(ctx, id)
+}
+
+// send opens the held request and the credential and calls the upstream.
+func (g *Gateway) send(ctx context.Context, a *aos.Approval, conn *aos.Connection, cred *aos.Credential) (*connector.Response, error) {
+	k, err := g.Connectors.Lookup(conn.Type)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := approval.OpenRequest(g.Vault, a)
+	if err != nil {
+		return nil, err
+	}
+	var out connector.Outbound
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, fmt.Errorf("approval %s: held request: %w", a.ID, err)
+	}
+	secret, err := g.Vault.Open(cred.Sealed, vault.CredentialAAD(conn.ID, cred.Version))
+	if err != nil {
+		return nil, err
+	}
+	call := &connector.Call{Operation: aos.Operation{Name: a.Operation, Access: a.Access},
+		Resource: a.Resource, Facts: a.Facts, Upstream: &out}
+	return k.Do(ctx, conn, secret, call)
+}
+
+// heldResult is the upstream's answer as sealed into an approval.
+type heldResult struct {
+	Status int         `json:"status"`
+	Header http.Header `json:"header,omitempty"`
+	Body   []byte      `json:"body,omitempty"`
+}
+
+// OpenResult returns the upstream's answer to an executed approval.
+func (g *Gateway) OpenResult(a *aos.Approval) (*connector.Response, error) {
+	b, err := approval.OpenResult(g.Vault, a)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	var r heldResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, err
+	}
+	return &connector.Response{Status: r.Status, Header: r.Header, Body: r.Body}, nil
+}
+
+// finish records the end of an execution: executed with the upstream's
+// answer (sealed), or failed with the error's code.
+func (g *Gateway) finish(ctx context.Context, id string, resp *connector.Response, callErr error) error {
+	_, err := g.Log.Record(context.WithoutCancel(ctx), func(tx aos.Tx) ([]aos.Record, error) {
+		a, err := tx.ApprovalByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if a.Status != aos.ApprovalApproved {
+			return nil, nil
+		}
+		extra := map[string]string{}
+		if callErr != nil {
+			a.Status, a.Error = aos.ApprovalFailed, aos.ErrorCode(callErr)
+			extra["code"] = a.Error
+		} else {
+			a.Status, a.ResultStatus = aos.ApprovalExecuted, resp.Status
+			b, _ := json.Marshal(heldResult{Status: resp.Status, Header: resp.Header, Body: resp.Body})
+			if err := approval.SealResult(g.Vault, a, b); err != nil {
+				return nil, err
+			}
+			extra["status"] = strconv.Itoa(resp.Status)
+		}
+		if err := tx.UpdateApproval(ctx, a); err != nil {
+			return nil, err
+		}
+		return []aos.Record{approval.Record("call.outcome", "system", a, extra)}, nil
+	})
+	g.Approvals.Changed()
+	return err
+}

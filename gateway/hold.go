@@ -1,0 +1,96 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/approval"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/policy"
+)
+
+// hold stores the call as a pending approval, with its exact upstream
+// request sealed, and records the hold in the same transaction. The
+// upstream sees nothing.
+func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *connector.Call, d aos.Decision, m Meta) (*aos.Approval, error) {
+	request, err := json.Marshal(call.Upstream)
+	if err != nil {
+		return nil, err
+	}
+	var a *aos.Approval
+	var stale *aos.Decision
+	_, err = g.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+		a, stale = nil, nil
+		cred, st, err := g.standing(ctx, tx, t.conn, d.GrantID)
+		if err != nil {
+			return nil, err
+		}
+		attrs := callAttrs(t.conn.Name, call)
+		attrs["grant"] = d.GrantID
+		if st != nil {
+			stale = st
+			attrs["decision"], attrs["code"] = "deny", st.Code
+			return []aos.Record{{Kind: "call.denied", Actor: p.Ref(), Subject: t.conn.Name, Attrs: attrs,
+				Payload: newCallPayload(call, st.Reason, m)}}, nil
+		}
+		a, err = g.Approvals.New(&aos.Approval{
+			Kind: aos.ApprovalCall, Points: d.Points, Requester: p.Ref(), RequesterID: p.ID,
+			Connection: t.conn.Name, ConnectionID: t.conn.ID, GrantID: d.GrantID, CredentialVersion: cred.Version,
+			Operation: call.Operation.Name, Access: call.Operation.Access, Resource: call.Resource,
+			Summary: summary(call), Facts: call.Facts, Reasons: d.Reasons,
+			Purpose: m.Purpose, Recommendation: m.Recommendation, Alternatives: m.Alternatives,
+		}, request)
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.CreateApproval(ctx, a); err != nil {
+			return nil, err
+		}
+		attrs["decision"], attrs["approval"], attrs["points"] = "hold", a.ID, approval.PointNames(a.Points)
+		attrs["digest"] = a.Digest
+		return []aos.Record{{Kind: "call.held", Actor: p.Ref(), Subject: t.conn.Name, Attrs: attrs,
+			Payload: heldPayload(call, d, m)}}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if stale != nil {
+		return nil, aos.Errorf(stale.Code, "%s", stale.Reason)
+	}
+	g.Approvals.Held(ctx, a)
+	return a, nil
+}
+
+func heldPayload(call *connector.Call, d aos.Decision, m Meta) json.RawMessage {
+	var cp map[string]any
+	json.Unmarshal(newCallPayload(call, "", m), &cp)
+	cp["reasons"] = d.Reasons
+	cp["facts"] = call.Facts
+	b, _ := json.Marshal(cp)
+	return b
+}
+
+// summary says in one line what a call does, for the owner.
+func summary(call *connector.Call) string {
+	s := call.Operation.Name
+	if u := call.Upstream; u != nil && u.Method != call.Operation.Name {
+		s += " (" + u.Method + " " + call.Resource + ")"
+	} else {
+		s += " " + call.Resource
+	}
+	f := call.Facts
+	if f.Amount > 0 {
+		if f.Currency == "" || f.Currency == "usd" || f.Currency == "USD" {
+			s += ", amount " + policy.FormatUSD(f.Amount)
+		} else {
+			s += fmt.Sprintf(", amount %s %s (minor units)", strconv.FormatInt(f.Amount, 10), f.Currency)
+		}
+	}
+	if f.Recipients > 0 {
+		s += fmt.Sprintf(", %d recipients", f.Recipients)
+	}
+	return s
+}

@@ -1,0 +1,107 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/aos-dev/aos"
+)
+
+func (s *Server) approvalRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/owner/approvals", s.reader(s.handleListApprovals))
+	mux.HandleFunc("GET /v1/owner/approvals/{id}", s.reader(s.handleGetApproval))
+	mux.HandleFunc("POST /v1/owner/approvals/{id}/approve", s.ownerOnly(s.handleDecide(true)))
+	mux.HandleFunc("POST /v1/owner/approvals/{id}/deny", s.ownerOnly(s.handleDecide(false)))
+	mux.HandleFunc("GET /v1/owner/caps", s.reader(s.handleGetCaps))
+	mux.HandleFunc("PUT /v1/owner/caps", s.ownerOnly(s.handlePutCaps))
+	mux.HandleFunc("POST /v1/owner/evidence/redact", s.ownerOnly(s.handleRedact))
+}
+
+func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) error {
+	all, _ := strconv.ParseBool(r.URL.Query().Get("all"))
+	as, err := s.Gateway.Approvals.List(r.Context(), all)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, nonNil(as))
+	return nil
+}
+
+func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.Gateway.Approvals.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+// DecideRequest is the body of an approve or deny.
+type DecideRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+func (s *Server) handleDecide(approve bool) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var req DecideRequest
+		if r.ContentLength != 0 {
+			if err := decodeJSON(r, ownerBodyLimit, &req); err != nil {
+				return err
+			}
+		}
+		p, id := principalOf(r.Context()), r.PathValue("id")
+		var a *aos.Approval
+		var err error
+		if approve {
+			a, err = s.Gateway.Approve(r.Context(), p, id, req.Reason)
+		} else {
+			a, err = s.Gateway.Deny(r.Context(), p, id, req.Reason)
+		}
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, a)
+		return nil
+	}
+}
+
+func (s *Server) handleGetCaps(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.Owner.Caps(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, c)
+	return nil
+}
+
+func (s *Server) handlePutCaps(w http.ResponseWriter, r *http.Request) error {
+	var c aos.Caps
+	if err := decodeJSON(r, ownerBodyLimit, &c); err != nil {
+		return err
+	}
+	out, err := s.Owner.SetCaps(r.Context(), principalOf(r.Context()), c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// RedactRequest is the body of POST /v1/owner/evidence/redact.
+type RedactRequest struct {
+	Entry  int64  `json:"entry"`
+	Reason string `json:"reason"`
+}
+
+func (s *Server) handleRedact(w http.ResponseWriter, r *http.Request) error {
+	var req RedactRequest
+	if err := decodeJSON(r, ownerBodyLimit, &req); err != nil {
+		return err
+	}
+	a, err := s.Gateway.Approvals.RequestRedaction(r.Context(), principalOf(r.Context()), req.Entry, req.Reason)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, a)
+	return nil
+}

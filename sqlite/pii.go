@@ -1,0 +1,170 @@
+package sqlite
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/aos-dev/aos"
+)
+
+// findChunk is how many MACs one FindFingerprints query asks for. SQLite
+// allows far more parameters than this; the bound keeps each statement small
+// whatever the size of the payload scanned.
+const findChunk = 500
+
+// PutFingerprints stores fps in order, as if one by one: a fingerprint whose
+// MAC is already known from the same connection updates its Category and
+// LastSeen (to the given values, even an earlier LastSeen) and keeps its
+// FirstSeen; so of one MAC and connection twice in fps, the last one's
+// category and last-seen time win and the first one's first-seen time stays.
+// It returns EBadRequest, storing nothing, for a fingerprint without a MAC,
+// and ENotFound for a connection that does not exist, after which part of fps
+// may be stored until the Update rolls back.
+func (t *tx) PutFingerprints(ctx context.Context, fps []aos.Fingerprint) error {
+	if err := t.writable("put fingerprints"); err != nil {
+		return err
+	}
+	rows := make([][]any, len(fps))
+	for i, fp := range fps {
+		if len(fp.MAC) == 0 {
+			return aos.Errorf(aos.EBadRequest, "fingerprint %d has no MAC", i)
+		}
+		var enc encoder
+		rows[i] = []any{fp.MAC, fp.ConnectionID, fp.Category,
+			enc.time("first_seen", fp.FirstSeen), enc.time("last_seen", fp.LastSeen)}
+		if enc.err != nil {
+			return enc.err
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO fingerprints
+		(mac, connection_id, category, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (mac, connection_id) DO UPDATE SET
+		category = excluded.category, last_seen = excluded.last_seen`)
+	if err != nil {
+		return fmt.Errorf("sqlite: put fingerprints: %w", err)
+	}
+	defer stmt.Close()
+	for i, args := range rows {
+		_, err := stmt.ExecContext(ctx, args...)
+		if isForeignKey(err) {
+			return aos.Errorf(aos.ENotFound, "connection %d not found", fps[i].ConnectionID)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: put fingerprints: %w", err)
+		}
+	}
+	return nil
+}
+
+// FindFingerprints returns every stored fingerprint whose MAC is among macs,
+// each once however often its MAC is asked for, with Connection set to its
+// connection's name; by MAC and then connection ID. The MACs are looked up
+// findChunk at a time.
+func (t *tx) FindFingerprints(ctx context.Context, macs [][]byte) ([]aos.Fingerprint, error) {
+	seen := make(map[string]bool, len(macs))
+	var args []any
+	for _, m := range macs {
+		if len(m) == 0 || seen[string(m)] {
+			continue
+		}
+		seen[string(m)] = true
+		args = append(args, m)
+	}
+	var fps []aos.Fingerprint
+	for chunk := range slices.Chunk(args, findChunk) {
+		var err error
+		if fps, err = t.findFingerprints(ctx, fps, chunk); err != nil {
+			return nil, err
+		}
+	}
+	slices.SortFunc(fps, func(a, b aos.Fingerprint) int {
+		if c := bytes.Compare(a.MAC, b.MAC); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ConnectionID, b.ConnectionID)
+	})
+	return fps, nil
+}
+
+// findFingerprints appends to fps the fingerprints of the MACs in macs,
+// which are distinct and at least one.
+func (t *tx) findFingerprints(ctx context.Context, fps []aos.Fingerprint, macs []any) ([]aos.Fingerprint, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT f.mac, f.connection_id, c.name, f.category, f.first_seen, f.last_seen
+		FROM fingerprints f JOIN connections c ON c.id = f.connection_id
+		WHERE f.mac IN (`+placeholders(len(macs))+`)`, macs...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find fingerprints: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var fp aos.Fingerprint
+		err := rows.Scan(&fp.MAC, &fp.ConnectionID, &fp.Connection, &fp.Category,
+			scanTime{&fp.FirstSeen}, scanTime{&fp.LastSeen})
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: find fingerprints: %w", err)
+		}
+		fps = append(fps, fp)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: find fingerprints: %w", err)
+	}
+	return fps, nil
+}
+
+// AddFlow stores f under its caller-chosen ID, as for grants and approvals.
+// It returns EBadRequest if f has no ID and EConflict if the ID is taken.
+// Source, Destination, ApprovalID and Entry are stored as given, not checked.
+func (t *tx) AddFlow(ctx context.Context, f *aos.Flow) error {
+	if err := t.writable("add flow"); err != nil {
+		return err
+	}
+	if f == nil || f.ID == "" {
+		return aos.Errorf(aos.EBadRequest, "a flow needs an ID")
+	}
+	var enc encoder
+	args := []any{f.ID, f.Source, f.Destination, enc.json("categories", f.Categories), f.Count,
+		enc.time("at", f.At), f.ApprovalID, f.Entry}
+	if enc.err != nil {
+		return enc.err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO flows
+		(id, source, destination, categories, count, at, approval_id, entry)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	if isUnique(err) {
+		return aos.Errorf(aos.EConflict, "flow %s already exists", f.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: add flow: %w", err)
+	}
+	return nil
+}
+
+// ListFlows returns every flow, by At and then ID.
+func (t *tx) ListFlows(ctx context.Context) ([]*aos.Flow, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, source, destination, categories, count, at, approval_id, entry
+		FROM flows ORDER BY at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list flows: %w", err)
+	}
+	defer rows.Close()
+	var fs []*aos.Flow
+	for rows.Next() {
+		var f aos.Flow
+		err := rows.Scan(&f.ID, &f.Source, &f.Destination, scanJSON{&f.Categories}, &f.Count,
+			scanTime{&f.At}, &f.ApprovalID, &f.Entry)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list flows: %w", err)
+		}
+		fs = append(fs, &f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list flows: %w", err)
+	}
+	return fs, nil
+}
