@@ -32,6 +32,10 @@ func TestStore(t *testing.T, open func(t *testing.T) aos.Store) {
 		{"Credentials", credentialCases},
 		{"Grants", grantCases},
 		{"Settings", settingCases},
+		{"Approvals", approvalCases},
+		{"Ledger", ledgerCases},
+		{"Fingerprints", fingerprintCases},
+		{"Flows", flowCases},
 		{"Evidence", evidenceCases},
 		{"Transactions", transactionCases},
 	}

@@ -45,6 +45,18 @@ func testUpdateRollback(t *testing.T, s aos.Store) {
 		if err := tx.PutSetting(ctx, "caps", "1"); err != nil {
 			return err
 		}
+		if err := tx.CreateApproval(ctx, newApproval("a1", 1, 60)); err != nil {
+			return err
+		}
+		if err := tx.AddSpend(ctx, aos.Spend{At: minute(2), AmountUSD: 100_00, Connection: "crm"}); err != nil {
+			return err
+		}
+		if err := tx.PutFingerprints(ctx, []aos.Fingerprint{newFingerprint("mac-alice", crm, "email", 1, 1)}); err != nil {
+			return err
+		}
+		if err := tx.AddFlow(ctx, newFlow("f1", 3)); err != nil {
+			return err
+		}
 		if err := appendEntries(ctx, tx, leafEntries(0, 2)); err != nil {
 			return err
 		}
@@ -83,6 +95,18 @@ func checkEmptyBut(t *testing.T, s aos.Store, crm *aos.Connection) {
 		}
 		_, err = tx.Setting(ctx, "caps")
 		wantCode(t, "Setting(caps)", err, aos.ENotFound)
+		if as, err := tx.ListApprovals(ctx, aos.ApprovalFilter{}); err != nil || len(as) != 0 {
+			t.Errorf("ListApprovals = %d approvals, %v; want none", len(as), err)
+		}
+		if n, err := tx.SpentSince(ctx, minute(-1000)); err != nil || n != 0 {
+			t.Errorf("SpentSince = %d, %v; want 0", n, err)
+		}
+		if fps, err := tx.FindFingerprints(ctx, macs("mac-alice")); err != nil || len(fps) != 0 {
+			t.Errorf("FindFingerprints = %d fingerprints, %v; want none", len(fps), err)
+		}
+		if fs, err := tx.ListFlows(ctx); err != nil || len(fs) != 0 {
+			t.Errorf("ListFlows = %d flows, %v; want none", len(fs), err)
+		}
 		if n, err := tx.LogSize(ctx); err != nil || n != 0 {
 			t.Errorf("LogSize = %d, %v; want 0", n, err)
 		}
@@ -103,8 +127,12 @@ func testViewRejectsWrites(t *testing.T, s aos.Store) {
 	agent := newAgent("scout")
 	cred := newCredential(crm.ID, 1, aos.CredentialActive)
 	grant := newGrant("g1", crm, 1)
+	approval := newApproval("a1", 1, 60)
 	update(t, s, func(ctx context.Context, tx aos.Tx) error {
 		if err := tx.CreatePrincipal(ctx, agent); err != nil {
+			return err
+		}
+		if err := tx.CreateApproval(ctx, approval); err != nil {
 			return err
 		}
 		if err := tx.CreateCredential(ctx, cred); err != nil {
@@ -143,6 +171,21 @@ func testViewRejectsWrites(t *testing.T, s aos.Store) {
 			return tx.UpdateGrant(ctx, &g)
 		}},
 		{"PutSetting", func(ctx context.Context, tx aos.Tx) error { return tx.PutSetting(ctx, "caps", "1") }},
+		{"CreateApproval", func(ctx context.Context, tx aos.Tx) error {
+			return tx.CreateApproval(ctx, newApproval("a2", 2, 60))
+		}},
+		{"UpdateApproval", func(ctx context.Context, tx aos.Tx) error {
+			a := *approval
+			a.Status = aos.ApprovalApproved
+			return tx.UpdateApproval(ctx, &a)
+		}},
+		{"AddSpend", func(ctx context.Context, tx aos.Tx) error {
+			return tx.AddSpend(ctx, aos.Spend{At: minute(2), AmountUSD: 100_00, Connection: "crm"})
+		}},
+		{"PutFingerprints", func(ctx context.Context, tx aos.Tx) error {
+			return tx.PutFingerprints(ctx, []aos.Fingerprint{newFingerprint("mac-alice", crm, "email", 1, 1)})
+		}},
+		{"AddFlow", func(ctx context.Context, tx aos.Tx) error { return tx.AddFlow(ctx, newFlow("f1", 3)) }},
 		{"AppendEntries", func(ctx context.Context, tx aos.Tx) error { return appendEntries(ctx, tx, leafEntries(1, 1)) }},
 		{"AddCheckpoint", func(ctx context.Context, tx aos.Tx) error { return tx.AddCheckpoint(ctx, 1, []byte("c\n")) }},
 		{"RedactEntry", func(ctx context.Context, tx aos.Tx) error { return tx.RedactEntry(ctx, 0, minute(9)) }},
@@ -189,6 +232,23 @@ func testViewRejectsWrites(t *testing.T, s aos.Store) {
 		checkGrant(t, gs[0], grant, "crm")
 		_, err = tx.Setting(ctx, "caps")
 		wantCode(t, "Setting(caps)", err, aos.ENotFound)
+		as, err := tx.ListApprovals(ctx, aos.ApprovalFilter{})
+		if err != nil {
+			return err
+		}
+		if len(as) != 1 {
+			t.Fatalf("ListApprovals = %d approvals, want 1", len(as))
+		}
+		checkApproval(t, as[0], approval)
+		if n, err := tx.SpentSince(ctx, minute(-1000)); err != nil || n != 0 {
+			t.Errorf("SpentSince = %d, %v; want 0", n, err)
+		}
+		if fps, err := tx.FindFingerprints(ctx, macs("mac-alice")); err != nil || len(fps) != 0 {
+			t.Errorf("FindFingerprints = %d fingerprints, %v; want none", len(fps), err)
+		}
+		if fs, err := tx.ListFlows(ctx); err != nil || len(fs) != 0 {
+			t.Errorf("ListFlows = %d flows, %v; want none", len(fs), err)
+		}
 		es, err := tx.Entries(ctx, 0, 10)
 		if err != nil {
 			return err

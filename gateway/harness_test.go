@@ -1,0 +1,194 @@
+package gateway_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/approval"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/evidence"
+	"github.com/aos-dev/aos/gateway"
+	"github.com/aos-dev/aos/owner"
+	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/vault"
+)
+
+// clock is a fake clock that tests move by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// payConnector is a test connector: POST /charges?amount=CENTS is the write
+// operation "charges.create" that moves that many US cents; GET is a read.
+// Do records what it would send instead of sending it.
+type payConnector struct {
+	mu   sync.Mutex
+	sent []connector.Outbound
+}
+
+func (*payConnector) Type() string { return "pay" }
+func (*payConnector) Describe() connector.Description {
+	return connector.Description{Type: "pay"}
+}
+func (*payConnector) Configure(c *aos.Connection) error { return nil }
+func (*payConnector) CheckScope(s string) (string, error) {
+	if s == "" {
+		return "", aos.Errorf(aos.EBadRequest, "empty scope")
+	}
+	return s, nil
+}
+func (*payConnector) Covers(scope, resource string) bool { return scope == "*" || scope == resource }
+func (*payConnector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
+	call := &connector.Call{Resource: r.RawPath, Upstream: &connector.Outbound{
+		Method: r.Method, URL: c.BaseURL + r.RawPath + "?" + r.RawQuery, Body: r.Body}}
+	switch {
+	case r.Method == "GET":
+		call.Operation = aos.Operation{Name: "read", Access: aos.Read}
+	case r.Method == "POST" && r.RawPath == "/charges":
+		call.Operation = aos.Operation{Name: "charges.create", Access: aos.Write, Points: []aos.ApprovalPoint{aos.PointMoney}}
+		q, _ := strconv.ParseInt(r.RawQuery[len("amount="):], 10, 64)
+		call.Facts = aos.Facts{Amount: q, Currency: "usd"}
+	default:
+		return nil, aos.Errorf(aos.EUnknownOperation, "unknown")
+	}
+	return call, nil
+}
+func (*payConnector) FromCall(*aos.Connection, string, json.RawMessage) (*connector.Call, error) {
+	return nil, aos.Errorf(aos.EUnknownOperation, "unknown")
+}
+func (p *payConnector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sent = append(p.sent, *call.Upstream)
+	return &connector.Response{Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"ok":true}`)}, nil
+}
+func (p *payConnector) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.sent)
+}
+
+// harness is a gateway on a real SQLite store and evidence log.
+type harness struct {
+	t      *testing.T
+	store  *sqlite.Store
+	log    *evidence.Log
+	clock  *clock
+	pay    *payConnector
+	gw     *gateway.Gateway
+	owner  *owner.Service
+	boss   *aos.Principal
+	agent  *aos.Principal
+	grant  *aos.Grant
+	faults *faultStore
+}
+
+// faultStore fails every Update while failing is set.
+type faultStore struct {
+	aos.Store
+	mu      sync.Mutex
+	failing bool
+}
+
+func (f *faultStore) Update(ctx context.Context, fn func(aos.Tx) error) error {
+	f.mu.Lock()
+	failing := f.failing
+	f.mu.Unlock()
+	if failing {
+		return errors.New("disk full (injected)")
+	}
+	return f.Store.Update(ctx, fn)
+}
+
+func (f *faultStore) fail(on bool) {
+	f.mu.Lock()
+	f.failing = on
+	f.mu.Unlock()
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "aos.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	fs := &faultStore{Store: st}
+	skey, vkey, err := evidence.GenerateKey("aos-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := evidence.NewSigner(skey)
+	verifier, _ := evidence.NewVerifier(vkey)
+	clk := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	log, err := evidence.New(evidence.Config{Store: fs, Signer: signer, Verifier: verifier, Origin: "aos-test", Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { log.Close() })
+	v, _ := vault.New(vault.GenerateKey())
+	pay := &payConnector{}
+	reg := connector.Registry{"pay": pay}
+	apps := &approval.Service{Store: fs, Log: log, Vault: v, Now: clk.Now}
+	h := &harness{t: t, store: st, log: log, clock: clk, pay: pay, faults: fs,
+		gw:    &gateway.Gateway{Store: fs, Log: log, Vault: v, Connectors: reg, Approvals: apps, Now: clk.Now},
+		owner: &owner.Service{Store: fs, Log: log, Vault: v, Connectors: reg, Now: clk.Now},
+		boss:  &aos.Principal{Kind: aos.Owner, Name: "owner"},
+	}
+	if _, h.agent, err = h.owner.AddAgent(ctx, h.boss, "buyer", "ops"); err != nil {
+		t.Fatal(err)
+	}
+	if _, h.grant, err = h.owner.Connect(ctx, h.boss, owner.ConnectRequest{Type: "pay", Name: "pay",
+		Scope: "*", Write: true, BaseURL: "https://pay.invalid", Credential: vault.NewSecret([]byte("sk_test"))}); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// charge asks the gateway to move cents through the pay connection.
+func (h *harness) charge(cents int64) (*gateway.Outcome, error) {
+	return h.gw.Proxy(context.Background(), h.agent, "pay", &connector.HTTPRequest{
+		Method: "POST", RawPath: "/charges", RawQuery: "amount=" + strconv.FormatInt(cents, 10), Body: []byte(`{"n":1}`),
+	}, gateway.Meta{Purpose: "test"})
+}
+
+// mustHold charges and expects the call to be held.
+func (h *harness) mustHold(cents int64) *aos.Approval {
+	h.t.Helper()
+	out, err := h.charge(cents)
+	if err != nil || out.Held == nil {
+		h.t.Fatalf("charge %d: want held, got %+v, %v", cents, out, err)
+	}
+	return out.Held
+}
+
+// mustPass charges and expects the call to reach the upstream.
+func (h *harness) mustPass(cents int64) {
+	h.t.Helper()
+	out, err := h.charge(cents)
+	if err != nil || out.Response == nil {
+		h.t.Fatalf("charge %d: want allowed, got %+v, %v", cents, out, err)
+	}
+}
