@@ -15,14 +15,15 @@ import (
 // whatever the size of the payload scanned.
 const findChunk = 500
 
-// PutFingerprints stores fps in order, as if one by one: a fingerprint whose
-// MAC is already known from the same connection updates its Category and
-// LastSeen (to the given values, even an earlier LastSeen) and keeps its
-// FirstSeen; so of one MAC and connection twice in fps, the last one's
+// PutFingerprints stores fps in order, as if one by one. A fingerprint whose
+// MAC is already known from the same connection sets its Category and
+// LastSeen to the given values (even an earlier LastSeen) and keeps its
+// FirstSeen. So when fps holds one MAC and connection twice, the last one's
 // category and last-seen time win and the first one's first-seen time stays.
-// It returns EBadRequest, storing nothing, for a fingerprint without a MAC,
-// and ENotFound for a connection that does not exist, after which part of fps
-// may be stored until the Update rolls back.
+// fp.Connection is ignored: FindFingerprints reads the name from the
+// connection. It returns EBadRequest, storing nothing, for a fingerprint
+// without a MAC, and ENotFound for a connection that does not exist, in
+// which case part of fps may be stored until the Update rolls back.
 func (t *tx) PutFingerprints(ctx context.Context, fps []aos.Fingerprint) error {
 	if err := t.writable("put fingerprints"); err != nil {
 		return err
@@ -92,12 +93,15 @@ func (t *tx) FindFingerprints(ctx context.Context, macs [][]byte) ([]aos.Fingerp
 	return fps, nil
 }
 
+// fingerprintSelect reads fingerprints with their connection's name; a
+// WHERE on f.mac follows, which the primary key (mac, connection_id) serves.
+const fingerprintSelect = `SELECT f.mac, f.connection_id, c.name, f.category, f.first_seen, f.last_seen
+	FROM fingerprints f JOIN connections c ON c.id = f.connection_id`
+
 // findFingerprints appends to fps the fingerprints of the MACs in macs,
 // which are distinct and at least one.
 func (t *tx) findFingerprints(ctx context.Context, fps []aos.Fingerprint, macs []any) ([]aos.Fingerprint, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT f.mac, f.connection_id, c.name, f.category, f.first_seen, f.last_seen
-		FROM fingerprints f JOIN connections c ON c.id = f.connection_id
-		WHERE f.mac IN (`+placeholders(len(macs))+`)`, macs...)
+	rows, err := t.tx.QueryContext(ctx, fingerprintSelect+` WHERE f.mac IN (`+placeholders(len(macs))+`)`, macs...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find fingerprints: %w", err)
 	}

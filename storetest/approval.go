@@ -33,7 +33,7 @@ func newApproval(id string, createdMinute, expiresMinute int) *aos.Approval {
 		ConnectionID: 3, GrantID: "g1", CredentialVersion: 1, Operation: "refunds.create", Access: aos.Write,
 		Resource: "charges/ch_1", Summary: "Refund $1,200.00", Facts: aos.Facts{Amount: 1200_00, Currency: "USD"},
 		Reasons: []string{"over the per-move cap"}, Request: []byte("sealed request " + id),
-		Digest: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		Digest:    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		CreatedAt: minute(createdMinute), ExpiresAt: minute(expiresMinute)}
 }
 
