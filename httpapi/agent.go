@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,12 +43,40 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) error {
 	if name == "" {
 		return aos.Errorf(aos.EUnknownConnection, "no connection named in the path: use /v1/proxy/NAME/...")
 	}
+	return s.proxy(w, r, name, "/"+rest, rawQuery)
+}
+
+// handleHostProxy serves requests whose host is NAME.<ProxyHostSuffix>:
+// for SDKs that let you change the host but not a base path, the whole
+// path belongs to the upstream.
+func (s *Server) handleHostProxy(w http.ResponseWriter, r *http.Request, name string) error {
+	rawPath, rawQuery, _ := strings.Cut(r.RequestURI, "?")
+	return s.proxy(w, r, name, rawPath, rawQuery)
+}
+
+// hostConnection returns the connection a Host header names, if it is
+// NAME.<suffix> (port ignored).
+func hostConnection(host, suffix string) (string, bool) {
+	if suffix == "" {
+		return "", false
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	name, ok := strings.CutSuffix(strings.ToLower(host), "."+strings.ToLower(suffix))
+	if !ok || name == "" || strings.Contains(name, ".") {
+		return "", false
+	}
+	return name, true
+}
+
+func (s *Server) proxy(w http.ResponseWriter, r *http.Request, name, rawPath, rawQuery string) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err
 	}
 	req := &connector.HTTPRequest{
-		Method: r.Method, RawPath: "/" + rest, RawQuery: rawQuery, Header: r.Header.Clone(), Body: body,
+		Method: r.Method, RawPath: rawPath, RawQuery: rawQuery, Header: r.Header.Clone(), Body: body,
 	}
 	out, err := s.Gateway.Proxy(r.Context(), principalOf(r.Context()), name, req, metaOf(r))
 	if err != nil {

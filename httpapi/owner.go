@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -93,15 +92,17 @@ func (s *Server) handleRemoveAgent(w http.ResponseWriter, r *http.Request) error
 // ConnectRequest is the body of POST /v1/owner/connections. The credential
 // travels once, from the CLI to the server, and is sealed on arrival.
 type ConnectRequest struct {
-	Type              string          `json:"type"`
-	Name              string          `json:"name"`
-	Scope             string          `json:"scope"`
-	Write             bool            `json:"write,omitempty"`
-	BaseURL           string          `json:"base_url,omitempty"`
-	Auth              string          `json:"auth,omitempty"`
-	HoldsCustomerData bool            `json:"holds_customer_data,omitempty"`
-	Config            json.RawMessage `json:"config,omitempty"`
-	Credential        string          `json:"credential"`
+	Type              string `json:"type"`
+	Name              string `json:"name"`
+	Scope             string `json:"scope"`
+	Write             bool   `json:"write,omitempty"`
+	BaseURL           string `json:"base_url,omitempty"`
+	Auth              string `json:"auth,omitempty"`
+	HoldsCustomerData bool   `json:"holds_customer_data,omitempty"`
+	// Operations is an operation file (YAML or JSON) for connectors that
+	// take one, as the owner wrote it; errors name its lines.
+	Operations string `json:"operations,omitempty"`
+	Credential string `json:"credential"`
 }
 
 // ConnectResponse is the new connection and its first grant.
@@ -119,7 +120,7 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) error {
 	req.Credential = ""
 	c, g, err := s.Owner.Connect(r.Context(), principalOf(r.Context()), owner.ConnectRequest{
 		Type: req.Type, Name: req.Name, Scope: req.Scope, Write: req.Write, BaseURL: req.BaseURL,
-		Auth: req.Auth, HoldsCustomerData: req.HoldsCustomerData, Config: req.Config, Credential: secret,
+		Auth: req.Auth, HoldsCustomerData: req.HoldsCustomerData, Config: []byte(req.Operations), Credential: secret,
 	})
 	if err != nil {
 		return err

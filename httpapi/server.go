@@ -30,6 +30,10 @@ type Server struct {
 	Owner    *owner.Service
 	Evidence EvidenceReader
 	Logger   *slog.Logger
+	// ProxyHostSuffix enables host-based routing: a request to
+	// NAME.<suffix> (such as crm.localhost:7070) is proxied to connection
+	// NAME with its whole path. Empty disables it.
+	ProxyHostSuffix string
 }
 
 // Handler returns the root handler. Proxied requests are dispatched before
@@ -49,6 +53,10 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.RequestURI, "/") {
 			s.writeError(w, r, aos.Errorf(aos.EBadRequest, "absolute-form request targets are not accepted"))
+			return
+		}
+		if name, ok := hostConnection(r.Host, s.ProxyHostSuffix); ok {
+			s.agent(func(w http.ResponseWriter, r *http.Request) error { return s.handleHostProxy(w, r, name) })(w, r)
 			return
 		}
 		if strings.HasPrefix(r.RequestURI, "/v1/proxy/") {

@@ -216,7 +216,11 @@ func cmdConnect(ctx context.Context, e *env, args []string) error {
 	req := httpapi.ConnectRequest{Type: pos[0], Name: pos[1], Scope: *scope, Write: *write, BaseURL: *baseURL,
 		Auth: *auth, HoldsCustomerData: *holds}
 	if *ops != "" {
-		return withHint(errors.New("--operations is not supported by this version"), "connect without it: methods decide read or write")
+		b, err := os.ReadFile(*ops)
+		if err != nil {
+			return fmt.Errorf("reading the operations file: %w", errors.Unwrap(err))
+		}
+		req.Operations = string(b)
 	}
 	c, err := newClient(e, cf)
 	if err != nil {

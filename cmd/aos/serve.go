@@ -37,6 +37,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	checkpoints := fs.String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
 	webhook := fs.String("notify-webhook", "", "URL to post to when a call is held (or $AOS_NOTIFY_WEBHOOK)")
 	expiry := fs.Duration("approval-expiry", 72*time.Hour, "how long a held call waits for the owner")
+	hostSuffix := fs.String("proxy-host-suffix", "localhost", "route NAME.<suffix> hosts to connection NAME (empty: off)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -97,7 +98,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	defer stopBG()
 	go approvals.RunExpiry(bg, 30*time.Second)
 	own := &owner.Service{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now, Logger: logger}
-	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Logger: logger}
+	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Logger: logger, ProxyHostSuffix: *hostSuffix}
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

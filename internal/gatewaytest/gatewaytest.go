@@ -1,0 +1,135 @@
+// Package gatewaytest runs a whole aos instance in-process for tests: a
+// SQLite store in a temporary folder, the evidence log, the vault, the
+// approval service, the gateway and the HTTP API on a loopback server. A
+// connector's tests use it to drive real requests (and unmodified SDK
+// clients) through the boundary.
+package gatewaytest
+
+import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/approval"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/evidence"
+	"github.com/aos-dev/aos/gateway"
+	"github.com/aos-dev/aos/httpapi"
+	"github.com/aos-dev/aos/owner"
+	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/vault"
+)
+
+// Instance is a running in-process aos.
+type Instance struct {
+	URL      string
+	Store    *sqlite.Store
+	Log      *evidence.Log
+	Gateway  *gateway.Gateway
+	Owner    *owner.Service
+	Server   *httptest.Server
+	Verifier string // the evidence public key
+	Boss     *aos.Principal
+	// OwnerToken authenticates as the owner on /v1/owner routes.
+	OwnerToken string
+}
+
+// Start runs an instance with the given connectors until the test ends.
+func Start(t testing.TB, connectors ...connector.Connector) *Instance {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(filepath.Join(t.TempDir(), "aos.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	skey, vkey, err := evidence.GenerateKey("aos-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _ := evidence.NewSigner(skey)
+	verifier, _ := evidence.NewVerifier(vkey)
+	log, err := evidence.New(evidence.Config{Store: st, Signer: signer, Verifier: verifier, Origin: "aos-test", Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := vault.New(vault.GenerateKey())
+	reg := connector.Registry{}
+	for _, c := range connectors {
+		reg[c.Type()] = c
+	}
+	apps := &approval.Service{Store: st, Log: log, Vault: v, Now: time.Now}
+	in := &Instance{Store: st, Log: log, Verifier: vkey,
+		Gateway: &gateway.Gateway{Store: st, Log: log, Vault: v, Connectors: reg, Approvals: apps, Now: time.Now},
+		Owner:   &owner.Service{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now},
+	}
+	in.OwnerToken = aos.NewToken(aos.OwnerTokenPrefix)
+	in.Boss = &aos.Principal{Kind: aos.Owner, Name: "owner", TokenHash: aos.HashToken(in.OwnerToken), CreatedAt: time.Now()}
+	if _, err := log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+		return nil, tx.CreatePrincipal(ctx, in.Boss)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	api := &httpapi.Server{Gateway: in.Gateway, Owner: in.Owner, Evidence: log, ProxyHostSuffix: "localhost"}
+	in.Server = httptest.NewServer(api.Handler())
+	in.URL = in.Server.URL
+	t.Cleanup(func() {
+		in.Server.Close()
+		log.Close()
+		st.Close()
+	})
+	return in
+}
+
+// HostURL is the URL that routes to connection name by host
+// (http://NAME.localhost:PORT), for SDKs that only let you change the host.
+func (in *Instance) HostURL(name string) string {
+	return strings.Replace(in.URL, "127.0.0.1", name+".localhost", 1)
+}
+
+// Agent adds an agent and returns its token.
+func (in *Instance) Agent(t testing.TB, name, department string) string {
+	t.Helper()
+	token, _, err := in.Owner.AddAgent(context.Background(), in.Boss, name, department)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// Connect connects a tool as the owner and returns its first grant.
+func (in *Instance) Connect(t testing.TB, req owner.ConnectRequest) *aos.Grant {
+	t.Helper()
+	_, g, err := in.Owner.Connect(context.Background(), in.Boss, req)
+	if err != nil {
+		t.Fatalf("connect %s: %v", req.Name, err)
+	}
+	return g
+}
+
+// Grant grants as the owner.
+func (in *Instance) Grant(t testing.TB, req owner.GrantRequest) *aos.Grant {
+	t.Helper()
+	g, err := in.Owner.Grant(context.Background(), in.Boss, req)
+	if err != nil {
+		t.Fatalf("grant on %s: %v", req.Connection, err)
+	}
+	return g
+}
+
+// Verify re-verifies the whole evidence trail and fails the test if it
+// does not hold.
+func (in *Instance) Verify(t testing.TB) {
+	t.Helper()
+	v, _ := evidence.NewVerifier(in.Verifier)
+	rep, err := evidence.Verify(context.Background(), in.Store, v, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		t.Fatalf("evidence does not verify: %+v", rep.Problems)
+	}
+}
