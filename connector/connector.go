@@ -114,3 +114,34 @@ func (r Registry) Types() []string {
 	sort.Strings(ts)
 	return ts
 }
+
+// Inspector is implemented by connectors that can learn from the upstream
+// what a credential really allows (a Stripe secret key versus a restricted
+// key, a classic GitHub token versus a fine-grained one, Slack scopes). The
+// owner's inventory and access review compare that with the grants that
+// use it: a credential broader than its grants is reported.
+type Inspector interface {
+	// Inspect asks the upstream (read-only) about secret. It must not
+	// return or log the secret itself.
+	Inspect(ctx context.Context, c *aos.Connection, secret vault.Secret) (*CredentialInfo, error)
+}
+
+// CredentialInfo is what a credential allows, as far as the upstream says.
+type CredentialInfo struct {
+	// Kind names the type of credential ("restricted key", "classic token").
+	Kind string `json:"kind"`
+	// Scopes are the permissions the upstream reports, in its own terms.
+	Scopes []string `json:"scopes,omitempty"`
+	// Resources are what it can reach, in the connector's scope syntax,
+	// when known; AccountWide is set when it reaches the whole account.
+	Resources   []string `json:"resources,omitempty"`
+	AccountWide bool     `json:"account_wide"`
+	// CanWrite is set when the credential allows writes at all.
+	CanWrite bool `json:"can_write"`
+}
+
+// CredentialChecker is implemented by connectors that can tell a malformed
+// credential at connect time, before it is sealed.
+type CredentialChecker interface {
+	CheckCredential(c *aos.Connection, secret vault.Secret) error
+}

@@ -89,7 +89,7 @@ func (c *candidates) text(v string) {
 	folded := make([]string, len(ws))
 	letter := make([]bool, len(ws))
 	for i, w := range ws {
-		folded[i] = foldText(w)
+		folded[i] = foldWord(w)
 		letter[i] = strings.IndexFunc(w, unicode.IsLetter) >= 0
 	}
 	var b strings.Builder

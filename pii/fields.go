@@ -121,7 +121,7 @@ func classifyKey(key, outer string) field {
 	switch {
 	case slices.Contains(ws, "email"):
 		return fieldEmail
-	case last == "phone" || last == "mobile" || last == "telephone":
+	case strings.HasSuffix(joined, "phone") || last == "mobile":
 		return fieldPhone
 	case last == "address" && addressHeads[ws[0]]:
 		return fieldStreet

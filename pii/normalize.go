@@ -32,10 +32,14 @@ func normEmail(s string) string {
 
 // normPhone reduces a phone number to its digits, keeping a leading + (a
 // leading 00 becomes +). Anything after the number once it has 8 digits (an
-// extension, a comment) is dropped. It reports false unless the number has
+// extension, a comment) is dropped, and so is a trunk "(0)" after a country
+// code. It reports false unless the number has
 // 8 to 15 digits and nothing but phone punctuation before them.
 func normPhone(s string) (string, bool) {
 	s = trimSpace(s)
+	if (strings.HasPrefix(s, "+") || strings.HasPrefix(s, "00")) && strings.Contains(s, "(0)") {
+		s = strings.Replace(s, "(0)", "", 1) // +44 (0)20: the trunk 0 is dialled only at home
+	}
 	b := make([]byte, 0, 16)
 	plus := false
 	for i := 0; i < len(s); i++ {
@@ -131,6 +135,14 @@ func isWordSeparator(r rune) bool {
 
 func notLetterOrDigit(r rune) bool {
 	return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+}
+
+// foldWord case-folds one word, as foldText does.
+func foldWord(w string) string {
+	var b strings.Builder
+	b.Grow(len(w))
+	writeFolded(&b, w)
+	return b.String()
 }
 
 // writeFolded writes s with every rune replaced by the lower case of the

@@ -143,8 +143,12 @@ func (p *parser) facts(op *yaml.Node, m map[string]entry, points []aos.ApprovalP
 			return f, p.errorf(e.key, "%s: facts.amount_unit is given without facts.amount", what)
 		}
 		if f.amount.kind == constant {
-			if _, ok := parseAmount(f.amount.arg, f.major, maxExponent); !ok {
-				return f, p.errorf(e.key, "%s: facts.amount value:%s is not an amount in %s units", what, f.amount.arg, unitName(f.major))
+			exp := maxExponent
+			if f.currency.kind == constant {
+				exp = exponent(f.currency.arg)
+			}
+			if _, ok := parseAmount(f.amount.arg, f.major, exp); !ok {
+				return f, p.errorf(e.key, "%s: facts.amount value:%s is not a whole number of minor units (amount_unit %s)", what, f.amount.arg, unitName(f.major))
 			}
 		}
 	}

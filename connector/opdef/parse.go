@@ -152,6 +152,9 @@ func (p *parser) mapping(n *yaml.Node, what string, allowed ...string) (map[stri
 		if err := p.check(k); err != nil {
 			return nil, err
 		}
+		if k.ShortTag() == "!!merge" {
+			return nil, p.errorf(k, "YAML merge keys (<<) are not supported; write each key out")
+		}
 		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
 			return nil, p.errorf(k, "%s has a key that is not a string", what)
 		}

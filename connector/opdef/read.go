@@ -101,6 +101,11 @@ func (in *input) read(s *source, multi bool) value {
 	case always:
 		return value{status: present, kind: vBool, b: true}
 	case constant:
+		// Constants were checked by Parse: amounts and counts start with
+		// a digit, currencies with a letter.
+		if s.arg != "" && '0' <= s.arg[0] && s.arg[0] <= '9' {
+			return value{status: present, kind: vNumber, text: s.arg}
+		}
 		return value{status: present, kind: vString, text: s.arg, all: []string{s.arg}}
 	case queryParam:
 		return field(in.query, s.arg, multi)
