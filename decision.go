@@ -54,12 +54,21 @@ type Facts struct {
 	// CustomerSources names those connections.
 	CustomerData    []string `json:"customer_data,omitempty"`
 	CustomerSources []string `json:"customer_sources,omitempty"`
+	// Flows detail the customer data per source, for the flow map.
+	Flows []FlowFact `json:"flows,omitempty"`
 	// Sensitive lists detector hits held wherever they come from
 	// ("payment_card", "iban", "national_id").
 	Sensitive []string `json:"sensitive,omitempty"`
 	// Personal lists personal data never seen from a system of record
 	// ("email", "phone"): recorded, and held in strict mode.
 	Personal []string `json:"personal,omitempty"`
+}
+
+// FlowFact is customer data from one source found in a payload.
+type FlowFact struct {
+	Source     string   `json:"source"`
+	Categories []string `json:"categories"`
+	Count      int      `json:"count"`
 }
 
 // Decision is the result of policy.Decide.

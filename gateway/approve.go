@@ -116,6 +116,9 @@ func (g *Gateway) Execute(ctx context.Context, id string) (*aos.Approval, error)
 		if err := g.spend(ctx, tx, t, &connector.Call{Facts: a.Facts}, a.ID); err != nil {
 			return nil, err
 		}
+		if err := g.recordFlows(ctx, tx, conn.Name, a.Facts, a.ID); err != nil {
+			return nil, err
+		}
 		run = true
 		return []aos.Record{approval.Record("call.authorized", a.Decider, a, map[string]string{
 			"decision": "approved", "grant": a.GrantID, "credential_version": strconv.Itoa(cred.Version),
@@ -196,6 +199,11 @@ func (g *Gateway) finish(ctx context.Context, id string, resp *connector.Respons
 			extra["code"] = a.Error
 		} else {
 			a.Status, a.ResultStatus = aos.ApprovalExecuted, resp.Status
+			if conn, err := tx.ConnectionByName(ctx, a.Connection); err == nil {
+				if err := g.learn(ctx, tx, conn, resp); err != nil {
+					return nil, err
+				}
+			}
 			b, _ := json.Marshal(heldResult{Status: resp.Status, Header: resp.Header, Body: resp.Body})
 			if err := approval.SealResult(g.Vault, a, b); err != nil {
 				return nil, err

@@ -146,6 +146,9 @@ func (g *Gateway) run(ctx context.Context, p *aos.Principal, name string, m Meta
 		}
 		return nil, err
 	}
+	if err := g.scan(ctx, t.conn, call); err != nil {
+		return nil, err
+	}
 	d := g.decide(p, t, call)
 	switch d.Verdict {
 	case aos.Allow:
@@ -254,6 +257,9 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 			if err := g.spend(ctx, tx, t, call, ""); err != nil {
 				return nil, err
 			}
+			if err := g.recordFlows(ctx, tx, t.conn.Name, call.Facts, ""); err != nil {
+				return nil, err
+			}
 		}
 		attrs := callAttrs(t.conn.Name, call)
 		attrs["grant"] = d.GrantID
@@ -279,7 +285,7 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 	}
 	start := time.Now()
 	resp, callErr := t.connector.Do(ctx, t.conn, secret, call)
-	g.recordOutcome(ctx, p, t.conn.Name, idx[0], resp, callErr, time.Since(start))
+	g.recordOutcome(ctx, p, t.conn, idx[0], resp, callErr, time.Since(start))
 	return resp, callErr
 }
 
@@ -322,7 +328,8 @@ func (g *Gateway) standing(ctx context.Context, tx aos.Tx, conn *aos.Connection,
 	return cred, nil, err
 }
 
-func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, conn string, authorized int64, resp *connector.Response, callErr error, took time.Duration) {
+func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Connection, authorized int64, resp *connector.Response, callErr error, took time.Duration) {
+	conn := c.Name
 	attrs := map[string]string{"connection": conn, "authorized_entry": strconv.FormatInt(authorized, 10)}
 	var pl struct {
 		Bytes      int   `json:"bytes"`
@@ -336,7 +343,12 @@ func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, conn stri
 		pl.Bytes = len(resp.Body)
 	}
 	b, _ := json.Marshal(pl)
-	_, err := g.Log.Record(context.WithoutCancel(ctx), func(aos.Tx) ([]aos.Record, error) {
+	_, err := g.Log.Record(context.WithoutCancel(ctx), func(tx aos.Tx) ([]aos.Record, error) {
+		if callErr == nil {
+			if err := g.learn(ctx, tx, c, resp); err != nil {
+				return nil, err
+			}
+		}
 		return []aos.Record{{Kind: "call.outcome", Actor: p.Ref(), Subject: conn, Attrs: attrs, Payload: b}}, nil
 	})
 	if err != nil && g.Logger != nil {

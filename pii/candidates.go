@@ -94,10 +94,16 @@ func (c *candidates) text(v string) {
 	}
 	var b strings.Builder
 	for i := range folded {
+		if strings.IndexByte(folded[i], '@') >= 0 {
+			continue
+		}
 		b.Reset()
 		b.WriteString(folded[i])
 		hasLetter := letter[i]
 		for j := i + 1; j < len(folded) && j < i+maxRun; j++ {
+			if strings.IndexByte(folded[j], '@') >= 0 {
+				break // names and street lines hold no email address
+			}
 			b.WriteByte(' ')
 			b.WriteString(folded[j])
 			hasLetter = hasLetter || letter[j]

@@ -109,6 +109,15 @@ func TestExtract_ContentTypes(t *testing.T) {
 			[]cv{{CategoryEmail, "ada@example.com"}}, nil},
 		{"text", "text/markdown", "Ada (ada@example.com, +44 20 7946 0958) paid with 4111 1111 1111 1111.",
 			[]cv{{CategoryEmail, "ada@example.com"}, {CategoryPhone, "+44 20 7946 0958"}, {CategoryPayment, "4111 1111 1111 1111"}}, nil},
+		{"staff", "application/json", `{"contact": {"email": "ada@example.com", "hubspot_owner_id": "owner123abc",
+			"owner": {"email": "rep@ourco.example", "firstName": "Sam", "lastName": "Seller", "phone": "+44 20 7000 0001"},
+			"owner_email": "boss@ourco.example", "createdBy": {"name": "Sam Seller", "email": "sam@ourco.example"},
+			"notes": [{"author": "Pat Writer <pat@ourco.example>", "body": "Spoke to ada@example.com"}]}}`,
+			[]cv{{CategoryEmail, "ada@example.com"}},
+			[]string{"rep@ourco.example", "+44 20 7000 0001", "Sam Seller", "boss@ourco.example", "sam@ourco.example",
+				"pat@ourco.example", "owner123abc"}},
+		{"deep nesting", "application/json", strings.Repeat("[", 2000) + `"ada@example.com"` + strings.Repeat("]", 2000),
+			[]cv{{CategoryEmail, "ada@example.com"}}, nil},
 		{"bad multipart", "multipart/form-data; boundary=nope", "--other\r\n\r\nada@example.com", []cv{{CategoryEmail, "ada@example.com"}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

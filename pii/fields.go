@@ -170,8 +170,20 @@ func keyWords(key string) []string {
 	return ws
 }
 
+// placeholderWords make up the names of test and placeholder records
+// ("Test User", "Unknown Customer", "John Doe"): a name of these words only
+// would match every message about testing.
+var placeholderWords = map[string]bool{
+	"test": true, "tester": true, "testing": true, "demo": true, "sample": true, "example": true,
+	"unknown": true, "user": true, "customer": true, "contact": true, "client": true, "admin": true,
+	"null": true, "none": true, "new": true, "lead": true, "guest": true, "anonymous": true,
+	"first": true, "last": true, "name": true, "dummy": true, "fake": true, "placeholder": true,
+	"john": true, "jane": true, "doe": true,
+}
+
 // personName reports whether v looks like a person's full name: 2 to 5
-// words of letters (with ' - . inside), at most 100 bytes.
+// words of letters (with ' - . inside), at most 100 bytes, not all of them
+// placeholder words.
 func personName(v string) bool {
 	v = trimSpace(v)
 	if len(v) > 100 || !utf8.ValidString(v) {
@@ -196,7 +208,12 @@ func personName(v string) bool {
 			return false
 		}
 	}
-	return true
+	for _, w := range ws {
+		if !placeholderWords[foldText(w)] {
+			return true
+		}
+	}
+	return false
 }
 
 // streetLine reports whether v looks like a street line: 2 words or more,
@@ -264,3 +281,30 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 func isAlnum(c byte) bool { return isDigit(c) || isLetter(c) }
+
+// staffWords and staffKeys name the company's own people in the records
+// of its systems: a contact's owner, a ticket's assignee, a note's author.
+var (
+	staffWords = map[string]bool{
+		"owner": true, "owners": true, "assignee": true, "assignees": true, "author": true, "creator": true,
+	}
+	staffKeys = []string{"createdby", "updatedby", "modifiedby", "assignedto"}
+)
+
+// staffKey reports whether a key names the company's own people
+// ("owner", "hubspot_owner", "owner_email", "CreatedBy", "assigned_to").
+func staffKey(key string) bool {
+	ws := keyWords(key)
+	for _, w := range ws {
+		if staffWords[w] {
+			return true
+		}
+	}
+	joined := strings.Join(ws, "")
+	for _, k := range staffKeys {
+		if strings.Contains(joined, k) {
+			return true
+		}
+	}
+	return false
+}

@@ -93,6 +93,10 @@ func TestValueRules(t *testing.T) {
 		{"name", personName, "Q3 renewal", false},
 		{"name", personName, "ada@example.com", false},
 		{"name", personName, "one two three four five six", false},
+		{"name", personName, "Test User", false},
+		{"name", personName, "JOHN DOE", false},
+		{"name", personName, "Unknown Customer", false},
+		{"name", personName, "John Lovelace", true},
 
 		{"street", streetLine, "10 Downing Street", true},
 		{"street", streetLine, "Flat 3, 12 High St", true},

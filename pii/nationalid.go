@@ -9,7 +9,6 @@ import (
 // which it is found in text, and the issuing rules its compact form (no
 // spaces or dashes, upper case) must keep.
 type nationalIDKind struct {
-	name string
 	// patterns are the written forms, as for matchPattern.
 	patterns []string
 	valid    func(compact string) bool
@@ -21,9 +20,9 @@ var nationalIDs = []nationalIDKind{
 	// US Social Security number, only in its usual AAA-GG-SSSS form (nine
 	// bare digits are too many other things), outside the ranges never
 	// issued.
-	{"US SSN", []string{"DDD-DD-DDDD"}, validSSN},
+	{[]string{"DDD-DD-DDDD"}, validSSN},
 	// UK National Insurance number, compact or spaced in pairs.
-	{"UK NINO", []string{"LLDDDDDDL", "LL DD DD DD L"}, validNINO},
+	{[]string{"LLDDDDDDL", "LL DD DD DD L"}, validNINO},
 }
 
 // validNationalID reports whether compact is a valid national id of any

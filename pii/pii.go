@@ -27,7 +27,8 @@
 //     same object joined, or a bare "name" in an object that also has an
 //     email or phone field (a lone "name" is as often a product or a
 //     channel). A name is 2 to 5 words of letters; one word ("Ada", "Smith")
-//     is never learnt, it would match too much;
+//     is never learnt, it would match too much, nor is a placeholder ("Test
+//     User", "John Doe");
 //   - street lines (2 words or more, with a digit and a letter) and postal
 //     codes that mix letters and digits ("SW1A 1AA"). City, region and
 //     country identify no one and are never learnt, nor are digit-only ZIP
@@ -39,6 +40,11 @@
 //     under "timezone_id" is never remembered;
 //   - payment data (card numbers, IBANs) and national ids found by the
 //     detectors, or under an "ssn"/"nino"-like key when valid.
+//
+// Nothing is learnt from under keys that name the company's own people
+// ("owner", "assignee", "created_by", "author"): a sales rep's email in
+// every CRM record is not customer data. Values under id, reference
+// ("order_number") and phone keys are never taken for card numbers.
 //
 // # Normalisation
 //

@@ -103,7 +103,7 @@ func emailAround(s string, at int) (start, end int, ok bool) {
 	for end > at+1 && (s[end-1] == '.' || s[end-1] == '-') {
 		end--
 	}
-	if !validDomain(s[at+1:end]) {
+	if !validDomain(s[at+1 : end]) {
 		return 0, 0, false
 	}
 	if r := runeAt(s, end); isWordRune(r) || r == '@' {

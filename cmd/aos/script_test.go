@@ -53,6 +53,7 @@ type recorder struct {
 	mu   sync.Mutex
 	path string
 	n    int
+	body []byte // answer to GET requests, if set
 }
 
 func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -83,16 +84,26 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := rec.n
 	rec.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
+	if rec.body != nil && r.Method == "GET" {
+		w.Write(rec.body)
+		return
+	}
 	fmt.Fprintf(w, `{"upstream":"ok","request":%d,"method":%q,"path":%q}`+"\n", n, r.Method, r.URL.Path)
 }
 
-// upstream NAME starts a recording upstream and sets $NAME_URL to its URL.
-// Requests are logged to $WORK/NAME.requests.
+// upstream NAME [FILE] starts a recording upstream and sets $NAME_URL to
+// its URL. Requests are logged to $WORK/NAME.requests. With FILE, GET
+// requests are answered with its contents.
 func cmdUpstream(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: upstream NAME")
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: upstream NAME [FILE]")
 	}
 	rec := &recorder{path: ts.MkAbs(args[0] + ".requests")}
+	if len(args) == 2 {
+		b, err := os.ReadFile(ts.MkAbs(args[1]))
+		ts.Check(err)
+		rec.body = b
+	}
 	os.WriteFile(rec.path, nil, 0o644)
 	srv := httptest.NewServer(rec)
 	ts.Defer(srv.Close)

@@ -3,7 +3,6 @@ package opdef_test
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"flag"
 	"os"
 	"path/filepath"
@@ -302,7 +301,6 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		os.WriteFile(fmt.Sprintf("/tmp/fuzzlast-%d", os.Getpid()), data, 0o644)
 		tab, err := opdef.Parse("fuzz", data)
 		if err != nil {
 			var pe *opdef.ParseError

@@ -10,10 +10,14 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/opdef"
 )
 
-// FromHTTP maps a proxied request. The method becomes the operation (see
-// MethodOperation), the path the canonical resource (see Canonical), and
+// FromHTTP maps a proxied request. The method and path give the operation:
+// by the method rule (see MethodOperation), or, on a connection that
+// declares operations, the declared operation whose pattern matches best,
+// with the approval facts read from the request as it goes upstream. The
+// path becomes the canonical resource (see Canonical), and
 // the upstream request goes to the base URL plus the re-escaped resource,
 // with the query as the agent sent it less the credential's parameter of a
 // query:NAME connection, and the agent's headers less those named by
@@ -23,13 +27,13 @@ import (
 //
 // Errors: EBadRequest for a malformed method, path, query or header,
 // EOutOfScope for a path that names another host or climbs with "..",
-// EUnknownOperation for a method that is never forwarded, ETooLarge for a
-// body over connector.MaxBody.
+// EUnknownOperation for a method that is never forwarded or a request that
+// is not a declared operation, ETooLarge for a body over connector.MaxBody.
 func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
 	if r == nil {
 		return nil, badRequest("no request")
 	}
-	ep, a, ops, err := settings(c)
+	ep, a, ops, err := k.settings(c)
 	if err != nil {
 		return nil, err
 	}
@@ -64,24 +68,37 @@ type callArgs struct {
 
 const argsForm = `{"path": "/v1/contacts", "query": "a=1", "headers": {"Accept": "application/json"}, "body": <JSON> or "body_text": "..."}`
 
-// FromCall maps a POST /v1/call request. The operation is the HTTP method
-// and args are
+// FromCall maps a POST /v1/call request. Under the method rule the
+// operation is the HTTP method; on a connection that declares operations
+// it is a declared operation's name, whose method is used. Args are
 //
 //	{"path": "/v1/contacts", "query": "a=1", "headers": {"Accept": "application/json"}, "body": <any JSON>}
 //
-// where only path is required, path is escaped as in a URL, "body" is sent
-// as JSON (Content-Type application/json unless headers set one; null
-// means no body), and "body_text" instead sends a string as it is
-// (Content-Type text/plain; charset=utf-8 unless set). Path, query and
-// headers are checked and stripped as in FromHTTP. Errors are those of
-// FromHTTP, with EBadRequest messages naming the argument at fault.
+// where path is escaped as in a URL, "body" is sent as JSON (Content-Type
+// application/json unless headers set one; null means no body), and
+// "body_text" instead sends a string as it is (Content-Type text/plain;
+// charset=utf-8 unless set). Path is required, except for a declared
+// operation whose pattern has no parameters, where it defaults to that
+// path; for a declared operation it must be a path of that very operation
+// (the one its method and path map to). Path, query and headers are
+// checked and stripped as in FromHTTP, and facts are read as in FromHTTP.
+// Errors are those of FromHTTP, with EBadRequest messages naming the
+// argument at fault, and EUnknownOperation for an operation name the
+// connection does not declare.
 func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawMessage) (*connector.Call, error) {
-	ep, a, ops, err := settings(c)
+	ep, a, ops, err := k.settings(c)
 	if err != nil {
 		return nil, err
 	}
-	method, err := normalizeMethod(operation)
-	if err != nil {
+	var def *opdef.Def
+	var method string
+	if ops.table != nil {
+		d, ok := ops.table.Lookup(operation)
+		if !ok {
+			return nil, ops.unknownName(operation)
+		}
+		def, method = d, d.Method()
+	} else if method, err = normalizeMethod(operation); err != nil {
 		return nil, badRequest("the operation must be an HTTP method such as GET or POST")
 	}
 	if len(args) > connector.MaxBody+maxPathLen+maxQueryLen+maxHeaderBytes {
@@ -91,12 +108,14 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	if err := decodeArgs(args, &ca); err != nil {
 		return nil, err
 	}
-	if ca.Path == "" {
-		return nil, badRequest("args.path is required: %s", argsForm)
-	}
-	resource, err := Canonical(ca.Path)
+	resource, err := callResource(ca.Path, def)
 	if err != nil {
-		return nil, argError("path", err)
+		return nil, err
+	}
+	if def != nil {
+		if d, _, ok := ops.table.Match(method, resource); !ok || d != def {
+			return nil, badRequest("args.path %s is not a path of operation %s (%s %s)", resource, def.Name(), method, def.Pattern())
+		}
 	}
 	query, err := cleanQuery(strings.TrimPrefix(ca.Query, "?"), a.queryParam())
 	if err != nil {
@@ -122,6 +141,27 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 		setDefault(header, "Content-Type", "text/plain; charset=utf-8")
 	}
 	return newCall(ep, ops, method, resource, query, header, body)
+}
+
+// callResource returns the canonical resource of a call's path argument,
+// or, when it is empty, of the one path of a declared operation whose
+// pattern has no parameters.
+func callResource(path string, def *opdef.Def) (string, error) {
+	if path == "" {
+		if def == nil {
+			return "", badRequest("args.path is required: %s", argsForm)
+		}
+		fixed, ok := def.FixedPath()
+		if !ok {
+			return "", badRequest("args.path is required: operation %s has the path pattern %s", def.Name(), def.Pattern())
+		}
+		path = escapePath(fixed)
+	}
+	resource, err := Canonical(path)
+	if err != nil {
+		return "", argError("path", err)
+	}
+	return resource, nil
 }
 
 // decodeArgs decodes args strictly: one JSON object, known fields only.
@@ -167,16 +207,17 @@ func setDefault(h http.Header, key, value string) {
 	}
 }
 
-// newCall assembles a call from checked parts.
-func newCall(ep *endpoint, ops Operations, method, resource, query string, header http.Header, body []byte) (*connector.Call, error) {
+// newCall assembles a call from checked parts, with the facts of a
+// declared operation.
+func newCall(ep *endpoint, ops operations, method, resource, query string, header http.Header, body []byte) (*connector.Call, error) {
 	if len(body) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB", connector.MaxBody>>20)
 	}
-	op, err := ops(method, resource)
+	op, def, err := ops.lookup(method, resource)
 	if err != nil {
 		return nil, err
 	}
-	return &connector.Call{
+	call := &connector.Call{
 		Operation: op,
 		Resource:  resource,
 		Upstream: &connector.Outbound{
@@ -185,5 +226,9 @@ func newCall(ep *endpoint, ops Operations, method, resource, query string, heade
 			Header: header,
 			Body:   body,
 		},
-	}, nil
+	}
+	if def != nil {
+		call.Facts = readFacts(def, header, query, body)
+	}
+	return call, nil
 }

@@ -159,15 +159,6 @@ func TestConnector_FromHTTP(t *testing.T) {
 	}
 }
 
-func TestConnector_FromHTTP_declaredOperations(t *testing.T) {
-	c := configured(t, "https://x.com", "")
-	c.Config = []byte(`{"operations": []}`)
-	_, err := New().FromHTTP(c, &connector.HTTPRequest{Method: "GET", RawPath: "/v1"})
-	if aos.ErrorCode(err) != aos.EUnknownOperation {
-		t.Fatalf("FromHTTP with declared operations: %v; want unknown_operation (fail closed)", err)
-	}
-}
-
 func TestConnector_FromCall(t *testing.T) {
 	tests := []struct {
 		name, op, args string

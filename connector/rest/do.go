@@ -23,10 +23,16 @@ import (
 // resource the policy decided on); otherwise it returns EOutOfScope and
 // sends nothing. Likewise the method must map to call.Operation, the
 // operation the policy decided on, or Do returns EUnknownOperation. It
-// re-checks the method, query and headers as FromHTTP does, removes whatever stands in the credential's place, sets Host to
-// the base URL's host and injects the credential per the auth mode.
+// re-checks the method, query and headers as FromHTTP does, removes
+// whatever stands in the credential's place, sets Host to the base URL's
+// host and injects the credential per the auth mode. On a connection that
+// declares operations, it also reads the approval facts again from what
+// it is about to send, and sends nothing unless they equal those of
+// call.Facts that a connector reads (the policy decided on them; the PII
+// findings the gateway adds are not compared).
 //
-// Errors: EOutOfScope and EUnknownOperation as above; EBadRequest for a malformed method, query
+// Errors: EOutOfScope and EUnknownOperation (a method, operation or facts
+// other than those authorised) as above; EBadRequest for a malformed method, query
 // or header; ETooLarge for a body over connector.MaxBody either way;
 // EUpstream when the upstream cannot be reached, or the credential cannot
 // be sent, with a message naming the host and never the credential or the
@@ -35,7 +41,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if call == nil || call.Upstream == nil {
 		return nil, badRequest("no upstream request")
 	}
-	ep, a, ops, err := settings(c)
+	ep, a, ops, err := k.settings(c)
 	if err != nil {
 		return nil, err
 	}
@@ -44,14 +50,14 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if err != nil {
 		return nil, err
 	}
-	op, err := ops(method, call.Resource)
+	op, def, err := ops.lookup(method, call.Resource)
 	if err != nil {
 		return nil, err
 	}
 	if op.Name != call.Operation.Name || op.Access != call.Operation.Access {
-		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream method %s is not the operation that was authorised", method)
+		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request %s %s is not the operation that was authorised", method, call.Resource)
 	}
-	target, err := ep.target(out.URL, call.Resource, a)
+	target, query, err := ep.target(out.URL, call.Resource, a)
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +67,9 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	}
 	if len(out.Body) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB", connector.MaxBody>>20)
+	}
+	if def != nil && !sameFacts(readFacts(def, header, query, out.Body), call.Facts) {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request's approval facts are not those that were authorised")
 	}
 	var body io.Reader
 	if len(out.Body) > 0 {
@@ -80,32 +89,32 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 }
 
 // target checks an Outbound URL against the endpoint and the resource the
-// policy decided on, and returns the URL to send: rebuilt from its parts,
-// with the query checked and the credential's parameter removed.
-func (e *endpoint) target(raw, resource string, a auth) (string, error) {
+// policy decided on, and returns the URL to send, rebuilt from its parts,
+// and its query: checked, with the credential's parameter removed.
+func (e *endpoint) target(raw, resource string, a auth) (string, string, error) {
 	escape := outOfScope("the upstream request is not under the connection's base URL %s", e)
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", escape
+		return "", "", escape
 	}
 	if !strings.EqualFold(u.Scheme, e.scheme) || !strings.EqualFold(u.Host, e.host) ||
 		u.User != nil || u.Opaque != "" || u.Fragment != "" {
-		return "", escape
+		return "", "", escape
 	}
 	p := u.EscapedPath()
 	if !strings.HasPrefix(p, e.escapedPath+"/") {
-		return "", escape
+		return "", "", escape
 	}
 	got, err := Canonical(p[len(e.escapedPath):])
 	if err != nil {
-		return "", escape
+		return "", "", escape
 	}
 	if got != resource {
-		return "", outOfScope("the upstream path does not match the resource that was authorised")
+		return "", "", outOfScope("the upstream path does not match the resource that was authorised")
 	}
 	query, err := cleanQuery(u.RawQuery, a.queryParam())
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return e.url(resource, query), nil
+	return e.url(resource, query), query, nil
 }

@@ -1,21 +1,55 @@
 package rest
 
 import (
-	"bytes"
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector/opdef"
 )
 
-// Operations maps a request, its method (upper case, a valid token) and
-// canonical resource, to the operation it performs. It returns an
-// *aos.Error with code EUnknownOperation for a request it does not know,
-// which the gateway denies.
-//
-// MethodOperation is the rule when a connection declares nothing. A table
-// of declared operations (`aos connect --operations FILE`, kept in
-// Connection.Config) is meant to replace it through operationsFor.
-type Operations func(method, resource string) (aos.Operation, error)
+// operations maps a connection's requests to the operations they
+// perform: by the method rule (MethodOperation) when the connection
+// declares no operations, else by its table of declared operations
+// (`aos connect --operations FILE`, kept in Connection.Config), under
+// which anything undeclared is an unknown operation.
+type operations struct {
+	conn  string       // the connection's name, for messages
+	table *opdef.Table // nil: the method rule
+}
+
+// lookup returns the operation that a request, its method (upper case, a
+// valid token) and canonical resource, performs, and the declaration
+// behind it (nil under the method rule). It returns an *aos.Error with
+// code EUnknownOperation for a request it does not know, which the
+// gateway denies.
+func (o operations) lookup(method, resource string) (aos.Operation, *opdef.Def, error) {
+	if o.table == nil {
+		op, err := MethodOperation(method, resource)
+		return op, nil, err
+	}
+	if d, _, ok := o.table.Match(method, resource); ok {
+		return d.Operation(), d, nil
+	}
+	return aos.Operation{}, nil, aos.Errorf(aos.EUnknownOperation,
+		"%s %s is not a declared operation of connection %s", method, resource, o.conn)
+}
+
+// maxListed bounds the operation names an error message lists.
+const maxListed = 20
+
+// unknownName is the error for a call naming an operation the table does
+// not declare; it lists the names that are declared.
+func (o operations) unknownName(name string) error {
+	var names []string
+	for _, op := range o.table.Operations() {
+		names = append(names, op.Name)
+	}
+	if len(names) > maxListed {
+		names = append(names[:maxListed], "...")
+	}
+	return aos.Errorf(aos.EUnknownOperation, "operation %.100q is not declared by connection %s (its operations: %s)",
+		name, o.conn, strings.Join(names, ", "))
+}
 
 // MethodOperation is the method rule: GET, HEAD and OPTIONS read, every
 // other method writes. The operation is named for the method. TRACE, TRACK
@@ -30,18 +64,6 @@ func MethodOperation(method, _ string) (aos.Operation, error) {
 		return aos.Operation{}, aos.Errorf(aos.EUnknownOperation, "method %s is never forwarded", method)
 	}
 	return aos.Operation{Name: method, Access: aos.Write}, nil
-}
-
-// operationsFor returns the operation mapping of a connection: the method
-// rule when it declares no operations. Declared operations are not read by
-// this version, so a connection that has them fails closed: every call is
-// an unknown operation (Configure refuses to create such a connection).
-func operationsFor(c *aos.Connection) (Operations, error) {
-	if len(bytes.TrimSpace(c.Config)) == 0 {
-		return MethodOperation, nil
-	}
-	return nil, aos.Errorf(aos.EUnknownOperation,
-		"connection %s declares operations, which this version of the http connector cannot read", c.Name)
 }
 
 // maxMethodLen bounds a method name; real ones are a few letters.

@@ -6,14 +6,24 @@
 // a grant is matched against is exactly the path the upstream receives.
 // Scopes are path prefixes on whole segments ("/v1/contacts" covers
 // "/v1/contacts/42", never "/v1/contactsX"); "/" covers every path and
-// "*", which must be written out, is account-wide. GET, HEAD and OPTIONS
-// read; every other method writes.
+// "*", which must be written out, is account-wide.
+//
+// A connection maps requests to operations by one of two rules. Without
+// declared operations, the method decides: GET, HEAD and OPTIONS read,
+// every other method writes, and no fact is read for the approval points.
+// With declared operations (`aos connect http NAME --operations FILE`, a
+// table in the format of package opdef, kept in Connection.Config in its
+// normal form), only declared requests pass: each maps to its declared
+// name, access and points, and its approval facts (amount, recipients,
+// public, production, export, ...) are read from the request as it goes
+// upstream. Any other request is an unknown operation, which is denied.
 //
 // The package is named rest, not http, to stay apart from net/http and the
 // httpapi transport; its connector type is "http".
 package rest
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,6 +41,7 @@ const Type = "http"
 // values.
 type Connector struct {
 	client *http.Client
+	tables tableCache // parsed declared operations, by config
 }
 
 var _ connector.Connector = (*Connector)(nil)
@@ -67,6 +78,8 @@ func (k *Connector) Describe() connector.Description {
 		Type: Type,
 		Summary: "Any REST API at a base URL. The resource is the request path; GET, HEAD and OPTIONS read, " +
 			"every other method (POST, PUT, PATCH, DELETE, ...) writes; TRACE and CONNECT are never forwarded. " +
+			"--operations FILE declares named operations instead (method, path pattern, access, approval points and " +
+			"where to read their facts); then anything undeclared is denied. " +
 			"The credential goes upstream as --auth bearer (default), basic (user:password), header:NAME or query:NAME.",
 		ScopeSyntax: []string{
 			"/PATH/PREFIX (whole segments: /v1/contacts covers /v1/contacts/42, not /v1/contactsX; / covers every path)",
@@ -92,8 +105,16 @@ func (k *Connector) Covers(scope, resource string) bool { return Covers(scope, r
 // canonical path (see Canonical). The auth mode is "" or "bearer" (stored
 // as "bearer"), "basic", "header:NAME" (NAME a header token that does not
 // frame or route the request; stored in canonical case) or "query:NAME".
-// Declared operations (c.Config) are not supported yet. Errors are
-// *aos.Error values with code EBadRequest.
+//
+// c.Config, when not empty, declares the connection's operations: an
+// operation file as the owner wrote it (YAML or JSON; see package opdef),
+// that text as one JSON string, or the normal form. It is validated and
+// replaced by the normal form, which is what a stored connection holds.
+// An empty Config keeps the method rule.
+//
+// Configure changes c only when it succeeds, and is idempotent on its own
+// output. Errors are *aos.Error values with code EBadRequest; those about
+// the operations name the line at fault ("operations:12: ...").
 func (k *Connector) Configure(c *aos.Connection) error {
 	ep, err := parseBaseURL(c.BaseURL)
 	if err != nil {
@@ -103,10 +124,17 @@ func (k *Connector) Configure(c *aos.Connection) error {
 	if err != nil {
 		return err
 	}
-	if len(strings.TrimSpace(string(c.Config))) != 0 {
-		return badRequest("declared operations (--operations) are not supported by this version of the http connector")
+	var config []byte
+	if len(bytes.TrimSpace(c.Config)) != 0 {
+		t, err := parseOperations(c.Config)
+		if err != nil {
+			return badRequest("%s", parseErrorMessage(err))
+		}
+		if config, err = t.MarshalJSON(); err != nil {
+			return aos.Errorf(aos.EInternal, "cannot store the declared operations")
+		}
 	}
-	c.BaseURL, c.Auth = ep.String(), a.String()
+	c.BaseURL, c.Auth, c.Config = ep.String(), a.String(), config
 	return nil
 }
 
@@ -162,20 +190,23 @@ func (e *endpoint) url(resource, query string) string {
 }
 
 // settings parses a configured connection's base URL, auth mode and
-// operations. They were checked by Configure, so a failure means the
-// stored connection was altered: it is reported as internal.
-func settings(c *aos.Connection) (*endpoint, auth, Operations, error) {
+// operations (declared ones from the cache). They were checked by
+// Configure, so a failure means the stored connection was altered: it is
+// reported as internal, and nothing is sent.
+func (k *Connector) settings(c *aos.Connection) (*endpoint, auth, operations, error) {
+	ops := operations{conn: c.Name}
 	ep, err := parseBaseURL(c.BaseURL)
 	if err != nil {
-		return nil, auth{}, nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL: %s", c.Name, aos.ErrorMessage(err))
+		return nil, auth{}, ops, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL: %s", c.Name, aos.ErrorMessage(err))
 	}
 	a, err := parseAuth(c.Auth)
 	if err != nil {
-		return nil, auth{}, nil, aos.Errorf(aos.EInternal, "connection %s has an invalid auth mode: %s", c.Name, aos.ErrorMessage(err))
+		return nil, auth{}, ops, aos.Errorf(aos.EInternal, "connection %s has an invalid auth mode: %s", c.Name, aos.ErrorMessage(err))
 	}
-	ops, err := operationsFor(c)
-	if err != nil {
-		return nil, auth{}, nil, err
+	if len(bytes.TrimSpace(c.Config)) != 0 {
+		if ops.table, err = k.tables.get(c.Config); err != nil {
+			return nil, auth{}, ops, aos.Errorf(aos.EInternal, "connection %s has invalid declared operations: %s", c.Name, parseErrorMessage(err))
+		}
 	}
 	return ep, a, ops, nil
 }

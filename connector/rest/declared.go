@@ -1,0 +1,112 @@
+package rest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"sync"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector/opdef"
+)
+
+// operationsName names the operation file in messages: the connector sees
+// its text, not its name.
+const operationsName = "operations"
+
+// parseOperations reads a connection's declared operations: an operation
+// file (YAML or JSON, see package opdef) as the owner wrote it, the same
+// text as one JSON string (the form in which a client sends a file inside
+// a JSON request without losing its lines), or the normal form that
+// Configure stores. Errors are *opdef.ParseError values, or an
+// *aos.Error with code EBadRequest for a JSON string that does not
+// decode.
+func parseOperations(config []byte) (*opdef.Table, error) {
+	text := config
+	if trimmed := bytes.TrimSpace(config); len(trimmed) > 0 && trimmed[0] == '"' {
+		var s string
+		if err := json.Unmarshal(trimmed, &s); err != nil {
+			return nil, badRequest("the declared operations are a JSON string that does not decode")
+		}
+		text = []byte(s)
+	}
+	return opdef.Parse(operationsName, text)
+}
+
+// parseErrorMessage is the message of an error from parseOperations,
+// which names the file and line ("operations:12: ...").
+func parseErrorMessage(err error) string {
+	var pe *opdef.ParseError
+	if errors.As(err, &pe) {
+		return pe.Error()
+	}
+	return aos.ErrorMessage(err)
+}
+
+// maxTables bounds the parsed tables a Connector keeps: far more than the
+// connections of an instance, and each table is small.
+const maxTables = 256
+
+// tableCache keeps parsed operation tables by the SHA-256 of the config
+// they came from, so that a connection's table is parsed once, not on
+// every request. Tables are immutable, so one may serve many requests at
+// once. The zero value is ready to use and safe for concurrent use.
+type tableCache struct {
+	mu     sync.Mutex
+	tables map[[sha256.Size]byte]*opdef.Table
+}
+
+// get returns the table of config, parsing it on first use. Parse errors
+// are not kept: a config that fails fails every time.
+func (tc *tableCache) get(config []byte) (*opdef.Table, error) {
+	key := sha256.Sum256(config)
+	tc.mu.Lock()
+	t, ok := tc.tables[key]
+	tc.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	// Parsed outside the lock: two first uses may both parse, and the
+	// tables they get are equal.
+	t, err := parseOperations(config)
+	if err != nil {
+		return nil, err
+	}
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if tc.tables == nil {
+		tc.tables = map[[sha256.Size]byte]*opdef.Table{}
+	}
+	if len(tc.tables) >= maxTables {
+		for k := range tc.tables { // evict any one: connections rarely change
+			delete(tc.tables, k)
+			break
+		}
+	}
+	tc.tables[key] = t
+	return t, nil
+}
+
+// readFacts reads a declared operation's approval facts from a request
+// exactly as it goes upstream: its forwarded headers, checked query and
+// body. With no Content-Type, or more than one, a body cannot be read,
+// which opdef counts against the call.
+func readFacts(d *opdef.Def, header http.Header, query string, body []byte) aos.Facts {
+	var contentType string
+	if vs := header.Values("Content-Type"); len(vs) == 1 {
+		contentType = vs[0]
+	}
+	q, _ := url.ParseQuery(query) // cleanQuery has checked that it parses
+	return d.Facts(contentType, q, body)
+}
+
+// sameFacts reports whether two requests' facts agree on everything a
+// connector reads (not the PII findings the gateway adds).
+func sameFacts(a, b aos.Facts) bool {
+	return a.Amount == b.Amount && a.Currency == b.Currency && a.AmountUnknown == b.AmountUnknown &&
+		a.Recipients == b.Recipients && a.Public == b.Public && a.Production == b.Production &&
+		a.Export == b.Export && a.Share == b.Share && a.TrainingOptIn == b.TrainingOptIn
+}
