@@ -60,16 +60,28 @@ func normPhone(s string) (string, bool) {
 			return "", false
 		}
 	}
-	if !plus && len(b) > 2 && b[0] == '0' && b[1] == '0' {
+	if !plus && len(b) >= 10 && b[0] == '0' && b[1] == '0' {
 		plus, b = true, b[2:]
 	}
-	if len(b) < 8 || len(b) > 15 {
+	if len(b) < 8 || len(b) > 15 || distinctBytes(b) < 3 {
 		return "", false
 	}
 	if plus {
 		return "+" + string(b), true
 	}
 	return string(b), true
+}
+
+func distinctBytes(b []byte) int {
+	var seen [256]bool
+	n := 0
+	for _, c := range b {
+		if !seen[c] {
+			seen[c] = true
+			n++
+		}
+	}
+	return n
 }
 
 // phoneVariants returns the other spellings of a normalised North American

@@ -162,7 +162,7 @@ func findPhones(s string) iter.Seq[span] {
 		for i := 0; i < len(s); {
 			c := s[i]
 			if (c == '+' || c == '(' || isDigit(c)) && phoneStart(s, i) {
-				if end, ok := scanPhone(s, i); ok {
+				if end, ok := scanPhone(s, i); ok && isPhone(s[i:end]) {
 					if !yield(span{i, end}) {
 						return
 					}
@@ -173,6 +173,11 @@ func findPhones(s string) iter.Seq[span] {
 			i++
 		}
 	}
+}
+
+func isPhone(s string) bool {
+	_, ok := normPhone(s)
+	return ok
 }
 
 // phoneStart reports whether a phone number may start at byte i of s: not

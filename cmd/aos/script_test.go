@@ -43,6 +43,7 @@ func TestScripts(t *testing.T) {
 			"waitserver":  cmdWaitServer,
 			"call":        cmdCall,
 			"upstreamlog": cmdUpstreamLog,
+			"upstreamwait": cmdUpstreamWait,
 		},
 	})
 }
@@ -122,6 +123,28 @@ func cmdUpstreamLog(ts *testscript.TestScript, neg bool, args []string) {
 	got := strings.Count(string(b), "REQUEST ")
 	if (got == want) == neg {
 		ts.Fatalf("%s received %d requests; want %s%d", args[0], got, map[bool]string{true: "not "}[neg], want)
+	}
+}
+
+// upstreamwait NAME COUNT waits up to 10s until NAME has received at
+// least COUNT requests (for asynchronous senders such as webhooks).
+func cmdUpstreamWait(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: upstreamwait NAME COUNT")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(ts.MkAbs(args[0] + ".requests"))
+		got := strings.Count(string(b), "REQUEST ")
+		if got >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s received %d requests in 10s; want %d", args[0], got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
