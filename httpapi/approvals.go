@@ -7,16 +7,6 @@ import (
 	"github.com/aos-dev/aos"
 )
 
-func (s *Server) approvalRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/owner/approvals", s.reader(s.handleListApprovals))
-	mux.HandleFunc("GET /v1/owner/approvals/{id}", s.reader(s.handleGetApproval))
-	mux.HandleFunc("POST /v1/owner/approvals/{id}/approve", s.ownerOnly(s.handleDecide(true)))
-	mux.HandleFunc("POST /v1/owner/approvals/{id}/deny", s.ownerOnly(s.handleDecide(false)))
-	mux.HandleFunc("GET /v1/owner/caps", s.reader(s.handleGetCaps))
-	mux.HandleFunc("PUT /v1/owner/caps", s.ownerOnly(s.handlePutCaps))
-	mux.HandleFunc("POST /v1/owner/evidence/redact", s.ownerOnly(s.handleRedact))
-}
-
 func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) error {
 	all, _ := strconv.ParseBool(r.URL.Query().Get("all"))
 	as, err := s.Gateway.Approvals.List(r.Context(), all)

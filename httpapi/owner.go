@@ -11,24 +11,6 @@ import (
 
 const ownerBodyLimit = 1 << 20
 
-func (s *Server) ownerRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/owner/status", s.reader(s.handleStatus))
-	mux.HandleFunc("GET /v1/owner/connectors", s.reader(s.handleConnectors))
-	mux.HandleFunc("GET /v1/owner/agents", s.reader(s.handleListAgents))
-	mux.HandleFunc("POST /v1/owner/agents", s.ownerOnly(s.handleAddAgent))
-	mux.HandleFunc("DELETE /v1/owner/agents/{name}", s.ownerOnly(s.handleRemoveAgent))
-	mux.HandleFunc("GET /v1/owner/connections", s.reader(s.handleListConnections))
-	mux.HandleFunc("POST /v1/owner/connections", s.ownerOnly(s.handleConnect))
-	mux.HandleFunc("POST /v1/owner/connections/{name}/disconnect", s.ownerOnly(s.handleDisconnect))
-	mux.HandleFunc("POST /v1/owner/connections/{name}/reconnect", s.ownerOnly(s.handleReconnect))
-	mux.HandleFunc("GET /v1/owner/grants", s.reader(s.handleListGrants))
-	mux.HandleFunc("POST /v1/owner/grants", s.ownerOnly(s.handleGrant))
-	mux.HandleFunc("DELETE /v1/owner/grants/{id}", s.ownerOnly(s.handleRevoke))
-	mux.HandleFunc("POST /v1/owner/missions/{mission}/close", s.ownerOnly(s.handleCloseMission))
-	mux.HandleFunc("GET /v1/owner/evidence", s.reader(s.handleEvidenceTail))
-	mux.HandleFunc("GET /v1/owner/evidence/export", s.reader(s.handleEvidenceExport))
-}
-
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) error {
 	st, err := s.Owner.Status(r.Context())
 	if err != nil {

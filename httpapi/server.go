@@ -41,15 +41,12 @@ type Server struct {
 // the connector must judge the path exactly as the agent sent it.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/call", s.agent(s.handleCall))
-	mux.HandleFunc("GET /v1/whoami", s.agent(s.handleWhoAmI))
-	mux.HandleFunc("GET /v1/approvals/{id}", s.with(s.handleApproval,
-		func(p *aos.Principal) bool { return p.Kind == aos.Agent || p.Kind == aos.Owner }, "this route is for agents and the owner"))
+	for _, rt := range s.routes() {
+		mux.HandleFunc(rt.pattern, s.guard(rt))
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	s.ownerRoutes(mux)
-	s.approvalRoutes(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.RequestURI, "/") {
 			s.writeError(w, r, aos.Errorf(aos.EBadRequest, "absolute-form request targets are not accepted"))

@@ -33,8 +33,8 @@ func normEmail(s string) string {
 // normPhone reduces a phone number to its digits, keeping a leading + (a
 // leading 00 becomes +). Anything after the number once it has 8 digits (an
 // extension, a comment) is dropped, and so is a trunk "(0)" after a country
-// code. It reports false unless the number has
-// 8 to 15 digits and nothing but phone punctuation before them.
+// code. It reports false unless the number has 8 to 15 digits, at least 3
+// of them different, and nothing but phone punctuation before them.
 func normPhone(s string) (string, bool) {
 	s = trimSpace(s)
 	if (strings.HasPrefix(s, "+") || strings.HasPrefix(s, "00")) && strings.Contains(s, "(0)") {

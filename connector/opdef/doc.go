@@ -117,11 +117,12 @@
 //     false, since APIs take an absent flag as off; any other value, a
 //     body that cannot be read, or an ambiguous value is true.
 //
-// A value is ambiguous, and so unreadable, when the request carries it
-// more than once: a JSON object key that repeats, or that also appears in
-// another case ("amount" and "Amount", which case-insensitive decoders
-// such as Go's merge), or a form field or query parameter given twice
-// (recipients excepted: each of its values is counted).
+// A value is ambiguous, and so unreadable, when decoders could disagree
+// about it: a JSON object key that repeats, or that appears in another
+// case ("Amount" for /amount, which case-insensitive decoders such as
+// Go's take as the same key), and a form field or query parameter given
+// twice or in another case (recipients excepted: each value of its own
+// name is counted).
 //
 // # Normal form
 //

@@ -17,6 +17,27 @@ import (
 // its text, not its name.
 const operationsName = "operations"
 
+// declares reports whether a connection's config declares operations:
+// anything but empty, white space or JSON null (which a JSON client sends
+// for "no config").
+func declares(config []byte) bool {
+	trimmed := bytes.TrimSpace(config)
+	return len(trimmed) != 0 && string(trimmed) != "null"
+}
+
+// DeclaredOperations returns the operations a connection declares, in
+// the order of its operation file, or nil when it declares none (the
+// method rule applies; see Describe). Transports use it to list what an
+// agent can call by name. The error, EInternal, means the stored
+// declarations were altered.
+func (k *Connector) DeclaredOperations(c *aos.Connection) ([]aos.Operation, error) {
+	_, _, ops, err := k.settings(c)
+	if err != nil || ops.table == nil {
+		return nil, err
+	}
+	return ops.table.Operations(), nil
+}
+
 // parseOperations reads a connection's declared operations: an operation
 // file (YAML or JSON, see package opdef) as the owner wrote it, the same
 // text as one JSON string (the form in which a client sends a file inside

@@ -89,6 +89,13 @@ func TestConnector_Configure_operations(t *testing.T) {
 		})
 	}
 
+	for _, none := range []string{"", " \n", "null"} {
+		c := &aos.Connection{Name: "pay", BaseURL: "https://x.com", Config: []byte(none)}
+		if err := New().Configure(c); err != nil || c.Config != nil {
+			t.Errorf("Configure with config %q: %v, config %q; want no declared operations", none, err, c.Config)
+		}
+	}
+
 	tests := []struct {
 		name, base, config string
 		msg                string
@@ -343,6 +350,17 @@ func TestConnector_Do_declared(t *testing.T) {
 			t.Fatalf("Do: %v; want unknown_operation", err)
 		}
 	})
+}
+
+func TestConnector_DeclaredOperations(t *testing.T) {
+	k := New()
+	ops, err := k.DeclaredOperations(pay(t, "https://x.com"))
+	if err != nil || len(ops) != 7 || ops[1].Name != "charges.create" || ops[1].Points[0] != aos.PointMoney {
+		t.Fatalf("DeclaredOperations = %+v, %v", ops, err)
+	}
+	if ops, err := k.DeclaredOperations(configured(t, "https://x.com", "")); ops != nil || err != nil {
+		t.Fatalf("DeclaredOperations without config = %+v, %v", ops, err)
+	}
 }
 
 func TestConnector_tables(t *testing.T) {

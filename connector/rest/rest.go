@@ -23,7 +23,6 @@
 package rest
 
 import (
-	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
@@ -110,7 +109,8 @@ func (k *Connector) Covers(scope, resource string) bool { return Covers(scope, r
 // operation file as the owner wrote it (YAML or JSON; see package opdef),
 // that text as one JSON string, or the normal form. It is validated and
 // replaced by the normal form, which is what a stored connection holds.
-// An empty Config keeps the method rule.
+// An empty Config, or JSON null, keeps the method rule (and is stored as
+// empty).
 //
 // Configure changes c only when it succeeds, and is idempotent on its own
 // output. Errors are *aos.Error values with code EBadRequest; those about
@@ -125,7 +125,7 @@ func (k *Connector) Configure(c *aos.Connection) error {
 		return err
 	}
 	var config []byte
-	if len(bytes.TrimSpace(c.Config)) != 0 {
+	if declares(c.Config) {
 		t, err := parseOperations(c.Config)
 		if err != nil {
 			return badRequest("%s", parseErrorMessage(err))
@@ -203,7 +203,7 @@ func (k *Connector) settings(c *aos.Connection) (*endpoint, auth, operations, er
 	if err != nil {
 		return nil, auth{}, ops, aos.Errorf(aos.EInternal, "connection %s has an invalid auth mode: %s", c.Name, aos.ErrorMessage(err))
 	}
-	if len(bytes.TrimSpace(c.Config)) != 0 {
+	if declares(c.Config) {
 		if ops.table, err = k.tables.get(c.Config); err != nil {
 			return nil, auth{}, ops, aos.Errorf(aos.EInternal, "connection %s has invalid declared operations: %s", c.Name, parseErrorMessage(err))
 		}

@@ -133,6 +133,7 @@ func operations(s *spec) ([]op, error) {
 		x.points, x.note = pointsFor(x)
 		ops = append(ops, x)
 	}
+	ops = append(ops, ambiguous(ops)...)
 	sort.Slice(ops, func(i, j int) bool {
 		if ops[i].path != ops[j].path {
 			return ops[i].path < ops[j].path
@@ -182,7 +183,11 @@ func render(s *spec, ops []op) []byte {
 		}
 		b.WriteString("}")
 		if o.note != "" {
-			b.WriteString("  # (code) " + o.note)
+			if strings.HasPrefix(o.name, ambiguousPrefix) {
+				b.WriteString("  # " + o.note)
+			} else {
+				b.WriteString("  # (code) " + o.note)
+			}
 		}
 		b.WriteString("\n")
 	}

@@ -1,0 +1,214 @@
+package email
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+)
+
+// OpSend is the one operation: send a message. It writes, and can raise
+// public-claim (more recipients than the owner's limit) and customer-data
+// (customer data found in the message by the gateway's scan).
+var OpSend = aos.Operation{Name: "send", Access: aos.Write,
+	Points: []aos.ApprovalPoint{aos.PointPublicClaim, aos.PointCustomerData}}
+
+// Limits on what one send may carry.
+const (
+	// MaxRecipients bounds to+cc+bcc (after removing duplicates): one SMTP
+	// transaction, bounded in time. The owner's recipient limit, usually
+	// far lower, holds a send long before.
+	MaxRecipients = 1000
+	maxSubject    = 900
+	maxName       = 200
+)
+
+// The Outbound of a send: method "send" to the server's URL, the envelope
+// in pseudo-header fields (never sent as such), the message as the body.
+const (
+	methodSend    = "send"
+	hdrMailFrom   = "Mail-From"
+	hdrRcptTo     = "Rcpt-To"
+	messageRFC822 = "message/rfc822"
+)
+
+// addrList is one address or a list of them.
+type addrList []string
+
+func (l *addrList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*l = addrList{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("want an address or a list of addresses")
+	}
+	*l = many
+	return nil
+}
+
+// sendArgs are the args of the send operation.
+type sendArgs struct {
+	From    string            `json:"from"`
+	To      addrList          `json:"to"`
+	Cc      addrList          `json:"cc"`
+	Bcc     addrList          `json:"bcc"`
+	ReplyTo addrList          `json:"reply_to"`
+	Subject *string           `json:"subject"`
+	Text    *string           `json:"text"`
+	HTML    *string           `json:"html"`
+	Headers map[string]string `json:"headers"`
+}
+
+const argsForm = `{"from": "Ada <ada@example.com>", "to": ["bob@example.org"], "cc": [], "bcc": [], "reply_to": "...", ` +
+	`"subject": "...", "text": "...", "html": "...", "headers": {"In-Reply-To": "<id@example.org>"}}`
+
+// FromCall maps POST /v1/call. The only operation is "send"; see the
+// package documentation for its args. The message is built here, once:
+// its exact bytes (with Date, Message-ID and a MIME boundary chosen now)
+// are what the policy decides on, what the gateway scans and seals if the
+// call is held, and what Do sends.
+//
+// Errors: EUnknownOperation for any other operation; EBadRequest for
+// malformed args, naming the field (CR or LF in any header field is
+// refused, never folded away); ETooLarge for a message over
+// connector.MaxBody.
+func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawMessage) (*connector.Call, error) {
+	ep, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	if operation != OpSend.Name {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the email connector has one operation, send (got %q)", clip(operation))
+	}
+	if len(args) > connector.MaxBody {
+		return nil, aos.Errorf(aos.ETooLarge, "args are larger than %d MiB", connector.MaxBody>>20)
+	}
+	var a sendArgs
+	if err := decodeArgs(args, &a); err != nil {
+		return nil, err
+	}
+	d, rcpts, err := a.draft()
+	if err != nil {
+		return nil, err
+	}
+	if err := newDraft(d, k.now()); err != nil {
+		return nil, err
+	}
+	msg := d.bytes()
+	if len(msg) > connector.MaxBody {
+		return nil, aos.Errorf(aos.ETooLarge, "the message is larger than %d MiB", connector.MaxBody>>20)
+	}
+	h := http.Header{}
+	h.Set(hdrMailFrom, d.from.addr)
+	for _, r := range rcpts {
+		h.Add(hdrRcptTo, r.addr)
+	}
+	h.Set("Content-Type", messageRFC822)
+	return &connector.Call{
+		Operation: OpSend,
+		Resource:  Resource(d.from.addr),
+		Facts:     aos.Facts{Recipients: len(rcpts)},
+		Upstream:  &connector.Outbound{Method: methodSend, URL: ep.server(), Header: h, Body: msg},
+	}, nil
+}
+
+// decodeArgs decodes args strictly: one JSON object, known fields only.
+func decodeArgs(args json.RawMessage, a *sendArgs) error {
+	if len(bytes.TrimSpace(args)) == 0 {
+		return badRequest("args are required: %s", argsForm)
+	}
+	dec := json.NewDecoder(bytes.NewReader(args))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(a)
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		if dec.Decode(&struct{}{}) != io.EOF {
+			return badRequest("args must be a single JSON object")
+		}
+		return nil
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return badRequest("args.%s has the wrong type: %s", typeErr.Field, argsForm)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return badRequest("args has an unknown field %s; the fields are from, to, cc, bcc, reply_to, subject, text, html and headers",
+			strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case strings.Contains(err.Error(), "want an address"):
+		return badRequest("to, cc, bcc and reply_to take an address or a list of addresses")
+	}
+	return badRequest("args must be a JSON object: %s", argsForm)
+}
+
+// draft checks the args and returns the message to build and its
+// envelope recipients: to, cc and bcc without duplicates (compared in
+// lower case), in that order.
+func (a *sendArgs) draft() (*draft, []address, error) {
+	if a.From == "" {
+		return nil, nil, badRequest("args.from is required: %s", argsForm)
+	}
+	from, err := field("from", a.From)
+	if err != nil {
+		return nil, nil, err
+	}
+	d := &draft{from: from}
+	lists := []struct {
+		name string
+		in   addrList
+		out  *[]address
+	}{{"to", a.To, &d.to}, {"cc", a.Cc, &d.cc}, {"bcc", a.Bcc, nil}, {"reply_to", a.ReplyTo, &d.replyTo}}
+	var rcpts []address
+	seen := map[string]bool{}
+	for _, l := range lists {
+		for _, s := range l.in {
+			addr, err := field(l.name, s)
+			if err != nil {
+				return nil, nil, err
+			}
+			if l.out != nil {
+				*l.out = append(*l.out, addr)
+			}
+			if l.name != "reply_to" && !seen[addr.key()] {
+				seen[addr.key()] = true
+				rcpts = append(rcpts, addr)
+			}
+		}
+	}
+	switch {
+	case len(rcpts) == 0:
+		return nil, nil, badRequest("args: give at least one recipient in to, cc or bcc")
+	case len(rcpts) > MaxRecipients:
+		return nil, nil, badRequest("args: %d recipients is more than the %d one send may carry", len(rcpts), MaxRecipients)
+	case a.Subject == nil:
+		return nil, nil, badRequest("args.subject is required")
+	case len(*a.Subject) > maxSubject:
+		return nil, nil, badRequest("args.subject is longer than %d bytes", maxSubject)
+	case hasControl(*a.Subject):
+		return nil, nil, badRequest("args.subject contains a control character (CR, LF, ...); a subject is one line")
+	case a.Text == nil && a.HTML == nil:
+		return nil, nil, badRequest("args: give text, html or both")
+	}
+	d.subject, d.text, d.html = *a.Subject, a.Text, a.HTML
+	if d.extra, err = extraHeaders(a.Headers); err != nil {
+		return nil, nil, err
+	}
+	return d, rcpts, nil
+}
+
+// field parses one address argument, naming it in errors.
+func field(name, s string) (address, error) {
+	a, err := parseAddress(s)
+	if err != nil {
+		return address{}, badRequest("args.%s: %s", name, aos.ErrorMessage(err))
+	}
+	if len(a.name) > maxName {
+		return address{}, badRequest("args.%s: a display name is longer than %d bytes", name, maxName)
+	}
+	return a, nil
+}
