@@ -39,6 +39,7 @@ func NewHTTPClient() *http.Client {
 			DialContext:            dialer.DialContext,
 			ForceAttemptHTTP2:      true,
 			MaxIdleConns:           100,
+			MaxIdleConnsPerHost:    32, // agents call the same few upstreams concurrently
 			IdleConnTimeout:        90 * time.Second,
 			TLSHandshakeTimeout:    tlsHandshakeTimeout,
 			ExpectContinueTimeout:  time.Second,

@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"context"
-	"mime"
-	"net/http"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -14,14 +12,6 @@ import (
 // record, in the flow map.
 const unattributed = "unattributed"
 
-func contentType(h http.Header) string {
-	ct := h.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err == nil {
-		return mt
-	}
-	return ct
-}
-
 // scan fills a write's customer-data facts from its payload: customer data
 // learnt from other connections (by fingerprint), and what the detectors
 // find. Reads carry no payload out and are not scanned.
@@ -29,7 +19,7 @@ func (g *Gateway) scan(ctx context.Context, conn *aos.Connection, call *connecto
 	if call.Operation.Access != aos.Write || call.Upstream == nil || len(call.Upstream.Body) == 0 {
 		return nil
 	}
-	items := pii.Extract(contentType(call.Upstream.Header), call.Upstream.Body)
+	items := pii.Extract(call.Upstream.Header.Get("Content-Type"), call.Upstream.Body)
 	if len(items) == 0 {
 		return nil
 	}
@@ -64,7 +54,7 @@ func (g *Gateway) learn(ctx context.Context, tx aos.Tx, conn *aos.Connection, re
 	if !conn.HoldsCustomerData || resp == nil || resp.Status >= 300 || len(resp.Body) == 0 {
 		return nil
 	}
-	fps := pii.Learn(g.Vault.MAC, pii.Extract(contentType(resp.Header), resp.Body))
+	fps := pii.Learn(g.Vault.MAC, pii.Extract(resp.Header.Get("Content-Type"), resp.Body))
 	if len(fps) == 0 {
 		return nil
 	}

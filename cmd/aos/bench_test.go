@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,6 +15,9 @@ func BenchmarkCall(b *testing.B) {
 	in := startInstance(b, "")
 	token := strings.TrimSpace(in.must(b, "", "agent", "add", "bench"))
 	in.must(b, "key", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts")
+	// One client with enough idle connections for every parallel worker, so
+	// both sides measure requests rather than connection set-up.
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	run := func(b *testing.B, url, token string) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
@@ -21,10 +25,11 @@ func BenchmarkCall(b *testing.B) {
 				if token != "" {
 					req.Header.Set("Authorization", "Bearer "+token)
 				}
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := client.Do(req)
 				if err != nil {
 					b.Fatal(err)
 				}
+				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode != 200 {
 					b.Fatalf("status %d", resp.StatusCode)
