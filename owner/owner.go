@@ -62,6 +62,7 @@ type Status struct {
 	Connections  int   `json:"connections"`
 	Connected    int   `json:"connected"`
 	ActiveGrants int   `json:"active_grants"`
+	Pending      int   `json:"pending_approvals"`
 	LogSize      int64 `json:"evidence_entries"`
 }
 
@@ -94,6 +95,11 @@ func (s *Service) Status(ctx context.Context) (*Status, error) {
 				st.ActiveGrants++
 			}
 		}
+		pending, err := tx.ListApprovals(ctx, aos.ApprovalFilter{Statuses: []aos.ApprovalStatus{aos.ApprovalPending}})
+		if err != nil {
+			return err
+		}
+		st.Pending = len(pending)
 		st.LogSize, err = tx.LogSize(ctx)
 		return err
 	})

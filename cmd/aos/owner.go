@@ -53,6 +53,7 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "agents:       %d\n", st.Agents)
 	fmt.Fprintf(e.stdout, "connections:  %d (%d connected)\n", st.Connections, st.Connected)
 	fmt.Fprintf(e.stdout, "grants:       %d active\n", st.ActiveGrants)
+	fmt.Fprintf(e.stdout, "approvals:    %d pending\n", st.Pending)
 	fmt.Fprintf(e.stdout, "evidence:     %d entries\n", st.LogSize)
 	return nil
 }

@@ -131,6 +131,7 @@ func TestEvidenceVerify_Tampering(t *testing.T) {
 			if !strings.Contains(errs, tt.want) {
 				t.Fatalf("verify error does not name %q:\n%s%s", tt.want, out, errs)
 			}
+			t.Logf("%s%s", out, errs)
 		})
 	}
 }
