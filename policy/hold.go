@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"strings"
 
@@ -39,7 +40,11 @@ func holds(in Input) ([]aos.ApprovalPoint, []string) {
 	if f.Public {
 		add(aos.PointPublicClaim, "the operation publishes under the company's name")
 	}
-	if caps.RecipientLimit > 0 && f.Recipients > caps.RecipientLimit {
+	switch {
+	case caps.RecipientLimit <= 0 || f.Recipients <= caps.RecipientLimit:
+	case f.Recipients == math.MaxInt:
+		add(aos.PointPublicClaim, "the number of recipients could not be read")
+	default:
 		add(aos.PointPublicClaim, "%d recipients is more than %d", f.Recipients, caps.RecipientLimit)
 	}
 
@@ -82,6 +87,19 @@ var minorUnits = map[string]int{
 	"BHD": 3, "JOD": 3, "KWD": 3, "OMR": 3, "TND": 3,
 }
 
+// MaxMinorUnits is the largest exponent MinorUnits returns.
+const MaxMinorUnits = 3
+
+// MinorUnits returns the number of decimals of a currency's minor unit
+// (ISO 4217): 0 for yen, 3 for dinars, else 2. Connectors that read
+// amounts in major units and the caps use this one table.
+func MinorUnits(currency string) int {
+	if e, ok := minorUnits[strings.ToUpper(currency)]; ok {
+		return e
+	}
+	return 2
+}
+
 // ToUSD converts an amount in a currency's minor unit to US cents, rounding
 // up so a cap is never undercounted. It reports false for a currency other
 // than USD without a valid rate.
@@ -94,10 +112,7 @@ func ToUSD(amount int64, currency string, rates map[string]string) (int64, bool)
 	if !ok || rates[cur] == "" || rate.Sign() <= 0 {
 		return 0, false
 	}
-	exp, ok := minorUnits[cur]
-	if !ok {
-		exp = 2
-	}
+	exp := MinorUnits(cur)
 	// cents = amount / 10^exp * rate * 100
 	v := new(big.Rat).SetInt64(amount)
 	v.Mul(v, rate)

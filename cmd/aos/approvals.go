@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"math"
 	"net/url"
@@ -15,18 +14,13 @@ import (
 )
 
 func cmdApprovals(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("approvals", flag.ContinueOnError)
-	cf := addClientFlags(fs)
+	fs := newOwnerFlags("approvals")
 	all := fs.Bool("all", false, "include decided approvals")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
+	if _, err := parseExactly(fs.FlagSet, args, 0, ""); err != nil {
 		return err
 	}
-	if err := wantArgs(pos, 0, ""); err != nil {
-		return err
-	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}
@@ -97,21 +91,17 @@ func printApproval(e *env, a *aos.Approval) {
 
 func decide(ctx context.Context, e *env, args []string, approve bool) error {
 	name := map[bool]string{true: "approve", false: "deny"}[approve]
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	cf := addClientFlags(fs)
+	fs := newOwnerFlags(name)
 	reason := fs.String("reason", "", "why (required to deny)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseExactly(fs.FlagSet, args, 1, "approval ID")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 1, "approval ID"); err != nil {
 		return err
 	}
 	if !approve && strings.TrimSpace(*reason) == "" {
 		return usagef("--reason is required to deny")
 	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}
@@ -144,8 +134,7 @@ func parseUSD(s string) (int64, error) {
 }
 
 func cmdCaps(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("caps", flag.ContinueOnError)
-	cf := addClientFlags(fs)
+	fs := newOwnerFlags("caps")
 	perMove := fs.String("per-move", "", "cap per money move, in USD")
 	perWeek := fs.String("per-week", "", "cap per rolling 7 days, in USD")
 	recipients := fs.Int("recipient-limit", -1, "a send to more recipients is a public claim")
@@ -156,14 +145,10 @@ func cmdCaps(ctx context.Context, e *env, args []string) error {
 		return nil
 	})
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
+	if _, err := parseExactly(fs.FlagSet, args, 0, ""); err != nil {
 		return err
 	}
-	if err := wantArgs(pos, 0, ""); err != nil {
-		return err
-	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}
@@ -230,14 +215,10 @@ func cmdCaps(ctx context.Context, e *env, args []string) error {
 }
 
 func evidenceRedact(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("evidence redact", flag.ContinueOnError)
-	cf := addClientFlags(fs)
+	fs := newOwnerFlags("evidence redact")
 	reason := fs.String("reason", "", "why the content must go (required)")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseExactly(fs.FlagSet, args, 1, "ENTRY")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 1, "ENTRY"); err != nil {
 		return err
 	}
 	entry, err := strconv.ParseInt(pos[0], 10, 64)
@@ -247,7 +228,7 @@ func evidenceRedact(ctx context.Context, e *env, args []string) error {
 	if strings.TrimSpace(*reason) == "" {
 		return usagef("--reason is required")
 	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}

@@ -106,3 +106,15 @@ func printJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// ownerFlags is the flag set of a command that talks to the server:
+// --home and --server come with it.
+type ownerFlags struct {
+	*flag.FlagSet
+	cf clientFlags
+}
+
+func newOwnerFlags(name string) *ownerFlags {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	return &ownerFlags{FlagSet: fs, cf: addClientFlags(fs)}
+}

@@ -34,21 +34,16 @@ func cmdEvidence(ctx context.Context, e *env, args []string) error {
 }
 
 func evidenceLog(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("evidence log", flag.ContinueOnError)
-	cf := addClientFlags(fs)
+	fs := newOwnerFlags("evidence log")
 	tail := fs.Int("tail", 20, "how many of the newest entries to show")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 0, ""); err != nil {
+	if _, err := parseExactly(fs.FlagSet, args, 0, ""); err != nil {
 		return err
 	}
 	if *tail < 0 {
 		return usagef("--tail must not be negative")
 	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}
@@ -81,16 +76,15 @@ func evidenceLog(ctx context.Context, e *env, args []string) error {
 }
 
 func evidenceExport(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("evidence export", flag.ContinueOnError)
-	cf := addClientFlags(fs)
-	pos, err := parseArgs(fs, args)
+	fs := newOwnerFlags("evidence export")
+	pos, err := parseArgs(fs.FlagSet, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 1 {
 		return usagef("unexpected argument %q", pos[1])
 	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}
@@ -123,14 +117,11 @@ func evidenceVerify(ctx context.Context, e *env, args []string) error {
 	pubKey := fs.String("public-key", "", "evidence public key (default: the home's public.key)")
 	checkpoints := fs.String("checkpoint-file", "", "checkpoint file (default: $AOS_CHECKPOINT_FILE or the home's)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 0, ""); err != nil {
+	if _, err := parseExactly(fs, args, 0, ""); err != nil {
 		return err
 	}
 	var h *home
+	var err error
 	if *file == "" || *pubKey == "" {
 		if h, err = resolveHome(e, *homeDir); err != nil {
 			return err

@@ -242,11 +242,7 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	homeDir := homeFlag(fs)
 	storeURL := fs.String("store", "", "store URL (default: SQLite in the home)")
 	checkpoints := fs.String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 0, ""); err != nil {
+	if _, err := parseExactly(fs, args, 0, ""); err != nil {
 		return err
 	}
 	h, err := resolveHome(e, *homeDir)

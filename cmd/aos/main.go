@@ -174,3 +174,13 @@ func wantArgs(pos []string, n int, what string) error {
 	}
 	return nil
 }
+
+// parseExactly parses args and checks there are exactly n positional
+// arguments (what names them in the error).
+func parseExactly(fs *flag.FlagSet, args []string, n int, what string) ([]string, error) {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	return pos, wantArgs(pos, n, what)
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/opdef"
 	"github.com/aos-dev/aos/httpapi"
 	"github.com/aos-dev/aos/owner"
 )
@@ -28,17 +29,12 @@ func fmtTime(t *time.Time) string {
 }
 
 func cmdStatus(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	cf := addClientFlags(fs)
+	fs := newOwnerFlags("status")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
+	if _, err := parseExactly(fs.FlagSet, args, 0, ""); err != nil {
 		return err
 	}
-	if err := wantArgs(pos, 0, ""); err != nil {
-		return err
-	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}
@@ -62,16 +58,15 @@ func cmdAgent(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
 		return usagef("missing subcommand: add, list or remove")
 	}
-	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
-	cf := addClientFlags(fs)
+	fs := newOwnerFlags("agent")
 	dept := fs.String("department", "", "the agent's department")
 	asJSON := fs.Bool("json", false, "print JSON")
 	sub := args[0]
-	pos, err := parseArgs(fs, args[1:])
+	pos, err := parseArgs(fs.FlagSet, args[1:])
 	if err != nil {
 		return err
 	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}
@@ -129,11 +124,7 @@ func or(s, def string) string {
 func cmdConnectors(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("connectors", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 0, ""); err != nil {
+	if _, err := parseExactly(fs, args, 0, ""); err != nil {
 		return err
 	}
 	reg := connectors()
@@ -193,8 +184,7 @@ func readCredential(e *env, envVar, file string) (string, error) {
 }
 
 func cmdConnect(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("connect", flag.ContinueOnError)
-	cf := addClientFlags(fs)
+	fs := newOwnerFlags("connect")
 	scope := fs.String("scope", "", "what the first grant covers, in the connector's syntax (* = account-wide)")
 	write := fs.Bool("write", false, "grant write access (default read-only)")
 	baseURL := fs.String("base-url", "", "upstream base URL")
@@ -204,11 +194,8 @@ func cmdConnect(ctx context.Context, e *env, args []string) error {
 	auth := fs.String("auth", "", "http connector: bearer | basic | header:NAME | query:NAME")
 	ops := fs.String("operations", "", "http connector: file of declared operations")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseExactly(fs.FlagSet, args, 2, "TYPE and NAME")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 2, "TYPE and NAME"); err != nil {
 		return err
 	}
 	if *scope == "" {
@@ -221,9 +208,13 @@ func cmdConnect(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("reading the operations file: %w", errors.Unwrap(err))
 		}
+		// Checked here too, so that errors name the file the owner wrote.
+		if _, err := opdef.Parse(*ops, b); err != nil {
+			return err
+		}
 		req.Operations = string(b)
 	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}
@@ -243,19 +234,15 @@ func cmdConnect(ctx context.Context, e *env, args []string) error {
 }
 
 func cmdGrant(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("grant", flag.ContinueOnError)
-	cf := addClientFlags(fs)
+	fs := newOwnerFlags("grant")
 	scope := fs.String("scope", "", "what the grant covers (* = account-wide)")
 	write := fs.Bool("write", false, "grant write access (default read-only)")
 	to := fs.String("to", "", "AGENT or department:D (default: the whole company)")
 	expires := fs.String("expires", "", "how long the grant lasts, such as 30d or 12h")
 	mission := fs.String("mission", "", "the mission the grant is for; closing it ends the grant")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseExactly(fs.FlagSet, args, 1, "connection NAME")
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 1, "connection NAME"); err != nil {
 		return err
 	}
 	if *scope == "" {
@@ -266,7 +253,7 @@ func cmdGrant(ctx context.Context, e *env, args []string) error {
 			return usagef("%s", aos.ErrorMessage(err))
 		}
 	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}
@@ -283,18 +270,13 @@ func cmdGrant(ctx context.Context, e *env, args []string) error {
 }
 
 func cmdGrants(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("grants", flag.ContinueOnError)
-	cf := addClientFlags(fs)
+	fs := newOwnerFlags("grants")
 	all := fs.Bool("all", false, "include revoked grants")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
+	if _, err := parseExactly(fs.FlagSet, args, 0, ""); err != nil {
 		return err
 	}
-	if err := wantArgs(pos, 0, ""); err != nil {
-		return err
-	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}
@@ -332,16 +314,15 @@ func cmdGrants(ctx context.Context, e *env, args []string) error {
 
 // simple runs a command that takes one name and calls one owner route.
 func simple(ctx context.Context, e *env, args []string, name, what string, call func(*client, string) error) error {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	cf := addClientFlags(fs)
-	pos, err := parseArgs(fs, args)
+	fs := newOwnerFlags(name)
+	pos, err := parseArgs(fs.FlagSet, args)
 	if err != nil {
 		return err
 	}
 	if err := wantArgs(pos, 1, what); err != nil {
 		return err
 	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}
@@ -370,18 +351,14 @@ func cmdDisconnect(ctx context.Context, e *env, args []string) error {
 }
 
 func cmdReconnect(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("reconnect", flag.ContinueOnError)
-	cf := addClientFlags(fs)
+	fs := newOwnerFlags("reconnect")
 	credEnv := fs.String("credential-env", "", "read the new credential from this environment variable")
 	credFile := fs.String("credential-file", "", "read the new credential from this file")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseExactly(fs.FlagSet, args, 1, "connection NAME")
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(pos, 1, "connection NAME"); err != nil {
-		return err
-	}
-	c, err := newClient(e, cf)
+	c, err := newClient(e, fs.cf)
 	if err != nil {
 		return err
 	}

@@ -39,10 +39,10 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"upstream":    cmdUpstream,
-			"waitserver":  cmdWaitServer,
-			"call":        cmdCall,
-			"upstreamlog": cmdUpstreamLog,
+			"upstream":     cmdUpstream,
+			"waitserver":   cmdWaitServer,
+			"call":         cmdCall,
+			"upstreamlog":  cmdUpstreamLog,
 			"upstreamwait": cmdUpstreamWait,
 		},
 	})

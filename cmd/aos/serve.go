@@ -38,11 +38,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	webhook := fs.String("notify-webhook", "", "URL to post to when a call is held (or $AOS_NOTIFY_WEBHOOK)")
 	expiry := fs.Duration("approval-expiry", 72*time.Hour, "how long a held call waits for the owner")
 	hostSuffix := fs.String("proxy-host-suffix", "localhost", "route NAME.<suffix> hosts to connection NAME (empty: off)")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := wantArgs(pos, 0, ""); err != nil {
+	if _, err := parseExactly(fs, args, 0, ""); err != nil {
 		return err
 	}
 	h, err := resolveHome(e, *homeDir)

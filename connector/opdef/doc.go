@@ -52,7 +52,8 @@
 // remaining segments (at least one). A trailing slash is significant,
 // as it is to many APIs: "/v1/items/" matches only a path that ends in a
 // slash. Parameter names are letters, digits and '_', unique in a
-// pattern.
+// pattern. Inside YAML flow style ({...} or [...]) braces are syntax, so
+// quote such a pattern there: {path: '/v1/refunds/{id}'}.
 //
 // Patterns of one method never leave a path in doubt. Of the patterns
 // that match a path, the most specific wins: one matches a path that

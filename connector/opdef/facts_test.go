@@ -228,3 +228,33 @@ func BenchmarkDef_Facts(b *testing.B) {
 		}
 	}
 }
+
+// FuzzDef_Facts checks that reading facts from any body never panics and
+// never reports a negative amount, or an amount that is also unknown.
+func FuzzDef_Facts(f *testing.F) {
+	for _, body := range []string{
+		`{"amount": 1250, "currency": "usd", "to": ["a", "b"], "production": true}`,
+		`{"payout": {"amount": "12.50", "currency": "jpy"}, "share_with_partner": "true"}`,
+		`amount=1250&currency=usd&amount_to_capture=5`,
+		`{"a/b": {"~c": [[1, 2]]}, "amount": 1, "Amount": 2}`,
+	} {
+		f.Add(jsonType, "train=true&public=1", []byte(body))
+		f.Add(formType, "", []byte(body))
+	}
+	tab := mustParse(f, "payments.yaml")
+	flow := mustParse(f, "flow.yaml")
+	defs := append(tab.Operations(), flow.Operations()...)
+	f.Fuzz(func(t *testing.T, contentType, query string, body []byte) {
+		q, _ := url.ParseQuery(query)
+		for _, op := range defs {
+			d, ok := tab.Lookup(op.Name)
+			if !ok {
+				d, _ = flow.Lookup(op.Name)
+			}
+			got := d.Facts(contentType, q, body)
+			if got.Amount < 0 || got.Recipients < 0 || got.AmountUnknown && got.Amount != 0 {
+				t.Fatalf("%s: facts %+v", op.Name, got)
+			}
+		}
+	})
+}

@@ -236,11 +236,11 @@ func (p *parser) conflicts(t *Table, d *Def, n *yaml.Node, lines map[*Def]int) e
 	for _, other := range t.byMethod[d.method] {
 		switch compare(d.pattern.segs, other.pattern.segs) {
 		case equivalent:
-			return p.errorf(n, "operation %q: %s %s is already operation %q (line %d)",
+			return p.errorf(n, "operation %q: %s %s matches the same paths as operation %q (line %d)",
 				d.name, d.method, d.pattern.text, other.name, lines[other])
 		case overlapping:
-			return p.errorf(n, "operation %q: %s %s and operation %q's %s (line %d) both match %s and neither is more specific; "+
-				"declare that path on its own or make one pattern more specific",
+			return p.errorf(n, "operation %q: %s %s and operation %q's %s (line %d) both match %s and neither is more specific, "+
+				"so such a path would be in doubt; change one so that it matches only paths the other matches, or none of them",
 				d.name, d.method, d.pattern.text, other.name, other.pattern.text, lines[other],
 				commonPath(d.pattern.segs, other.pattern.segs))
 		}

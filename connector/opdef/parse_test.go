@@ -212,7 +212,7 @@ func TestParse_errors(t *testing.T) {
 		{"duplicate name", "operations:\n  - {name: a, method: GET, path: /a, access: read}\n  - {name: a, method: GET, path: /b, access: read}\n",
 			3, `operation "a" is declared twice (first at line 2)`},
 		{"duplicate path", "operations:\n  - {name: a, method: GET, path: '/a/{x}', access: read}\n  - {name: b, method: get, path: '/a/{y}', access: read}\n",
-			3, `operation "b": GET /a/{y} is already operation "a" (line 2)`},
+			3, `operation "b": GET /a/{y} matches the same paths as operation "a" (line 2)`},
 		{"overlap", "operations:\n  - {name: a, method: GET, path: '/a/{x}', access: read}\n  - {name: b, method: GET, path: '/{y}/b', access: read}\n",
 			3, "both match /a/b and neither is more specific"},
 		{"overlap with rest", "operations:\n  - {name: a, method: GET, path: '/a/{x...}', access: read}\n  - {name: b, method: GET, path: '/{y}/b/c', access: read}\n",
