@@ -57,7 +57,7 @@ func startInstance(t testing.TB, home string) *instance {
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(filepath.Join(home, serverURLFile)); err == nil {
+		if b, err := os.ReadFile(filepath.Join(home, serverURLFile)); err == nil && len(bytes.TrimSpace(b)) > 0 {
 			in.url = strings.TrimSpace(string(b))
 			break
 		}

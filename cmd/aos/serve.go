@@ -101,7 +101,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return withHint(err, "pick another address with --listen")
 	}
 	url := "http://" + ln.Addr().String()
-	if err := os.WriteFile(h.path(serverURLFile), []byte(url+"\n"), 0o644); err != nil {
+	if err := writeAtomic(h.path(serverURLFile), []byte(url+"\n"), 0o644); err != nil {
 		ln.Close()
 		return err
 	}
@@ -123,4 +123,14 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	logger.Info("aos stopped")
 	return nil
+}
+
+// writeAtomic replaces a file so that readers see the old or the new
+// contents, never a partial write.
+func writeAtomic(path string, data []byte, mode os.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
