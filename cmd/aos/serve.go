@@ -14,6 +14,7 @@ import (
 	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/rest"
+	"github.com/aos-dev/aos/connector/stripe"
 	"github.com/aos-dev/aos/gateway"
 	"github.com/aos-dev/aos/httpapi"
 	"github.com/aos-dev/aos/owner"
@@ -23,7 +24,7 @@ import (
 // connectors is every connector type the binary knows.
 func connectors() connector.Registry {
 	r := connector.Registry{}
-	for _, c := range []connector.Connector{rest.New()} {
+	for _, c := range []connector.Connector{rest.New(), stripe.New()} {
 		r[c.Type()] = c
 	}
 	return r

@@ -38,6 +38,12 @@ var moneyRules = map[string]moneyRule{
 	// auto_advance turns on automatic collection of the invoice's total.
 	"invoices.create": flagOn("auto_advance"),
 	"invoices.update": flagOn("auto_advance"),
+	// The table reads amount_off and currency; amounts in other currencies
+	// (currency_options[eur][amount_off]) would escape the cap.
+	"coupons.create": anyParam("currency_options"),
+	// The table reads amount and currency; an item priced by quantity or a
+	// price instead has a total the request does not state.
+	"invoiceitems.create": anyParam("quantity", "quantity_decimal", "unit_amount_decimal", "price", "price_data", "pricing"),
 }
 
 func always(url.Values) bool { return true }
@@ -48,6 +54,22 @@ func flagOn(name string) moneyRule {
 	return func(params url.Values) bool {
 		vs, ok := params[name]
 		return ok && !(len(vs) == 1 && vs[0] == "false")
+	}
+}
+
+// anyParam matches a request that carries any of the named parameters,
+// alone or nested (name[...]).
+func anyParam(names ...string) moneyRule {
+	return func(params url.Values) bool {
+		for key := range params {
+			name, _, _ := strings.Cut(key, "[")
+			for _, n := range names {
+				if name == n {
+					return true
+				}
+			}
+		}
+		return false
 	}
 }
 

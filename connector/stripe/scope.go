@@ -3,8 +3,6 @@ package stripe
 import (
 	"slices"
 	"strings"
-
-	"github.com/aos-dev/aos"
 )
 
 // AccountWide is the scope that covers every object type. It must be
@@ -139,7 +137,3 @@ func resourceOf(opType string, expanded []string) string {
 	}
 	return strings.Join(parts, ",")
 }
-
-// scopeError keeps the aos import honest for callers that wrap scope
-// errors; it is the code every scope error carries.
-var _ = aos.EBadRequest

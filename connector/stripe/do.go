@@ -1,0 +1,109 @@
+package stripe
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/vault"
+)
+
+// Do sends call to Stripe with the connection's key and returns the answer,
+// of any status; a 3xx comes back as sent, never followed.
+//
+// Do trusts nothing in call.Upstream: the call may have been sealed for an
+// approval long before. It reads the outbound request again exactly as
+// FromHTTP does, and sends it only if its URL is the connection's scheme
+// and host, and it is the operation (name and access), on the resource,
+// with the money and export facts that the policy decided on; otherwise
+// it returns EOutOfScope (another host or resource), EUnknownOperation
+// (another operation) or EBadRequest (other facts), and sends nothing. The
+// agent's headers are filtered again, and the key goes in Authorization as
+// a bearer token. The key, whole or as Stripe masks it in its errors
+// ("sk_live_****abcd"), is scrubbed from the answer's body.
+//
+// Errors: those above and of analyze; EUpstream when Stripe cannot be
+// reached or the stored key is not a Stripe secret or restricted key,
+// with a message naming the host and never the key.
+func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
+	if call == nil || call.Upstream == nil {
+		return nil, badRequest("no upstream request")
+	}
+	base, err := baseOf(c)
+	if err != nil {
+		return nil, err
+	}
+	req, err := recheck(base, call)
+	if err != nil {
+		return nil, err
+	}
+	key, err := keyOf(secret)
+	if err != nil {
+		return nil, aos.Errorf(aos.EUpstream, "the connection's credential %s; rotate it with `aos keys rotate %s`", aos.ErrorMessage(err), c.Name)
+	}
+	var body io.Reader
+	if len(req.body) > 0 {
+		body = bytes.NewReader(req.body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.method, req.upstreamURL(base), body)
+	if err != nil {
+		return nil, aos.Errorf(aos.EInternal, "cannot build the request to %s", base.Host)
+	}
+	hr.Header = req.header.Clone()
+	hr.Header.Set("Authorization", "Bearer "+key.value)
+	resp, err := connector.Send(k.httpClient(), hr, key.value)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = scrubKey(resp.Body, key.value)
+	return resp, nil
+}
+
+// maskedKey is how Stripe quotes a key in its authentication and
+// permission errors: the prefix, asterisks and the last four characters.
+var maskedKey = regexp.MustCompile(`\b[rs]k_(?:live|test)_\*+[A-Za-z0-9]{0,8}`)
+
+// scrubKey removes the key from an answer: whole, or as Stripe masks it,
+// which still tells its mode and last characters to the agent.
+func scrubKey(body []byte, key string) []byte {
+	body = bytes.ReplaceAll(body, []byte(key), []byte("[redacted]"))
+	return maskedKey.ReplaceAll(body, []byte("[redacted]"))
+}
+
+// recheck reads call.Upstream again and checks it against what the policy
+// decided on (see Do).
+func recheck(base *url.URL, call *connector.Call) (*request, error) {
+	out := call.Upstream
+	u, err := url.Parse(out.URL)
+	if err != nil || !strings.EqualFold(u.Scheme, base.Scheme) || !strings.EqualFold(u.Host, base.Host) ||
+		u.User != nil || u.Opaque != "" || u.Fragment != "" {
+		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is not under the connection's base URL %s", base)
+	}
+	req, err := analyze(out.Method, u.EscapedPath(), u.RawQuery, out.Header, out.Body)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case req.op.Name != call.Operation.Name || req.op.Access != call.Operation.Access:
+		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request is %s, not the operation that was authorised", req.op.Name)
+	case req.resource != call.Resource:
+		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is on %s, not on the resource that was authorised", req.resource)
+	case !sameFacts(req.facts, call.Facts):
+		return nil, badRequest("the upstream request's facts (amount, currency, export) are not those that were authorised")
+	}
+	return req, nil
+}
+
+// sameFacts compares the facts the connector reads; the PII facts are the
+// gateway's.
+func sameFacts(a, b aos.Facts) bool {
+	return a.Amount == b.Amount && a.Currency == b.Currency && a.AmountUnknown == b.AmountUnknown &&
+		a.Recipients == b.Recipients && a.Public == b.Public && a.Production == b.Production &&
+		a.Export == b.Export && a.Share == b.Share && a.TrainingOptIn == b.TrainingOptIn
+}
