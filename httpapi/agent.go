@@ -43,7 +43,9 @@ func (s *Server) handleProxy(w http.ResponseWriter, r *http.Request) error {
 	if name == "" {
 		return aos.Errorf(aos.EUnknownConnection, "no connection named in the path: use /v1/proxy/NAME/...")
 	}
-	return s.proxy(w, r, name, "/"+rest, rawQuery)
+	// SDKs given a base URL that ends in "/" ask for "NAME//repos/…": the
+	// path after the connection name starts at its first segment either way.
+	return s.proxy(w, r, name, "/"+strings.TrimLeft(rest, "/"), rawQuery)
 }
 
 // handleHostProxy serves requests whose host is NAME.<ProxyHostSuffix>:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/github"
 	"github.com/aos-dev/aos/connector/rest"
 	"github.com/aos-dev/aos/connector/stripe"
 	"github.com/aos-dev/aos/gateway"
@@ -24,7 +25,7 @@ import (
 // connectors is every connector type the binary knows.
 func connectors() connector.Registry {
 	r := connector.Registry{}
-	for _, c := range []connector.Connector{rest.New(), stripe.New()} {
+	for _, c := range []connector.Connector{rest.New(), stripe.New(), github.New()} {
 		r[c.Type()] = c
 	}
 	return r

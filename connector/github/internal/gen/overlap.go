@@ -2,110 +2,56 @@ package main
 
 import (
 	"fmt"
-	"sort"
-	"strings"
+
+	"github.com/aos-dev/aos/connector/github/internal/pathpat"
 )
 
-// GitHub's paths overlap in a few places: GET /orgs/{org}/rulesets/{id}/history
-// and GET /orgs/{org}/rulesets/rule-suites/{id} both match
-// /orgs/{org}/rulesets/rule-suites/history, and neither is more specific.
-// opdef refuses such a table, since it would leave that path in doubt. For
-// each such pair the generator declares the common path on its own as an
-// "ambiguous." operation, which the connector refuses as unknown: GitHub's
-// ids are numbers, so no real request has that shape, and guessing which
-// operation GitHub would pick is not the gateway's to do.
+// GitHub's paths overlap in a few places: GET /repos/{owner}/{repo}/issues/comments/{comment_id}
+// and GET /repos/{owner}/{repo}/issues/{issue_number}/comments both match
+// .../issues/comments/comments, and neither is more specific. One opdef
+// table refuses such a pair, since it would leave that path in doubt, so
+// the generator spreads the operations over as few tables as keep every
+// pair of one method in a table related (disjoint or one more specific).
+// The connector matches a request against every table and takes the most
+// specific match; a path that two operations match with neither more
+// specific is refused as unknown (GitHub's ids are numbers, so no real
+// request has that shape).
 
-// ambiguousPrefix starts the name of every operation that declares an
-// ambiguous path.
-const ambiguousPrefix = "ambiguous."
-
-type segKind int
-
-const (
-	lit segKind = iota
-	par
-	rest
-)
-
-type seg struct {
-	kind segKind
-	text string
-}
-
-func segments(path string) []seg {
-	parts := strings.Split(path[1:], "/")
-	out := make([]seg, len(parts))
-	for i, p := range parts {
-		switch {
-		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "...}"):
-			out[i] = seg{rest, p}
-		case strings.HasPrefix(p, "{") && strings.HasSuffix(p, "}"):
-			out[i] = seg{par, p}
-		default:
-			out[i] = seg{lit, p}
+// split returns the operations in tables, in order, each op going to the
+// first table where it overlaps nothing.
+func split(ops []op) ([][]op, error) {
+	var tables [][]op
+	for _, o := range ops {
+		placed := false
+		for i := range tables {
+			if fits(tables[i], o) {
+				tables[i] = append(tables[i], o)
+				placed = true
+				break
+			}
+		}
+		if !placed {
+			tables = append(tables, []op{o})
 		}
 	}
-	return out
+	if len(tables) > 9 {
+		return nil, fmt.Errorf("the operations need %d tables; something is wrong with the paths", len(tables))
+	}
+	return tables, nil
 }
 
-// commonPattern returns the pattern of the paths both a and b match when
-// they overlap with neither more specific, and false otherwise. It covers
-// the shapes GitHub's paths take: rest parameters only last.
-func commonPattern(a, b []seg) (string, bool) {
-	if len(a) != len(b) || a[len(a)-1].kind == rest || b[len(b)-1].kind == rest {
-		return "", false
-	}
-	aMore, bMore := false, false
-	common := make([]string, len(a))
-	for i := range a {
-		x, y := a[i], b[i]
-		switch {
-		case x.kind == lit && y.kind == lit:
-			if x.text != y.text {
-				return "", false
-			}
-			common[i] = x.text
-		case x.kind == lit:
-			aMore, common[i] = true, x.text
-		case y.kind == lit:
-			bMore, common[i] = true, y.text
-		default:
-			common[i] = x.text
+// fits reports whether o can join table: no operation of its method there
+// matches the same paths or overlaps it.
+func fits(table []op, o op) bool {
+	segs := pathpat.Parse(o.path)
+	for _, other := range table {
+		if other.method != o.method {
+			continue
+		}
+		switch pathpat.Compare(segs, pathpat.Parse(other.path)) {
+		case pathpat.Equivalent, pathpat.Overlapping:
+			return false
 		}
 	}
-	if !aMore || !bMore {
-		return "", false
-	}
-	return "/" + strings.Join(common, "/"), true
-}
-
-// ambiguous returns an operation for every path that two operations of one
-// method match with neither more specific.
-func ambiguous(ops []op) []op {
-	seen := map[string]bool{}
-	var out []op
-	for i := range ops {
-		for j := i + 1; j < len(ops); j++ {
-			a, b := ops[i], ops[j]
-			if a.method != b.method {
-				continue
-			}
-			p, ok := commonPattern(segments(a.path), segments(b.path))
-			if !ok || seen[a.method+" "+p] {
-				continue
-			}
-			seen[a.method+" "+p] = true
-			access := "read"
-			if a.access == "write" || b.access == "write" {
-				access = "write"
-			}
-			out = append(out, op{method: a.method, path: p, access: access,
-				note: fmt.Sprintf("refused: %s or %s", a.name, b.name)})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].path+out[i].method < out[j].path+out[j].method })
-	for i := range out {
-		out[i].name = fmt.Sprintf("%s%d", ambiguousPrefix, i+1)
-	}
-	return out
+	return true
 }

@@ -1,0 +1,102 @@
+package github
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+)
+
+func testConn() *aos.Connection {
+	return &aos.Connection{ID: 7, Name: "gh", Type: Type, BaseURL: "https://api.github.com", Auth: "bearer"}
+}
+
+// teach feeds the connector an upstream answer to a GET, as Do would.
+func teach(t *testing.T, k *Connector, c *aos.Connection, path, body string) {
+	t.Helper()
+	call, err := k.FromHTTP(c, &connector.HTTPRequest{Method: "GET", RawPath: path, Header: http.Header{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.learn(c, call, &connector.Response{Status: 200, Body: []byte(body)})
+}
+
+func TestConnector_FromHTTP_facts(t *testing.T) {
+	k := New()
+	c := testConn()
+	fresh := testConn()
+	fresh.ID = 8 // nothing learnt for this connection
+	teach(t, k, c, "/repos/acme/app", `{"full_name":"Acme/App","default_branch":"main"}`)
+	teach(t, k, c, "/repos/acme/app/pulls/1", `{"number":1,"base":{"ref":"feature","repo":{"full_name":"acme/app"}},"head":{"ref":"topic","repo":{"full_name":"acme/app"}}}`)
+	teach(t, k, c, "/repos/acme/app/pulls/2", `{"number":2,"base":{"ref":"main","repo":{"full_name":"acme/app"}},"head":{"ref":"x","repo":{"full_name":"acme/app"}}}`)
+	teach(t, k, c, "/repos/acme/app/pulls", `[{"number":3,"base":{"ref":"release","repo":{"full_name":"acme/app"}},"head":{"ref":"y","repo":{"full_name":"fork/app"}}}]`)
+	// An answer about another repository teaches nothing.
+	teach(t, k, c, "/repos/acme/renamed", `{"full_name":"acme/new-name","default_branch":"dev"}`)
+
+	type want struct{ production, public bool }
+	tests := []struct {
+		name         string
+		conn         *aos.Connection
+		method, path string
+		body         string
+		want         want
+	}{
+		{"merge into a learnt non-default base", c, "PUT", "/repos/acme/app/pulls/1/merge", `{}`, want{}},
+		{"merge into the default branch", c, "PUT", "/repos/acme/app/pulls/2/merge", `{}`, want{production: true}},
+		{"merge of an unknown pull request", c, "PUT", "/repos/acme/app/pulls/9/merge", `{}`, want{production: true}},
+		{"merge of 01, not 1", c, "PUT", "/repos/acme/app/pulls/01/merge", `{}`, want{production: true}},
+		{"merge before anything is learnt", fresh, "PUT", "/repos/acme/app/pulls/1/merge", `{}`, want{production: true}},
+		{"merge-async", c, "PUT", "/repos/acme/app/pulls/2/merge-async", `{}`, want{production: true}},
+		{"update-branch of a head in a fork", c, "PUT", "/repos/acme/app/pulls/3/update-branch", `{}`, want{production: true}},
+		{"update-branch of a head here", c, "PUT", "/repos/acme/app/pulls/1/update-branch", `{}`, want{}},
+		{"update a feature ref", c, "PATCH", "/repos/acme/app/git/refs/heads%2Ffeature", `{"sha":"a"}`, want{}},
+		{"update the default ref", c, "PATCH", "/repos/acme/app/git/refs/heads/main", `{"sha":"a"}`, want{production: true}},
+		{"update the default ref in another case", c, "PATCH", "/repos/acme/app/git/refs/heads/MAIN", `{"sha":"a"}`, want{production: true}},
+		{"update refs/heads/main", c, "PATCH", "/repos/acme/app/git/refs/refs/heads/main", `{"sha":"a"}`, want{production: true}},
+		{"update a tag", c, "PATCH", "/repos/acme/app/git/refs/tags/v1", `{"sha":"a"}`, want{}},
+		{"update a feature ref, default unknown", fresh, "PATCH", "/repos/acme/app/git/refs/heads/feature", `{"sha":"a"}`, want{production: true}},
+		{"update a ref of a repo whose answer named another", c, "PATCH", "/repos/acme/renamed/git/refs/heads/feature", `{"sha":"a"}`, want{production: true}},
+		{"delete the default ref", c, "DELETE", "/repos/acme/app/git/refs/heads/main", ``, want{production: true}},
+		{"create a branch", c, "POST", "/repos/acme/app/git/refs", `{"ref":"refs/heads/new","sha":"a"}`, want{}},
+		{"create the default branch", c, "POST", "/repos/acme/app/git/refs", `{"ref":"refs/heads/main","sha":"a"}`, want{production: true}},
+		{"create a tag", fresh, "POST", "/repos/acme/app/git/refs", `{"ref":"refs/tags/v1","sha":"a"}`, want{}},
+		{"create a ref twice over", c, "POST", "/repos/acme/app/git/refs", `{"ref":"refs/heads/new","ref":"refs/heads/main"}`, want{production: true}},
+		{"create a ref in another case", c, "POST", "/repos/acme/app/git/refs", `{"Ref":"refs/heads/main","ref":"refs/heads/new"}`, want{production: true}},
+		{"create a ref, not JSON", c, "POST", "/repos/acme/app/git/refs", `ref=refs/heads/new`, want{production: true}},
+		{"put a file on no branch", c, "PUT", "/repos/acme/app/contents/README.md", `{"message":"m","content":"eA=="}`, want{production: true}},
+		{"put a file on a feature branch", c, "PUT", "/repos/acme/app/contents/docs%2FREADME.md", `{"message":"m","content":"eA==","branch":"feature"}`, want{}},
+		{"put a file on the default branch", c, "PUT", "/repos/acme/app/contents/README.md", `{"message":"m","content":"eA==","branch":"main"}`, want{production: true}},
+		{"put a file with a null branch", c, "PUT", "/repos/acme/app/contents/README.md", `{"branch":null}`, want{production: true}},
+		{"delete a file on a feature branch", c, "DELETE", "/repos/acme/app/contents/a", `{"message":"m","sha":"s","branch":"feature"}`, want{}},
+		{"merge a branch into a feature base", c, "POST", "/repos/acme/app/merges", `{"base":"feature","head":"x"}`, want{}},
+		{"merge a branch into the default", c, "POST", "/repos/acme/app/merges", `{"base":"main","head":"x"}`, want{production: true}},
+		{"rename the default branch", c, "POST", "/repos/acme/app/branches/main/rename", `{"new_name":"trunk"}`, want{production: true}},
+		{"draft release", c, "POST", "/repos/acme/app/releases", `{"tag_name":"v1","draft":true}`, want{}},
+		{"published release", c, "POST", "/repos/acme/app/releases", `{"tag_name":"v1"}`, want{public: true}},
+		{"release with draft as a string", c, "POST", "/repos/acme/app/releases", `{"tag_name":"v1","draft":"true"}`, want{public: true}},
+		{"publish a draft", c, "PATCH", "/repos/acme/app/releases/5", `{"draft":false}`, want{public: true}},
+		{"repository description", c, "PATCH", "/repos/acme/app", `{"description":"x"}`, want{}},
+		{"repository made public", c, "PATCH", "/repos/acme/app", `{"private":false}`, want{public: true}},
+		{"repository visibility public", c, "PATCH", "/repos/acme/app", `{"visibility":"public"}`, want{public: true}},
+		{"repository made private", c, "PATCH", "/repos/acme/app", `{"visibility":"private","private":true}`, want{}},
+		{"repository default branch", c, "PATCH", "/repos/acme/app", `{"default_branch":"dev"}`, want{production: true}},
+		{"repository body unreadable", c, "PATCH", "/repos/acme/app", `{`, want{true, true}},
+		{"branch protection", c, "PUT", "/repos/acme/app/branches/main/protection", `{}`, want{production: true}},
+		{"actions secret", c, "PUT", "/repos/acme/app/actions/secrets/X", `{}`, want{production: true}},
+		{"pages build", c, "POST", "/repos/acme/app/pages/builds", ``, want{public: true}},
+		{"issue", c, "POST", "/repos/acme/app/issues", `{"title":"t"}`, want{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			call, err := k.FromHTTP(tt.conn, &connector.HTTPRequest{Method: tt.method, RawPath: tt.path,
+				Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(tt.body)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if call.Facts.Production != tt.want.production || call.Facts.Public != tt.want.public {
+				t.Errorf("%s: production %v public %v, want %+v", call.Operation.Name, call.Facts.Production, call.Facts.Public, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,208 @@
+// Package github is the github connector: GitHub's REST API (and GitHub
+// Enterprise Server's, at the base URL the owner gives) behind the
+// boundary, with the connection's token sent as a bearer token.
+//
+// # Scopes and resources
+//
+// A scope is "repo:OWNER/NAME" (one repository), "org:OWNER" (every
+// repository of the owner, user or organisation, and the organisation's
+// own /orgs/OWNER endpoints) or "*" (the whole account; written out, never
+// a default). Names compare case-insensitively, as GitHub's do, and are
+// kept in lower case.
+//
+// The resource of a request is "repo:owner/name" for /repos/{owner}/{repo}/...,
+// "org:owner" for /orgs/{org}/... and /organizations/{org}/..., "self" for
+// GET /user and GET /rate_limit (the token's own identity and quota, which
+// every scope of the connection covers, since SDKs ask for them to start),
+// and "account" for everything else (/user/..., /users/..., /search/...,
+// /teams/{id}, /enterprises/..., /notifications, ...), which only "*"
+// covers.
+//
+// # Operations
+//
+// The operations are GitHub's own, named for their operationId
+// ("repos/get" is repos.get, "pulls/merge" pulls.merge), in a table
+// generated from the OpenAPI description that @octokit/openapi ships
+// (operations*.yaml, see internal/gen). GET and HEAD read, every other
+// method writes. A request that matches no operation, or that two
+// operations match with neither more specific, is unknown_operation.
+//
+// # Approval points
+//
+// The table lists the points each operation can raise; most are fixed by
+// path (branch protection, rulesets, secrets, webhooks, collaborators,
+// deploy keys, environments, deployments and Actions policy are
+// production; Pages changes are public-claim). Where the request decides,
+// code does (facts.go): a release is public-claim unless it is a draft, and
+// merging or pushing is production unless its target is proven not to be
+// the default branch. The default branch is learnt from the upstream's own
+// answers (see branch.go) and, until it is known, every target counts as
+// the default: the call is held.
+//
+// # Paths
+//
+// A path is read as GitHub reads it: split on the slashes the client wrote,
+// each segment decoded once, so a ref or file path that Octokit sends with
+// its slashes encoded ("heads%2Fmain") is one parameter; the upstream
+// receives the segments re-encoded, exactly as decided. A branch name with
+// a slash must be sent encoded where it is not the last segment (as in
+// .../branches/{branch}/protection), or the request matches no operation.
+// Link headers are rewritten so that pages stay behind the gateway
+// (link.go).
+package github
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+)
+
+// Type is the connector type name, as in `aos connect github NAME`.
+const Type = "github"
+
+// DefaultBaseURL is GitHub's API; GitHub Enterprise Server's is
+// https://HOST/api/v3.
+const DefaultBaseURL = "https://api.github.com"
+
+// Connector is the github connector. It is safe for concurrent use. Use
+// New.
+type Connector struct {
+	client *http.Client
+	// branches are what the upstream said about default branches and pull
+	// requests, per connection.
+	branches *branchCache
+}
+
+var (
+	_ connector.Connector         = (*Connector)(nil)
+	_ connector.Inspector         = (*Connector)(nil)
+	_ connector.CredentialChecker = (*Connector)(nil)
+)
+
+// New returns a github connector whose upstream client never follows
+// redirects and has bounded timeouts (connector.NewHTTPClient).
+func New() *Connector {
+	return &Connector{client: connector.NewHTTPClient(), branches: newBranchCache()}
+}
+
+var (
+	sharedClient   = sync.OnceValue(connector.NewHTTPClient)
+	sharedBranches = sync.OnceValue(newBranchCache)
+)
+
+func (k *Connector) httpClient() *http.Client {
+	if k.client != nil {
+		return k.client
+	}
+	return sharedClient()
+}
+
+func (k *Connector) cache() *branchCache {
+	if k.branches != nil {
+		return k.branches
+	}
+	return sharedBranches()
+}
+
+// Type returns "github".
+func (k *Connector) Type() string { return Type }
+
+// Describe lists the scope syntax and every operation of the table.
+func (k *Connector) Describe() connector.Description {
+	return connector.Description{
+		Type: Type,
+		Summary: "GitHub REST API (GitHub Enterprise Server with --base-url https://HOST/api/v3). " +
+			"Operations are GitHub's operationIds (repos.get, pulls.merge, ...); GET and HEAD read, other methods write. " +
+			"Resources: repo:owner/name for /repos/..., org:owner for /orgs/..., self for GET /user and /rate_limit " +
+			"(covered by every scope), account for everything else (covered only by *). " +
+			"Merging or pushing to the default branch, branch protection, rulesets, secrets, webhooks, collaborators, " +
+			"deploy keys, environments and deployments are held as production; publishing a release and Pages changes " +
+			"as public-claim. The token is sent as a bearer token.",
+		ScopeSyntax: []string{
+			"repo:OWNER/NAME (one repository)",
+			"org:OWNER (every repository of the owner, and /orgs/OWNER endpoints)",
+			"* (account-wide)",
+		},
+		Operations: operations(),
+	}
+}
+
+// Configure validates and normalises c: the base URL (DefaultBaseURL when
+// empty) must be absolute http or https with a host and no user info,
+// query or fragment, and is kept without a trailing slash; the auth mode
+// must be empty or "bearer" (stored as "bearer"); there is no config.
+// Errors are *aos.Error values with code EBadRequest.
+func (k *Connector) Configure(c *aos.Connection) error {
+	if strings.TrimSpace(c.BaseURL) == "" {
+		c.BaseURL = DefaultBaseURL
+	}
+	ep, err := parseBaseURL(c.BaseURL)
+	if err != nil {
+		return err
+	}
+	switch strings.ToLower(c.Auth) {
+	case "", "bearer":
+	default:
+		return badRequest("the github connector sends the token as a bearer token; --auth %q is not supported", c.Auth)
+	}
+	if len(strings.TrimSpace(string(c.Config))) != 0 {
+		return badRequest("the github connector knows GitHub's operations; --operations is for the http connector")
+	}
+	c.BaseURL, c.Auth = ep.String(), "bearer"
+	return nil
+}
+
+// endpoint is a parsed base URL.
+type endpoint struct {
+	scheme, host string // lower case; host may carry a port
+	path         string // "" or "/api/v3": escaped, no trailing slash
+}
+
+func (e *endpoint) String() string { return e.scheme + "://" + e.host + e.path }
+
+// parseBaseURL validates a base URL (see Configure).
+func parseBaseURL(raw string) (*endpoint, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	switch {
+	case err != nil:
+		return nil, badRequest("the base URL does not parse; write it as https://HOST[:PORT][/PATH]")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, badRequest("the base URL must start with https:// or http://")
+	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return nil, badRequest("the base URL has no host; write it as https://HOST[:PORT][/PATH]")
+	case u.User != nil:
+		return nil, badRequest("the base URL must not carry user info; pass the token separately")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
+		return nil, badRequest("the base URL must not have a query or fragment")
+	}
+	ep := &endpoint{scheme: u.Scheme, host: strings.ToLower(u.Host)}
+	if p := strings.TrimSuffix(u.EscapedPath(), "/"); p != "" {
+		rp, err := parsePath(p)
+		if err != nil || rp.hasTrailingSlash() {
+			return nil, badRequest("the base URL's path is not accepted; write it as /api/v3")
+		}
+		ep.path = rp.escaped()
+	}
+	return ep, nil
+}
+
+// settings parses a configured connection's base URL. Configure checked
+// it, so a failure means the stored connection was altered.
+func settings(c *aos.Connection) (*endpoint, error) {
+	if c == nil {
+		return nil, aos.Errorf(aos.EInternal, "no connection")
+	}
+	ep, err := parseBaseURL(c.BaseURL)
+	if err != nil {
+		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL: %s", c.Name, aos.ErrorMessage(err))
+	}
+	return ep, nil
+}
+
+func badRequest(format string, args ...any) *aos.Error {
+	return aos.Errorf(aos.EBadRequest, format, args...)
+}

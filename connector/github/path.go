@@ -1,0 +1,149 @@
+package github
+
+import (
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aos-dev/aos"
+)
+
+// maxPathLen bounds an escaped request path.
+const maxPathLen = 8192
+
+// reqPath is a request path as GitHub reads it: segments split on the
+// slashes the client wrote, each decoded once. A segment may hold a slash
+// the client encoded (%2F): Octokit sends a ref "heads/main" or a file
+// "docs/a.md" that way, and GitHub reads it as part of one parameter. A
+// trailing slash is a last empty segment.
+type reqPath struct {
+	segs []string
+}
+
+// parsePath parses the escaped path an agent sent. It does not resolve or
+// repair anything: a path some server might read in more than one way is
+// refused, with EOutOfScope when it tries to climb ("..") and EBadRequest
+// otherwise. One extra leading slash is dropped: an SDK whose base URL
+// ends in "/" (Octokit with baseUrl ".../v1/proxy/NAME/") sends "//repos/...".
+// The path is rebuilt from the segments, so the upstream never sees it.
+func parsePath(raw string) (*reqPath, error) {
+	switch {
+	case raw == "" || raw[0] != '/':
+		return nil, badRequest("the path must start with /")
+	case len(raw) > maxPathLen:
+		return nil, badRequest("the path is longer than %d bytes", maxPathLen)
+	case strings.ContainsAny(raw, "?#"):
+		return nil, badRequest("the path contains '?' or '#'; send the query separately")
+	}
+	rest := raw[1:]
+	if strings.HasPrefix(rest, "/") {
+		rest = rest[1:]
+	}
+	parts := strings.Split(rest, "/")
+	p := &reqPath{segs: make([]string, len(parts))}
+	for i, part := range parts {
+		last := i == len(parts)-1
+		if part == "" {
+			if last {
+				continue // a trailing slash, or the root "/"
+			}
+			return nil, badRequest("the path has an empty segment (//)")
+		}
+		seg, err := decodeSegment(part)
+		if err != nil {
+			return nil, err
+		}
+		p.segs[i] = seg
+	}
+	return p, nil
+}
+
+// decodeSegment percent-decodes one segment exactly once and checks it.
+func decodeSegment(raw string) (string, error) {
+	s, err := url.PathUnescape(raw)
+	if err != nil {
+		return "", badRequest("the path has a malformed percent-escape")
+	}
+	if !utf8.ValidString(s) {
+		return "", badRequest("the path is not valid UTF-8 once decoded")
+	}
+	for i, r := range s {
+		switch {
+		case r == '\\' || r == ';':
+			return "", badRequest("the path contains '\\' or ';', which some servers read as syntax")
+		case r == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			return "", badRequest("the path is percent-encoded twice")
+		case unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r):
+			return "", badRequest("the path contains a control or invisible formatting character")
+		}
+	}
+	// An encoded slash splits a parameter the way a real one would for a
+	// server that decodes first: neither reading may climb or be empty.
+	for piece := range strings.SplitSeq(s, "/") {
+		switch {
+		case piece == "":
+			return "", badRequest("the path has an empty segment (an encoded // or a leading or trailing %%2F)")
+		case isDotSegment(piece):
+			if strings.Trim(piece, " \t") == "." {
+				return "", badRequest("the path has a '.' segment")
+			}
+			return "", aos.Errorf(aos.EOutOfScope, "the path has a '..' segment, which would climb out of the path it names")
+		}
+	}
+	return s, nil
+}
+
+// isDotSegment reports whether seg is only dots and white space, with at
+// least one dot: Windows servers trim trailing dots and spaces.
+func isDotSegment(seg string) bool {
+	dots := 0
+	for _, r := range seg {
+		switch {
+		case r == '.':
+			dots++
+		case unicode.IsSpace(r):
+		default:
+			return false
+		}
+	}
+	return dots > 0
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// matchPath is the path the operation tables are matched against: the
+// segments with '%' and '/' escaped, so that a segment holding an encoded
+// slash stays one segment and can only match a parameter (patterns have
+// no '%'). unmatch undoes it for a parameter's value.
+func (p *reqPath) matchPath() string {
+	esc := make([]string, len(p.segs))
+	for i, s := range p.segs {
+		esc[i] = matchEscaper.Replace(s)
+	}
+	return "/" + strings.Join(esc, "/")
+}
+
+var (
+	matchEscaper   = strings.NewReplacer("%", "%25", "/", "%2F")
+	matchUnescaper = strings.NewReplacer("%25", "%", "%2F", "/")
+)
+
+func unmatch(v string) string { return matchUnescaper.Replace(v) }
+
+// escaped is the path as it goes upstream: each segment escaped on its
+// own, so the upstream decodes exactly the segments that were decided on.
+func (p *reqPath) escaped() string {
+	esc := make([]string, len(p.segs))
+	for i, s := range p.segs {
+		esc[i] = url.PathEscape(s)
+	}
+	return "/" + strings.Join(esc, "/")
+}
+
+// hasTrailingSlash reports whether the path ends in "/".
+func (p *reqPath) hasTrailingSlash() bool {
+	return len(p.segs) > 0 && p.segs[len(p.segs)-1] == ""
+}
