@@ -62,6 +62,9 @@ type Facts struct {
 	// Personal lists personal data never seen from a system of record
 	// ("email", "phone"): recorded, and held in strict mode.
 	Personal []string `json:"personal,omitempty"`
+	// Unscanned is set when a write's payload is larger than the PII scan
+	// reads: what it carries is unknown, so it is held rather than passed.
+	Unscanned bool `json:"unscanned,omitempty"`
 }
 
 // FlowFact is customer data from one source found in a payload.

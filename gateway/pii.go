@@ -19,6 +19,9 @@ func (g *Gateway) scan(ctx context.Context, conn *aos.Connection, call *connecto
 	if call.Operation.Access != aos.Write || call.Upstream == nil || len(call.Upstream.Body) == 0 {
 		return nil
 	}
+	if len(call.Upstream.Body) > pii.MaxBytes {
+		call.Facts.Unscanned = true
+	}
 	items := pii.Extract(call.Upstream.Header.Get("Content-Type"), call.Upstream.Body)
 	if len(items) == 0 {
 		return nil

@@ -63,6 +63,9 @@ func holds(in Input) ([]aos.ApprovalPoint, []string) {
 	if len(f.Sensitive) > 0 {
 		add(aos.PointCustomerData, "the payload carries %s", strings.Join(f.Sensitive, ", "))
 	}
+	if f.Unscanned {
+		add(aos.PointCustomerData, "the payload is too large to scan for customer data")
+	}
 	if caps.Strict && len(f.Personal) > 0 {
 		add(aos.PointCustomerData, "the payload carries personal data (%s) and strict mode is on", strings.Join(f.Personal, ", "))
 	}

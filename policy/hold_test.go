@@ -42,6 +42,7 @@ func TestDecide_Holds(t *testing.T) {
 		{"card number anywhere", aos.Facts{Sensitive: []string{"payment_card"}}, 0, false, []aos.ApprovalPoint{aos.PointCustomerData}},
 		{"unattributed email, lenient", aos.Facts{Personal: []string{"email"}}, 0, false, nil},
 		{"unattributed email, strict", aos.Facts{Personal: []string{"email"}}, 0, true, []aos.ApprovalPoint{aos.PointCustomerData}},
+		{"payload too large to scan", aos.Facts{Unscanned: true}, 0, false, []aos.ApprovalPoint{aos.PointCustomerData}},
 		{"production", aos.Facts{Production: true}, 0, false, []aos.ApprovalPoint{aos.PointProduction}},
 		{"several points, one decision", aos.Facts{Amount: 5000_00, Currency: "usd", Public: true, Production: true},
 			0, false, []aos.ApprovalPoint{aos.PointMoney, aos.PointPublicClaim, aos.PointProduction}},
