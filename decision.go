@@ -62,6 +62,11 @@ type Facts struct {
 	// Personal lists personal data never seen from a system of record
 	// ("email", "phone"): recorded, and held in strict mode.
 	Personal []string `json:"personal,omitempty"`
+	// Internal is set by a connector that can tell that every destination
+	// of the call is inside the company (an email to colleagues only):
+	// customer data learnt from another tool is then not leaving. The zero
+	// value counts as leaving.
+	Internal bool `json:"internal,omitempty"`
 	// Unscanned is set when a write's payload is larger than the PII scan
 	// reads: what it carries is unknown, so it is held rather than passed.
 	Unscanned bool `json:"unscanned,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/mail"
 	"net/url"
 	"strings"
 )
@@ -62,6 +63,8 @@ func (x *extractor) payload(contentType string, body []byte) {
 		x.form(string(body))
 	case strings.HasPrefix(mt, "multipart/") && params["boundary"] != "":
 		x.multipart(body, params["boundary"])
+	case mt == "message/rfc822":
+		x.message(body)
 	default:
 		x.member(string(body))
 	}
@@ -185,4 +188,28 @@ func (x *extractor) multipart(body []byte, boundary string) {
 		}
 		x.field(p.FormName(), data, ct)
 	}
+}
+
+// message reads an email: its Subject and body, by the body's own content
+// type. The address fields (From, To, Cc, Reply-To…) are left out: the
+// recipients of a mail are where it goes, not what it carries, and counting
+// them would make every send look like personal data leaving.
+func (x *extractor) message(body []byte) {
+	m, err := mail.ReadMessage(bytes.NewReader(body))
+	if err != nil {
+		x.member(string(body))
+		return
+	}
+	if subj := m.Header.Get("Subject"); subj != "" {
+		if dec, err := new(mime.WordDecoder).DecodeHeader(subj); err == nil {
+			subj = dec
+		}
+		x.member(subj)
+	}
+	rest, _ := io.ReadAll(m.Body)
+	ct := m.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "text/plain"
+	}
+	x.payload(ct, rest)
 }

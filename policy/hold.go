@@ -56,7 +56,7 @@ func holds(in Input) ([]aos.ApprovalPoint, []string) {
 	case f.TrainingOptIn:
 		add(aos.PointCustomerData, "the operation opts data into training")
 	}
-	if len(f.CustomerData) > 0 {
+	if len(f.CustomerData) > 0 && !f.Internal {
 		add(aos.PointCustomerData, "the payload carries customer data (%s) from %s",
 			strings.Join(f.CustomerData, ", "), strings.Join(f.CustomerSources, ", "))
 	}

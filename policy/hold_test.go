@@ -39,6 +39,8 @@ func TestDecide_Holds(t *testing.T) {
 		{"export", aos.Facts{Export: true}, 0, false, []aos.ApprovalPoint{aos.PointCustomerData}},
 		{"training opt-in", aos.Facts{TrainingOptIn: true}, 0, false, []aos.ApprovalPoint{aos.PointCustomerData}},
 		{"customer data", aos.Facts{CustomerData: []string{"email"}, CustomerSources: []string{"crm"}}, 0, false, []aos.ApprovalPoint{aos.PointCustomerData}},
+		{"customer data to internal recipients only", aos.Facts{CustomerData: []string{"email"}, CustomerSources: []string{"crm"}, Internal: true}, 0, false, nil},
+		{"card number to internal recipients", aos.Facts{Sensitive: []string{"payment_card"}, Internal: true}, 0, false, []aos.ApprovalPoint{aos.PointCustomerData}},
 		{"card number anywhere", aos.Facts{Sensitive: []string{"payment_card"}}, 0, false, []aos.ApprovalPoint{aos.PointCustomerData}},
 		{"unattributed email, lenient", aos.Facts{Personal: []string{"email"}}, 0, false, nil},
 		{"unattributed email, strict", aos.Facts{Personal: []string{"email"}}, 0, true, []aos.ApprovalPoint{aos.PointCustomerData}},

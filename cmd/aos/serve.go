@@ -13,6 +13,8 @@ import (
 
 	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/email"
+	"github.com/aos-dev/aos/connector/ga4"
 	"github.com/aos-dev/aos/connector/github"
 	"github.com/aos-dev/aos/connector/rest"
 	"github.com/aos-dev/aos/connector/stripe"
@@ -25,7 +27,7 @@ import (
 // connectors is every connector type the binary knows.
 func connectors() connector.Registry {
 	r := connector.Registry{}
-	for _, c := range []connector.Connector{rest.New(), stripe.New(), github.New()} {
+	for _, c := range []connector.Connector{rest.New(), stripe.New(), github.New(), email.New(), ga4.New()} {
 		r[c.Type()] = c
 	}
 	return r

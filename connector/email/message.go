@@ -94,11 +94,7 @@ func normalizeBody(s, field string) (string, bool, error) {
 			}
 		}
 	}
-	out := strings.Join(lines, "\r\n")
-	if !strings.HasSuffix(out, "\r\n") {
-		out += "\r\n"
-	}
-	return out, ascii, nil
+	return strings.Join(lines, "\r\n"), ascii, nil
 }
 
 // bytes renders the message: CRLF line ends, folded headers, UTF-8
@@ -131,9 +127,9 @@ func (d *draft) bytes() []byte {
 		writePart(&b, d.boundary, "text/html", d.normHT, d.sevenBitHTML)
 		b.WriteString("--" + d.boundary + "--\r\n")
 	case d.html != nil:
-		writeBody(&b, "text/html", d.normHT, d.sevenBitHTML)
+		writeBody(&b, "text/html", d.normHT, d.sevenBitHTML, false)
 	default:
-		writeBody(&b, "text/plain", d.normText, d.sevenBitText)
+		writeBody(&b, "text/plain", d.normText, d.sevenBitText, false)
 	}
 	return b.Bytes()
 }
@@ -145,16 +141,23 @@ func cte(sevenBit bool) string {
 	return "8bit"
 }
 
-func writeBody(b *bytes.Buffer, typ, body string, sevenBit bool) {
+// writeBody writes a part's header and body. The body ends with a CRLF
+// of its own: a message must, and in a multipart the CRLF before the
+// next boundary belongs to the boundary, so the content stays exactly
+// what was given.
+func writeBody(b *bytes.Buffer, typ, body string, sevenBit, inMultipart bool) {
 	writeHeader(b, "Content-Type", typ+"; charset=utf-8")
 	writeHeader(b, "Content-Transfer-Encoding", cte(sevenBit))
 	b.WriteString("\r\n")
 	b.WriteString(body)
+	if inMultipart || !strings.HasSuffix(body, "\r\n") {
+		b.WriteString("\r\n")
+	}
 }
 
 func writePart(b *bytes.Buffer, boundary, typ, body string, sevenBit bool) {
 	b.WriteString("--" + boundary + "\r\n")
-	writeBody(b, typ, body, sevenBit)
+	writeBody(b, typ, body, sevenBit, true)
 }
 
 // writeHeader writes "Name: value" folded before a space so that lines
@@ -165,6 +168,10 @@ func writeHeader(b *bytes.Buffer, name, value string) {
 	line := name + ":"
 	for i, word := range strings.Split(value, " ") {
 		switch {
+		case i == 0 && len(line)+1+len(word) > foldAt:
+			// Fold right after the colon: FWS may begin any value.
+			b.WriteString(line + "\r\n")
+			line = " " + word
 		case i == 0:
 			line += " " + word
 		case len(line)+1+len(word) > foldAt && word != "":
@@ -206,12 +213,13 @@ func encodeText(s string) string {
 	return qWords(s, func(c byte) bool { return c > ' ' && c < 0x7f && c != '=' && c != '?' && c != '_' })
 }
 
-// encodePhrase encodes a display name: atoms as they are, other ASCII as
-// a quoted string, anything else as Q-encoded words restricted to the
+// encodePhrase encodes a display name: atoms as they are, other ASCII
+// (and anything a reader could take for an encoded word) as a quoted
+// string, in which encoded words are never decoded, anything else as Q-encoded words restricted to the
 // characters RFC 2047 §5(3) allows in a phrase.
 func encodePhrase(s string) string {
 	if isPlainASCII(s) {
-		if isAtoms(s) {
+		if isAtoms(s) && !strings.Contains(s, "=?") {
 			return s
 		}
 		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`

@@ -112,12 +112,14 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 		h.Add(hdrRcptTo, r.addr)
 	}
 	h.Set("Content-Type", messageRFC822)
-	return &connector.Call{
+	call := &connector.Call{
 		Operation: OpSend,
 		Resource:  Resource(d.from.addr),
 		Facts:     aos.Facts{Recipients: len(rcpts)},
 		Upstream:  &connector.Outbound{Method: methodSend, URL: ep.server(), Header: h, Body: msg},
-	}, nil
+	}
+	call.Facts.Internal = k.Internal(c, call)
+	return call, nil
 }
 
 // decodeArgs decodes args strictly: one JSON object, known fields only.
