@@ -62,4 +62,14 @@ type Credential struct {
 	RotatedAt      *time.Time    `json:"rotated_at,omitempty"`
 	LastUsedAt     *time.Time    `json:"last_used_at,omitempty"`
 	RotationPeriod time.Duration `json:"rotation_period"`
+	// Breadth is what the credential really allows, as its connector
+	// learned from the upstream when it was connected; nil when it was not
+	// inspected or the inspection failed.
+	Breadth *CredentialInfo `json:"breadth,omitempty"`
+	// InspectedAt is when the inspection ran, whether or not it succeeded;
+	// nil when the connector cannot inspect credentials.
+	InspectedAt *time.Time `json:"inspected_at,omitempty"`
+	// InspectError is the code and message of a failed inspection. It is
+	// caller-safe: it never holds the secret.
+	InspectError string `json:"inspect_error,omitempty"`
 }

@@ -127,18 +127,9 @@ type Inspector interface {
 }
 
 // CredentialInfo is what a credential allows, as far as the upstream says.
-type CredentialInfo struct {
-	// Kind names the type of credential ("restricted key", "classic token").
-	Kind string `json:"kind"`
-	// Scopes are the permissions the upstream reports, in its own terms.
-	Scopes []string `json:"scopes,omitempty"`
-	// Resources are what it can reach, in the connector's scope syntax,
-	// when known; AccountWide is set when it reaches the whole account.
-	Resources   []string `json:"resources,omitempty"`
-	AccountWide bool     `json:"account_wide"`
-	// CanWrite is set when the credential allows writes at all.
-	CanWrite bool `json:"can_write"`
-}
+// It lives in the root package, where credentials record it; this alias
+// keeps connectors written against connector.CredentialInfo compiling.
+type CredentialInfo = aos.CredentialInfo
 
 // CredentialChecker is implemented by connectors that can tell a malformed
 // credential at connect time, before it is sealed.

@@ -87,10 +87,15 @@ type ConnectRequest struct {
 	Credential string `json:"credential"`
 }
 
-// ConnectResponse is the new connection and its first grant.
+// ConnectResponse is the new connection and its first grant, with what the
+// credential really allows when its connector could tell (breadth) and the
+// owner's warnings: a credential broader than the grant, an inspection
+// that failed.
 type ConnectResponse struct {
-	Connection *aos.Connection `json:"connection"`
-	Grant      *aos.Grant      `json:"grant"`
+	Connection *aos.Connection     `json:"connection"`
+	Grant      *aos.Grant          `json:"grant"`
+	Breadth    *aos.CredentialInfo `json:"breadth,omitempty"`
+	Warnings   []string            `json:"warnings,omitempty"`
 }
 
 func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) error {
@@ -100,14 +105,15 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) error {
 	}
 	secret := vault.NewSecret([]byte(req.Credential))
 	req.Credential = ""
-	c, g, err := s.Owner.Connect(r.Context(), principalOf(r.Context()), owner.ConnectRequest{
+	res, err := s.Owner.ConnectAndInspect(r.Context(), principalOf(r.Context()), owner.ConnectRequest{
 		Type: req.Type, Name: req.Name, Scope: req.Scope, Write: req.Write, BaseURL: req.BaseURL,
 		Auth: req.Auth, HoldsCustomerData: req.HoldsCustomerData, Config: []byte(req.Operations), Credential: secret,
 	})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, ConnectResponse{Connection: c, Grant: g})
+	writeJSON(w, http.StatusCreated, ConnectResponse{Connection: res.Connection, Grant: res.Grant,
+		Breadth: res.Credential.Breadth, Warnings: res.Warnings})
 	return nil
 }
 
@@ -140,10 +146,12 @@ func (s *Server) handleReconnect(w http.ResponseWriter, r *http.Request) error {
 	}
 	secret := vault.NewSecret([]byte(req.Credential))
 	req.Credential = ""
-	if err := s.Owner.Reconnect(r.Context(), principalOf(r.Context()), r.PathValue("name"), secret); err != nil {
+	res, err := s.Owner.ReconnectAndInspect(r.Context(), principalOf(r.Context()), r.PathValue("name"), secret)
+	if err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	writeJSON(w, http.StatusOK, ConnectResponse{Connection: res.Connection,
+		Breadth: res.Credential.Breadth, Warnings: res.Warnings})
 	return nil
 }
 

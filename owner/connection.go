@@ -23,42 +23,66 @@ type ConnectRequest struct {
 }
 
 // Connect connects a tool and creates its first grant, for the whole
-// company, with the given scope; read unless Write. Owner only.
-// Errors: EBadRequest (unknown type, bad name, scope, base URL, auth or
-// empty credential), EConflict (name taken).
+// company, with the given scope; read unless Write. Owner only. It is
+// ConnectAndInspect without the report.
 func (s *Service) Connect(ctx context.Context, actor *aos.Principal, req ConnectRequest) (*aos.Connection, *aos.Grant, error) {
-	if err := requireOwner(actor, "connect tools"); err != nil {
+	res, err := s.ConnectAndInspect(ctx, actor, req)
+	if err != nil {
 		return nil, nil, err
+	}
+	return res.Connection, res.Grant, nil
+}
+
+// ConnectAndInspect connects a tool and creates its first grant, for the
+// whole company, with the given scope; read unless Write. Owner only.
+//
+// A connector that can check credentials (connector.CredentialChecker)
+// refuses a malformed one before it is sealed. Once the connection is
+// committed, a connector that can inspect credentials (connector.Inspector)
+// is asked what this one really allows; see Service.InspectTimeout. The
+// answer is recorded on the credential and in the evidence trail, and a
+// credential broader than its grant, or an inspection that failed, becomes
+// a warning in the result: neither fails the connect.
+//
+// Errors: EBadRequest (unknown type, bad name, scope, base URL, auth, or an
+// empty or malformed credential), EConflict (name taken).
+func (s *Service) ConnectAndInspect(ctx context.Context, actor *aos.Principal, req ConnectRequest) (*Connected, error) {
+	if err := requireOwner(actor, "connect tools"); err != nil {
+		return nil, err
 	}
 	conn, err := s.Connectors.Lookup(req.Type)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := checkName("connection", req.Name); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if req.Scope == "" {
-		return nil, nil, aos.Errorf(aos.EBadRequest, "a scope is required (use * for account-wide access, spelled out)")
+		return nil, aos.Errorf(aos.EBadRequest, "a scope is required (use * for account-wide access, spelled out)")
 	}
 	scope, err := conn.CheckScope(req.Scope)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if req.Credential.IsZero() {
-		return nil, nil, aos.Errorf(aos.EBadRequest, "the credential is empty")
+		return nil, aos.Errorf(aos.EBadRequest, "the credential is empty")
 	}
 	c := &aos.Connection{
 		Name: req.Name, Type: req.Type, BaseURL: req.BaseURL, Auth: req.Auth,
 		HoldsCustomerData: req.HoldsCustomerData, Config: req.Config,
 	}
 	if err := conn.Configure(c); err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	if err := checkCredential(conn, c, req.Credential); err != nil {
+		return nil, err
 	}
 	access := aos.Read
 	if req.Write {
 		access = aos.Write
 	}
 	g := &aos.Grant{ID: aos.NewID("g_"), Scope: scope, Access: access}
+	var cred *aos.Credential
 	_, err = s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
 		if old, err := tx.ConnectionByName(ctx, c.Name); err == nil {
 			if !old.Connected() {
@@ -71,8 +95,8 @@ func (s *Service) Connect(ctx context.Context, actor *aos.Principal, req Connect
 		if err := tx.CreateConnection(ctx, c); err != nil {
 			return nil, err
 		}
-		cred, err := s.newCredential(c.ID, 1, req.Credential, now)
-		if err != nil {
+		var err error
+		if cred, err = s.newCredential(c.ID, 1, req.Credential, now); err != nil {
 			return nil, err
 		}
 		if err := tx.CreateCredential(ctx, cred); err != nil {
@@ -92,9 +116,11 @@ func (s *Service) Connect(ctx context.Context, actor *aos.Principal, req Connect
 		}, nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return c, g, nil
+	res := &Connected{Connection: c, Grant: g, Credential: cred}
+	res.Warnings = s.inspect(ctx, actor, conn, c, cred, req.Credential)
+	return res, nil
 }
 
 func (s *Service) newCredential(connID int64, version int, secret vault.Secret, now time.Time) (*aos.Credential, error) {
@@ -154,18 +180,48 @@ func (s *Service) Disconnect(ctx context.Context, actor *aos.Principal, name str
 }
 
 // Reconnect undoes a disconnect with a new credential version: settings and
-// grants come back. Owner only. Errors: ENotFound, EConflict (connected),
-// EBadRequest (empty credential).
+// grants come back. Owner only. It is ReconnectAndInspect without the
+// report.
 func (s *Service) Reconnect(ctx context.Context, actor *aos.Principal, name string, secret vault.Secret) error {
+	_, err := s.ReconnectAndInspect(ctx, actor, name, secret)
+	return err
+}
+
+// ReconnectAndInspect undoes a disconnect with a new credential version:
+// settings and grants come back. Owner only. The new credential is checked
+// and inspected as in ConnectAndInspect, against the grants that come back;
+// the result's Grant is nil.
+// Errors: ENotFound, EConflict (connected), EBadRequest (empty or malformed
+// credential).
+func (s *Service) ReconnectAndInspect(ctx context.Context, actor *aos.Principal, name string, secret vault.Secret) (*Connected, error) {
 	if err := requireOwner(actor, "reconnect tools"); err != nil {
-		return err
+		return nil, err
 	}
 	if secret.IsZero() {
-		return aos.Errorf(aos.EBadRequest, "the credential is empty")
+		return nil, aos.Errorf(aos.EBadRequest, "the credential is empty")
 	}
-	_, err := s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
-		c, err := tx.ConnectionByName(ctx, name)
-		if err != nil {
+	var c *aos.Connection
+	err := s.Store.View(ctx, func(tx aos.Tx) (err error) {
+		c, err = tx.ConnectionByName(ctx, name)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if c.Connected() {
+		return nil, aos.Errorf(aos.EConflict, "connection %s is connected", name)
+	}
+	// A connection whose connector this binary no longer has is reconnected
+	// unchecked, as before connectors could check credentials; it cannot be
+	// called until its connector is back.
+	conn, _ := s.Connectors.Lookup(c.Type)
+	if err := checkCredential(conn, c, secret); err != nil {
+		return nil, err
+	}
+	var cred *aos.Credential
+	_, err = s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+		var err error
+		if c, err = tx.ConnectionByName(ctx, name); err != nil {
 			return nil, err
 		}
 		if c.Connected() {
@@ -180,8 +236,7 @@ func (s *Service) Reconnect(ctx context.Context, actor *aos.Principal, name stri
 			version = creds[n-1].Version + 1
 		}
 		now := s.now()
-		cred, err := s.newCredential(c.ID, version, secret, now)
-		if err != nil {
+		if cred, err = s.newCredential(c.ID, version, secret, now); err != nil {
 			return nil, err
 		}
 		if err := tx.CreateCredential(ctx, cred); err != nil {
@@ -195,5 +250,12 @@ func (s *Service) Reconnect(ctx context.Context, actor *aos.Principal, name stri
 			"credential_version": strconv.Itoa(version), "credential_fingerprint": cred.Fingerprint,
 		}}}, nil
 	})
-	return err
+	if err != nil {
+		return nil, err
+	}
+	res := &Connected{Connection: c, Credential: cred}
+	if conn != nil {
+		res.Warnings = s.inspect(ctx, actor, conn, c, cred, secret)
+	}
+	return res, nil
 }

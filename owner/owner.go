@@ -24,6 +24,9 @@ type Service struct {
 	Connectors connector.Registry
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// InspectTimeout bounds how long connecting waits for the upstream to
+	// say what a new credential allows; zero means DefaultInspectTimeout.
+	InspectTimeout time.Duration
 }
 
 // nameRE is what connection, agent, department and mission names may be:

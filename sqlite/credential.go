@@ -11,18 +11,54 @@ import (
 )
 
 const credentialColumns = `id, connection_id, version, sealed, status, fingerprint,
-	created_at, rotated_at, last_used_at, rotation_period`
+	created_at, rotated_at, last_used_at, rotation_period, breadth, inspected_at, inspect_error`
 
 func scanCredential(row scanner) (*aos.Credential, error) {
 	var c aos.Credential
 	var period int64
+	var inspectError sql.NullString
 	err := row.Scan(&c.ID, &c.ConnectionID, &c.Version, &c.Sealed, &c.Status, &c.Fingerprint,
-		scanTime{&c.CreatedAt}, scanTimePtr{&c.RotatedAt}, scanTimePtr{&c.LastUsedAt}, &period)
+		scanTime{&c.CreatedAt}, scanTimePtr{&c.RotatedAt}, scanTimePtr{&c.LastUsedAt}, &period,
+		scanBreadth{&c.Breadth}, scanTimePtr{&c.InspectedAt}, &inspectError)
 	if err != nil {
 		return nil, err
 	}
 	c.RotationPeriod = time.Duration(period)
+	c.InspectError = inspectError.String
 	return &c, nil
+}
+
+// breadthValue returns what the breadth column stores for info: NULL for
+// nil, else JSON text.
+func breadthValue(enc *encoder, info *aos.CredentialInfo) any {
+	if info == nil {
+		return nil
+	}
+	return enc.json("breadth", info)
+}
+
+// scanBreadth scans the breadth column: NULL reads back as nil.
+type scanBreadth struct{ info **aos.CredentialInfo }
+
+func (s scanBreadth) Scan(src any) error {
+	if src == nil {
+		*s.info = nil
+		return nil
+	}
+	var info aos.CredentialInfo
+	if err := (scanJSON{&info}).Scan(src); err != nil {
+		return err
+	}
+	*s.info = &info
+	return nil
+}
+
+// nullString stores "" as NULL, for nullable text columns.
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func validStatus(s aos.CredentialStatus) bool {
@@ -43,13 +79,15 @@ func (t *tx) CreateCredential(ctx context.Context, c *aos.Credential) error {
 	var enc encoder
 	args := []any{c.ConnectionID, c.Version, nullBlob(c.Sealed), c.Status, c.Fingerprint,
 		enc.time("created_at", c.CreatedAt), enc.timePtr("rotated_at", c.RotatedAt),
-		enc.timePtr("last_used_at", c.LastUsedAt), int64(c.RotationPeriod)}
+		enc.timePtr("last_used_at", c.LastUsedAt), int64(c.RotationPeriod),
+		breadthValue(&enc, c.Breadth), enc.timePtr("inspected_at", c.InspectedAt), nullString(c.InspectError)}
 	if enc.err != nil {
 		return enc.err
 	}
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO credentials
-		(connection_id, version, sealed, status, fingerprint, created_at, rotated_at, last_used_at, rotation_period)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		(connection_id, version, sealed, status, fingerprint, created_at, rotated_at, last_used_at, rotation_period,
+		breadth, inspected_at, inspect_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	switch {
 	case isForeignKey(err):
 		return aos.Errorf(aos.ENotFound, "connection %d not found", c.ConnectionID)
@@ -82,8 +120,9 @@ func (t *tx) credentialConflict(ctx context.Context, c *aos.Credential) error {
 }
 
 // UpdateCredential stores c's sealed secret, status, fingerprint, rotation
-// and last-use times and rotation period in the credential with c.ID; its
-// connection, version and creation time are fixed. It returns ENotFound if
+// and last-use times, rotation period and inspection (breadth, time and
+// error) in the credential with c.ID; its connection, version and creation
+// time are fixed. It returns ENotFound if
 // there is no such credential, and EConflict if it would make a second
 // active credential for the connection.
 func (t *tx) UpdateCredential(ctx context.Context, c *aos.Credential) error {
@@ -95,12 +134,14 @@ func (t *tx) UpdateCredential(ctx context.Context, c *aos.Credential) error {
 	}
 	var enc encoder
 	args := []any{nullBlob(c.Sealed), c.Status, c.Fingerprint, enc.timePtr("rotated_at", c.RotatedAt),
-		enc.timePtr("last_used_at", c.LastUsedAt), int64(c.RotationPeriod), c.ID}
+		enc.timePtr("last_used_at", c.LastUsedAt), int64(c.RotationPeriod),
+		breadthValue(&enc, c.Breadth), enc.timePtr("inspected_at", c.InspectedAt), nullString(c.InspectError), c.ID}
 	if enc.err != nil {
 		return enc.err
 	}
 	res, err := t.tx.ExecContext(ctx, `UPDATE credentials SET
-		sealed = ?, status = ?, fingerprint = ?, rotated_at = ?, last_used_at = ?, rotation_period = ?
+		sealed = ?, status = ?, fingerprint = ?, rotated_at = ?, last_used_at = ?, rotation_period = ?,
+		breadth = ?, inspected_at = ?, inspect_error = ?
 		WHERE id = ?`, args...)
 	if isUnique(err) {
 		return aos.Errorf(aos.EConflict, "the connection of credential %d already has an active credential", c.ID)

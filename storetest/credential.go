@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ var credentialCases = []testCase{
 	{"UnknownConnection", testCredentialUnknownConnection},
 	{"Update", testCredentialUpdate},
 	{"UpdateMissing", testCredentialUpdateMissing},
+	{"Inspection", testCredentialInspection},
 }
 
 func newCredential(connectionID int64, version int, status aos.CredentialStatus) *aos.Credential {
@@ -40,6 +42,25 @@ func checkCredential(t *testing.T, got, want *aos.Credential) {
 	checkTime(t, "CreatedAt", got.CreatedAt, want.CreatedAt)
 	checkTimePtr(t, "RotatedAt", got.RotatedAt, want.RotatedAt)
 	checkTimePtr(t, "LastUsedAt", got.LastUsedAt, want.LastUsedAt)
+	checkBreadth(t, got.Breadth, want.Breadth)
+	checkTimePtr(t, "InspectedAt", got.InspectedAt, want.InspectedAt)
+	if got.InspectError != want.InspectError {
+		t.Errorf("credential version %d: InspectError = %q, want %q", want.Version, got.InspectError, want.InspectError)
+	}
+}
+
+// checkBreadth reports an error unless got and want are both nil or hold
+// the same facts; nil and empty lists are alike.
+func checkBreadth(t *testing.T, got, want *aos.CredentialInfo) {
+	t.Helper()
+	switch {
+	case got == nil && want == nil:
+	case got == nil || want == nil:
+		t.Errorf("Breadth = %+v, want %+v", got, want)
+	case got.Kind != want.Kind || got.AccountWide != want.AccountWide || got.CanWrite != want.CanWrite ||
+		!slices.Equal(got.Scopes, want.Scopes) || !slices.Equal(got.Resources, want.Resources):
+		t.Errorf("Breadth = %+v, want %+v", *got, *want)
+	}
 }
 
 func createCredentials(t *testing.T, s aos.Store, creds ...*aos.Credential) {
@@ -63,6 +84,10 @@ func testCredentialCreateAndList(t *testing.T, s aos.Store) {
 	v1 := newCredential(crm.ID, 1, aos.CredentialExposed)
 	v3 := newCredential(crm.ID, 3, aos.CredentialActive)
 	v3.RotationPeriod = 30 * 24 * time.Hour
+	v3.Breadth = &aos.CredentialInfo{Kind: "restricted key", Scopes: []string{"charges:read"}, Resources: []string{"charges"}}
+	v3.InspectedAt = new(minute(3))
+	v1.InspectedAt = new(minute(1))
+	v1.InspectError = "upstream_error: the upstream refused the key (401)"
 	other := newCredential(mail.ID, 1, aos.CredentialActive)
 	createCredentials(t, s, v2, v1, v3, other)
 	if v1.ID == 0 || v2.ID == 0 || v3.ID == 0 || v1.ID == v2.ID || v2.ID == v3.ID || v1.ID == v3.ID {
@@ -210,4 +235,59 @@ func testCredentialUpdateMissing(t *testing.T, s aos.Store) {
 	c.ID = 1000
 	err := s.Update(t.Context(), func(tx aos.Tx) error { return tx.UpdateCredential(t.Context(), c) })
 	wantCode(t, "UpdateCredential(unknown ID)", err, aos.ENotFound)
+}
+
+// testCredentialInspection checks that what an inspection learned (breadth,
+// time, error) round-trips through create and update, and that nil stays
+// nil: a credential never inspected is not one inspected as empty.
+func testCredentialInspection(t *testing.T, s aos.Store) {
+	crm := createConnection(t, s, "crm")
+	never := newCredential(crm.ID, 1, aos.CredentialRevoked)
+	wide := newCredential(crm.ID, 2, aos.CredentialActive)
+	wide.Breadth = &aos.CredentialInfo{Kind: "secret key", Scopes: []string{"livemode:true", "balance:read"},
+		Resources: []string{"*"}, AccountWide: true, CanWrite: true}
+	wide.InspectedAt = new(minute(2))
+	createCredentials(t, s, never, wide)
+	check := func(what string) {
+		t.Helper()
+		view(t, s, func(ctx context.Context, tx aos.Tx) error {
+			list, err := tx.ListCredentials(ctx, crm.ID)
+			if err != nil {
+				return err
+			}
+			if len(list) != 2 {
+				t.Fatalf("%s: ListCredentials returned %d credentials, want 2", what, len(list))
+			}
+			checkCredential(t, list[0], never)
+			checkCredential(t, list[1], wide)
+			active, err := tx.ActiveCredential(ctx, crm.ID)
+			if err != nil {
+				return err
+			}
+			checkCredential(t, active, wide)
+			return nil
+		})
+	}
+	check("after create")
+
+	// A first inspection of the old version, which fails; the new one is
+	// re-inspected, found narrower: the breadth is replaced, not merged.
+	never.InspectedAt = new(minute(5))
+	never.InspectError = "upstream_error: the upstream did not answer"
+	wide.Breadth = &aos.CredentialInfo{Kind: "restricted key"}
+	wide.InspectedAt = new(minute(6))
+	update(t, s, func(ctx context.Context, tx aos.Tx) error {
+		if err := tx.UpdateCredential(ctx, never); err != nil {
+			return err
+		}
+		return tx.UpdateCredential(ctx, wide)
+	})
+	check("after inspection")
+
+	// A failed re-inspection clears the breadth: nil again, with the error.
+	wide.Breadth = nil
+	wide.InspectError = "upstream_error: refused (401)"
+	wide.InspectedAt = new(minute(7))
+	update(t, s, func(ctx context.Context, tx aos.Tx) error { return tx.UpdateCredential(ctx, wide) })
+	check("after a failed re-inspection")
 }

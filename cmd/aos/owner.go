@@ -225,6 +225,9 @@ func cmdConnect(ctx context.Context, e *env, args []string) error {
 	if err := c.do(ctx, "POST", "/v1/owner/connections", req, &res); err != nil {
 		return err
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(e.stderr, "aos: warning: %s\n", w)
+	}
 	if *asJSON {
 		return printJSON(e.stdout, res)
 	}
@@ -366,9 +369,13 @@ func cmdReconnect(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	var res httpapi.ConnectResponse
 	if err := c.do(ctx, "POST", "/v1/owner/connections/"+url.PathEscape(pos[0])+"/reconnect",
-		httpapi.ReconnectRequest{Credential: cred}, nil); err != nil {
+		httpapi.ReconnectRequest{Credential: cred}, &res); err != nil {
 		return err
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(e.stderr, "aos: warning: %s\n", w)
 	}
 	fmt.Fprintf(e.stdout, "reconnected %s with a new credential; its grants apply again\n", pos[0])
 	return nil

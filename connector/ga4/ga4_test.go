@@ -146,7 +146,12 @@ func TestGA4_Gateway(t *testing.T) {
 	})
 
 	t.Run("upstream saw only minted tokens, one of them", func(t *testing.T) {
-		reqs := fake.Requests()
+		var reqs []fakega4.Request
+		for _, r := range fake.Requests() {
+			if !strings.Contains(r.Path, "accountSummaries") { // the connect-time inspection
+				reqs = append(reqs, r)
+			}
+		}
 		if len(reqs) != 5 {
 			t.Fatalf("upstream saw %d requests", len(reqs))
 		}
@@ -240,10 +245,11 @@ func TestGA4_Gateway(t *testing.T) {
 
 	t.Run("a revoked token is replaced", func(t *testing.T) {
 		fake.RevokeTokens()
+		minted := fake.Minted()
 		if a := callOp(t, in, token, "analytics", "runReport", report); string(a.Status) != "401" {
 			t.Fatalf("with a revoked token: %d %s", a.status, a.raw)
 		}
-		if a := callOp(t, in, token, "analytics", "runReport", report); a.status != 200 || fake.Minted() != 2 {
+		if a := callOp(t, in, token, "analytics", "runReport", report); a.status != 200 || fake.Minted() != minted+1 {
 			t.Fatalf("after: %d %s, %d minted", a.status, a.raw, fake.Minted())
 		}
 	})

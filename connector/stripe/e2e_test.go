@@ -38,6 +38,9 @@ func newWorld(t *testing.T) *world {
 		w.in.Connect(t, owner.ConnectRequest{Type: stripe.Type, Name: c.name, Scope: c.scope, Write: c.write,
 			BaseURL: w.upstream.URL, Credential: vault.NewSecret([]byte(ownerKey))})
 	}
+	// Connecting inspects the key (one GET /v1/balance each); the tests
+	// count what agents' calls send.
+	w.upstream.take()
 	return w
 }
 
