@@ -209,3 +209,20 @@ func TestGateway_EvidenceVerifiesAfterAll(t *testing.T) {
 		}
 	}
 }
+
+func TestGateway_RetriedHoldJoinsThePendingOne(t *testing.T) {
+	h := newHarness(t)
+	a := h.mustHold(5000_00)
+	b := h.mustHold(5000_00) // the SDK retried the 202
+	if a.ID != b.ID {
+		t.Fatalf("an identical retry made a second approval: %s and %s", a.ID, b.ID)
+	}
+	c := h.mustHold(5000_01)
+	if c.ID == a.ID {
+		t.Fatal("a different request joined the first approval")
+	}
+	pending, _ := h.gw.Approvals.List(context.Background(), false)
+	if len(pending) != 2 {
+		t.Fatalf("%d pending approvals, want 2", len(pending))
+	}
+}

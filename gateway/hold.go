@@ -22,8 +22,9 @@ func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *c
 	}
 	var a *aos.Approval
 	var stale *aos.Decision
+	var joined bool
 	_, err = g.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
-		a, stale = nil, nil
+		a, stale, joined = nil, nil, false
 		cred, st, err := g.standing(ctx, tx, t.conn, d.GrantID)
 		if err != nil {
 			return nil, err
@@ -35,6 +36,19 @@ func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *c
 			attrs["decision"], attrs["code"] = "deny", st.Code
 			return []aos.Record{{Kind: "call.denied", Actor: p.Ref(), Subject: t.conn.Name, Attrs: attrs,
 				Payload: newCallPayload(call, st.Reason, m)}}, nil
+		}
+		same, err := samePending(ctx, tx, p, request)
+		if err != nil {
+			return nil, err
+		}
+		if same != nil {
+			// A retry of a call already waiting (SDKs retry a 202) joins
+			// it rather than asking the owner twice.
+			a, joined = same, true
+			attrs["decision"], attrs["approval"], attrs["points"] = "hold", a.ID, approval.PointNames(a.Points)
+			attrs["joined"] = "true"
+			return []aos.Record{{Kind: "call.held", Actor: p.Ref(), Subject: t.conn.Name, Attrs: attrs,
+				Payload: heldPayload(call, d, m)}}, nil
 		}
 		a, err = g.Approvals.New(&aos.Approval{
 			Kind: aos.ApprovalCall, Points: d.Points, Requester: p.Ref(), RequesterID: p.ID,
@@ -60,7 +74,9 @@ func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *c
 	if stale != nil {
 		return nil, aos.Errorf(stale.Code, "%s", stale.Reason)
 	}
-	g.Approvals.Held(ctx, a)
+	if !joined {
+		g.Approvals.Held(ctx, a)
+	}
 	return a, nil
 }
 
@@ -93,4 +109,19 @@ func summary(call *connector.Call) string {
 		s += fmt.Sprintf(", %d recipients", f.Recipients)
 	}
 	return s
+}
+
+// samePending returns the pending approval of p's identical request, if any.
+func samePending(ctx context.Context, tx aos.Tx, p *aos.Principal, request []byte) (*aos.Approval, error) {
+	pending, err := tx.ListApprovals(ctx, aos.ApprovalFilter{Statuses: []aos.ApprovalStatus{aos.ApprovalPending}})
+	if err != nil {
+		return nil, err
+	}
+	digest := approval.Digest(request)
+	for _, a := range pending {
+		if a.Requester == p.Ref() && a.Digest == digest && a.Kind == aos.ApprovalCall {
+			return a, nil
+		}
+	}
+	return nil, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -18,7 +19,8 @@ func BenchmarkCall(b *testing.B) {
 	// One client with enough idle connections for every parallel worker, so
 	// both sides measure requests rather than connection set-up.
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	run := func(b *testing.B, url, token string) {
+	run := func(b *testing.B, url, token string, parallelism int) {
+		b.SetParallelism(parallelism)
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				req, _ := http.NewRequest("GET", url, nil)
@@ -37,6 +39,12 @@ func BenchmarkCall(b *testing.B) {
 			}
 		})
 	}
-	b.Run("direct", func(b *testing.B) { run(b, up.URL+"/v1/contacts", "") })
-	b.Run("proxied", func(b *testing.B) { run(b, in.url+"/v1/proxy/crm/v1/contacts", token) })
+	// Two callers per core, then sixteen: group commit shares each fsync
+	// among the calls that arrive while the previous batch commits.
+	for _, p := range []int{1, 16} {
+		b.Run(fmt.Sprintf("direct/callers=%d", 2*p), func(b *testing.B) { run(b, up.URL+"/v1/contacts", "", p) })
+		b.Run(fmt.Sprintf("proxied/callers=%d", 2*p), func(b *testing.B) {
+			run(b, in.url+"/v1/proxy/crm/v1/contacts", token, p)
+		})
+	}
 }

@@ -16,7 +16,9 @@ import (
 	"github.com/aos-dev/aos/connector/email"
 	"github.com/aos-dev/aos/connector/ga4"
 	"github.com/aos-dev/aos/connector/github"
+	"github.com/aos-dev/aos/connector/hubspot"
 	"github.com/aos-dev/aos/connector/rest"
+	"github.com/aos-dev/aos/connector/slack"
 	"github.com/aos-dev/aos/connector/stripe"
 	"github.com/aos-dev/aos/gateway"
 	"github.com/aos-dev/aos/httpapi"
@@ -27,7 +29,7 @@ import (
 // connectors is every connector type the binary knows.
 func connectors() connector.Registry {
 	r := connector.Registry{}
-	for _, c := range []connector.Connector{rest.New(), stripe.New(), github.New(), email.New(), ga4.New()} {
+	for _, c := range []connector.Connector{rest.New(), stripe.New(), github.New(), hubspot.New(), slack.New(), email.New(), ga4.New()} {
 		r[c.Type()] = c
 	}
 	return r

@@ -1,0 +1,78 @@
+package hubspot
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/vault"
+)
+
+// Do sends call upstream with the token as a bearer token and returns the
+// answer, of any status; a 3xx comes back as sent, never followed.
+//
+// Do trusts nothing in call.Upstream: the call may have been sealed for an
+// approval long before. It maps the outbound request again, as FromHTTP
+// would, and sends only if its URL is under the connection's base URL
+// (else EOutOfScope), it is the operation the policy decided on (else
+// EUnknownOperation) and it acts on the same resource (else EOutOfScope).
+// It sends only the allowlisted headers, and the credential in
+// Authorization whatever the request carried. After an export starts it
+// remembers the export's task and object types (see exportTasks).
+//
+// Errors: those of FromHTTP for a malformed request; EUpstream when
+// HubSpot cannot be reached or the credential cannot be sent, with a
+// message that never contains the credential.
+func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
+	if call == nil || call.Upstream == nil {
+		return nil, badRequest("no upstream request")
+	}
+	ep, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	out := call.Upstream
+	rel, query, err := ep.relative(out.URL)
+	if err != nil {
+		return nil, err
+	}
+	again, err := k.mapRequest(c, ep, request{out.Method, rel, query, out.Header, out.Body})
+	if err != nil {
+		return nil, err
+	}
+	if again.Operation.Name != call.Operation.Name || again.Operation.Access != call.Operation.Access {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request is %s, not the operation %s that was authorised",
+			again.Operation.Name, call.Operation.Name)
+	}
+	if again.Resource != call.Resource {
+		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request acts on %s, not on %s that was authorised",
+			again.Resource, call.Resource)
+	}
+	token, err := credential(secret)
+	if err != nil {
+		return nil, err
+	}
+	up := again.Upstream
+	var body io.Reader
+	if len(up.Body) > 0 {
+		body = bytes.NewReader(up.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, up.Method, up.URL, body)
+	if err != nil {
+		return nil, aos.Errorf(aos.EInternal, "cannot build the request to %s", ep.host)
+	}
+	req.Header = up.Header.Clone()
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Host = ep.host
+	resp, err := connector.Send(k.httpClient(), req, token)
+	if err != nil {
+		return nil, err
+	}
+	if again.Operation.Name == "exports.start" && resp.Status/100 == 2 {
+		k.exports.learn(c, again.Resource, resp.Body)
+	}
+	return resp, nil
+}
