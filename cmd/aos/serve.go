@@ -17,6 +17,7 @@ import (
 	"github.com/aos-dev/aos/connector/ga4"
 	"github.com/aos-dev/aos/connector/github"
 	"github.com/aos-dev/aos/connector/hubspot"
+	"github.com/aos-dev/aos/connector/postgres"
 	"github.com/aos-dev/aos/connector/rest"
 	"github.com/aos-dev/aos/connector/slack"
 	"github.com/aos-dev/aos/connector/stripe"
@@ -29,7 +30,7 @@ import (
 // connectors is every connector type the binary knows.
 func connectors() connector.Registry {
 	r := connector.Registry{}
-	for _, c := range []connector.Connector{rest.New(), stripe.New(), github.New(), hubspot.New(), slack.New(), email.New(), ga4.New()} {
+	for _, c := range []connector.Connector{rest.New(), stripe.New(), github.New(), hubspot.New(), slack.New(), email.New(), ga4.New(), postgres.New()} {
 		r[c.Type()] = c
 	}
 	return r

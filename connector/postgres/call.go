@@ -1,0 +1,225 @@
+package postgres
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+)
+
+// args are the arguments of every operation: one statement and its bind
+// parameters ($1, $2, ...).
+type args struct {
+	SQL    string            `json:"sql"`
+	Params []json.RawMessage `json:"params,omitempty"`
+}
+
+// parseArgs reads args strictly: an object with sql and optional params,
+// nothing else. Each param is null, a boolean, a number, a string, or an
+// array or object (sent as JSON text).
+func parseArgs(raw []byte) (*args, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, badRequest(`args are required: {"sql": "SELECT ...", "params": [...]}`)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var a args
+	if err := dec.Decode(&a); err != nil {
+		return nil, badRequest(`args must be {"sql": "...", "params": [...]}: %s`, jsonProblem(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, badRequest("args must be one JSON object")
+	}
+	switch {
+	case strings.TrimSpace(a.SQL) == "":
+		return nil, badRequest("args.sql is empty")
+	case len(a.SQL) > maxSQL:
+		return nil, aos.Errorf(aos.ETooLarge, "args.sql is longer than %d KiB", maxSQL>>10)
+	case len(a.Params) > maxParams:
+		return nil, badRequest("args.params has more than %d values", maxParams)
+	}
+	for i, p := range a.Params {
+		if _, err := paramText(p); err != nil {
+			return nil, badRequest("args.params[%d]: %s", i, err.Error())
+		}
+	}
+	return &a, nil
+}
+
+// jsonProblem describes a decoding error without quoting the input.
+func jsonProblem(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return "field " + typeErr.Field + " has the wrong type"
+	case errors.As(err, &syntaxErr):
+		return "invalid JSON at byte " + strconv.FormatInt(syntaxErr.Offset, 10)
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	return "invalid JSON"
+}
+
+// paramText is a parameter as the server receives it, in text format
+// (nil is NULL): strings as they are, numbers as written, booleans as
+// true or false, arrays and objects as compact JSON.
+func paramText(raw json.RawMessage) ([]byte, error) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0:
+		return nil, lexError("empty value")
+	case string(raw) == "null":
+		return nil, nil
+	case raw[0] == '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return nil, lexError("invalid string")
+		}
+		if strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s) {
+			return nil, lexError("a string with a NUL byte or invalid UTF-8 cannot be sent")
+		}
+		return []byte(s), nil
+	case raw[0] == '[' || raw[0] == '{':
+		var b bytes.Buffer
+		if err := json.Compact(&b, raw); err != nil {
+			return nil, lexError("invalid JSON")
+		}
+		return b.Bytes(), nil
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, lexError("invalid JSON")
+	}
+	return raw, nil // a number or a boolean, as written
+}
+
+// plan maps an operation and its args to a call: the statement's class
+// must suit the operation, the resource is every relation and
+// schema-qualified function it names, and the facts follow from the
+// class, the operation and the connection's customer-data flag. FromCall
+// and Do both use it, so Do can tell a call was authorised as it is.
+func plan(c *aos.Connection, ep *endpoint, op aos.Operation, a *args) (*connector.Call, *statement, error) {
+	st, err := classify(a.SQL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := suits(op, st); err != nil {
+		return nil, nil, err
+	}
+	call := &connector.Call{Operation: op, Resource: makeResource(resourceItems(ep, st))}
+	switch {
+	case st.class == classDDL:
+		call.Facts.Production = true
+	case op.Name == "copy_out":
+		call.Facts.Export = true
+	case c.HoldsCustomerData && st.names() && !bounded(st, a.Params):
+		call.Facts.Export = true
+	}
+	body, err := json.Marshal(a)
+	if err != nil {
+		return nil, nil, aos.Errorf(aos.EInternal, "cannot encode the statement")
+	}
+	call.Upstream = &connector.Outbound{
+		Method: op.Name, URL: ep.String(),
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: body,
+	}
+	return call, st, nil
+}
+
+// suits checks that a statement's class is one the operation runs.
+func suits(op aos.Operation, st *statement) error {
+	switch {
+	case op.Access == aos.Read && st.class == classWrite:
+		return badRequest("%s runs a statement that only reads; this %s writes: use execute", op.Name, st.verb)
+	case op.Access == aos.Read && st.class == classDDL:
+		return badRequest("%s runs a statement that only reads; this %s changes the schema: use execute", op.Name, st.verb)
+	case op.Access == aos.Write && st.class == classRead:
+		return badRequest("execute runs a statement that writes; this %s only reads: use query", st.verb)
+	}
+	return nil
+}
+
+// resourceItems names what a statement reaches: DB for a schema change
+// or a statement that names nothing, else DB/SCHEMA/NAME for each relation
+// and schema-qualified function, unqualified names in the connection's
+// schema.
+func resourceItems(ep *endpoint, st *statement) []string {
+	if st.class == classDDL {
+		return []string{item(ep.db)}
+	}
+	var items []string
+	for _, n := range append(append([]qname(nil), st.relations...), st.functions...) {
+		db, schema := n.db, n.schema
+		if db == "" {
+			db = ep.db
+		}
+		if schema == "" {
+			schema = ep.schema
+		}
+		items = append(items, item(db, schema, n.name))
+	}
+	if len(items) == 0 {
+		return []string{item(ep.db)}
+	}
+	return items
+}
+
+// names reports whether the statement names a relation or a function
+// outside the catalogs.
+func (st *statement) names() bool { return len(st.relations)+len(st.functions) > 0 }
+
+// bounded reports whether a statement's top-level LIMIT keeps it within
+// BulkRows rows.
+func bounded(st *statement, params []json.RawMessage) bool {
+	n := st.limitN
+	if k := st.limitParam; k > 0 {
+		if k > len(params) {
+			return false
+		}
+		t, err := paramText(params[k-1])
+		if err != nil || t == nil {
+			return false
+		}
+		if n, err = strconv.ParseInt(string(t), 10, 64); err != nil {
+			return false
+		}
+	}
+	return n >= 0 && n <= BulkRows
+}
+
+// FromCall maps POST /v1/call: operation query, execute or copy_out with
+// args {"sql": "...", "params": [...]}. Errors: EUnknownOperation for
+// another operation, a kind of statement never run or a denied function;
+// EBadRequest for malformed args, more than one statement, or a statement
+// that does not suit the operation; ETooLarge for SQL over 1 MiB.
+func (k *Connector) FromCall(c *aos.Connection, operation string, raw json.RawMessage) (*connector.Call, error) {
+	ep, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	op, ok := operations[operation]
+	if !ok {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the postgres connector has no operation %q (it has query, execute and copy_out)", operation)
+	}
+	a, err := parseArgs(raw)
+	if err != nil {
+		return nil, err
+	}
+	call, _, err := plan(c, ep, op, a)
+	return call, err
+}
+
+// FromHTTP refuses every proxied request: the connector is reached only
+// through POST /v1/call.
+func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
+	return nil, aos.Errorf(aos.EUnknownOperation,
+		"the postgres connector has no HTTP proxy: use POST /v1/call with operation query, execute or copy_out")
+}

@@ -1,0 +1,225 @@
+package postgres
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/vault"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Do runs one authorised statement as the credential's user and returns
+// its result as JSON (see result).
+//
+// Do trusts nothing in call.Upstream: the call may have been sealed for
+// an approval long before, and the connection may have changed since. It
+// runs only if the upstream URL is the connection's base URL and the
+// statement, classified again, maps to exactly call.Operation and
+// call.Resource, with no approval point call.Facts lacks; otherwise it
+// returns EUnknownOperation or EOutOfScope and the database sees nothing.
+//
+// Every call is one transaction, READ ONLY for query and copy_out, with
+// the connector's own statement_timeout (StatementTimeout), search_path
+// (the connection's schema, then pg_temp) and output settings. Inside it,
+// before the statement runs, the server's plan must show only relations
+// the resource allows and no write for a read (see verify); a refusal
+// rolls back. Reads always roll back; writes commit. The session is reset
+// (DISCARD ALL) before it goes back to the pool.
+//
+// A query on a connection that holds customer data, not held as an
+// export, returns at most BulkRows rows; any call at most MaxRows rows
+// and connector.MaxBody bytes, with truncated set when rows were left out.
+//
+// Errors: those above; EReadOnly when the server refuses a write inside
+// a read (SQLSTATE 25006); EBadRequest for a statement the server rejects
+// as malformed or invalid; EUpstream when the database cannot be reached,
+// refuses the credential, times out or fails otherwise. Messages carry
+// the server's message and SQLSTATE, never the password.
+func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
+	x, err := authorised(c, call)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := parseCredential(secret)
+	if err != nil {
+		return nil, aos.Errorf(aos.EUpstream, "the credential of %s is not user:password; the owner must rotate it", c.Name)
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	s, err := k.pool().acquire(ctx, c.ID, x.ep, cred)
+	if err != nil {
+		return nil, upstreamError(err, x.ep, cred)
+	}
+	res, reusable, err := x.run(ctx, s.conn)
+	s.release(reusable)
+	if err != nil {
+		return nil, upstreamError(err, x.ep, cred)
+	}
+	body, err := res.encode(x.op)
+	if err != nil {
+		return nil, err
+	}
+	return &connector.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}, nil
+}
+
+// execution is one statement, checked and ready to run.
+type execution struct {
+	ep       *endpoint
+	st       *statement
+	op       aos.Operation
+	sql      string
+	params   [][]byte
+	resource string
+	items    [][]string
+	rowCap   int
+}
+
+// authorised re-derives a call from its upstream request and checks it
+// is the call the policy decided on.
+func authorised(c *aos.Connection, call *connector.Call) (*execution, error) {
+	if call == nil || call.Upstream == nil {
+		return nil, badRequest("no statement to run")
+	}
+	ep, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	out := call.Upstream
+	if out.URL != ep.String() {
+		return nil, aos.Errorf(aos.EOutOfScope, "the statement was authorised for another database than the connection's (%s)", ep)
+	}
+	op, ok := operations[out.Method]
+	if !ok || op.Name != call.Operation.Name || op.Access != call.Operation.Access {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the statement's operation is not the operation that was authorised")
+	}
+	a, err := parseArgs(out.Body)
+	if err != nil {
+		return nil, err
+	}
+	again, st, err := plan(c, ep, op, a)
+	if err != nil {
+		return nil, err
+	}
+	if again.Resource != call.Resource {
+		return nil, aos.Errorf(aos.EOutOfScope, "the statement does not reach the resources that were authorised (%s)", call.Resource)
+	}
+	if again.Facts.Production && !call.Facts.Production || again.Facts.Export && !call.Facts.Export {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the call was authorised without the approval point it needs (the connection's settings may have changed); send it again")
+	}
+	items, _ := splitResource(call.Resource)
+	x := &execution{ep: ep, st: st, op: op, sql: a.SQL, resource: call.Resource, items: items, rowCap: MaxRows}
+	for _, p := range a.Params {
+		t, _ := paramText(p) // checked by parseArgs
+		x.params = append(x.params, t)
+	}
+	if op.Name == "query" && c.HoldsCustomerData && !call.Facts.Export {
+		x.rowCap = BulkRows
+	}
+	if op.Name == "copy_out" {
+		x.rowCap = 1_000_000
+	}
+	return x, nil
+}
+
+// run runs the statement in its own transaction. reusable reports
+// whether the session is fit to go back to the pool.
+func (x *execution) run(ctx context.Context, pc *pgconn.PgConn) (res *result, reusable bool, err error) {
+	begin := "BEGIN READ WRITE"
+	if x.op.Access == aos.Read {
+		begin = "BEGIN READ ONLY"
+	}
+	if _, err := simple(ctx, pc, begin); err != nil {
+		return nil, false, err
+	}
+	res, err = x.inTransaction(ctx, pc)
+	end := "COMMIT"
+	if err != nil || x.op.Access == aos.Read || res.canceled {
+		end = "ROLLBACK"
+	}
+	tag, endErr := simple(ctx, pc, end)
+	switch {
+	case err != nil:
+		return nil, endErr == nil, err
+	case endErr != nil:
+		return nil, false, endErr
+	case end == "COMMIT" && tag != "COMMIT":
+		return nil, false, aos.Errorf(aos.EUpstream, "the transaction did not commit (%s)", tag)
+	}
+	return res, !res.canceled, nil
+}
+
+func (x *execution) inTransaction(ctx context.Context, pc *pgconn.PgConn) (*result, error) {
+	if _, err := query(ctx, pc, setLocalsSQL, []byte(strconv.FormatInt(statementTimeout.Milliseconds(), 10)),
+		[]byte(quoteIdent(x.ep.schema)+", pg_temp")); err != nil {
+		return nil, err
+	}
+	if x.st.class == classDDL {
+		return x.execute(ctx, pc, nil)
+	}
+	if err := x.verify(ctx, pc); err != nil {
+		return nil, err
+	}
+	types, err := x.columnTypes(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	return x.execute(ctx, pc, types)
+}
+
+// setLocalsSQL pins, for the transaction, everything the checks and the
+// result encoding rely on.
+const setLocalsSQL = `SELECT pg_catalog.set_config('statement_timeout', $1, true),
+  pg_catalog.set_config('lock_timeout', '10s', true),
+  pg_catalog.set_config('search_path', $2, true),
+  pg_catalog.set_config('standard_conforming_strings', 'on', true),
+  pg_catalog.set_config('DateStyle', 'ISO, MDY', true),
+  pg_catalog.set_config('IntervalStyle', 'postgres', true),
+  pg_catalog.set_config('TimeZone', 'UTC', true),
+  pg_catalog.set_config('bytea_output', 'hex', true),
+  pg_catalog.set_config('extra_float_digits', '3', true)`
+
+// columnTypes names the statement's result columns as the server does
+// (format_type: "integer", "numeric(10,2)", "text[]").
+func (x *execution) columnTypes(ctx context.Context, pc *pgconn.PgConn) ([]string, error) {
+	sd, err := pc.Prepare(ctx, "", x.sql, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(sd.Fields) == 0 {
+		return nil, nil
+	}
+	var oids, mods []string
+	for _, f := range sd.Fields {
+		oids = append(oids, strconv.FormatUint(uint64(f.DataTypeOID), 10))
+		mods = append(mods, strconv.FormatInt(int64(f.TypeModifier), 10))
+	}
+	rows, err := query(ctx, pc, `SELECT pg_catalog.format_type(o, t) FROM unnest($1::oid[], $2::int4[]) WITH ORDINALITY AS u(o, t, i) ORDER BY i`,
+		[]byte("{"+strings.Join(oids, ",")+"}"), []byte("{"+strings.Join(mods, ",")+"}"))
+	if err != nil {
+		return nil, err
+	}
+	types := make([]string, len(rows))
+	for i, r := range rows {
+		types[i] = string(r[0])
+	}
+	return types, nil
+}
+
+// simple runs one of the connector's own fixed statements.
+func simple(ctx context.Context, pc *pgconn.PgConn, sql string) (string, error) {
+	results, err := pc.Exec(ctx, sql).ReadAll()
+	if err != nil {
+		return "", err
+	}
+	if len(results) == 0 {
+		return "", nil
+	}
+	r := results[len(results)-1]
+	return r.CommandTag.String(), r.Err
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

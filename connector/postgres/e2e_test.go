@@ -1,0 +1,202 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/gatewaytest"
+	"github.com/aos-dev/aos/owner"
+	"github.com/aos-dev/aos/vault"
+)
+
+// reply is the gateway's answer to an agent's call: a result, a hold or
+// an error.
+type reply struct {
+	status int
+	Body   decoded `json:"body"`
+	// hold (202)
+	ApprovalID     string              `json:"approval_id"`
+	ApprovalPoints []aos.ApprovalPoint `json:"approval_points"`
+	Error          struct{ Code, Message string }
+}
+
+func agentCall(t *testing.T, in *gatewaytest.Instance, token, conn, op, sql string, params ...any) reply {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"connection": conn, "operation": op, "purpose": "test",
+		"args": map[string]any{"sql": sql, "params": params}})
+	return agentRequest(t, token, "POST", in.URL+"/v1/call", b)
+}
+
+func agentRequest(t *testing.T, token, method, url string, body []byte) reply {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := reply{status: resp.StatusCode}
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("%s %s: %s %s", method, url, resp.Status, raw)
+	}
+	return r
+}
+
+// count runs a query as the test role, outside the gateway.
+func count(t *testing.T, sql string) int {
+	t.Helper()
+	d, _, err := call(t, newConnector(t), database(t).conn(99, "direct", false), "query", sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := d.Rows[0][0].(json.Number).Int64()
+	return int(n)
+}
+
+func TestPostgres_Gateway(t *testing.T) {
+	f := database(t)
+	k := newConnector(t)
+	in := gatewaytest.Start(t, k)
+	db := f.db
+	shop, crm := f.conn(0, "shop", false), f.conn(0, "crm", true)
+	in.Connect(t, owner.ConnectRequest{Type: Type, Name: "shop", Scope: db + "/public/orders", BaseURL: shop.BaseURL, Credential: f.secret()})
+	in.Grant(t, owner.GrantRequest{Connection: "shop", Scope: db + "/sales", Write: true})
+	in.Connect(t, owner.ConnectRequest{Type: Type, Name: "crm", Scope: db + "/public", BaseURL: crm.BaseURL,
+		HoldsCustomerData: true, Credential: f.secret()})
+	analyst := in.Agent(t, "analyst", "ops")
+	migrator := in.Agent(t, "migrator", "eng")
+	in.Grant(t, owner.GrantRequest{Connection: "shop", Scope: db, Write: true, To: "migrator"})
+
+	t.Run("a read grant on orders selects orders as the credential's user", func(t *testing.T) {
+		r := agentCall(t, in, analyst, "shop", "query", "SELECT id, total, current_user FROM orders WHERE id = $1", 1)
+		if r.status != 200 || marshal(r.Body.Rows) != `[[1,"10.50","`+f.role+`"]]` {
+			t.Fatalf("reply = %+v", r)
+		}
+	})
+
+	denied := []struct {
+		name, token, conn, op, sql, code string
+	}{
+		{"customers are outside the grant", analyst, "shop", "query", "SELECT * FROM customers", aos.EOutOfScope},
+		{"a join reaching customers", analyst, "shop", "query", "SELECT * FROM orders o JOIN customers c ON c.id = o.customer_id", aos.EOutOfScope},
+		{"a subquery reaching customers", analyst, "shop", "query", "SELECT * FROM orders WHERE customer_id IN (SELECT id FROM customers)", aos.EOutOfScope},
+		{"a view over customers", analyst, "shop", "query", "SELECT * FROM order_emails", aos.EOutOfScope},
+		{"insert with a read grant", analyst, "shop", "execute", "INSERT INTO orders (customer_id, total) VALUES (1, 5)", aos.EReadOnly},
+		{"write smuggled through a function", analyst, "crm", "query", "SELECT public.smuggle() LIMIT 1", aos.EReadOnly},
+		{"unknown operation", analyst, "shop", "drop", "SELECT 1", aos.EUnknownOperation},
+		{"COPY", analyst, "shop", "query", "COPY orders TO STDOUT", aos.EUnknownOperation},
+		{"two statements", analyst, "shop", "query", "SELECT * FROM orders; DELETE FROM orders", aos.EBadRequest},
+		{"a relation hidden from the lexer", analyst, "shop", "query", "SELECT * FROM (orders JOIN customers ON true)", aos.EOutOfScope},
+	}
+	before := count(t, "SELECT count(*) FROM orders")
+	for _, tt := range denied {
+		t.Run(tt.name, func(t *testing.T) {
+			r := agentCall(t, in, tt.token, tt.conn, tt.op, tt.sql)
+			if r.Error.Code != tt.code || r.status != 403 && r.status != 400 {
+				t.Fatalf("reply = %d %+v, want %s", r.status, r.Error, tt.code)
+			}
+		})
+	}
+	if after := count(t, "SELECT count(*) FROM orders"); after != before {
+		t.Fatalf("orders went from %d to %d: a denied call wrote", before, after)
+	}
+
+	t.Run("the proxy is not a way in", func(t *testing.T) {
+		r := agentRequest(t, analyst, "GET", in.URL+"/v1/proxy/shop/orders", nil)
+		if r.status != 403 || r.Error.Code != aos.EUnknownOperation {
+			t.Fatalf("reply = %d %+v", r.status, r.Error)
+		}
+	})
+
+	t.Run("a write grant inserts", func(t *testing.T) {
+		r := agentCall(t, in, analyst, "shop", "execute", "INSERT INTO sales.leads (id, note) VALUES ($1, $2)", 77, "via gateway")
+		if r.status != 200 || r.Body.Command != "INSERT 0 1" {
+			t.Fatalf("reply = %+v", r)
+		}
+		if count(t, "SELECT count(*) FROM sales.leads WHERE id = 77") != 1 {
+			t.Fatal("the insert is not in the database")
+		}
+	})
+
+	t.Run("DDL is held at production until approved", func(t *testing.T) {
+		table := randomName("made_")
+		r := agentCall(t, in, migrator, "shop", "execute", "CREATE TABLE public."+table+" (id int)")
+		if r.status != 202 || len(r.ApprovalPoints) != 1 || r.ApprovalPoints[0] != aos.PointProduction {
+			t.Fatalf("reply = %d %+v", r.status, r)
+		}
+		exists := "SELECT (to_regclass('public." + table + "') IS NOT NULL)::int"
+		if count(t, exists) != 0 {
+			t.Fatal("the held DDL ran before approval")
+		}
+		a, err := in.Gateway.Approve(context.Background(), in.Boss, r.ApprovalID, "ok")
+		if err != nil || a.Status != aos.ApprovalExecuted {
+			t.Fatalf("approve: %+v, %v", a, err)
+		}
+		if count(t, exists) != 1 {
+			t.Fatal("the approved DDL did not run")
+		}
+	})
+
+	t.Run("a schema grant cannot change the schema", func(t *testing.T) {
+		r := agentCall(t, in, analyst, "shop", "execute", "DROP TABLE sales.leads")
+		if r.status != 403 || r.Error.Code != aos.EOutOfScope {
+			t.Fatalf("reply = %d %+v", r.status, r.Error)
+		}
+	})
+
+	t.Run("a bulk select from a customer-data connection is held", func(t *testing.T) {
+		r := agentCall(t, in, analyst, "crm", "query", "SELECT email FROM customers")
+		if r.status != 202 || r.ApprovalPoints[0] != aos.PointCustomerData {
+			t.Fatalf("reply = %d %+v", r.status, r)
+		}
+		a, err := in.Gateway.Approve(context.Background(), in.Boss, r.ApprovalID, "export approved")
+		if err != nil || a.Status != aos.ApprovalExecuted {
+			t.Fatalf("approve: %+v, %v", a, err)
+		}
+		res, err := in.Gateway.OpenResult(a)
+		if err != nil || !bytes.Contains(res.Body, []byte(`"row_count":3`)) {
+			t.Fatalf("approved export answered %s, %v", res.Body, err)
+		}
+		r = agentCall(t, in, analyst, "crm", "copy_out", "SELECT email FROM customers LIMIT 2")
+		if r.status != 202 || r.ApprovalPoints[0] != aos.PointCustomerData {
+			t.Fatalf("copy_out reply = %d %+v", r.status, r)
+		}
+	})
+
+	t.Run("a small select from a customer-data connection passes", func(t *testing.T) {
+		r := agentCall(t, in, analyst, "crm", "query", "SELECT email FROM customers ORDER BY id LIMIT 2")
+		if r.status != 200 || marshal(r.Body.Rows) != `[["ada@example.com"],["bob@example.com"]]` {
+			t.Fatalf("reply = %d %+v", r.status, r)
+		}
+	})
+
+	t.Run("the agent's token never reaches the database", func(t *testing.T) {
+		n := count(t, "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE query LIKE '%"+strings.TrimPrefix(analyst, "aos_")+"%' AND pid <> pg_backend_pid()")
+		if n != 0 {
+			t.Fatal("the agent token shows in pg_stat_activity")
+		}
+	})
+
+	t.Run("connect refuses what it cannot use", func(t *testing.T) {
+		for _, req := range []owner.ConnectRequest{
+			{Type: Type, Name: "bad1", Scope: db, BaseURL: shop.BaseURL, Credential: vault.NewSecret([]byte("no-password"))},
+			{Type: Type, Name: "bad2", Scope: db + "/*", BaseURL: shop.BaseURL, Credential: f.secret()},
+			{Type: Type, Name: "bad3", Scope: db, BaseURL: "postgres://" + f.role + ":" + f.password + "@" + f.host + "/" + db, Credential: f.secret()},
+		} {
+			_, _, err := in.Owner.Connect(context.Background(), in.Boss, req)
+			if aos.ErrorCode(err) != aos.EBadRequest || strings.Contains(err.Error(), f.password) {
+				t.Errorf("connect %s: %v", req.Name, err)
+			}
+		}
+	})
+
+	in.Verify(t)
+}

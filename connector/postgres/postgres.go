@@ -1,0 +1,198 @@
+// Package postgres is the `postgres` connector: agents run SQL on one
+// PostgreSQL database through POST /v1/call, with operations query (a
+// read), execute (a write or a schema change) and copy_out (an export).
+// There is no HTTP proxy.
+//
+// # Resources
+//
+// A call's resource names everything its one statement reaches, as a
+// sorted, comma-separated list of items: DB/SCHEMA/NAME for each table,
+// view and schema-qualified function outside pg_catalog, or DB alone for a
+// statement that acts on the database as a whole (a schema change, or a
+// statement that names no relation, such as SELECT 1). Covers requires
+// one grant's scope to cover every item, so a join of two tables needs a
+// grant on both (their schema, say), not two grants.
+//
+// # Classification never trusts the agent
+//
+// FromCall reads the statement with a lexer faithful to PostgreSQL's own
+// (see lex.go) and refuses what it cannot place: more than one statement,
+// COPY, DO, CALL, SET, transaction control, and calls of built-in
+// functions that reach outside the relations a grant can name (server
+// files, large objects, dblink, statements passed as strings,
+// set_config, other sessions, notifications; see deniedFunction). It names
+// every relation the statement puts in a FROM, JOIN, INTO, UPDATE, USING
+// or TABLE position, and every schema-qualified function, with
+// unqualified names in the connection's schema (public unless the base
+// URL says search_path=SCHEMA). That is what the policy decides on.
+//
+// Do then confirms it with PostgreSQL itself, inside the transaction that
+// runs the statement and before running it: EXPLAIN (VERBOSE, FORMAT
+// JSON) gives every relation the plan reads or writes, schema-qualified by
+// the server (so search_path games resolve as the server resolves them),
+// and the statement runs only if each is one the policy allowed or is
+// reached through one: the tables a view reads, the partitions and
+// inheritance children of a table, the tables its row-security policies
+// read. A plan that writes is refused for a read. A function outside
+// pg_catalog and extensions that the statement may call must be among the
+// resources, which means calling it schema-qualified; operators defined
+// outside pg_catalog and extensions are refused. Reads run in a READ ONLY
+// transaction, so that even a write the checks missed (one smuggled
+// through a function) is refused by the server.
+//
+// Views are named for granting and looked through for reading: a grant
+// that covers a view covers the tables the view reads, as PostgreSQL's own
+// privileges on views work. (PostgreSQL records no dependencies on system
+// catalogs, so a view over pg_catalog tables needs those tables granted.)
+//
+// # Approval points
+//
+// Schema changes (CREATE, ALTER, DROP, TRUNCATE, COMMENT, REINDEX, ...,
+// SELECT INTO), GRANT and REVOKE, role and policy changes have the
+// resource DB and the production fact. copy_out is an export. On a
+// connection that holds customer data, a query that names a relation or
+// function and has no top-level LIMIT (or FETCH FIRST) of at most
+// BulkRows rows, as a literal or a bound parameter, is a bulk select: an
+// export too. Whatever the statement, Do never returns more than BulkRows
+// rows of a query on such a connection that was not held as an export.
+//
+// # What the checks cannot see
+//
+// Code the database's owners wrote runs with its own reach: the bodies of
+// functions (a grant on a function covers what it reads), triggers,
+// constraint checks and defaults. Reads stay read-only whatever that code
+// does; writes are as the credential's role allows.
+package postgres
+
+import (
+	"sync"
+	"time"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+)
+
+// Type is the connector type name, as in `aos connect postgres NAME`.
+const Type = "postgres"
+
+// Limits of one call.
+const (
+	// MaxRows is the most rows a call returns; more set truncated.
+	MaxRows = 10_000
+	// BulkRows is the most rows a query on a connection that holds
+	// customer data may return without being an export: a query without a
+	// top-level LIMIT (or FETCH FIRST) of at most BulkRows rows is held at
+	// customer-data, and Do never returns more than BulkRows rows of a
+	// query that was not.
+	BulkRows = 100
+	// StatementTimeout bounds each statement (SET LOCAL statement_timeout).
+	StatementTimeout = 30 * time.Second
+	// callTimeout bounds a whole call: connecting, checking and running.
+	callTimeout = 60 * time.Second
+	// maxSQL bounds the statement text.
+	maxSQL = 1 << 20
+	// maxParams is the protocol's limit on bind parameters.
+	maxParams = 65535
+)
+
+// statementTimeout is StatementTimeout; tests shorten it.
+var statementTimeout = StatementTimeout
+
+// Connector is the postgres connector. It is safe for concurrent use.
+// Use New; call Close to close its connection pools.
+type Connector struct {
+	once  sync.Once
+	pools *pools
+}
+
+var (
+	_ connector.Connector         = (*Connector)(nil)
+	_ connector.Inspector         = (*Connector)(nil)
+	_ connector.CredentialChecker = (*Connector)(nil)
+)
+
+// New returns a postgres connector. It keeps, per connection and
+// credential, a pool of at most four database sessions, closed after two
+// minutes unused.
+func New() *Connector { return &Connector{} }
+
+func (k *Connector) pool() *pools {
+	k.once.Do(func() {
+		if k.pools == nil {
+			k.pools = newPools(4, 2*time.Minute)
+		}
+	})
+	return k.pools
+}
+
+// Close closes every pooled session. Calls made afterwards open new ones.
+func (k *Connector) Close() { k.pool().closeAll() }
+
+// Type returns "postgres".
+func (k *Connector) Type() string { return Type }
+
+// operations are the operations of the connector.
+var operations = map[string]aos.Operation{
+	"query":    {Name: "query", Access: aos.Read, Points: []aos.ApprovalPoint{aos.PointCustomerData}},
+	"copy_out": {Name: "copy_out", Access: aos.Read, Points: []aos.ApprovalPoint{aos.PointCustomerData}},
+	"execute":  {Name: "execute", Access: aos.Write, Points: []aos.ApprovalPoint{aos.PointCustomerData, aos.PointProduction}},
+}
+
+// Describe lists the scope syntax and operations.
+func (k *Connector) Describe() connector.Description {
+	return connector.Description{
+		Type: Type,
+		Summary: "One PostgreSQL database at --base-url postgres://HOST[:PORT]/DB[?sslmode=MODE&search_path=SCHEMA] " +
+			"(sslmode defaults to require; no user or password in the URL), with the credential user:password. " +
+			"Calls go to POST /v1/call with args {\"sql\": \"...\", \"params\": [...]}: query runs one read statement " +
+			"in a READ ONLY transaction, execute one INSERT, UPDATE, DELETE, MERGE or schema change, copy_out " +
+			"exports a query's rows as CSV. The resource is every table, view and schema-qualified function the " +
+			"statement reaches, as DB/SCHEMA/NAME, checked against PostgreSQL's own plan before anything runs; one grant must cover them all. " +
+			"Schema, role, privilege and policy changes act on DB and are held at production; copy_out, and a query " +
+			"without LIMIT of at most 100 rows on a connection that holds customer data, are held at customer-data.",
+		ScopeSyntax: []string{
+			"DB/SCHEMA/TABLE (one table, view or function, as PostgreSQL stores its name)",
+			"DB/SCHEMA (every table, view and function of a schema)",
+			"DB (the whole database, including schema changes)",
+			"* (account-wide)",
+			"names are exact (unquoted SQL names are lower case); percent-encode %, /, ',' and * in a name",
+		},
+		Operations: []aos.Operation{operations["query"], operations["copy_out"], operations["execute"]},
+	}
+}
+
+// CheckScope validates a scope and returns its canonical form; see the
+// package function CheckScope.
+func (k *Connector) CheckScope(scope string) (string, error) { return CheckScope(scope) }
+
+// Covers reports whether scope covers resource; see the package function
+// Covers.
+func (k *Connector) Covers(scope, resource string) bool { return Covers(scope, resource) }
+
+// Configure validates and normalises a connection's base URL (see
+// parseBaseURL). The connector takes no auth mode and no config. Errors are
+// *aos.Error values with code EBadRequest.
+func (k *Connector) Configure(c *aos.Connection) error {
+	ep, err := parseBaseURL(c.BaseURL)
+	if err != nil {
+		return err
+	}
+	if c.Auth != "" {
+		return badRequest("the postgres connector takes no --auth: its credential is always user:password")
+	}
+	if len(c.Config) != 0 {
+		return badRequest("the postgres connector takes no --operations: its operations are query, execute and copy_out")
+	}
+	c.BaseURL = ep.String()
+	return nil
+}
+
+// settings parses a configured connection's base URL. It was checked by
+// Configure, so a failure means the stored connection was altered.
+func settings(c *aos.Connection) (*endpoint, error) {
+	ep, err := parseBaseURL(c.BaseURL)
+	if err != nil {
+		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL: %s", c.Name, aos.ErrorMessage(err))
+	}
+	return ep, nil
+}

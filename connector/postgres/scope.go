@@ -1,0 +1,226 @@
+package postgres
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aos-dev/aos"
+)
+
+// AccountWide is the scope that covers everything the connection reaches.
+// It must be written out; it is never a default.
+const AccountWide = "*"
+
+// maxName is the longest name PostgreSQL keeps (NAMEDATALEN-1 bytes);
+// longer identifiers are truncated by the server.
+const maxName = 63
+
+// A scope or resource item is one to three segments separated by '/':
+// DB, DB/SCHEMA or DB/SCHEMA/NAME, each segment a name exactly as
+// PostgreSQL stores it (unquoted identifiers are folded to lower case).
+// Inside a segment the characters that would be ambiguous are
+// percent-encoded, with upper-case hex: '%', '/', ',', '*' and control
+// characters. Everything else, spaces, dots and quotes included, is
+// written as is.
+
+// escapeName encodes one name as a segment.
+func escapeName(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '%' || c == '/' || c == ',' || c == '*' || c < 0x20 || c == 0x7f {
+			const hex = "0123456789ABCDEF"
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// unescapeSegment decodes one segment, checking it names something
+// PostgreSQL could store. what names the input in errors.
+func unescapeSegment(seg, what string) (string, error) {
+	if seg == "" {
+		return "", badRequest("%s has an empty name: write DB, DB/SCHEMA or DB/SCHEMA/TABLE", what)
+	}
+	var b strings.Builder
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(seg) || !isHex(seg[i+1]) || !isHex(seg[i+2]) {
+				return "", badRequest("%s has a %% that is not followed by two hex digits (write %%25 for a %% in a name)", what)
+			}
+			b.WriteByte(unhex(seg[i+1])<<4 | unhex(seg[i+2]))
+			i += 2
+		case c == '*':
+			return "", badRequest("%s contains '*': wildcards are not supported inside a scope; DB/SCHEMA already covers every table of the schema, and * alone is account-wide", what)
+		case c == ',':
+			return "", badRequest("%s contains ',': write %%2C for a comma in a name", what)
+		case c < 0x20 || c == 0x7f:
+			return "", badRequest("%s contains a control character: percent-encode it", what)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	name := b.String()
+	switch {
+	case !utf8.ValidString(name):
+		return "", badRequest("%s is not valid UTF-8", what)
+	case strings.IndexByte(name, 0) >= 0:
+		return "", badRequest("%s contains a NUL byte, which no PostgreSQL name can hold", what)
+	case len(name) > maxName:
+		return "", badRequest("%s has a name longer than %d bytes, which PostgreSQL would truncate", what, maxName)
+	}
+	return name, nil
+}
+
+// parsePath splits a scope or resource item into its decoded names.
+func parsePath(s, what string) ([]string, error) {
+	segs := strings.Split(s, "/")
+	if len(segs) > 3 {
+		return nil, badRequest("%s has more than three parts: write DB, DB/SCHEMA or DB/SCHEMA/TABLE", what)
+	}
+	names := make([]string, len(segs))
+	for i, seg := range segs {
+		n, err := unescapeSegment(seg, what)
+		if err != nil {
+			return nil, err
+		}
+		names[i] = n
+	}
+	return names, nil
+}
+
+// item returns the canonical resource item of names (DB, DB/SCHEMA or
+// DB/SCHEMA/NAME).
+func item(names ...string) string {
+	segs := make([]string, len(names))
+	for i, n := range names {
+		segs[i] = escapeName(n)
+	}
+	return strings.Join(segs, "/")
+}
+
+// CheckScope validates a scope and returns its canonical form: "*"
+// (account-wide), "DB" (a whole database), "DB/SCHEMA" (every table,
+// view and function of a schema) or "DB/SCHEMA/NAME" (one table, view or
+// function). Names are written as PostgreSQL stores them, with '%', '/',
+// ',', '*' and control characters percent-encoded; hex digits are
+// canonically upper case. Errors are *aos.Error values with code
+// EBadRequest.
+func CheckScope(scope string) (string, error) {
+	if scope == AccountWide {
+		return AccountWide, nil
+	}
+	if scope == "" {
+		return "", badRequest("the scope is empty: write DB/SCHEMA or DB/SCHEMA/TABLE, or * for account-wide access")
+	}
+	names, err := parsePath(scope, "the scope")
+	if err != nil {
+		return "", err
+	}
+	return item(names...), nil
+}
+
+// makeResource joins resource items into a call's resource: sorted,
+// without repeats, comma-separated.
+func makeResource(items []string) string {
+	s := append([]string(nil), items...)
+	sort.Strings(s)
+	out := s[:0]
+	for i, it := range s {
+		if i == 0 || it != s[i-1] {
+			out = append(out, it)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// splitResource returns the items of a canonical resource, or false if
+// resource is not one that makeResource could have returned: empty, an
+// item that is not canonical, or items out of order or repeated.
+func splitResource(resource string) ([][]string, bool) {
+	if resource == "" {
+		return nil, false
+	}
+	raw := strings.Split(resource, ",")
+	items := make([][]string, len(raw))
+	for i, it := range raw {
+		if i > 0 && raw[i-1] >= it {
+			return nil, false
+		}
+		names, err := parsePath(it, "the resource")
+		if err != nil || item(names...) != it {
+			return nil, false
+		}
+		items[i] = names
+	}
+	return items, true
+}
+
+// Covers reports whether scope covers a call's resource. A resource is a
+// comma-separated, sorted list of items (DB/SCHEMA/NAME for each table,
+// view or function the statement reaches, or DB for a statement that acts
+// on the database as a whole), and it is covered only when every one of
+// its items is: "*" covers every item, "DB" every item of that database,
+// "DB/SCHEMA" every item of that schema, and "DB/SCHEMA/NAME" that item
+// alone. Names compare exactly, as PostgreSQL compares them.
+//
+// It is pure and fails closed: a scope CheckScope rejects, or a resource
+// that is empty, not canonical, out of order or repeating an item, is
+// covered by nothing.
+func Covers(scope, resource string) bool {
+	s, err := CheckScope(scope)
+	if err != nil {
+		return false
+	}
+	items, ok := splitResource(resource)
+	if !ok {
+		return false
+	}
+	if s == AccountWide {
+		return true
+	}
+	want, _ := parsePath(s, "the scope")
+	for _, it := range items {
+		if !prefixOf(want, it) {
+			return false
+		}
+	}
+	return true
+}
+
+func prefixOf(scope, it []string) bool {
+	if len(scope) > len(it) {
+		return false
+	}
+	for i := range scope {
+		if scope[i] != it[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+func badRequest(format string, args ...any) error {
+	return aos.Errorf(aos.EBadRequest, format, args...)
+}
