@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/aos-dev/aos/connector"
 )
 
 // Default ports: submission (RFC 6409) and submission over implicit TLS
@@ -87,7 +89,7 @@ func (ep *endpoint) options(q url.Values) error {
 			if v != "none" || ep.scheme != "smtp" {
 				return badRequest("tls=none is the only tls option, for smtp:// only (smtp:// requires STARTTLS; smtps:// is TLS throughout)")
 			}
-			if !isLoopback(ep.host) {
+			if !connector.IsLoopback(ep.host) {
 				return badRequest("tls=none is allowed only for a loopback server (localhost, 127.0.0.1, ::1): anywhere else the password and mail would cross the network in clear")
 			}
 			ep.tls = noTLS
@@ -105,16 +107,6 @@ func (ep *endpoint) options(q url.Values) error {
 		}
 	}
 	return nil
-}
-
-// isLoopback reports whether host names this machine: localhost or a
-// loopback address literal.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // addr is HOST:PORT, for dialing.

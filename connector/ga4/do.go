@@ -77,8 +77,7 @@ func (k *Connector) dataAPI(ctx context.Context, c *aos.Connection, ep *endpoint
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := connector.Send(k.httpClient(), req, token)
+	resp, err := connector.SendBearer(k.httpClient(), req, token)
 	if err == nil && resp.Status == http.StatusUnauthorized {
 		k.tokens.forget(ck)
 	}

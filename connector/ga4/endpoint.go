@@ -1,9 +1,10 @@
 package ga4
 
 import (
-	"net"
 	"net/url"
 	"strings"
+
+	"github.com/aos-dev/aos/connector"
 )
 
 // Google's endpoints.
@@ -68,19 +69,11 @@ func parseOrigin(raw, what string) (string, error) {
 	case u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
 		return "", badRequest("the %s must be scheme://HOST[:PORT] alone, without user info, path, query or fragment", what)
 	case strings.EqualFold(u.Scheme, "https"):
-	case strings.EqualFold(u.Scheme, "http") && isLoopback(u.Hostname()):
+	case strings.EqualFold(u.Scheme, "http") && connector.IsLoopback(u.Hostname()):
 	default:
 		return "", badRequest("the %s must be https (http only for a loopback test server)", what)
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host), nil
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // String is the normal form, as Configure stores it: options only where

@@ -50,8 +50,7 @@ func (k *Connector) Inspect(ctx context.Context, c *aos.Connection, secret vault
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := connector.Send(k.httpClient(), req, token)
+		resp, err := connector.SendBearer(k.httpClient(), req, token)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/vault"
 )
 
@@ -63,7 +64,7 @@ func parseKey(secret vault.Secret, code string) (*serviceKey, error) {
 	}
 	u, err := url.Parse(k.TokenURI)
 	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" ||
-		!(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+		!(u.Scheme == "https" || u.Scheme == "http" && connector.IsLoopback(u.Hostname())) {
 		return fail("has no token_uri that is an https URL (such as https://oauth2.googleapis.com/token)")
 	}
 	seen := map[string]bool{}

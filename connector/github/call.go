@@ -12,6 +12,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 )
 
 // FromHTTP maps a proxied request: the method and path to one of GitHub's
@@ -53,7 +54,7 @@ func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*conn
 }
 
 // newCall assembles a call from checked parts.
-func (k *Connector) newCall(c *aos.Connection, ep *endpoint, method string, p *reqPath, query string, header http.Header, body []byte) (*connector.Call, error) {
+func (k *Connector) newCall(c *aos.Connection, ep *connector.Endpoint, method string, p *reqPath, query string, header http.Header, body []byte) (*connector.Call, error) {
 	if len(body) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB", connector.MaxBody>>20)
 	}
@@ -106,7 +107,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	if !ok {
 		return nil, aos.Errorf(aos.EUnknownOperation, "%.100q is not a GitHub operation this connector knows (see `aos connectors`)", operation)
 	}
-	if len(args) > connector.MaxBody+maxPathLen+maxQueryLen {
+	if len(args) > connector.MaxBody+maxPathLen+connector.MaxQuery {
 		return nil, aos.Errorf(aos.ETooLarge, "args are larger than %d MiB", connector.MaxBody>>20)
 	}
 	var ca callArgs
@@ -265,17 +266,8 @@ const maxMethodLen = 32
 // normalizeMethod checks that method is an HTTP token and returns it in
 // upper case, the form that is matched and sent.
 func normalizeMethod(method string) (string, error) {
-	if method == "" || len(method) > maxMethodLen {
+	if len(method) > maxMethodLen || !httpsyntax.IsToken(method) {
 		return "", badRequest("the method is not a valid HTTP method name")
-	}
-	for i := 0; i < len(method); i++ {
-		c := method[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return "", badRequest("the method is not a valid HTTP method name")
-		}
 	}
 	return strings.ToUpper(method), nil
 }

@@ -1,10 +1,8 @@
 package github
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -86,20 +84,14 @@ type checked struct {
 
 // verify checks call.Upstream against the endpoint and the operation and
 // resource the policy decided on.
-func (k *Connector) verify(ep *endpoint, method string, call *connector.Call) (*checked, error) {
-	escape := aos.Errorf(aos.EOutOfScope, "the upstream request is not under the connection's base URL %s", ep)
-	u, err := url.Parse(call.Upstream.URL)
-	if err != nil || !strings.EqualFold(u.Scheme, ep.scheme) || !strings.EqualFold(u.Host, ep.host) ||
-		u.User != nil || u.Opaque != "" || u.Fragment != "" {
-		return nil, escape
-	}
-	escaped := u.EscapedPath()
-	if !strings.HasPrefix(escaped, ep.path+"/") {
-		return nil, escape
-	}
-	p, err := parsePath(escaped[len(ep.path):])
+func (k *Connector) verify(ep *connector.Endpoint, method string, call *connector.Call) (*checked, error) {
+	rel, rawQuery, err := ep.Relative(call.Upstream.URL)
 	if err != nil {
-		return nil, escape
+		return nil, err
+	}
+	p, err := parsePath(rel)
+	if err != nil {
+		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is not under the connection's base URL %s", ep)
 	}
 	d, params, err := match(method, p)
 	if err != nil || d.Name() != call.Operation.Name || d.Operation().Access != call.Operation.Access {
@@ -109,7 +101,7 @@ func (k *Connector) verify(ep *endpoint, method string, call *connector.Call) (*
 	if err != nil || resource != call.Resource {
 		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is not on the resource that was authorised")
 	}
-	query, err := checkQuery(u.RawQuery)
+	query, err := checkQuery(rawQuery)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +114,7 @@ func (k *Connector) verify(ep *endpoint, method string, call *connector.Call) (*
 
 // confirm re-checks, against GitHub, a write to a branch that was let
 // through as not production. See Do.
-func (k *Connector) confirm(ctx context.Context, c *aos.Connection, ep *endpoint, token string, call *connector.Call, t *checked) error {
+func (k *Connector) confirm(ctx context.Context, c *aos.Connection, ep *connector.Endpoint, token string, call *connector.Call, t *checked) error {
 	find, ok := branchTargets[call.Operation.Name]
 	if !ok || call.Facts.Production || find(k, c, call.Resource, t.params, call.Upstream.Body).notBranch {
 		return nil
@@ -149,19 +141,13 @@ func (k *Connector) confirm(ctx context.Context, c *aos.Connection, ep *endpoint
 }
 
 // send makes one request to GitHub.
-func (k *Connector) send(ctx context.Context, ep *endpoint, token, method, target string, header http.Header, body []byte) (*connector.Response, error) {
-	var r io.Reader
-	if len(body) > 0 {
-		r = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, r)
+func (k *Connector) send(ctx context.Context, ep *connector.Endpoint, token, method, target string, header http.Header, body []byte) (*connector.Response, error) {
+	req, err := connector.NewRequest(ctx, ep.Host, method, target, header, body)
 	if err != nil {
-		return nil, aos.Errorf(aos.EInternal, "cannot build the request to %s", ep.host)
+		return nil, err
 	}
-	req.Header = header.Clone()
-	req.Host = ep.host
-	req.Header.Set("Authorization", "Bearer "+token)
-	return connector.Send(k.httpClient(), req, token)
+	req.Host = ep.Host
+	return connector.SendBearer(k.httpClient(), req, token)
 }
 
 // tokenOf returns the token as it goes on the wire. Trailing CR and LF are
@@ -190,7 +176,7 @@ func tokenProblem(v string) string {
 
 // getJSON fetches path (escaped, under the base URL) and decodes a 200
 // answer into v. It reports whether it could.
-func (k *Connector) getJSON(ctx context.Context, ep *endpoint, token, path string, v any) (*connector.Response, bool) {
+func (k *Connector) getJSON(ctx context.Context, ep *connector.Endpoint, token, path string, v any) (*connector.Response, bool) {
 	h := http.Header{"Accept": {"application/vnd.github+json"}, "User-Agent": {defaultUserAgent}}
 	resp, err := k.send(ctx, ep, token, http.MethodGet, ep.String()+path, h, nil)
 	if err != nil || resp.Status != http.StatusOK {

@@ -156,16 +156,9 @@ func (k *Connector) Configure(c *aos.Connection) error {
 	return nil
 }
 
-// endpoint is a parsed base URL.
-type endpoint struct {
-	scheme, host string // lower case; host may carry a port
-	path         string // "" or "/api/v3": escaped, no trailing slash
-}
-
-func (e *endpoint) String() string { return e.scheme + "://" + e.host + e.path }
-
-// parseBaseURL validates a base URL (see Configure).
-func parseBaseURL(raw string) (*endpoint, error) {
+// parseBaseURL validates a base URL (see Configure). Its path, such as
+// "/api/v3", is read as request paths are (see parsePath).
+func parseBaseURL(raw string) (*connector.Endpoint, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	switch {
 	case err != nil:
@@ -179,20 +172,20 @@ func parseBaseURL(raw string) (*endpoint, error) {
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
 		return nil, badRequest("the base URL must not have a query or fragment")
 	}
-	ep := &endpoint{scheme: u.Scheme, host: strings.ToLower(u.Host)}
+	ep := &connector.Endpoint{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}
 	if p := strings.TrimSuffix(u.EscapedPath(), "/"); p != "" {
 		rp, err := parsePath(p)
 		if err != nil || rp.hasTrailingSlash() {
 			return nil, badRequest("the base URL's path is not accepted; write it as /api/v3")
 		}
-		ep.path = rp.escaped()
+		ep.Path = rp.escaped()
 	}
 	return ep, nil
 }
 
 // settings parses a configured connection's base URL. Configure checked
 // it, so a failure means the stored connection was altered.
-func settings(c *aos.Connection) (*endpoint, error) {
+func settings(c *aos.Connection) (*connector.Endpoint, error) {
 	if c == nil {
 		return nil, aos.Errorf(aos.EInternal, "no connection")
 	}

@@ -2,9 +2,9 @@ package github
 
 import (
 	"net/http"
-	"net/url"
 
-	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 )
 
 // forwarded are the request headers that go upstream; every other header
@@ -32,7 +32,7 @@ func forwardHeader(h http.Header) (http.Header, error) {
 	size := 0
 	for _, name := range forwarded {
 		for _, v := range h.Values(name) {
-			if !validHeaderValue(v) {
+			if !httpsyntax.ValidHeaderValue(v) {
 				return nil, badRequest("header %s has a control character in its value", name)
 			}
 			size += len(name) + len(v)
@@ -48,33 +48,11 @@ func forwardHeader(h http.Header) (http.Header, error) {
 	return out, nil
 }
 
-func validHeaderValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// maxQueryLen bounds a raw query.
-const maxQueryLen = 8192
-
-// checkQuery validates a raw query, which goes upstream as sent: only
-// characters a request line can carry unescaped, and a form every server
-// splits the same way (no ';' separators, no malformed escapes). Messages
-// never repeat the query.
+// checkQuery validates a raw query, which goes upstream as sent (see
+// connector.ParseQuery), and returns it. Messages never repeat the query.
 func checkQuery(raw string) (string, error) {
-	if len(raw) > maxQueryLen {
-		return "", badRequest("the query is longer than %d bytes", maxQueryLen)
-	}
-	for i := 0; i < len(raw); i++ {
-		if c := raw[i]; c <= ' ' || c >= 0x7f || c == '#' {
-			return "", badRequest("the query has a character that must be percent-encoded (space, control, '#' or non-ASCII)")
-		}
-	}
-	if _, err := url.ParseQuery(raw); err != nil {
-		return "", aos.Errorf(aos.EBadRequest, "the query does not parse (malformed percent-escape or ';' separator)")
+	if _, err := connector.ParseQuery(raw, connector.MaxQuery); err != nil {
+		return "", err
 	}
 	return raw, nil
 }

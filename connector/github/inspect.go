@@ -90,7 +90,7 @@ func (k *Connector) Inspect(ctx context.Context, c *aos.Connection, secret vault
 	return info, nil
 }
 
-func (k *Connector) inspectInstallation(ctx context.Context, ep *endpoint, token string, info *connector.CredentialInfo) (*connector.CredentialInfo, error) {
+func (k *Connector) inspectInstallation(ctx context.Context, ep *connector.Endpoint, token string, info *connector.CredentialInfo) (*connector.CredentialInfo, error) {
 	var inst struct {
 		Selection    string     `json:"repository_selection"`
 		Repositories []repoJSON `json:"repositories"`

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/aos-dev/aos/connector"
 )
 
 // GitHub pages lists with a Link header of absolute URLs on its own host,
@@ -20,7 +22,7 @@ import (
 // elsewhere is left as it is.
 
 // rewriteLinks rewrites the Link header of an answer to the request at p.
-func rewriteLinks(h http.Header, ep *endpoint, p *reqPath) {
+func rewriteLinks(h http.Header, ep *connector.Endpoint, p *reqPath) {
 	values := h.Values("Link")
 	if len(values) == 0 {
 		return
@@ -33,7 +35,7 @@ func rewriteLinks(h http.Header, ep *endpoint, p *reqPath) {
 }
 
 // rewriteLinkValue rewrites each <URI> of one Link field value.
-func rewriteLinkValue(v string, ep *endpoint, p *reqPath) string {
+func rewriteLinkValue(v string, ep *connector.Endpoint, p *reqPath) string {
 	var b strings.Builder
 	for {
 		start := strings.IndexByte(v, '<')
@@ -51,13 +53,13 @@ func rewriteLinkValue(v string, ep *endpoint, p *reqPath) string {
 }
 
 // rewriteLink returns a link under the base URL as a path relative to it.
-func rewriteLink(raw string, ep *endpoint, p *reqPath) string {
+func rewriteLink(raw string, ep *connector.Endpoint, p *reqPath) string {
 	u, err := url.Parse(raw)
-	if err != nil || !strings.EqualFold(u.Scheme, ep.scheme) || !strings.EqualFold(u.Host, ep.host) ||
-		u.User != nil || !strings.HasPrefix(u.EscapedPath(), ep.path+"/") {
+	if err != nil || !strings.EqualFold(u.Scheme, ep.Scheme) || !strings.EqualFold(u.Host, ep.Host) ||
+		u.User != nil || !strings.HasPrefix(u.EscapedPath(), ep.Path+"/") {
 		return raw
 	}
-	lp, err := parsePath(u.EscapedPath()[len(ep.path):])
+	lp, err := parsePath(u.EscapedPath()[len(ep.Path):])
 	if err != nil {
 		return raw
 	}

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 )
 
 // maxPathLen bounds an escaped request path.
@@ -72,7 +73,7 @@ func decodeSegment(raw string) (string, error) {
 		switch {
 		case r == '\\' || r == ';':
 			return "", badRequest("the path contains '\\' or ';', which some servers read as syntax")
-		case r == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+		case r == '%' && i+2 < len(s) && httpsyntax.IsHex(s[i+1]) && httpsyntax.IsHex(s[i+2]):
 			return "", badRequest("the path is percent-encoded twice")
 		case unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r):
 			return "", badRequest("the path contains a control or invisible formatting character")
@@ -84,7 +85,7 @@ func decodeSegment(raw string) (string, error) {
 		switch {
 		case piece == "":
 			return "", badRequest("the path has an empty segment (an encoded // or a leading or trailing %%2F)")
-		case isDotSegment(piece):
+		case httpsyntax.IsDotSegment(piece):
 			if strings.Trim(piece, " \t") == "." {
 				return "", badRequest("the path has a '.' segment")
 			}
@@ -92,26 +93,6 @@ func decodeSegment(raw string) (string, error) {
 		}
 	}
 	return s, nil
-}
-
-// isDotSegment reports whether seg is only dots and white space, with at
-// least one dot: Windows servers trim trailing dots and spaces.
-func isDotSegment(seg string) bool {
-	dots := 0
-	for _, r := range seg {
-		switch {
-		case r == '.':
-			dots++
-		case unicode.IsSpace(r):
-		default:
-			return false
-		}
-	}
-	return dots > 0
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // matchPath is the path the operation tables are matched against: the

@@ -42,7 +42,7 @@ func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*conn
 }
 
 // mapRequest maps a request relative to the connection to a call.
-func (k *Connector) mapRequest(c *aos.Connection, ep *endpoint, r request) (*connector.Call, error) {
+func (k *Connector) mapRequest(c *aos.Connection, ep *connector.Endpoint, r request) (*connector.Call, error) {
 	method := strings.ToUpper(r.method)
 	if len(r.body) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB", connector.MaxBody>>20)
@@ -63,7 +63,7 @@ func (k *Connector) mapRequest(c *aos.Connection, ep *endpoint, r request) (*con
 	if err != nil {
 		return nil, err
 	}
-	header, err := forwardHeader(r.header)
+	header, err := connector.AllowedHeaders(r.header, forwardedHeaders)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (k *Connector) mapRequest(c *aos.Connection, ep *endpoint, r request) (*con
 		Facts:     def.Facts(ct, query, r.body),
 		Upstream: &connector.Outbound{
 			Method: method,
-			URL:    ep.url(escapePath(path), r.rawQuery),
+			URL:    ep.URL(connector.EscapePath(path), r.rawQuery),
 			Header: header,
 			Body:   r.body,
 		},
@@ -107,7 +107,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	if !ok {
 		return nil, aos.Errorf(aos.EUnknownOperation, "%.64q is not a hubspot operation (see `aos connectors`)", operation)
 	}
-	if len(args) > connector.MaxBody+2*maxQueryLen {
+	if len(args) > connector.MaxBody+2*connector.MaxQuery {
 		return nil, aos.Errorf(aos.ETooLarge, "args are larger than %d MiB", connector.MaxBody>>20)
 	}
 	var ca callArgs

@@ -1,10 +1,7 @@
 package hubspot
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"net/http"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -35,7 +32,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 		return nil, err
 	}
 	out := call.Upstream
-	rel, query, err := ep.relative(out.URL)
+	rel, query, err := ep.Relative(out.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -51,23 +48,17 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request acts on %s, not on %s that was authorised",
 			again.Resource, call.Resource)
 	}
-	token, err := credential(secret)
+	token, err := connector.BearerToken(secret)
 	if err != nil {
 		return nil, err
 	}
 	up := again.Upstream
-	var body io.Reader
-	if len(up.Body) > 0 {
-		body = bytes.NewReader(up.Body)
-	}
-	req, err := http.NewRequestWithContext(ctx, up.Method, up.URL, body)
+	req, err := connector.NewRequest(ctx, ep.Host, up.Method, up.URL, up.Header, up.Body)
 	if err != nil {
-		return nil, aos.Errorf(aos.EInternal, "cannot build the request to %s", ep.host)
+		return nil, err
 	}
-	req.Header = up.Header.Clone()
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Host = ep.host
-	resp, err := connector.Send(k.httpClient(), req, token)
+	req.Host = ep.Host
+	resp, err := connector.SendBearer(k.httpClient(), req, token)
 	if err != nil {
 		return nil, err
 	}

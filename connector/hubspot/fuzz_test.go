@@ -56,7 +56,7 @@ func FuzzFromHTTP(f *testing.F) {
 			t.Fatalf("resource %q is not in the resource syntax", call.Resource)
 		}
 		out := call.Upstream
-		rel, q, err := ep.relative(out.URL)
+		rel, q, err := ep.Relative(out.URL)
 		if err != nil {
 			t.Fatalf("the upstream URL %q is not under the base URL: %v", out.URL, err)
 		}

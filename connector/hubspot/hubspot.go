@@ -129,7 +129,7 @@ func (k *Connector) Configure(c *aos.Connection) error {
 
 // settings parses a configured connection's base URL. Configure checked
 // it, so a failure means the stored connection was altered: internal.
-func settings(c *aos.Connection) (*endpoint, error) {
+func settings(c *aos.Connection) (*connector.Endpoint, error) {
 	ep, err := parseBaseURL(c.BaseURL)
 	if err != nil {
 		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL", c.Name)

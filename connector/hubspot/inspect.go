@@ -23,7 +23,7 @@ var legacyAPIKey = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F
 // be a HubSpot access token: empty, with spaces or control characters, or
 // a retired API key. The error never contains the secret.
 func (k *Connector) CheckCredential(_ *aos.Connection, secret vault.Secret) error {
-	v, err := credential(secret)
+	v, err := connector.BearerToken(secret)
 	if err != nil {
 		return badRequest("%s", aos.ErrorMessage(err))
 	}
@@ -58,30 +58,26 @@ func (k *Connector) Inspect(ctx context.Context, c *aos.Connection, secret vault
 	if err != nil {
 		return nil, err
 	}
-	token, err := credential(secret)
+	token, err := connector.BearerToken(secret)
 	if err != nil {
 		return nil, err
 	}
 	kind := "OAuth access token"
-	var req *http.Request
+	method, target := http.MethodGet, ep.URL("/oauth/v1/access-tokens/"+url.PathEscape(token), "")
+	header := http.Header{"Accept": {"application/json"}}
+	var body []byte
 	if strings.HasPrefix(token, "pat-") {
 		kind = "private app token"
-		body, _ := json.Marshal(map[string]string{"tokenKey": token})
-		req, err = http.NewRequestWithContext(ctx, http.MethodPost,
-			ep.url("/oauth/v2/private-apps/get/access-token-info", ""), bytes.NewReader(body))
-		if err == nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-	} else {
-		req, err = http.NewRequestWithContext(ctx, http.MethodGet,
-			ep.url("/oauth/v1/access-tokens/"+url.PathEscape(token), ""), nil)
+		method, target = http.MethodPost, ep.URL("/oauth/v2/private-apps/get/access-token-info", "")
+		body, _ = json.Marshal(map[string]string{"tokenKey": token})
+		header.Set("Content-Type", "application/json")
 	}
+	req, err := connector.NewRequest(ctx, ep.Host, method, target, header, body)
 	if err != nil {
-		return nil, aos.Errorf(aos.EInternal, "cannot build the request to %s", ep.host)
+		return nil, err
 	}
-	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
-	req.Host = ep.host
+	req.Host = ep.Host
 	resp, err := connector.Send(k.httpClient(), req, token, url.PathEscape(token))
 	if err != nil {
 		return nil, err

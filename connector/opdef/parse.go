@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 	"gopkg.in/yaml.v3"
 )
 
@@ -300,7 +301,7 @@ func (p *parser) method(e entry, what string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if s == "" || len(s) > 32 || !isToken(s) {
+	if len(s) > 32 || !httpsyntax.IsToken(s) {
 		return "", p.errorf(e.value, "%s: method %q is not an HTTP method name", what, s)
 	}
 	s = strings.ToUpper(s)
@@ -309,20 +310,6 @@ func (p *parser) method(e entry, what string) (string, error) {
 		return "", p.errorf(e.value, "%s: method %s is never forwarded", what, s)
 	}
 	return s, nil
-}
-
-// isToken reports whether s is an HTTP token (RFC 9110 §5.6.2).
-func isToken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func (p *parser) pattern(e entry, what string) (pattern, error) {

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 )
 
 // segKind is the kind of one segment of a path pattern.
@@ -84,7 +86,7 @@ func checkLiteral(seg string, last bool) string {
 		}
 		return "has an empty segment (//)"
 	}
-	if isDotSegment(seg) {
+	if httpsyntax.IsDotSegment(seg) {
 		return "has a dot segment (" + seg + ")"
 	}
 	for _, r := range seg {
@@ -104,22 +106,6 @@ func checkLiteral(seg string, last bool) string {
 		}
 	}
 	return ""
-}
-
-// isDotSegment reports whether seg is made only of dots and white space,
-// with at least one dot: such segments are never forwarded.
-func isDotSegment(seg string) bool {
-	dots := 0
-	for _, r := range seg {
-		switch {
-		case r == '.':
-			dots++
-		case unicode.IsSpace(r):
-		default:
-			return false
-		}
-	}
-	return dots > 0
 }
 
 // splitPath splits a canonical path into segments: "/" is [""], "/a/" is

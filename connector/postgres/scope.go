@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 )
 
 // AccountWide is the scope that covers everything the connection reaches.
@@ -52,10 +53,10 @@ func unescapeSegment(seg, what string) (string, error) {
 		c := seg[i]
 		switch {
 		case c == '%':
-			if i+2 >= len(seg) || !isHex(seg[i+1]) || !isHex(seg[i+2]) {
+			if i+2 >= len(seg) || !httpsyntax.IsHex(seg[i+1]) || !httpsyntax.IsHex(seg[i+2]) {
 				return "", badRequest("%s has a %% that is not followed by two hex digits (write %%25 for a %% in a name)", what)
 			}
-			b.WriteByte(unhex(seg[i+1])<<4 | unhex(seg[i+2]))
+			b.WriteByte(httpsyntax.Unhex(seg[i+1])<<4 | httpsyntax.Unhex(seg[i+2]))
 			i += 2
 		case c == '*':
 			return "", badRequest("%s contains '*': wildcards are not supported inside a scope; DB/SCHEMA already covers every table of the schema, and * alone is account-wide", what)
@@ -205,20 +206,6 @@ func prefixOf(scope, it []string) bool {
 		}
 	}
 	return true
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }
 
 func badRequest(format string, args ...any) error {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 	"github.com/aos-dev/aos/vault"
 )
 
@@ -88,7 +89,7 @@ func (a auth) queryParam() string {
 // checkAuthHeader refuses header names that are not tokens or that would
 // change how the request is framed or routed, or that a proxy drops.
 func checkAuthHeader(name string) error {
-	if !isToken(name) {
+	if !httpsyntax.IsToken(name) {
 		return badRequest("auth header:NAME needs a valid header name (got %q)", name)
 	}
 	switch f := foldHeader(name); {

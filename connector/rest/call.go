@@ -101,7 +101,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	} else if method, err = normalizeMethod(operation); err != nil {
 		return nil, badRequest("the operation must be an HTTP method such as GET or POST")
 	}
-	if len(args) > connector.MaxBody+maxPathLen+maxQueryLen+maxHeaderBytes {
+	if len(args) > connector.MaxBody+maxPathLen+connector.MaxQuery+maxHeaderBytes {
 		return nil, aos.Errorf(aos.ETooLarge, "args are larger than %d MiB", connector.MaxBody>>20)
 	}
 	var ca callArgs
@@ -155,7 +155,7 @@ func callResource(path string, def *opdef.Def) (string, error) {
 		if !ok {
 			return "", badRequest("args.path is required: operation %s has the path pattern %s", def.Name(), def.Pattern())
 		}
-		path = escapePath(fixed)
+		path = connector.EscapePath(fixed)
 	}
 	resource, err := Canonical(path)
 	if err != nil {
@@ -209,7 +209,7 @@ func setDefault(h http.Header, key, value string) {
 
 // newCall assembles a call from checked parts, with the facts of a
 // declared operation.
-func newCall(ep *endpoint, ops operations, method, resource, query string, header http.Header, body []byte) (*connector.Call, error) {
+func newCall(ep *connector.Endpoint, ops operations, method, resource, query string, header http.Header, body []byte) (*connector.Call, error) {
 	if len(body) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB", connector.MaxBody>>20)
 	}
@@ -222,7 +222,7 @@ func newCall(ep *endpoint, ops operations, method, resource, query string, heade
 		Resource:  resource,
 		Upstream: &connector.Outbound{
 			Method: method,
-			URL:    ep.url(resource, query),
+			URL:    upstreamURL(ep, resource, query),
 			Header: header,
 			Body:   body,
 		},

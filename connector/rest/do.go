@@ -1,12 +1,7 @@
 package rest
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -57,7 +52,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if op.Name != call.Operation.Name || op.Access != call.Operation.Access {
 		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request %s %s is not the operation that was authorised", method, call.Resource)
 	}
-	target, query, err := ep.target(out.URL, call.Resource, a)
+	target, query, err := checkTarget(ep, out.URL, call.Resource, a)
 	if err != nil {
 		return nil, err
 	}
@@ -71,16 +66,11 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if def != nil && !sameFacts(readFacts(def, header, query, out.Body), call.Facts) {
 		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request's approval facts are not those that were authorised")
 	}
-	var body io.Reader
-	if len(out.Body) > 0 {
-		body = bytes.NewReader(out.Body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	req, err := connector.NewRequest(ctx, ep.Host, method, target, header, out.Body)
 	if err != nil {
-		return nil, aos.Errorf(aos.EInternal, "cannot build the request to %s", ep.host)
+		return nil, err
 	}
-	req.Header = header
-	req.Host = ep.host
+	req.Host = ep.Host
 	redact, err := a.inject(req, secret)
 	if err != nil {
 		return nil, err
@@ -88,33 +78,25 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	return connector.Send(k.httpClient(), req, redact...)
 }
 
-// target checks an Outbound URL against the endpoint and the resource the
-// policy decided on, and returns the URL to send, rebuilt from its parts,
-// and its query: checked, with the credential's parameter removed.
-func (e *endpoint) target(raw, resource string, a auth) (string, string, error) {
-	escape := outOfScope("the upstream request is not under the connection's base URL %s", e)
-	u, err := url.Parse(raw)
+// checkTarget checks an Outbound URL against the endpoint and the
+// resource the policy decided on, and returns the URL to send, rebuilt
+// from its parts, and its query: checked, with the credential's parameter
+// removed.
+func checkTarget(ep *connector.Endpoint, raw, resource string, a auth) (string, string, error) {
+	rel, rawQuery, err := ep.Relative(raw)
 	if err != nil {
-		return "", "", escape
+		return "", "", err
 	}
-	if !strings.EqualFold(u.Scheme, e.scheme) || !strings.EqualFold(u.Host, e.host) ||
-		u.User != nil || u.Opaque != "" || u.Fragment != "" {
-		return "", "", escape
-	}
-	p := u.EscapedPath()
-	if !strings.HasPrefix(p, e.escapedPath+"/") {
-		return "", "", escape
-	}
-	got, err := Canonical(p[len(e.escapedPath):])
+	got, err := Canonical(rel)
 	if err != nil {
-		return "", "", escape
+		return "", "", outOfScope("the upstream request is not under the connection's base URL %s", ep)
 	}
 	if got != resource {
 		return "", "", outOfScope("the upstream path does not match the resource that was authorised")
 	}
-	query, err := cleanQuery(u.RawQuery, a.queryParam())
+	query, err := cleanQuery(rawQuery, a.queryParam())
 	if err != nil {
 		return "", "", err
 	}
-	return e.url(resource, query), query, nil
+	return upstreamURL(ep, resource, query), query, nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 )
 
 // foldHeader is the form in which header names are compared: lower case,
@@ -56,7 +57,7 @@ func forwardHeader(h http.Header, a auth) (http.Header, error) {
 	out := http.Header{}
 	size := 0
 	for name, vs := range h {
-		if !isToken(name) {
+		if !httpsyntax.IsToken(name) {
 			return nil, badRequest("header name %.64q is not a valid token", name)
 		}
 		f := foldHeader(name)
@@ -65,7 +66,7 @@ func forwardHeader(h http.Header, a auth) (http.Header, error) {
 		}
 		key := http.CanonicalHeaderKey(name)
 		for _, v := range vs {
-			if !validHeaderValue(v) {
+			if !httpsyntax.ValidHeaderValue(v) {
 				return nil, badRequest("header %s has a control character in its value", key)
 			}
 			size += len(key) + len(v)
@@ -76,15 +77,4 @@ func forwardHeader(h http.Header, a auth) (http.Header, error) {
 		return nil, badRequest("the headers are larger than %d KiB", maxHeaderBytes>>10)
 	}
 	return out, nil
-}
-
-// validHeaderValue reports whether v can be sent as a field value: no
-// control characters but tab, so no CR or LF that would end the field.
-func validHeaderValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
 }

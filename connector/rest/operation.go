@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 	"github.com/aos-dev/aos/connector/opdef"
 )
 
@@ -76,26 +77,8 @@ func normalizeMethod(method string) (string, error) {
 	if method == "" {
 		return "", badRequest("the method is empty")
 	}
-	if len(method) > maxMethodLen || !isToken(method) {
+	if len(method) > maxMethodLen || !httpsyntax.IsToken(method) {
 		return "", badRequest("the method is not a valid HTTP method name")
 	}
 	return strings.ToUpper(method), nil
-}
-
-// isToken reports whether s is a token (RFC 9110 §5.6.2): the syntax of
-// methods and header field names.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }

@@ -2,12 +2,12 @@ package rest
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 )
 
 // maxPathLen bounds a decoded path (a resource or a scope). Real API
@@ -95,10 +95,10 @@ func decodeOnce(raw string) (string, error) {
 			b.WriteByte(raw[i])
 			continue
 		}
-		if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
+		if i+2 >= len(raw) || !httpsyntax.IsHex(raw[i+1]) || !httpsyntax.IsHex(raw[i+2]) {
 			return "", badRequest("the path has a malformed percent-escape (%% must be followed by two hex digits)")
 		}
-		c := unhex(raw[i+1])<<4 | unhex(raw[i+2])
+		c := httpsyntax.Unhex(raw[i+1])<<4 | httpsyntax.Unhex(raw[i+2])
 		switch c {
 		case '/':
 			// An encoded slash is a separator to some servers and part of a
@@ -133,7 +133,7 @@ func checkPath(p, noun string) *aos.Error {
 			// Path parameters (";jsessionid=", "..;/") are stripped by
 			// Tomcat-style servers after matching, which hides traversal.
 			return badRequest("the %s contains ';' (path parameters are not accepted)", noun)
-		case r == '%' && i+2 < len(p) && isHex(p[i+1]) && isHex(p[i+2]):
+		case r == '%' && i+2 < len(p) && httpsyntax.IsHex(p[i+1]) && httpsyntax.IsHex(p[i+2]):
 			// Still encoded after one decoding: a double encoding such as
 			// %252e, which a server that decodes twice reads as '.'.
 			return badRequest("the %s is percent-encoded twice (%%25 followed by hex)", noun)
@@ -169,28 +169,11 @@ func checkSegments(p, noun string) *aos.Error {
 			// no need for them, and resolving invites a mismatch with the
 			// upstream's own resolution.
 			return badRequest("the %s has a '.' segment", noun)
-		case isDotSegment(seg):
+		case httpsyntax.IsDotSegment(seg):
 			return outOfScope("the %s has a '..' segment, which would climb out of the path it names", noun)
 		}
 	}
 	return nil
-}
-
-// isDotSegment reports whether seg is made only of dots and white space,
-// with at least one dot: "..", "...", ". ." and ".. " included, because
-// Windows servers trim trailing dots and spaces and read them as "..".
-func isDotSegment(seg string) bool {
-	dots := 0
-	for _, r := range seg {
-		switch {
-		case r == '.':
-			dots++
-		case unicode.IsSpace(r):
-		default:
-			return false
-		}
-	}
-	return dots > 0
 }
 
 // syntaxLookalikes are characters that Unicode normalisation (NFC or NFKC,
@@ -224,34 +207,6 @@ var syntaxLookalikes = map[rune]bool{
 	'\uFF1B': true, // FULLWIDTH SEMICOLON → ;
 	'\uFF1F': true, // FULLWIDTH QUESTION MARK → ?
 	'\uFF3C': true, // FULLWIDTH REVERSE SOLIDUS → \
-}
-
-// escapePath re-escapes a canonical path segment by segment, so that an
-// upstream decoding it once gets back exactly the canonical path.
-func escapePath(canonical string) string {
-	if canonical == "/" {
-		return "/"
-	}
-	segs := strings.Split(canonical[1:], "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return "/" + strings.Join(segs, "/")
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
 }
 
 func badRequest(format string, args ...any) *aos.Error {

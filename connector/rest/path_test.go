@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 )
 
 // pathCase is one line of testdata/paths.txt.
@@ -92,8 +93,8 @@ func TestCanonical_long(t *testing.T) {
 				t.Fatalf("Canonical: %v", err)
 			}
 			if err == nil {
-				if again, err := Canonical(escapePath(c)); err != nil || again != c {
-					t.Fatalf("Canonical(escapePath(c)): %v", err)
+				if again, err := Canonical(connector.EscapePath(c)); err != nil || again != c {
+					t.Fatalf("Canonical(connector.EscapePath(c)): %v", err)
 				}
 			}
 		})
@@ -112,8 +113,8 @@ func TestEscapePath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.canonical, func(t *testing.T) {
-			if got := escapePath(tt.canonical); got != tt.want {
-				t.Errorf("escapePath(%q) = %q, want %q", tt.canonical, got, tt.want)
+			if got := connector.EscapePath(tt.canonical); got != tt.want {
+				t.Errorf("connector.EscapePath(%q) = %q, want %q", tt.canonical, got, tt.want)
 			}
 		})
 	}
@@ -146,12 +147,12 @@ func FuzzCanonical(f *testing.F) {
 			}
 			return
 		}
-		again, err := Canonical(escapePath(c))
+		again, err := Canonical(connector.EscapePath(c))
 		if err != nil || again != c {
 			t.Fatalf("Canonical(%q) = %q, but Canonical(escapePath) = %q, %v", raw, c, again, err)
 		}
 
-		built := base.url(c, "x=1")
+		built := upstreamURL(base, c, "x=1")
 		u, err := url.Parse(built)
 		if err != nil {
 			t.Fatalf("upstream URL %q does not parse: %v", built, err)

@@ -4,30 +4,17 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
-)
 
-// maxQueryLen bounds an agent's raw query.
-const maxQueryLen = 8192
+	"github.com/aos-dev/aos/connector"
+)
 
 // cleanQuery validates an agent's raw query and returns what goes
 // upstream: the query exactly as sent, less every parameter named drop
 // (the parameter of a query:NAME connection, which only the gateway may
 // set). Messages never repeat the query, which may hold a token.
 func cleanQuery(raw, drop string) (string, error) {
-	if len(raw) > maxQueryLen {
-		return "", badRequest("the query is longer than %d bytes", maxQueryLen)
-	}
-	for i := 0; i < len(raw); i++ {
-		// Space, controls and non-ASCII bytes would go into the request
-		// line unescaped and could end it; '#' would end the query.
-		if c := raw[i]; c <= ' ' || c >= 0x7f || c == '#' {
-			return "", badRequest("the query has a character that must be percent-encoded (space, control, '#' or non-ASCII)")
-		}
-	}
-	// ParseQuery rejects malformed escapes and ';' separators, which
-	// servers split differently.
-	if _, err := url.ParseQuery(raw); err != nil {
-		return "", badRequest("the query does not parse (malformed percent-escape or ';' separator)")
+	if _, err := connector.ParseQuery(raw, connector.MaxQuery); err != nil {
+		return "", err
 	}
 	if drop == "" {
 		return raw, nil

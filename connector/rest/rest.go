@@ -138,14 +138,10 @@ func (k *Connector) Configure(c *aos.Connection) error {
 	return nil
 }
 
-// endpoint is a parsed, validated base URL.
-type endpoint struct {
-	scheme, host string // lower case; host may carry a port
-	escapedPath  string // "" or "/a/b": canonical, re-escaped, no trailing slash
-}
-
-// parseBaseURL validates a base URL (see Configure).
-func parseBaseURL(raw string) (*endpoint, error) {
+// parseBaseURL validates a base URL (see Configure). The endpoint's path
+// is canonical, re-escaped. Its messages are the http connector's own,
+// with hints about --base-url and --auth query:NAME.
+func parseBaseURL(raw string) (*connector.Endpoint, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return nil, badRequest("the http connector needs a base URL, such as --base-url https://api.example.com")
@@ -166,34 +162,28 @@ func parseBaseURL(raw string) (*endpoint, error) {
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return nil, badRequest("the base URL must not have a fragment")
 	}
-	ep := &endpoint{scheme: u.Scheme, host: strings.ToLower(u.Host)}
+	ep := &connector.Endpoint{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}
 	if p := strings.TrimSuffix(u.EscapedPath(), "/"); p != "" {
 		canonical, err := Canonical(p)
 		if err != nil {
 			return nil, badRequest("the base URL's path is not accepted: %s", aos.ErrorMessage(err))
 		}
-		ep.escapedPath = escapePath(canonical)
+		ep.Path = connector.EscapePath(canonical)
 	}
 	return ep, nil
 }
 
-// String is the normalised base URL.
-func (e *endpoint) String() string { return e.scheme + "://" + e.host + e.escapedPath }
-
-// url is the upstream URL of a canonical resource and a checked query.
-func (e *endpoint) url(resource, query string) string {
-	s := e.String() + escapePath(resource)
-	if query != "" {
-		s += "?" + query
-	}
-	return s
+// upstreamURL is the upstream URL of a canonical resource and a checked
+// query.
+func upstreamURL(ep *connector.Endpoint, resource, query string) string {
+	return ep.URL(connector.EscapePath(resource), query)
 }
 
 // settings parses a configured connection's base URL, auth mode and
 // operations (declared ones from the cache). They were checked by
 // Configure, so a failure means the stored connection was altered: it is
 // reported as internal, and nothing is sent.
-func (k *Connector) settings(c *aos.Connection) (*endpoint, auth, operations, error) {
+func (k *Connector) settings(c *aos.Connection) (*connector.Endpoint, auth, operations, error) {
 	ops := operations{conn: c.Name}
 	ep, err := parseBaseURL(c.BaseURL)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 )
 
 // AccountWide is the scope that covers every path of a connection. It must
@@ -38,7 +39,7 @@ func CheckScope(scope string) (string, error) {
 		return "", badRequest("the scope contains %q: a scope is a path, without query or fragment", scope[i])
 	}
 	for i := 0; i+2 < len(scope); i++ {
-		if scope[i] == '%' && isHex(scope[i+1]) && isHex(scope[i+2]) {
+		if scope[i] == '%' && httpsyntax.IsHex(scope[i+1]) && httpsyntax.IsHex(scope[i+2]) {
 			return "", badRequest("a scope is written decoded, as resources are matched: write /v1/a b, not /v1/a%%20b (an encoded slash, %%2F, cannot be granted)")
 		}
 	}

@@ -64,11 +64,12 @@ func parse(verb, name, rawQuery string, h http.Header, body []byte) (*parsed, er
 	if verb == http.MethodGet && len(body) > 0 {
 		return nil, badRequest("a GET carries its arguments in the query, not a body")
 	}
-	q, err := checkQuery(rawQuery)
+	// The query goes upstream as sent; readArgs refuses a token argument.
+	q, err := connector.ParseQueryBrief(rawQuery)
 	if err != nil {
 		return nil, err
 	}
-	header, err := forwardHeader(h)
+	header, err := connector.AllowedHeaders(h, forwardedHeaders)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func (p *parsed) posts() bool {
 }
 
 // call turns a parsed request into a call with its facts.
-func (k *Connector) call(c *aos.Connection, ep *endpoint, cfg *config, p *parsed) (*connector.Call, error) {
+func (k *Connector) call(c *aos.Connection, ep *connector.Endpoint, cfg *config, p *parsed) (*connector.Call, error) {
 	var f aos.Facts
 	switch {
 	case p.posts():
@@ -160,7 +161,7 @@ func (k *Connector) call(c *aos.Connection, ep *endpoint, cfg *config, p *parsed
 		Facts:     f,
 		Upstream: &connector.Outbound{
 			Method: p.verb,
-			URL:    ep.url("/"+p.name, p.query),
+			URL:    ep.URL("/"+p.name, p.query),
 			Header: p.header,
 			Body:   p.body,
 		},

@@ -1,10 +1,8 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 
@@ -37,7 +35,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 		return nil, err
 	}
 	out := call.Upstream
-	rel, query, err := ep.relative(out.URL)
+	rel, query, err := ep.Relative(out.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +53,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if p.resource != call.Resource {
 		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request acts on %s, not on %s that was authorised", p.resource, call.Resource)
 	}
-	token, err := credential(secret)
+	token, err := connector.BearerToken(secret)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +62,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 			return nil, err
 		}
 	}
-	resp, err := k.send(ctx, ep, token, p.verb, ep.url("/"+p.name, p.query), p.header, p.body)
+	resp, err := k.send(ctx, ep, token, p.verb, ep.URL("/"+p.name, p.query), p.header, p.body)
 	if err == nil && resp.Status == http.StatusOK && learnsFrom[p.name] {
 		k.learn(c, resp.Body)
 	}
@@ -80,7 +78,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 // recipient is under any limit) that the decision could not count;
 // EUpstream when a channel cannot be looked up. Either way nothing is
 // sent. Member counts that grew since they were learnt are accepted.
-func (k *Connector) checkPost(ctx context.Context, c *aos.Connection, ep *endpoint, cfg *config, token string,
+func (k *Connector) checkPost(ctx context.Context, c *aos.Connection, ep *connector.Endpoint, cfg *config, token string,
 	channels []string, decided aos.Facts) error {
 	if decided.Public {
 		return nil
@@ -115,10 +113,10 @@ func (k *Connector) checkPost(ctx context.Context, c *aos.Connection, ep *endpoi
 
 // lookup asks conversations.info about ch, with its member count, and
 // remembers the answer.
-func (k *Connector) lookup(ctx context.Context, c *aos.Connection, ep *endpoint, token, ch string) (channelInfo, error) {
+func (k *Connector) lookup(ctx context.Context, c *aos.Connection, ep *connector.Endpoint, token, ch string) (channelInfo, error) {
 	q := url.Values{"channel": {ch}, "include_num_members": {"true"}}
 	h := http.Header{"Accept": {"application/json"}}
-	resp, err := k.send(ctx, ep, token, http.MethodGet, ep.url("/conversations.info", q.Encode()), h, nil)
+	resp, err := k.send(ctx, ep, token, http.MethodGet, ep.URL("/conversations.info", q.Encode()), h, nil)
 	if err != nil {
 		return channelInfo{}, lookupError(ch, aos.ErrorMessage(err))
 	}
@@ -146,17 +144,11 @@ func (k *Connector) lookup(ctx context.Context, c *aos.Connection, ep *endpoint,
 }
 
 // send sends one request to Slack with the token.
-func (k *Connector) send(ctx context.Context, ep *endpoint, token, verb, target string, h http.Header, body []byte) (*connector.Response, error) {
-	var r io.Reader
-	if len(body) > 0 {
-		r = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, verb, target, r)
+func (k *Connector) send(ctx context.Context, ep *connector.Endpoint, token, verb, target string, h http.Header, body []byte) (*connector.Response, error) {
+	req, err := connector.NewRequest(ctx, ep.Host, verb, target, h, body)
 	if err != nil {
-		return nil, aos.Errorf(aos.EInternal, "cannot build the request to %s", ep.host)
+		return nil, err
 	}
-	req.Header = h.Clone()
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Host = ep.host
-	return connector.Send(k.httpClient(), req, token)
+	req.Host = ep.Host
+	return connector.SendBearer(k.httpClient(), req, token)
 }

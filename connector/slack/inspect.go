@@ -34,7 +34,7 @@ func tokenKind(token string) (string, bool) {
 // methods, and browser session tokens (xoxc-, xoxd-) must never be used.
 // The error never contains the secret.
 func (k *Connector) CheckCredential(_ *aos.Connection, secret vault.Secret) error {
-	v, err := credential(secret)
+	v, err := connector.BearerToken(secret)
 	if err != nil {
 		return badRequest("%s", aos.ErrorMessage(err))
 	}
@@ -55,12 +55,12 @@ func (k *Connector) Inspect(ctx context.Context, c *aos.Connection, secret vault
 	if err != nil {
 		return nil, err
 	}
-	token, err := credential(secret)
+	token, err := connector.BearerToken(secret)
 	if err != nil {
 		return nil, err
 	}
 	h := http.Header{"Accept": {"application/json"}, "Content-Type": {"application/x-www-form-urlencoded"}}
-	resp, err := k.send(ctx, ep, token, http.MethodPost, ep.url("/auth.test", ""), h, nil)
+	resp, err := k.send(ctx, ep, token, http.MethodPost, ep.URL("/auth.test", ""), h, nil)
 	if err != nil {
 		return nil, err
 	}

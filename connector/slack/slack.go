@@ -208,7 +208,7 @@ func (k *Connector) Configure(c *aos.Connection) error {
 
 // settings parses a configured connection. Configure checked it, so a
 // failure means the stored connection was altered: internal.
-func settings(c *aos.Connection) (*endpoint, *config, error) {
+func settings(c *aos.Connection) (*connector.Endpoint, *config, error) {
 	ep, err := parseBaseURL(c.BaseURL)
 	if err != nil {
 		return nil, nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL", c.Name)

@@ -90,12 +90,11 @@ func (k *Connector) Inspect(ctx context.Context, c *aos.Connection, secret vault
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base.String()+"/v1/balance", nil)
+	req, err := connector.NewRequest(ctx, base.Host, http.MethodGet, base.String()+"/v1/balance", nil, nil)
 	if err != nil {
-		return nil, aos.Errorf(aos.EInternal, "cannot build the request to %s", base.Host)
+		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+key.value)
-	resp, err := connector.Send(k.httpClient(), req, key.value)
+	resp, err := connector.SendBearer(k.httpClient(), req, key.value)
 	if err != nil {
 		return nil, err
 	}

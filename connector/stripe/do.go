@@ -3,11 +3,8 @@ package stripe
 import (
 	"bytes"
 	"context"
-	"io"
-	"net/http"
 	"net/url"
 	"regexp"
-	"strings"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -47,17 +44,11 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if err != nil {
 		return nil, aos.Errorf(aos.EUpstream, "the connection's credential %s; rotate it with `aos keys rotate %s`", aos.ErrorMessage(err), c.Name)
 	}
-	var body io.Reader
-	if len(req.body) > 0 {
-		body = bytes.NewReader(req.body)
-	}
-	hr, err := http.NewRequestWithContext(ctx, req.method, req.upstreamURL(base), body)
+	hr, err := connector.NewRequest(ctx, base.Host, req.method, req.upstreamURL(base), req.header, req.body)
 	if err != nil {
-		return nil, aos.Errorf(aos.EInternal, "cannot build the request to %s", base.Host)
+		return nil, err
 	}
-	hr.Header = req.header.Clone()
-	hr.Header.Set("Authorization", "Bearer "+key.value)
-	resp, err := connector.Send(k.httpClient(), hr, key.value)
+	resp, err := connector.SendBearer(k.httpClient(), hr, key.value)
 	if err != nil {
 		return nil, err
 	}
@@ -80,9 +71,8 @@ func scrubKey(body []byte, key string) []byte {
 // decided on (see Do).
 func recheck(base *url.URL, call *connector.Call) (*request, error) {
 	out := call.Upstream
-	u, err := url.Parse(out.URL)
-	if err != nil || !strings.EqualFold(u.Scheme, base.Scheme) || !strings.EqualFold(u.Host, base.Host) ||
-		u.User != nil || u.Opaque != "" || u.Fragment != "" {
+	u, ok := connector.AtOrigin(out.URL, base.Scheme, base.Host)
+	if !ok {
 		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is not under the connection's base URL %s", base)
 	}
 	req, err := analyze(out.Method, u.EscapedPath(), u.RawQuery, out.Header, out.Body)

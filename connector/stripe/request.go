@@ -8,6 +8,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 	"github.com/aos-dev/aos/connector/opdef"
 	"github.com/aos-dev/aos/connector/rest"
 )
@@ -122,23 +123,10 @@ func (r *request) decide(d *opdef.Def, query, params url.Values) error {
 	return nil
 }
 
-// parseQuery checks a raw query and parses it. Messages never repeat it.
+// parseQuery checks a raw query, of up to maxQueryLen bytes, and parses
+// it (see connector.ParseQuery). Messages never repeat it.
 func parseQuery(raw string) (url.Values, error) {
-	if len(raw) > maxQueryLen {
-		return nil, badRequest("the query is longer than %d bytes", maxQueryLen)
-	}
-	for i := 0; i < len(raw); i++ {
-		// Space, controls and non-ASCII bytes would go into the request
-		// line unescaped and could end it; '#' would end the query.
-		if c := raw[i]; c <= ' ' || c >= 0x7f || c == '#' {
-			return nil, badRequest("the query has a character that must be percent-encoded (space, control, '#' or non-ASCII)")
-		}
-	}
-	q, err := url.ParseQuery(raw)
-	if err != nil {
-		return nil, badRequest("the query does not parse (malformed percent-escape or ';' separator)")
-	}
-	return q, nil
+	return connector.ParseQuery(raw, maxQueryLen)
 }
 
 // forwarded are the request headers that go to Stripe: those its SDKs
@@ -172,7 +160,7 @@ func forwardHeader(h http.Header) (http.Header, error) {
 		if len(vs) != 1 || len(out[key]) > 0 {
 			return nil, badRequest("header %s is given more than once", key)
 		}
-		if !validHeaderValue(vs[0]) {
+		if !httpsyntax.ValidHeaderValue(vs[0]) {
 			return nil, badRequest("header %s has a control character in its value", key)
 		}
 		size += len(key) + len(vs[0])
@@ -193,29 +181,9 @@ func isForwarded(key string) bool {
 	return false
 }
 
-// validHeaderValue reports whether v has no control character but tab.
-func validHeaderValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// escapePath re-escapes a canonical path segment by segment, so that
-// Stripe, decoding it once, gets back exactly the canonical path.
-func escapePath(canonical string) string {
-	segs := strings.Split(canonical, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	return strings.Join(segs, "/")
-}
-
 // upstreamURL is the URL of the request under base.
 func (r *request) upstreamURL(base *url.URL) string {
-	s := base.String() + escapePath(r.path)
+	s := base.String() + connector.EscapePath(r.path)
 	if r.query != "" {
 		s += "?" + r.query
 	}
