@@ -136,3 +136,16 @@ type CredentialInfo = aos.CredentialInfo
 type CredentialChecker interface {
 	CheckCredential(c *aos.Connection, secret vault.Secret) error
 }
+
+// Redecide is the error Do returns, having sent nothing, when asking the
+// upstream showed that the call is not what the decision was made on: the
+// channel of a post turned out to be shared outside the workspace, the
+// branch a merge targets is now the default one. The connector keeps what
+// it learnt, so that mapping the same request again describes it truly;
+// the gateway then maps it again and decides again, once.
+type Redecide struct {
+	// Reason says what the upstream showed, for the evidence and the agent.
+	Reason string
+}
+
+func (r *Redecide) Error() string { return "the call must be decided again: " + r.Reason }

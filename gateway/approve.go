@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -194,6 +195,11 @@ func (g *Gateway) finish(ctx context.Context, id string, resp *connector.Respons
 			return nil, nil
 		}
 		extra := map[string]string{}
+		var rd *connector.Redecide
+		if errors.As(callErr, &rd) {
+			// The upstream showed the call is not what the owner approved.
+			callErr = aos.Errorf(aos.EApprovalStale, "nothing was sent: %s", rd.Reason)
+		}
 		if callErr != nil {
 			a.Status, a.Error = aos.ApprovalFailed, aos.ErrorCode(callErr)
 			extra["code"] = a.Error

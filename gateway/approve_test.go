@@ -226,3 +226,33 @@ func TestGateway_RetriedHoldJoinsThePendingOne(t *testing.T) {
 		t.Fatalf("%d pending approvals, want 2", len(pending))
 	}
 }
+
+func TestGateway_Redecide(t *testing.T) {
+	t.Run("decided again once, then sent", func(t *testing.T) {
+		h := newHarness(t)
+		h.pay.redecide = 1
+		h.mustPass(100)
+		if h.pay.count() != 1 {
+			t.Fatalf("upstream saw %d calls", h.pay.count())
+		}
+	})
+	t.Run("a second redecision is a conflict", func(t *testing.T) {
+		h := newHarness(t)
+		h.pay.redecide = 5
+		if _, err := h.charge(100); aos.ErrorCode(err) != aos.EConflict {
+			t.Fatalf("charge: %v, want conflict", err)
+		}
+		if h.pay.count() != 0 {
+			t.Fatal("sent")
+		}
+	})
+	t.Run("an approved call the upstream contradicts is stale", func(t *testing.T) {
+		h := newHarness(t)
+		a := h.mustHold(5000_00)
+		h.pay.redecide = 1
+		got, err := h.gw.Approve(context.Background(), h.boss, a.ID, "")
+		if err != nil || got.Status != aos.ApprovalFailed || got.Error != aos.EApprovalStale {
+			t.Fatalf("approve: %+v, %v", got, err)
+		}
+	})
+}

@@ -132,6 +132,22 @@ func (g *Gateway) resolve(ctx context.Context, name string) (*target, error) {
 
 func (g *Gateway) run(ctx context.Context, p *aos.Principal, name string, m Meta,
 	mapCall func(connector.Connector, *aos.Connection) (*connector.Call, error)) (*Outcome, error) {
+	for attempt := 0; ; attempt++ {
+		out, err := g.runOnce(ctx, p, name, m, mapCall)
+		var rd *connector.Redecide
+		if !errors.As(err, &rd) {
+			return out, err
+		}
+		if attempt > 0 {
+			return nil, aos.Errorf(aos.EConflict, "nothing was sent: %s; send the call again", rd.Reason)
+		}
+		// The connector learnt, before sending anything, that the call is
+		// not what was decided on; its outcome is recorded. Decide again.
+	}
+}
+
+func (g *Gateway) runOnce(ctx context.Context, p *aos.Principal, name string, m Meta,
+	mapCall func(connector.Connector, *aos.Connection) (*connector.Call, error)) (*Outcome, error) {
 	t, err := g.resolve(ctx, name)
 	if err != nil {
 		if aos.ErrorCode(err) == aos.EUnknownConnection {
@@ -336,9 +352,13 @@ func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Co
 		DurationMS int64 `json:"duration_ms"`
 	}
 	pl.DurationMS = took.Milliseconds()
-	if callErr != nil {
+	var rd *connector.Redecide
+	switch {
+	case errors.As(callErr, &rd):
+		attrs["code"] = "redecide" // nothing was sent; the call is decided again
+	case callErr != nil:
 		attrs["code"] = aos.ErrorCode(callErr)
-	} else {
+	default:
 		attrs["status"] = strconv.Itoa(resp.Status)
 		pl.Bytes = len(resp.Body)
 	}

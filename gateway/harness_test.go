@@ -45,6 +45,8 @@ func (c *clock) Advance(d time.Duration) {
 type payConnector struct {
 	mu   sync.Mutex
 	sent []connector.Outbound
+	// redecide is how many more Do calls answer connector.Redecide.
+	redecide int
 }
 
 func (*payConnector) Type() string { return "pay" }
@@ -80,6 +82,10 @@ func (*payConnector) FromCall(*aos.Connection, string, json.RawMessage) (*connec
 func (p *payConnector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.redecide > 0 {
+		p.redecide--
+		return nil, &connector.Redecide{Reason: "the upstream says otherwise"}
+	}
 	p.sent = append(p.sent, *call.Upstream)
 	return &connector.Response{Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"ok":true}`)}, nil
 }

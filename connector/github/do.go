@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -134,8 +135,8 @@ func (k *Connector) confirm(ctx context.Context, c *aos.Connection, ep *connecto
 		}
 	}
 	if k.toDefaultBranch(c, call.Resource, find(k, c, call.Resource, t.params, call.Upstream.Body)) {
-		return aos.Errorf(aos.EConflict, "not sent: GitHub now reports that this write reaches the default branch of %s (%s); "+
-			"send it again to have it held for approval", name, r.DefaultBranch)
+		return &connector.Redecide{Reason: fmt.Sprintf("GitHub now reports that this write reaches the default branch of %s (%s)",
+			name, r.DefaultBranch)}
 	}
 	return nil
 }

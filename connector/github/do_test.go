@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -133,8 +134,13 @@ func TestConnector_Do(t *testing.T) {
 			t.Fatalf("got %v, production %v", err, call != nil && call.Facts.Production)
 		}
 		f.SetDefaultBranch("acme/app", "feature")
-		if _, err := k.Do(context.Background(), c, vault.NewSecret([]byte(fakeToken)), call); aos.ErrorCode(err) != aos.EConflict {
-			t.Fatalf("got %v, want conflict", err)
+		var rd *connector.Redecide
+		if _, err := k.Do(context.Background(), c, vault.NewSecret([]byte(fakeToken)), call); !errors.As(err, &rd) {
+			t.Fatalf("got %v, want a redecision", err)
+		}
+		if again, _ := k.FromHTTP(c, &connector.HTTPRequest{Method: "PATCH", RawPath: "/repos/acme/app/git/refs/heads/feature",
+			Header: http.Header{}, Body: []byte(`{"sha":"abc"}`)}); again == nil || !again.Facts.Production {
+			t.Error("mapped again, the push is not production")
 		}
 		if f.Ref("acme/app", "heads/feature") == "abc" {
 			t.Error("the ref moved")

@@ -2,12 +2,14 @@ package slack
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 )
 
 // recheckAfter is how old what the connector knows of a channel may be
@@ -147,17 +149,16 @@ func lookupError(ch, why string) error {
 	return aos.Errorf(aos.EUpstream, "nothing was sent: aos could not check whether %s is shared outside the workspace (%s)", ch, why)
 }
 
-// externalSince returns EConflict for a post whose channel turned out to
-// be external after the call was decided.
+// externalSince asks the gateway to decide again a post whose channel
+// turned out to be external after the call was decided: mapped again, it
+// is held at public-claim.
 func externalSince(ch string) error {
-	return aos.Errorf(aos.EConflict, "nothing was sent: %s is shared outside the workspace, which aos had not learnt "+
-		"when the call was decided; send it again to have it decided (it will be held for the owner at public-claim)", ch)
+	return &connector.Redecide{Reason: ch + " is shared outside the workspace, which aos had not learnt when the call was decided"}
 }
 
-// uncounted returns EConflict for a post whose channels' members the
-// decision did not count.
+// uncounted asks the gateway to decide again a post whose channels'
+// members the decision did not count.
 func uncounted(channels []string, members int) error {
-	return aos.Errorf(aos.EConflict, "nothing was sent: aos had not learnt how many members %s has (%d) when the call "+
-		"was decided; send it again to have it decided with them (calling conversations.info with include_num_members=true "+
-		"first avoids this)", strings.Join(channels, ", "), members)
+	return &connector.Redecide{Reason: fmt.Sprintf("aos had not learnt how many members %s has (%d) when the call was decided",
+		strings.Join(channels, ", "), members)}
 }

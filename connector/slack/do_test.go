@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -57,7 +58,8 @@ func TestConnector_Do(t *testing.T) {
 			t.Fatalf("facts %+v", call.Facts)
 		}
 		_, err := k.Do(ctx, c, secret, call)
-		if aos.ErrorCode(err) != aos.EConflict || !strings.Contains(err.Error(), "(40)") || len(f.Messages(chanGeneral)) != 0 {
+		var rd *connector.Redecide
+		if !errors.As(err, &rd) || !strings.Contains(err.Error(), "(40)") || len(f.Messages(chanGeneral)) != 0 {
 			t.Fatalf("%v", err)
 		}
 		if calls := f.Calls(); !slices.Equal(calls, []string{"conversations.info"}) {
@@ -111,7 +113,8 @@ func TestConnector_Do(t *testing.T) {
 		f.AddChannel(fake.Channel{ID: chanGeneral, Name: "general", ExtShared: true, NumMembers: 41})
 		before := len(f.Messages(chanGeneral))
 		_, err := k.Do(ctx, c, secret, call)
-		if aos.ErrorCode(err) != aos.EConflict || len(f.Messages(chanGeneral)) != before {
+		var rd *connector.Redecide
+		if !errors.As(err, &rd) || len(f.Messages(chanGeneral)) != before {
 			t.Fatalf("%v; messages %d → %d", err, before, len(f.Messages(chanGeneral)))
 		}
 		if calls := f.Calls(); calls[len(calls)-1] != "conversations.info" {
@@ -244,7 +247,8 @@ func TestConnector_DoOwnerSettings(t *testing.T) {
 	call := mustMap(t, k, c, req("POST", "chat.postMessage", "", formType, "channel="+chanGeneral+"&text=x"))
 	// The owner lists general as external after the call was decided.
 	c.Config = []byte(`{"external_channels":["` + chanGeneral + `"]}`)
-	if _, err := k.Do(ctx, c, secret, call); aos.ErrorCode(err) != aos.EConflict {
+	var rd *connector.Redecide
+	if _, err := k.Do(ctx, c, secret, call); !errors.As(err, &rd) {
 		t.Fatalf("%v", err)
 	}
 	if again := mustMap(t, k, c, req("POST", "chat.postMessage", "", formType, "channel="+chanGeneral+"&text=x")); !again.Facts.Public {
