@@ -146,6 +146,11 @@ type CredentialChecker interface {
 type Redecide struct {
 	// Reason says what the upstream showed, for the evidence and the agent.
 	Reason string
+	// Call, if set, is the call as the upstream showed it to be (a
+	// statement whose plan reaches more tables than it names): the gateway
+	// decides on it instead of mapping the request again. It may only ask
+	// for more than the original call, never less.
+	Call *Call
 }
 
 func (r *Redecide) Error() string { return "the call must be decided again: " + r.Reason }

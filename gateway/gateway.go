@@ -142,7 +142,11 @@ func (g *Gateway) run(ctx context.Context, p *aos.Principal, name string, m Meta
 			return nil, aos.Errorf(aos.EConflict, "nothing was sent: %s; send the call again", rd.Reason)
 		}
 		// The connector learnt, before sending anything, that the call is
-		// not what was decided on; its outcome is recorded. Decide again.
+		// not what was decided on; its outcome is recorded. Decide again,
+		// on the call as the upstream showed it when the connector says.
+		if corrected := rd.Call; corrected != nil {
+			mapCall = func(connector.Connector, *aos.Connection) (*connector.Call, error) { return corrected, nil }
+		}
 	}
 }
 

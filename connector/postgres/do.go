@@ -76,6 +76,29 @@ type execution struct {
 	resource string
 	items    [][]string
 	rowCap   int
+	call     *connector.Call // as authorised
+}
+
+// within reports whether every item of the resource a statement names is
+// among the items of the resource it was authorised for: equal, or, after
+// the gateway decided again on the tables its plan reaches, more.
+func within(named, authorised string) bool {
+	if named == authorised {
+		return true
+	}
+	have := map[string]bool{}
+	for _, it := range strings.Split(authorised, ",") {
+		have[it] = true
+	}
+	if _, ok := splitResource(authorised); !ok {
+		return false
+	}
+	for _, it := range strings.Split(named, ",") {
+		if !have[it] {
+			return false
+		}
+	}
+	return true
 }
 
 // authorised re-derives a call from its upstream request and checks it
@@ -104,14 +127,14 @@ func authorised(c *aos.Connection, call *connector.Call) (*execution, error) {
 	if err != nil {
 		return nil, err
 	}
-	if again.Resource != call.Resource {
+	if !within(again.Resource, call.Resource) {
 		return nil, aos.Errorf(aos.EOutOfScope, "the statement does not reach the resources that were authorised (%s)", call.Resource)
 	}
 	if again.Facts.Production && !call.Facts.Production || again.Facts.Export && !call.Facts.Export {
 		return nil, aos.Errorf(aos.EUnknownOperation, "the call was authorised without the approval point it needs (the connection's settings may have changed); send it again")
 	}
 	items, _ := splitResource(call.Resource)
-	x := &execution{ep: ep, st: st, op: op, sql: a.SQL, resource: call.Resource, items: items, rowCap: MaxRows}
+	x := &execution{ep: ep, st: st, op: op, sql: a.SQL, resource: call.Resource, items: items, rowCap: MaxRows, call: call}
 	for _, p := range a.Params {
 		t, _ := paramText(p) // checked by parseArgs
 		x.params = append(x.params, t)

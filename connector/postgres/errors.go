@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -21,6 +22,10 @@ const maxMessage = 2000
 // passed on. The password is removed from every message, wherever it
 // might have been echoed.
 func upstreamError(err error, ep *endpoint, cred credential) error {
+	var rd *connector.Redecide
+	if errors.As(err, &rd) {
+		return rd // nothing ran; the gateway decides again
+	}
 	var e *aos.Error
 	if errors.As(err, &e) {
 		return &aos.Error{Code: e.Code, Message: redact(e.Message, cred.password)}

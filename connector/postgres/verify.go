@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"github.com/aos-dev/aos/connector"
 	"sort"
 	"strings"
 
@@ -101,11 +103,25 @@ func (x *execution) verify(ctx context.Context, pc *pgconn.PgConn) error {
 	if err != nil {
 		return err
 	}
+	var missing []string
 	for _, r := range p.relations {
 		if !allowed[r] {
-			return aos.Errorf(aos.EOutOfScope, "the statement reaches %s, which is not among the resources the call was authorised for (%s); name it with its schema in a FROM or JOIN clause so the grant can be checked",
-				x.name(r), x.resource)
+			missing = append(missing, x.name(r))
 		}
+	}
+	if len(missing) > 0 && x.call == nil {
+		return aos.Errorf(aos.EOutOfScope, "the statement reaches %s, which is not among the resources the call was authorised for (%s)",
+			strings.Join(missing, ", "), x.resource)
+	}
+	if len(missing) > 0 {
+		// The plan reaches tables the statement does not name (through a
+		// subquery the lexer cannot place, say): nothing has run; the
+		// gateway decides again on everything the plan reaches.
+		items := append(strings.Split(x.resource, ","), missing...)
+		corrected := *x.call
+		corrected.Resource = makeResource(items)
+		return &connector.Redecide{Call: &corrected, Reason: fmt.Sprintf(
+			"the server's plan reaches %s, which the statement does not name", strings.Join(missing, ", "))}
 	}
 	if err := x.checkFunctions(ctx, pc, p.functions); err != nil {
 		return err
