@@ -44,7 +44,8 @@ type Approval struct {
 	RequesterID  int64  `json:"-"`
 	Connection   string `json:"connection,omitempty"`
 	ConnectionID int64  `json:"-"`
-	// GrantID is the grant that allows the call apart from the hold.
+	// GrantID is the grant that allows the call apart from the hold (or
+	// the grants, comma-separated, that together cover a compound resource).
 	GrantID string `json:"grant_id,omitempty"`
 	// CredentialVersion is the connection's credential when the call was
 	// held; if it is no longer active at approval, the call fails.

@@ -89,7 +89,8 @@ type Decision struct {
 	Reasons []string `json:"reasons,omitempty"`
 	// Points are the approval points a held call hit, first one first.
 	Points []ApprovalPoint `json:"points,omitempty"`
-	// GrantID is the grant that allows (or would allow) the call.
+	// GrantID is the grant that allows (or would allow) the call; for a
+	// compound resource covered item by item, the grants, comma-separated.
 	GrantID string `json:"grant_id,omitempty"`
 }
 

@@ -154,3 +154,14 @@ type Redecide struct {
 }
 
 func (r *Redecide) Error() string { return "the call must be decided again: " + r.Reason }
+
+// Compound is implemented by connectors whose resources can name several
+// things at once: a join of two tables, an association of two object
+// types, a Stripe request that expands other objects. Items splits such a
+// resource into resources that grants cover one by one, so that a call is
+// allowed when each item is covered by some grant (one grant per table is
+// enough; no grant has to cover them all). Items of a resource that is not
+// canonical is empty, and the call is denied.
+type Compound interface {
+	Items(resource string) []string
+}

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aos-dev/aos"
@@ -197,11 +198,15 @@ func (g *Gateway) runOnce(ctx context.Context, p *aos.Principal, name string, m 
 }
 
 func (g *Gateway) decide(p *aos.Principal, t *target, call *connector.Call) aos.Decision {
-	return policy.Decide(policy.Input{
+	in := policy.Input{
 		Principal: p, Connection: t.conn, Grants: t.grants, Operation: call.Operation,
 		Resource: call.Resource, Facts: call.Facts, Covers: t.connector.Covers, Now: g.Now(),
 		Caps: t.caps, SpentThisWeek: t.spent,
-	})
+	}
+	if c, ok := t.connector.(connector.Compound); ok {
+		in.Items = c.Items
+	}
+	return policy.Decide(in)
 }
 
 // callPayload is the sensitive part of a call's evidence: it enters the
@@ -326,13 +331,17 @@ func (g *Gateway) recheck(ctx context.Context, tx aos.Tx, conn *aos.Connection, 
 
 // standing returns the connection's active credential if the grant is
 // still active and the connection still connected, else a denial.
-func (g *Gateway) standing(ctx context.Context, tx aos.Tx, conn *aos.Connection, grantID string) (*aos.Credential, *aos.Decision, error) {
-	gr, err := tx.GrantByID(ctx, grantID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !gr.Active(g.Now()) {
-		return nil, &aos.Decision{Code: aos.ENotGranted, Reason: "grant " + grantID + " was revoked or expired"}, nil
+// grantIDs is one grant ID, or several comma-separated when grants
+// together cover the items of a compound resource; all must still stand.
+func (g *Gateway) standing(ctx context.Context, tx aos.Tx, conn *aos.Connection, grantIDs string) (*aos.Credential, *aos.Decision, error) {
+	for _, id := range strings.Split(grantIDs, ",") {
+		gr, err := tx.GrantByID(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !gr.Active(g.Now()) {
+			return nil, &aos.Decision{Code: aos.ENotGranted, Reason: "grant " + id + " was revoked or expired"}, nil
+		}
 	}
 	c, err := tx.ConnectionByName(ctx, conn.Name)
 	if err != nil {

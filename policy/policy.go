@@ -6,6 +6,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -27,6 +28,11 @@ type Input struct {
 	Facts    aos.Facts
 	// Covers is the connector's pure scope matcher.
 	Covers func(scope, resource string) bool
+	// Items, if set, splits a compound resource (a join of two tables, an
+	// association of two object types) into resources that grants cover
+	// one by one; the call is allowed when every item is. Nil: the
+	// resource is one item.
+	Items func(resource string) []string
 	// Now is the time of the call.
 	Now time.Time
 	// Caps are the owner's limits; SpentThisWeek is the money (US cents)
@@ -37,7 +43,9 @@ type Input struct {
 
 // Decide returns allow, deny (with a code and a reason) or hold. It denies
 // unless an active grant that applies to the caller covers the resource
-// with the access the operation needs. A call the grants allow is held when
+// with the access the operation needs (for a compound resource, every item
+// covered by some grant: the decision then names each grant, comma-separated,
+// in GrantID). A call the grants allow is held when
 // its facts reach an approval point: money over a cap (or in a currency
 // without a rate), a public claim, customer data leaving, or production. Among the grants that would allow
 // the call it reports the narrowest: one naming the agent before one naming
@@ -64,9 +72,35 @@ func Decide(in Input) aos.Decision {
 	if len(active) == 0 {
 		return deny(aos.ENotGranted, noGrantReason(mine, in))
 	}
+	items := []string{in.Resource}
+	if in.Items != nil {
+		if items = in.Items(in.Resource); len(items) == 0 {
+			return deny(aos.EOutOfScope, fmt.Sprintf("%s is not a resource this connection knows", in.Resource))
+		}
+	}
+	var ids []string
+	for _, item := range items {
+		g, d := allowItem(in, mine, active, item)
+		if g == nil {
+			return d
+		}
+		if !slices.Contains(ids, g.ID) {
+			ids = append(ids, g.ID)
+		}
+	}
+	grant := strings.Join(ids, ",")
+	if points, reasons := holds(in); len(points) > 0 {
+		return aos.Decision{Verdict: aos.Hold, Points: points, Reason: strings.Join(reasons, "; "), Reasons: reasons, GrantID: grant}
+	}
+	return aos.Decision{Verdict: aos.Allow, GrantID: grant}
+}
+
+// allowItem returns the narrowest active grant that covers one item of
+// the resource with the access the operation needs, or the denial.
+func allowItem(in Input, mine, active []*aos.Grant, item string) (*aos.Grant, aos.Decision) {
 	var covering []*aos.Grant
 	for _, g := range active {
-		if in.Covers(g.Scope, in.Resource) {
+		if in.Covers(g.Scope, item) {
 			covering = append(covering, g)
 		}
 	}
@@ -75,15 +109,15 @@ func Decide(in Input) aos.Decision {
 		// than "out of scope" does.
 		var ended []*aos.Grant
 		for _, g := range mine {
-			if !g.Active(in.Now) && in.Covers(g.Scope, in.Resource) {
+			if !g.Active(in.Now) && in.Covers(g.Scope, item) {
 				ended = append(ended, g)
 			}
 		}
 		if len(ended) > 0 {
-			return deny(aos.ENotGranted, noGrantReason(ended, in))
+			return nil, deny(aos.ENotGranted, noGrantReason(ended, in))
 		}
-		return deny(aos.EOutOfScope, fmt.Sprintf("%s is outside the granted scope (%s)",
-			in.Resource, scopes(active)))
+		return nil, deny(aos.EOutOfScope, fmt.Sprintf("%s is outside the granted scope (%s)",
+			item, scopes(active)))
 	}
 	var allowing []*aos.Grant
 	for _, g := range covering {
@@ -92,14 +126,10 @@ func Decide(in Input) aos.Decision {
 		}
 	}
 	if len(allowing) == 0 {
-		return deny(aos.EReadOnly, fmt.Sprintf("%s needs write access; the grant for %s is read-only",
-			in.Operation.Name, in.Resource))
+		return nil, deny(aos.EReadOnly, fmt.Sprintf("%s needs write access; the grant for %s is read-only",
+			in.Operation.Name, item))
 	}
-	grant := narrowest(allowing).ID
-	if points, reasons := holds(in); len(points) > 0 {
-		return aos.Decision{Verdict: aos.Hold, Points: points, Reason: strings.Join(reasons, "; "), Reasons: reasons, GrantID: grant}
-	}
-	return aos.Decision{Verdict: aos.Allow, GrantID: grant}
+	return narrowest(allowing), aos.Decision{}
 }
 
 func deny(code, reason string) aos.Decision {

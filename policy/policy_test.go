@@ -84,3 +84,37 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+func TestDecide_CompoundResource(t *testing.T) {
+	agent := &aos.Principal{Kind: aos.Agent, Name: "a"}
+	conn := &aos.Connection{ID: 1, Name: "db"}
+	g := func(id, scope string, access aos.Access) *aos.Grant {
+		return &aos.Grant{ID: id, ConnectionID: 1, Scope: scope, Access: access}
+	}
+	split := func(r string) []string { return strings.Split(r, ",") }
+	exact := func(scope, item string) bool { return scope == "*" || scope == item }
+	tests := []struct {
+		name    string
+		grants  []*aos.Grant
+		access  aos.Access
+		verdict aos.Verdict
+		code    string
+		grant   string
+	}{
+		{"one grant per item", []*aos.Grant{g("g1", "orders", aos.Read), g("g2", "customers", aos.Read)}, aos.Read, aos.Allow, "", "g2,g1"},
+		{"one grant covers both", []*aos.Grant{g("g1", "*", aos.Read)}, aos.Read, aos.Allow, "", "g1"},
+		{"an item uncovered", []*aos.Grant{g("g1", "orders", aos.Read)}, aos.Read, aos.Deny, aos.EOutOfScope, ""},
+		{"one item read-only", []*aos.Grant{g("g1", "orders", aos.Write), g("g2", "customers", aos.Read)}, aos.Write, aos.Deny, aos.EReadOnly, ""},
+		{"write on both", []*aos.Grant{g("g1", "orders", aos.Write), g("g2", "customers", aos.Write)}, aos.Write, aos.Allow, "", "g2,g1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := policy.Decide(policy.Input{Principal: agent, Connection: conn, Grants: tt.grants,
+				Operation: aos.Operation{Name: "q", Access: tt.access}, Resource: "customers,orders",
+				Covers: exact, Items: split, Now: time.Now(), Caps: aos.DefaultCaps})
+			if d.Verdict != tt.verdict || d.Code != tt.code || d.GrantID != tt.grant {
+				t.Fatalf("Decide = %+v, want %s %q %q", d, tt.verdict, tt.code, tt.grant)
+			}
+		})
+	}
+}

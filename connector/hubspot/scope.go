@@ -2,6 +2,7 @@ package hubspot
 
 import (
 	"fmt"
+	"github.com/aos-dev/aos/connector"
 	"slices"
 	"strings"
 
@@ -152,3 +153,23 @@ func Covers(scope, resource string) bool {
 	}
 	return true
 }
+
+// Items splits a resource into one resource per object type, so that an
+// association between contacts and companies is allowed by a grant on
+// each (connector.Compound). A resource Covers would reject has no items.
+func (k *Connector) Items(resource string) []string {
+	if resource == AccountWide {
+		return []string{resource}
+	}
+	types, err := parseTypes(resource)
+	if err != nil {
+		return nil
+	}
+	items := make([]string, len(types))
+	for i, t := range types {
+		items[i] = objectPrefix + t
+	}
+	return items
+}
+
+var _ connector.Compound = (*Connector)(nil)

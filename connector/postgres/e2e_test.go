@@ -171,6 +171,20 @@ func TestPostgres_Gateway(t *testing.T) {
 		}
 	})
 
+	t.Run("a join is allowed by one grant per table", func(t *testing.T) {
+		reader := in.Agent(t, "joiner", "ops")
+		in.Grant(t, owner.GrantRequest{Connection: "shop", Scope: db + "/public/customers", To: "joiner"})
+		r := agentCall(t, in, reader, "shop", "query", "SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id LIMIT 5")
+		if r.status != 200 {
+			t.Fatalf("reply = %d %+v", r.status, r.Error)
+		}
+		// Without the second grant, the same join is out of scope.
+		r = agentCall(t, in, analyst, "shop", "query", "SELECT o.id FROM orders o JOIN customers c ON c.id = o.customer_id LIMIT 5")
+		if r.status != 403 || r.Error.Code != aos.EOutOfScope {
+			t.Fatalf("reply = %d %+v", r.status, r.Error)
+		}
+	})
+
 	t.Run("a relation hidden from the lexer is decided on what the plan reaches", func(t *testing.T) {
 		// The statement names nothing the lexer can place; the plan shows
 		// orders and customers, which the schema grant on crm covers.

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"github.com/aos-dev/aos/connector"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -211,3 +212,16 @@ func prefixOf(scope, it []string) bool {
 func badRequest(format string, args ...any) error {
 	return aos.Errorf(aos.EBadRequest, format, args...)
 }
+
+// Items splits a resource into its items (DB/SCHEMA/NAME for each table,
+// view or function, or DB), so that a join of two tables is allowed by a
+// grant on each (connector.Compound). A resource that is not canonical
+// has no items.
+func (k *Connector) Items(resource string) []string {
+	if _, ok := splitResource(resource); !ok {
+		return nil
+	}
+	return strings.Split(resource, ",")
+}
+
+var _ connector.Compound = (*Connector)(nil)

@@ -34,10 +34,13 @@ func newWorld(t *testing.T) *world {
 	for _, c := range []struct {
 		name, scope string
 		write       bool
-	}{{"pay", "refunds", true}, {"payro", "refunds", false}, {"acct", "*", true}} {
+	}{{"pay", "refunds", true}, {"payro", "refunds", false}, {"acct", "*", true}, {"payx", "refunds", false}} {
 		w.in.Connect(t, owner.ConnectRequest{Type: stripe.Type, Name: c.name, Scope: c.scope, Write: c.write,
 			BaseURL: w.upstream.URL, Credential: vault.NewSecret([]byte(ownerKey))})
 	}
+	// payx's refunds grant and this charges grant together cover a refund
+	// that expands its charge.
+	w.in.Grant(t, owner.GrantRequest{Connection: "payx", Scope: "charges"})
 	// Connecting inspects the key (one GET /v1/balance each); the tests
 	// count what agents' calls send.
 	w.upstream.take()
@@ -114,6 +117,7 @@ func TestGateway_stripe(t *testing.T) {
 		{"refund in a currency without rate", "pay", "POST", "/v1/refunds", "charge=ch_1&amount=500&currency=eur", nil, 202, "", "", aos.PointMoney},
 		{"customers out of scope", "pay", "GET", "/v1/customers", "", nil, 403, "", aos.EOutOfScope, ""},
 		{"expansion out of scope", "pay", "GET", "/v1/refunds/re_123?expand[]=charge", "", nil, 403, "", aos.EOutOfScope, ""},
+		{"expansion covered by a second grant", "payx", "GET", "/v1/refunds/re_123?expand[]=charge", "", nil, 200, "refund", "", ""},
 		{"connected account", "pay", "GET", "/v1/refunds", "", http.Header{"Stripe-Account": {"acct_1"}}, 403, "", aos.EOutOfScope, ""},
 		{"read-only grant", "payro", "POST", "/v1/refunds", "charge=ch_1&amount=500&currency=usd", nil, 403, "", aos.EReadOnly, ""},
 		{"unknown operation", "acct", "GET", "/v1/accounts", "", nil, 403, "", aos.EUnknownOperation, ""},

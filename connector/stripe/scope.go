@@ -1,6 +1,7 @@
 package stripe
 
 import (
+	"github.com/aos-dev/aos/connector"
 	"slices"
 	"strings"
 )
@@ -137,3 +138,17 @@ func resourceOf(opType string, expanded []string) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// Items splits a resource into its object types, so that a request that
+// expands charges from refunds is allowed by a grant on refunds and one on
+// charges (connector.Compound). A resource the connector could not have
+// produced has no items.
+func (k *Connector) Items(resource string) []string {
+	types, ok := parseResource(resource)
+	if !ok {
+		return nil
+	}
+	return types
+}
+
+var _ connector.Compound = (*Connector)(nil)
