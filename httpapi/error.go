@@ -32,12 +32,17 @@ func statusOf(code string) int {
 	return http.StatusInternalServerError
 }
 
-// ErrorBody is the JSON body of every error response.
+// ErrorBody is the JSON body of every error response. The code and message
+// are also repeated at the top level, as "category" and "message", where
+// SDKs that parse errors into their vendor's model (HubSpot's keeps
+// category and message; Octokit shows message) carry them to the agent.
 type ErrorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	} `json:"error"`
+	Message  string `json:"message"`
+	Category string `json:"category"`
 }
 
 // writeError sends err to the client as a status and an error body. The
@@ -49,6 +54,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var body ErrorBody
 	body.Error.Code, body.Error.Message = code, aos.ErrorMessage(err)
+	body.Category, body.Message = body.Error.Code, body.Error.Message
 	if code == aos.EUnauthenticated {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="aos"`)
 	}

@@ -8,9 +8,9 @@
 // exits 1 if any failed. Run by connector/hubspot's TestNodeSDK.
 //
 // What the SDK does with the gateway's answers, as the checks show: a
-// denial is an ApiException with code 403, but the SDK parses the body
-// into HubSpot's error model and drops aos's {"error": {"code"}}, so the
-// code is read with client.apiRequest (the SDK's raw call). A held call
+// denial is an ApiException with code 403 whose body (parsed into HubSpot's
+// error model) keeps the contract code as "category"; the full body is
+// also read with client.apiRequest (the SDK's raw call). A held call
 // is a 202, which the SDK takes for success wherever HubSpot answers 202
 // (export start): the agent must look at the status and the Location
 // header, as the export check does.
@@ -48,6 +48,9 @@ async function denied(fn, status, raw, code) {
     await fn();
   } catch (e) {
     assert(e.code === status, `status ${e.code}, want ${status}`);
+    // The SDK keeps HubSpot's error fields: the gateway repeats its code
+    // there as "category".
+    assert(e.body && e.body.category === code, `SDK error body ${JSON.stringify(e.body)}, want category ${code}`);
     const resp = await raw();
     const body = await resp.json();
     assert(resp.status === status && body.error && body.error.code === code,
