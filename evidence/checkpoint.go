@@ -105,17 +105,6 @@ func OpenCheckpoint(signed []byte, v note.Verifier) (Checkpoint, error) {
 // which all begin with "— ", so a blank line after a signature line ends the
 // note.
 
-// appendCheckpointFile appends one signed note and a blank line to f and
-// syncs it: once it returns nil the checkpoint survives a crash.
-func appendCheckpointFile(f *os.File, signed []byte) error {
-	buf := make([]byte, 0, len(signed)+1)
-	buf = append(append(buf, signed...), '\n')
-	if _, err := f.Write(buf); err != nil {
-		return err
-	}
-	return f.Sync()
-}
-
 // openCheckpointFile opens path for appending, creating it (and syncing its
 // directory, so the new name is durable) if needed.
 func openCheckpointFile(path string) (*os.File, error) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,7 +60,7 @@ type Log struct {
 	origin   string
 	now      func() time.Time
 	logger   *slog.Logger
-	cpFile   *os.File // nil without a checkpoint file; written only by the committer
+	witness  *witness // nil without a checkpoint file; fed only by the committer
 
 	mu      sync.Mutex
 	pending []*request
@@ -107,7 +106,7 @@ func New(cfg Config) (*Log, error) {
 		if err != nil {
 			return nil, fmt.Errorf("evidence: checkpoint file: %w", err)
 		}
-		l.cpFile = f
+		l.witness = newWitness(f, l.logger)
 	}
 	go l.run()
 	return l, nil
@@ -192,7 +191,8 @@ func (l *Log) Record(ctx context.Context, fn func(aos.Tx) ([]aos.Record, error))
 }
 
 // Close stops accepting records, commits those already queued, stops the
-// committer and closes the checkpoint file. It is safe to call more than once.
+// committer, writes the checkpoints still queued for the file and closes
+// it. It is safe to call more than once.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	already := l.closed
@@ -200,10 +200,10 @@ func (l *Log) Close() error {
 	l.mu.Unlock()
 	l.signal()
 	<-l.stopped
-	if already || l.cpFile == nil {
+	if already || l.witness == nil {
 		return nil
 	}
-	return l.cpFile.Close()
+	return l.witness.close()
 }
 
 func (l *Log) signal() {

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -85,12 +86,17 @@ func newTestLog(t testing.TB) *testLog {
 	return tl
 }
 
-// record appends records in one Record call and returns their indexes.
+// record appends records in one Record call and returns their indexes,
+// once their checkpoint is in the checkpoint file too (which the committer
+// writes after Record returns).
 func (tl *testLog) record(t testing.TB, records ...aos.Record) []int64 {
 	t.Helper()
 	idx, err := tl.Record(context.Background(), func(aos.Tx) ([]aos.Record, error) { return records, nil })
 	if err != nil {
 		t.Fatalf("Record: %v", err)
+	}
+	if tl.witness != nil {
+		tl.witness.flush()
 	}
 	return idx
 }
@@ -294,5 +300,26 @@ func TestLog_CheckpointFile(t *testing.T) {
 	size, latest, err := tl.Latest(context.Background())
 	if err != nil || size != 3 || string(latest) != string(notes[2]) {
 		t.Fatalf("Latest = %d, %q, %v; want the file's last note", size, latest, err)
+	}
+}
+
+// TestVerify_CheckpointFileBeingWritten reads the checkpoint file while a
+// note is half written (or was cut short by a crash): that note is not a
+// checkpoint yet, and the log still verifies.
+func TestVerify_CheckpointFileBeingWritten(t *testing.T) {
+	tl := newTestLog(t)
+	tl.fill(t, 3)
+	data, err := os.ReadFile(tl.cpFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := SplitCheckpointFile(data)
+	last := notes[len(notes)-1]
+	for _, cut := range []int{1, len(last) / 2, bytes.Index(last, []byte("\n\n")) + 2, len(last) - 1, len(last)} {
+		torn := append(append([]byte(nil), data...), last[:cut]...)
+		if err := os.WriteFile(tl.cpFile, torn, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		mustOK(t, tl.verify(t))
 	}
 }

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -95,7 +96,7 @@ func Verify(ctx context.Context, store aos.Store, verifier note.Verifier, checkp
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("evidence: verify: %w", err)
 		}
-		fileNotes = SplitCheckpointFile(data)
+		fileNotes = completeNotes(data)
 	}
 	var c *checker
 	err := store.View(ctx, func(tx aos.Tx) error {
@@ -196,4 +197,16 @@ func readLeafHashes(ctx context.Context, tx aos.EvidenceTx, from, to int64) ([]*
 		}
 	}
 	return out, nil
+}
+
+// completeNotes returns the notes of a checkpoint file, leaving out a last
+// one that is not complete: being written as Verify reads, or cut short by
+// a crash. It is not a checkpoint yet, and the store holds it (the file is
+// only ever written after the store).
+func completeNotes(data []byte) [][]byte {
+	notes := SplitCheckpointFile(data)
+	if n := len(notes); n > 0 && (!bytes.HasSuffix(data, []byte("\n\n")) || !bytes.Contains(notes[n-1], []byte("\n\u2014 "))) {
+		notes = notes[:n-1]
+	}
+	return notes
 }
