@@ -107,6 +107,9 @@ type EvidenceTx interface {
 	AddCheckpoint(ctx context.Context, size int64, signed []byte) error
 	// Checkpoints returns every stored checkpoint, by size.
 	Checkpoints(ctx context.Context) ([]Checkpoint, error)
+	// LatestCheckpoint returns the checkpoint of the largest size, or
+	// ENotFound when none is stored.
+	LatestCheckpoint(ctx context.Context) (Checkpoint, error)
 	// RedactEntry removes an entry's payload; its leaf and salt stay.
 	RedactEntry(ctx context.Context, index int64, at time.Time) error
 }

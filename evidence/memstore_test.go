@@ -173,6 +173,14 @@ func (tx *memTx) Checkpoints(ctx context.Context) ([]aos.Checkpoint, error) {
 	return out, nil
 }
 
+func (tx *memTx) LatestCheckpoint(ctx context.Context) (aos.Checkpoint, error) {
+	cps, _ := tx.Checkpoints(ctx)
+	if len(cps) == 0 {
+		return aos.Checkpoint{}, aos.Errorf(aos.ENotFound, "no checkpoint")
+	}
+	return cps[len(cps)-1], nil
+}
+
 func (tx *memTx) RedactEntry(ctx context.Context, index int64, at time.Time) error {
 	if !tx.write {
 		return errReadOnly

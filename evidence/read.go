@@ -82,11 +82,12 @@ func entryFromStored(se aos.StoredEntry) (aos.Entry, error) {
 // and the signed note. An empty log has size 0 and no checkpoint.
 func (l *Log) Latest(ctx context.Context) (size int64, signed []byte, err error) {
 	err = l.store.View(ctx, func(tx aos.Tx) error {
-		cps, err := tx.Checkpoints(ctx)
-		if err != nil || len(cps) == 0 {
+		last, err := tx.LatestCheckpoint(ctx)
+		if aos.ErrorCode(err) == aos.ENotFound {
+			return nil
+		} else if err != nil {
 			return err
 		}
-		last := cps[len(cps)-1]
 		size, signed = last.Size, last.Signed
 		return nil
 	})

@@ -239,6 +239,21 @@ func (t *tx) Checkpoints(ctx context.Context) ([]aos.Checkpoint, error) {
 	return cs, nil
 }
 
+// LatestCheckpoint returns the checkpoint of the largest size, or
+// ENotFound when none is stored.
+func (t *tx) LatestCheckpoint(ctx context.Context) (aos.Checkpoint, error) {
+	var c aos.Checkpoint
+	err := t.tx.QueryRowContext(ctx, `SELECT size, signed FROM evidence_checkpoints ORDER BY size DESC LIMIT 1`).
+		Scan(&c.Size, &c.Signed)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return c, aos.Errorf(aos.ENotFound, "no checkpoint is stored")
+	case err != nil:
+		return c, fmt.Errorf("sqlite: latest checkpoint: %w", err)
+	}
+	return c, nil
+}
+
 // RedactEntry removes the entry's payload and records when; its leaf and
 // salt stay, so the tree and the commitment still verify. It returns
 // ENotFound for a missing entry and EConflict for one already redacted.

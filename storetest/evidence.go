@@ -317,6 +317,11 @@ func testEvidenceAppendHashGap(t *testing.T, s aos.Store) {
 }
 
 func testEvidenceCheckpoints(t *testing.T, s aos.Store) {
+	view(t, s, func(ctx context.Context, tx aos.Tx) error {
+		_, err := tx.LatestCheckpoint(ctx)
+		wantCode(t, "LatestCheckpoint(none stored)", err, aos.ENotFound)
+		return nil
+	})
 	appendLeaves(t, s, 0, 3)
 	update(t, s, func(ctx context.Context, tx aos.Tx) error {
 		if err := tx.AddCheckpoint(ctx, 3, []byte("checkpoint 3\n")); err != nil {
@@ -338,6 +343,11 @@ func testEvidenceCheckpoints(t *testing.T, s aos.Store) {
 		}
 		checkBytes(t, "checkpoint 1", cs[0].Signed, []byte("checkpoint 1\n"))
 		checkBytes(t, "checkpoint 3", cs[1].Signed, []byte("checkpoint 3\n"))
+		latest, err := tx.LatestCheckpoint(ctx)
+		if err != nil || latest.Size != 3 {
+			t.Fatalf("LatestCheckpoint = %+v, %v; want size 3", latest, err)
+		}
+		checkBytes(t, "latest checkpoint", latest.Signed, []byte("checkpoint 3\n"))
 		return nil
 	})
 }
