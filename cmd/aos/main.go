@@ -63,7 +63,7 @@ func init() {
 		"status":     {"aos status [--json]", cmdStatus},
 		"agent":      {"aos agent add NAME [--department D] | aos agent list | aos agent remove NAME", cmdAgent},
 		"connectors": {"aos connectors [--json]", cmdConnectors},
-		"connect":    {"aos connect TYPE NAME --scope SCOPE [--write] [--base-url URL] ...", cmdConnect},
+		"connect":    {"aos connect TYPE NAME --scope SCOPE [--write] [--base-url URL] [--holds-customer-data] [--credential-env VAR | --credential-file F] [--auth MODE] [--operations FILE | --settings FILE]", cmdConnect},
 		"grant":      {"aos grant NAME --scope SCOPE [--write] [--to AGENT | --to department:D] [--expires 30d] [--mission M]", cmdGrant},
 		"grants":     {"aos grants [--all] [--json]", cmdGrants},
 		"revoke":     {"aos revoke GRANT_ID", cmdRevoke},

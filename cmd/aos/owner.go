@@ -193,6 +193,7 @@ func cmdConnect(ctx context.Context, e *env, args []string) error {
 	credFile := fs.String("credential-file", "", "read the credential from this file")
 	auth := fs.String("auth", "", "http connector: bearer | basic | header:NAME | query:NAME")
 	ops := fs.String("operations", "", "http connector: file of declared operations")
+	settings := fs.String("settings", "", "connector settings file (JSON), such as slack's external_channels")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseExactly(fs.FlagSet, args, 2, "TYPE and NAME")
 	if err != nil {
@@ -203,14 +204,25 @@ func cmdConnect(ctx context.Context, e *env, args []string) error {
 	}
 	req := httpapi.ConnectRequest{Type: pos[0], Name: pos[1], Scope: *scope, Write: *write, BaseURL: *baseURL,
 		Auth: *auth, HoldsCustomerData: *holds}
-	if *ops != "" {
+	switch {
+	case *ops != "" && *settings != "":
+		return usagef("--operations and --settings are the same slot: give one")
+	case *ops != "":
 		b, err := os.ReadFile(*ops)
 		if err != nil {
 			return fmt.Errorf("reading the operations file: %w", errors.Unwrap(err))
 		}
 		// Checked here too, so that errors name the file the owner wrote.
-		if _, err := opdef.Parse(*ops, b); err != nil {
-			return err
+		if req.Type == "http" {
+			if _, err := opdef.Parse(*ops, b); err != nil {
+				return err
+			}
+		}
+		req.Operations = string(b)
+	case *settings != "":
+		b, err := os.ReadFile(*settings)
+		if err != nil {
+			return fmt.Errorf("reading the settings file: %w", errors.Unwrap(err))
 		}
 		req.Operations = string(b)
 	}
