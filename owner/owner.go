@@ -6,7 +6,6 @@ package owner
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"regexp"
 	"time"
@@ -47,14 +46,6 @@ func requireOwner(p *aos.Principal, what string) error {
 		return aos.Errorf(aos.EForbidden, "only the owner may %s", what)
 	}
 	return nil
-}
-
-func payload(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	return b
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }

@@ -17,7 +17,6 @@ import (
 
 // instance is an `aos serve` running in-process on a temporary home.
 type instance struct {
-	t      *testing.T
 	home   string
 	url    string
 	logs   *syncBuffer

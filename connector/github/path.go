@@ -37,10 +37,7 @@ func parsePath(raw string) (*reqPath, error) {
 	case strings.ContainsAny(raw, "?#"):
 		return nil, badRequest("the path contains '?' or '#'; send the query separately")
 	}
-	rest := raw[1:]
-	if strings.HasPrefix(rest, "/") {
-		rest = rest[1:]
-	}
+	rest := strings.TrimPrefix(raw[1:], "/")
 	parts := strings.Split(rest, "/")
 	p := &reqPath{segs: make([]string, len(parts))}
 	for i, part := range parts {

@@ -118,7 +118,7 @@ func (st *statement) relationAt(toks []token, i int, cte map[string]bool, target
 		return // a function in FROM; collect records qualified calls
 	}
 	if n.schema == "" && n.db == "" {
-		if cte[n.name] || toks[i].quoted == false && (sqlValueFunctions[n.name] || n.name == "rows" && end < len(toks) && toks[end].kw("from")) {
+		if cte[n.name] || !toks[i].quoted && (sqlValueFunctions[n.name] || n.name == "rows" && end < len(toks) && toks[end].kw("from")) {
 			return
 		}
 	}

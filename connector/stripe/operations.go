@@ -59,7 +59,7 @@ func loadTable(yaml []byte) (*opTable, error) {
 		d, _ := tab.Lookup(op.Name)
 		typ, ok := typeOfPattern(d.Pattern())
 		if !ok {
-			return nil, fmt.Errorf("operations.yaml: operation %q: %s is not /v1/TYPE/...", op.Name, d.Pattern())
+			return nil, fmt.Errorf("operations.yaml: operation %q: %s does not start with /v1/TYPE", op.Name, d.Pattern())
 		}
 		t.typeOf[op.Name] = typ
 		if !seen[typ] {

@@ -178,6 +178,9 @@ func isExpandKey(key string) bool {
 		return true
 	}
 	idx, ok := strings.CutPrefix(rest, "[")
+	if !ok {
+		return false // "expand5]" is not an expansion
+	}
 	if idx, ok = strings.CutSuffix(idx, "]"); !ok || idx == "" || len(idx) > 4 {
 		return false
 	}
