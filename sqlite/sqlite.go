@@ -53,6 +53,12 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	ctx := context.Background()
+	// The store holds sealed credentials, token hashes and the evidence
+	// payloads: only its owner may read it. SQLite gives the -wal and
+	// -shm files the database file's mode.
+	if f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	}
 
 	db, err := openDB(abs, url.Values{
 		"_journal_mode": {"WAL"},

@@ -341,3 +341,24 @@ func TestUpdate_CanceledContext(t *testing.T) {
 		t.Errorf("Setting after a canceled Update = %v, want code %s", err, aos.ENotFound)
 	}
 }
+
+func TestOpen_FileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "aos.db")
+	s, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Update(t.Context(), func(tx aos.Tx) error { return tx.PutSetting(t.Context(), "k", "v") }); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", filepath.Base(f), fi.Mode().Perm())
+		}
+	}
+}
