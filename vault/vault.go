@@ -155,3 +155,22 @@ func (v *Vault) Fingerprint(s Secret) string {
 func CredentialAAD(connectionID int64, version int) string {
 	return fmt.Sprintf("aos/credential/v1 connection=%d version=%d", connectionID, version)
 }
+
+// checkAAD binds the instance's key check; checkText is what it seals.
+const (
+	checkAAD  = "aos/vault/key-check/v1"
+	checkText = "aos master key check"
+)
+
+// KeyCheck returns a blob sealed under the master key that KeyMatches can
+// later open: stored with an instance, it tells at start-up whether the
+// master key given is the one the instance's credentials were sealed with.
+func (v *Vault) KeyCheck() ([]byte, error) {
+	return v.Seal(NewSecret([]byte(checkText)), checkAAD)
+}
+
+// KeyMatches reports whether check was made by KeyCheck under this master key.
+func (v *Vault) KeyMatches(check []byte) bool {
+	s, err := v.Open(check, checkAAD)
+	return err == nil && string(s.Reveal()) == checkText
+}

@@ -99,3 +99,18 @@ func TestVault_Fingerprint(t *testing.T) {
 		t.Fatal("fingerprints do not identify secrets")
 	}
 }
+
+func TestVault_KeyCheck(t *testing.T) {
+	v, _ := vault.New(vault.GenerateKey())
+	check, err := v.KeyCheck()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.KeyMatches(check) {
+		t.Fatal("the key does not match its own check")
+	}
+	other, _ := vault.New(vault.GenerateKey())
+	if other.KeyMatches(check) || v.KeyMatches(nil) || v.KeyMatches([]byte("junk")) {
+		t.Fatal("another key, or junk, matches")
+	}
+}

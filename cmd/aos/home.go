@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -197,10 +198,25 @@ func initialise(ctx context.Context, e *env, h *home, storeURL, checkpoints stri
 		return nil, err
 	}
 	defer log.Close()
+	master, err := h.masterKey(e)
+	if err != nil {
+		return nil, err
+	}
+	v, err := vault.New(master)
+	if err != nil {
+		return nil, err
+	}
+	check, err := v.KeyCheck()
+	if err != nil {
+		return nil, err
+	}
 	owner := &aos.Principal{Kind: aos.Owner, Name: "owner", TokenHash: aos.HashToken(token)}
 	_, err = log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
 		owner.CreatedAt = time.Now().UTC()
 		if err := tx.CreatePrincipal(ctx, owner); err != nil {
+			return nil, err
+		}
+		if err := tx.PutSetting(ctx, keyCheckSetting, base64.StdEncoding.EncodeToString(check)); err != nil {
 			return nil, err
 		}
 		return []aos.Record{{Kind: "instance.init", Actor: "owner", Subject: name,
@@ -210,6 +226,30 @@ func initialise(ctx context.Context, e *env, h *home, storeURL, checkpoints stri
 		return nil, err
 	}
 	return &initResult{ownerToken: token, publicKey: vkey}, nil
+}
+
+// keyCheckSetting holds a blob sealed under the master key at init.
+const keyCheckSetting = "vault.key_check"
+
+// checkMasterKey fails when the store was initialised under another master
+// key: every credential would fail to open, one call at a time.
+func checkMasterKey(ctx context.Context, st aos.Store, v *vault.Vault) error {
+	var enc string
+	err := st.View(ctx, func(tx aos.Tx) (err error) {
+		enc, err = tx.Setting(ctx, keyCheckSetting)
+		return err
+	})
+	if aos.ErrorCode(err) == aos.ENotFound {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	check, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil || !v.KeyMatches(check) {
+		return withHint(errors.New("the master key is not the one this instance's credentials were sealed with"),
+			"check $AOS_MASTER_KEY, or the master.key file in the home")
+	}
+	return nil
 }
 
 // openStore opens the instance's store: SQLite in the home unless storeURL

@@ -77,6 +77,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if err := checkMasterKey(ctx, st, v); err != nil {
+		return err
+	}
 	log, err := openLog(e, h, st, *checkpoints)
 	if err != nil {
 		return err
