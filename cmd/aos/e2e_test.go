@@ -43,7 +43,7 @@ func (s *syncBuffer) String() string {
 
 // startInstance runs `aos serve` on home (a new temp dir if "") until the
 // test ends.
-func startInstance(t testing.TB, home string) *instance {
+func startInstance(t testing.TB, home string, args ...string) *instance {
 	t.Helper()
 	if home == "" {
 		home = filepath.Join(t.TempDir(), "home")
@@ -52,7 +52,7 @@ func startInstance(t testing.TB, home string) *instance {
 	in := &instance{home: home, logs: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
 	os.Remove(filepath.Join(home, serverURLFile))
 	go func() {
-		in.done <- Main(ctx, []string{"serve", "--home", home, "--listen", "127.0.0.1:0"}, strings.NewReader(""), in.logs, in.logs)
+		in.done <- Main(ctx, append([]string{"serve", "--home", home, "--listen", "127.0.0.1:0"}, args...), strings.NewReader(""), in.logs, in.logs)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {

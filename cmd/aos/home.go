@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/evidence"
+	"github.com/aos-dev/aos/postgres"
 	"github.com/aos-dev/aos/sqlite"
 	"github.com/aos-dev/aos/vault"
 	"golang.org/x/mod/sumdb/note"
@@ -152,7 +154,7 @@ type initResult struct {
 
 // initialise creates an instance: keys, owner token, store and the first
 // evidence entry. It never overwrites an existing instance.
-func initialise(ctx context.Context, e *env, h *home, storeURL, checkpoints string) (*initResult, error) {
+func initialise(ctx context.Context, e *env, h *home, storeURL, checkpoints string) (res *initResult, err error) {
 	if h.exists() {
 		return nil, withHint(fmt.Errorf("an instance already exists in %s", h.dir), "aos init never overwrites one; use another --home")
 	}
@@ -165,34 +167,52 @@ func initialise(ctx context.Context, e *env, h *home, storeURL, checkpoints stri
 				"restore the keys from backup, or move the database away")
 		}
 	}
+	// Whatever this creates is removed again if init does not complete, so
+	// that a failed init can simply be run again.
+	var created []string
+	defer func() {
+		if err != nil {
+			for _, f := range created {
+				os.Remove(f)
+			}
+		}
+	}()
+	st, err := openStore(h, storeURL)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	if storeURL == "" {
+		created = append(created, h.path(dbFile), h.path(dbFile)+"-wal", h.path(dbFile)+"-shm")
+	}
+	if err := emptyStore(ctx, st); err != nil {
+		return nil, err
+	}
 	name := "aos-" + aos.NewID("")
 	skey, vkey, err := evidence.GenerateKey(name)
 	if err != nil {
 		return nil, err
 	}
 	token := aos.NewToken(aos.OwnerTokenPrefix)
-	if e.getenv("AOS_MASTER_KEY") == "" {
-		if err := writeNew(h.path(masterKeyFile), vault.FormatKey(vault.GenerateKey())+"\n", 0o600); err != nil {
-			return nil, err
-		}
-	}
-	for _, f := range []struct {
+	type file struct {
 		name, data string
 		mode       os.FileMode
-	}{
-		{ownerTokenFile, token + "\n", 0o600},
-		{publicKeyFile, vkey + "\n", 0o644},
-		{signingKeyFile, skey + "\n", 0o600}, // last: its presence marks a complete instance
-	} {
+	}
+	var files []file
+	if e.getenv("AOS_MASTER_KEY") == "" {
+		files = append(files, file{masterKeyFile, vault.FormatKey(vault.GenerateKey()) + "\n", 0o600})
+	}
+	files = append(files,
+		file{ownerTokenFile, token + "\n", 0o600},
+		file{publicKeyFile, vkey + "\n", 0o644},
+		file{signingKeyFile, skey + "\n", 0o600}, // last: its presence marks a complete instance
+	)
+	for _, f := range files {
 		if err := writeNew(h.path(f.name), f.data, f.mode); err != nil {
 			return nil, err
 		}
+		created = append(created, h.path(f.name))
 	}
-	st, err := openStore(h, storeURL)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
 	log, err := openLog(e, h, st, checkpoints)
 	if err != nil {
 		return nil, err
@@ -228,6 +248,24 @@ func initialise(ctx context.Context, e *env, h *home, storeURL, checkpoints stri
 	return &initResult{ownerToken: token, publicKey: vkey}, nil
 }
 
+// emptyStore fails if the store already holds an instance: a second
+// replica shares the first one's keys and token, not new ones.
+func emptyStore(ctx context.Context, st aos.Store) error {
+	var n int64
+	err := st.View(ctx, func(tx aos.Tx) (err error) {
+		n, err = tx.LogSize(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return withHint(errors.New("the store already holds an instance"),
+			"to run another replica of it, copy that instance's home folder (its keys and owner token) and serve from the copy")
+	}
+	return nil
+}
+
 // keyCheckSetting holds a blob sealed under the master key at init.
 const keyCheckSetting = "vault.key_check"
 
@@ -253,7 +291,7 @@ func checkMasterKey(ctx context.Context, st aos.Store, v *vault.Vault) error {
 }
 
 // openStore opens the instance's store: SQLite in the home unless storeURL
-// names another.
+// names another (sqlite:PATH, or postgres://… shared by replicas).
 func openStore(h *home, storeURL string) (aos.Store, error) {
 	switch {
 	case storeURL == "" || strings.HasPrefix(storeURL, "sqlite:"):
@@ -262,8 +300,29 @@ func openStore(h *home, storeURL string) (aos.Store, error) {
 			path = h.path(dbFile)
 		}
 		return sqlite.Open(path)
+	case strings.HasPrefix(storeURL, "postgres://") || strings.HasPrefix(storeURL, "postgresql://"):
+		st, err := postgres.Open(context.Background(), storeURL)
+		if err != nil {
+			msg := err.Error()
+			if u, perr := url.Parse(storeURL); perr == nil {
+				if pw, ok := u.User.Password(); ok && pw != "" {
+					msg = strings.ReplaceAll(msg, pw, "[redacted]")
+				}
+			}
+			return nil, withHint(fmt.Errorf("cannot open the PostgreSQL store %s", redactURL(storeURL)), msg)
+		}
+		return st, nil
 	}
-	return nil, withHint(fmt.Errorf("unsupported store %q", storeURL), "use the embedded SQLite store (no --store)")
+	return nil, withHint(fmt.Errorf("unsupported store %q", redactURL(storeURL)), "use postgres://… or sqlite:PATH (default: SQLite in the home)")
+}
+
+// redactURL hides the password of a store URL.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "[unparseable store URL]"
+	}
+	return u.Redacted()
 }
 
 func openLog(e *env, h *home, st aos.Store, checkpoints string) (*evidence.Log, error) {

@@ -1,0 +1,149 @@
+package postgres
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/aos-dev/aos"
+)
+
+// PutFingerprints stores fps in order, as if one by one. A fingerprint whose
+// MAC is already known from the same connection sets its Category and
+// LastSeen to the given values (even an earlier LastSeen) and keeps its
+// FirstSeen. So when fps holds one MAC and connection twice, the last one's
+// category and last-seen time win and the first one's first-seen time stays.
+// fp.Connection is ignored: FindFingerprints reads the name from the
+// connection. It returns EBadRequest, storing nothing, for a fingerprint
+// without a MAC, and ENotFound, storing nothing, for a connection that does
+// not exist.
+func (t *tx) PutFingerprints(ctx context.Context, fps []aos.Fingerprint) error {
+	if err := t.writable("put fingerprints"); err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	for i, fp := range fps {
+		if len(fp.MAC) == 0 {
+			return aos.Errorf(aos.EBadRequest, "fingerprint %d has no MAC", i)
+		}
+		var enc encoder
+		args := []any{fp.MAC, fp.ConnectionID, fp.Category,
+			enc.time("first_seen", fp.FirstSeen), enc.time("last_seen", fp.LastSeen)}
+		if enc.err != nil {
+			return enc.err
+		}
+		b.Queue(`INSERT INTO fingerprints (mac, connection_id, category, first_seen, last_seen)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (mac, connection_id) DO UPDATE SET
+			category = excluded.category, last_seen = excluded.last_seen`, args...)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	// One round trip; the savepoint undoes the whole batch on failure.
+	return t.guard(ctx, func() error {
+		br := t.tx.SendBatch(ctx, b)
+		defer br.Close()
+		for i := range fps {
+			_, err := br.Exec()
+			if isForeignKey(err) {
+				return aos.Errorf(aos.ENotFound, "connection %d not found", fps[i].ConnectionID)
+			}
+			if err != nil {
+				return badText("put fingerprints", err)
+			}
+		}
+		return br.Close()
+	})
+}
+
+// FindFingerprints returns every stored fingerprint whose MAC is among macs,
+// each once however often its MAC is asked for, with Connection set to its
+// connection's name; by MAC and then connection ID. All the MACs go in one
+// query, as an array.
+func (t *tx) FindFingerprints(ctx context.Context, macs [][]byte) ([]aos.Fingerprint, error) {
+	seen := make(map[string]bool, len(macs))
+	var asked [][]byte
+	for _, m := range macs {
+		if len(m) == 0 || seen[string(m)] {
+			continue
+		}
+		seen[string(m)] = true
+		asked = append(asked, m)
+	}
+	if len(asked) == 0 {
+		return nil, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT f.mac, f.connection_id, c.name, f.category, f.first_seen, f.last_seen
+		FROM fingerprints f JOIN connections c ON c.id = f.connection_id
+		WHERE f.mac = ANY($1)`, asked)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: find fingerprints: %w", err)
+	}
+	fps, err := collect(rows, func(r pgx.Rows) (aos.Fingerprint, error) {
+		var fp aos.Fingerprint
+		err := r.Scan(&fp.MAC, &fp.ConnectionID, &fp.Connection, &fp.Category, &fp.FirstSeen, &fp.LastSeen)
+		return fp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: find fingerprints: %w", err)
+	}
+	slices.SortFunc(fps, func(a, b aos.Fingerprint) int {
+		if c := bytes.Compare(a.MAC, b.MAC); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ConnectionID, b.ConnectionID)
+	})
+	return fps, nil
+}
+
+// AddFlow stores f under its caller-chosen ID, as for grants and approvals.
+// It returns EBadRequest if f has no ID and EConflict if the ID is taken.
+// Source, Destination, ApprovalID and Entry are stored as given, not checked.
+func (t *tx) AddFlow(ctx context.Context, f *aos.Flow) error {
+	if err := t.writable("add flow"); err != nil {
+		return err
+	}
+	if f == nil || f.ID == "" {
+		return aos.Errorf(aos.EBadRequest, "a flow needs an ID")
+	}
+	var enc encoder
+	args := []any{f.ID, f.Source, f.Destination, enc.json("categories", f.Categories), f.Count,
+		enc.time("at", f.At), f.ApprovalID, f.Entry}
+	if enc.err != nil {
+		return enc.err
+	}
+	_, err := t.exec(ctx, `INSERT INTO flows
+		(id, source, destination, categories, count, at, approval_id, entry)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, args...)
+	if isUnique(err) {
+		return aos.Errorf(aos.EConflict, "flow %s already exists", f.ID)
+	}
+	if err != nil {
+		return badText("add flow", err)
+	}
+	return nil
+}
+
+// ListFlows returns every flow, by At and then ID.
+func (t *tx) ListFlows(ctx context.Context) ([]*aos.Flow, error) {
+	rows, err := t.tx.Query(ctx, `SELECT id, source, destination, categories, count, at, approval_id, entry
+		FROM flows ORDER BY at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list flows: %w", err)
+	}
+	fs, err := collect(rows, func(r pgx.Rows) (*aos.Flow, error) {
+		var f aos.Flow
+		err := r.Scan(&f.ID, &f.Source, &f.Destination, scanJSON{&f.Categories}, &f.Count,
+			&f.At, &f.ApprovalID, &f.Entry)
+		return &f, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list flows: %w", err)
+	}
+	return fs, nil
+}
