@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/approval"
@@ -29,9 +30,16 @@ func (g *Gateway) Deny(ctx context.Context, owner *aos.Principal, id, reason str
 	return g.Approvals.Decide(ctx, owner, id, false, reason)
 }
 
+// staleExecution is how long an execution may have been under way before
+// Resume takes it for interrupted: well past the longest upstream call.
+const staleExecution = 10 * time.Minute
+
 // Resume finishes what a restart interrupted: approved calls not yet
-// started are executed; calls whose execution had started are marked
-// failed, not sent again, because whether the upstream acted is unknown.
+// started are executed (Execute runs each once, whichever replica gets it
+// first); calls whose execution started long ago and never finished are
+// marked failed, not sent again, because whether the upstream acted is
+// unknown. An execution started recently may be under way on another
+// replica and is left alone. serve runs it at start and then periodically.
 func (g *Gateway) Resume(ctx context.Context) error {
 	var as []*aos.Approval
 	err := g.Store.View(ctx, func(tx aos.Tx) (err error) {
@@ -42,18 +50,35 @@ func (g *Gateway) Resume(ctx context.Context) error {
 		return err
 	}
 	for _, a := range as {
-		if a.ExecutedAt == nil {
+		switch {
+		case a.ExecutedAt == nil:
 			if _, err := g.Execute(ctx, a.ID); err != nil && g.Logger != nil {
 				g.Logger.Error("resuming an approved call", "approval", a.ID, "err", err)
 			}
-			continue
-		}
-		if err := g.finish(ctx, a.ID, nil, aos.Errorf(aos.EUpstream,
-			"the server stopped while the call was being sent; it was not sent again")); err != nil {
-			return err
+		case g.Now().Sub(*a.ExecutedAt) > staleExecution:
+			if err := g.finish(ctx, a.ID, nil, aos.Errorf(aos.EUpstream,
+				"the server stopped while the call was being sent; it was not sent again")); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// RunResume calls Resume every interval until ctx ends.
+func (g *Gateway) RunResume(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := g.Resume(ctx); err != nil && ctx.Err() == nil && g.Logger != nil {
+			g.Logger.Error("resuming approved calls", "err", err)
+		}
+	}
 }
 
 // Execute runs an approved call, exactly once: the start of the execution

@@ -256,3 +256,51 @@ func TestGateway_Redecide(t *testing.T) {
 		}
 	})
 }
+
+func TestGateway_Resume(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t)
+	// Approved, but the server stopped before executing it: Resume runs it.
+	a := h.mustHold(5000_00)
+	if _, err := h.gw.Approvals.Decide(ctx, h.boss, a.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.gw.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := h.gw.Approvals.Get(ctx, a.ID); got.Status != aos.ApprovalExecuted || h.pay.count() != 1 {
+		t.Fatalf("after Resume: %s, upstream %d", got.Status, h.pay.count())
+	}
+
+	// Approved and started (perhaps on another replica): left alone while
+	// recent, marked failed and never sent again once stale.
+	b := h.mustHold(6000_00)
+	if _, err := h.gw.Approvals.Decide(ctx, h.boss, b.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	started := h.clock.Now()
+	err := h.store.Update(ctx, func(tx aos.Tx) error {
+		got, err := tx.ApprovalByID(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		got.ExecutedAt = &started
+		return tx.UpdateApproval(ctx, got)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(time.Minute)
+	h.gw.Resume(ctx)
+	if got, _ := h.gw.Approvals.Get(ctx, b.ID); got.Status != aos.ApprovalApproved {
+		t.Fatalf("a recent execution was touched: %s", got.Status)
+	}
+	h.clock.Advance(10 * time.Minute)
+	h.gw.Resume(ctx)
+	if got, _ := h.gw.Approvals.Get(ctx, b.ID); got.Status != aos.ApprovalFailed || got.Error != aos.EUpstream {
+		t.Fatalf("a stale execution: %s %s", got.Status, got.Error)
+	}
+	if h.pay.count() != 1 {
+		t.Fatalf("upstream saw %d calls, want 1", h.pay.count())
+	}
+}

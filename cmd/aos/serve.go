@@ -103,6 +103,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
 	go approvals.RunExpiry(bg, 30*time.Second)
+	go gw.RunResume(bg, 30*time.Second)
 	own := &owner.Service{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now, Logger: logger}
 	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Logger: logger, ProxyHostSuffix: *hostSuffix}
 
