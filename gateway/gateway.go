@@ -156,14 +156,14 @@ func (g *Gateway) runOnce(ctx context.Context, p *aos.Principal, name string, m 
 	t, err := g.resolve(ctx, name)
 	if err != nil {
 		if aos.ErrorCode(err) == aos.EUnknownConnection {
-			return nil, g.denied(ctx, p, name, nil, "", aos.Decision{Code: aos.EUnknownConnection, Reason: aos.ErrorMessage(err)}, m)
+			return nil, g.denied(ctx, p, name, nil, aos.Decision{Code: aos.EUnknownConnection, Reason: aos.ErrorMessage(err)}, m)
 		}
 		return nil, err
 	}
 	call, err := mapCall(t.connector, t.conn)
 	if err != nil {
 		if code := aos.ErrorCode(err); code != aos.EInternal {
-			return nil, g.denied(ctx, p, name, nil, "", aos.Decision{Code: code, Reason: aos.ErrorMessage(err)}, m)
+			return nil, g.denied(ctx, p, name, nil, aos.Decision{Code: code, Reason: aos.ErrorMessage(err)}, m)
 		}
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func (g *Gateway) runOnce(ctx context.Context, p *aos.Principal, name string, m 
 		a, err := g.hold(ctx, p, t, call, d, m)
 		return &Outcome{Held: a}, err
 	case aos.Deny:
-		return nil, g.denied(ctx, p, name, call, "", d, m)
+		return nil, g.denied(ctx, p, name, call, d, m)
 	default:
 		return nil, aos.Errorf(aos.EInternal, "unexpected verdict %q", d.Verdict)
 	}
@@ -222,6 +222,11 @@ type callPayload struct {
 }
 
 func newCallPayload(call *connector.Call, reason string, m Meta) json.RawMessage {
+	b, _ := json.Marshal(callPayloadOf(call, reason, m))
+	return b
+}
+
+func callPayloadOf(call *connector.Call, reason string, m Meta) callPayload {
 	cp := callPayload{Reason: reason, Meta: m}
 	if call != nil {
 		cp.Resource = call.Resource
@@ -233,8 +238,7 @@ func newCallPayload(call *connector.Call, reason string, m Meta) json.RawMessage
 			}
 		}
 	}
-	b, _ := json.Marshal(cp)
-	return b
+	return cp
 }
 
 func callAttrs(conn string, call *connector.Call) map[string]string {
@@ -246,17 +250,23 @@ func callAttrs(conn string, call *connector.Call) map[string]string {
 	return a
 }
 
-// denied records a denial and returns the error for the agent. If the
-// denial cannot be recorded the agent gets evidence_unavailable instead.
-func (g *Gateway) denied(ctx context.Context, p *aos.Principal, conn string, call *connector.Call, grant string, d aos.Decision, m Meta) error {
+// deniedRecord is the evidence of a call denied with d; grant is the grant
+// that would have allowed it, when one did until the call was authorised.
+func deniedRecord(p *aos.Principal, conn string, call *connector.Call, grant string, d aos.Decision, m Meta) aos.Record {
 	attrs := callAttrs(conn, call)
 	attrs["decision"], attrs["code"] = "deny", d.Code
 	if grant != "" {
 		attrs["grant"] = grant
 	}
+	return aos.Record{Kind: "call.denied", Actor: p.Ref(), Subject: conn, Attrs: attrs,
+		Payload: newCallPayload(call, d.Reason, m)}
+}
+
+// denied records a denial and returns the error for the agent. If the
+// denial cannot be recorded the agent gets evidence_unavailable instead.
+func (g *Gateway) denied(ctx context.Context, p *aos.Principal, conn string, call *connector.Call, d aos.Decision, m Meta) error {
 	_, err := g.Log.Record(ctx, func(aos.Tx) ([]aos.Record, error) {
-		return []aos.Record{{Kind: "call.denied", Actor: p.Ref(), Subject: conn, Attrs: attrs,
-			Payload: newCallPayload(call, d.Reason, m)}}, nil
+		return []aos.Record{deniedRecord(p, conn, call, "", d, m)}, nil
 	})
 	if err != nil {
 		return err
@@ -286,13 +296,11 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 				return nil, err
 			}
 		}
+		if stale != nil {
+			return []aos.Record{deniedRecord(p, t.conn.Name, call, d.GrantID, *stale, m)}, nil
+		}
 		attrs := callAttrs(t.conn.Name, call)
 		attrs["grant"] = d.GrantID
-		if stale != nil {
-			attrs["decision"], attrs["code"] = "deny", stale.Code
-			return []aos.Record{{Kind: "call.denied", Actor: p.Ref(), Subject: t.conn.Name, Attrs: attrs,
-				Payload: newCallPayload(call, stale.Reason, m)}}, nil
-		}
 		attrs["decision"] = "allow"
 		attrs["credential_version"] = strconv.Itoa(cred.Version)
 		return []aos.Record{{Kind: "call.authorized", Actor: p.Ref(), Subject: t.conn.Name, Attrs: attrs,

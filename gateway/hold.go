@@ -29,13 +29,9 @@ func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *c
 		if err != nil {
 			return nil, err
 		}
-		attrs := callAttrs(t.conn.Name, call)
-		attrs["grant"] = d.GrantID
 		if st != nil {
 			stale = st
-			attrs["decision"], attrs["code"] = "deny", st.Code
-			return []aos.Record{{Kind: "call.denied", Actor: p.Ref(), Subject: t.conn.Name, Attrs: attrs,
-				Payload: newCallPayload(call, st.Reason, m)}}, nil
+			return []aos.Record{deniedRecord(p, t.conn.Name, call, d.GrantID, *st, m)}, nil
 		}
 		same, err := samePending(ctx, tx, p, request)
 		if err != nil {
@@ -45,10 +41,7 @@ func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *c
 			// A retry of a call already waiting (SDKs retry a 202) joins
 			// it rather than asking the owner twice.
 			a, joined = same, true
-			attrs["decision"], attrs["approval"], attrs["points"] = "hold", a.ID, approval.PointNames(a.Points)
-			attrs["joined"] = "true"
-			return []aos.Record{{Kind: "call.held", Actor: p.Ref(), Subject: t.conn.Name, Attrs: attrs,
-				Payload: heldPayload(call, d, m)}}, nil
+			return []aos.Record{heldRecord(p, t.conn.Name, call, d, m, a, "joined", "true")}, nil
 		}
 		a, err = g.Approvals.New(&aos.Approval{
 			Kind: aos.ApprovalCall, Points: d.Points, Requester: p.Ref(), RequesterID: p.ID,
@@ -63,10 +56,7 @@ func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *c
 		if err := tx.CreateApproval(ctx, a); err != nil {
 			return nil, err
 		}
-		attrs["decision"], attrs["approval"], attrs["points"] = "hold", a.ID, approval.PointNames(a.Points)
-		attrs["digest"] = a.Digest
-		return []aos.Record{{Kind: "call.held", Actor: p.Ref(), Subject: t.conn.Name, Attrs: attrs,
-			Payload: heldPayload(call, d, m)}}, nil
+		return []aos.Record{heldRecord(p, t.conn.Name, call, d, m, a, "digest", a.Digest)}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -80,13 +70,19 @@ func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *c
 	return a, nil
 }
 
-func heldPayload(call *connector.Call, d aos.Decision, m Meta) json.RawMessage {
-	var cp map[string]any
-	json.Unmarshal(newCallPayload(call, "", m), &cp)
-	cp["reasons"] = d.Reasons
-	cp["facts"] = call.Facts
-	b, _ := json.Marshal(cp)
-	return b
+// heldRecord is the evidence of a call held at approval a, with one more
+// attribute (the digest of a new hold, or that a retry joined it).
+func heldRecord(p *aos.Principal, conn string, call *connector.Call, d aos.Decision, m Meta, a *aos.Approval, key, value string) aos.Record {
+	attrs := callAttrs(conn, call)
+	attrs["grant"] = d.GrantID
+	attrs["decision"], attrs["approval"], attrs["points"] = "hold", a.ID, approval.PointNames(a.Points)
+	attrs[key] = value
+	pl, _ := json.Marshal(struct {
+		callPayload
+		Reasons []string  `json:"reasons"`
+		Facts   aos.Facts `json:"facts"`
+	}{callPayloadOf(call, "", m), d.Reasons, call.Facts})
+	return aos.Record{Kind: "call.held", Actor: p.Ref(), Subject: conn, Attrs: attrs, Payload: pl}
 }
 
 // summary says in one line what a call does, for the owner.

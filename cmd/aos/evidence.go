@@ -180,11 +180,7 @@ func evidenceVerify(ctx context.Context, e *env, args []string) error {
 
 // openStoreReadOnly opens the store without changing it.
 func openStoreReadOnly(h *home, storeURL string) (aos.Store, error) {
-	if storeURL == "" || strings.HasPrefix(storeURL, "sqlite:") {
-		path := strings.TrimPrefix(storeURL, "sqlite:")
-		if path == "" {
-			path = h.path(dbFile)
-		}
+	if path, ok := sqlitePath(h, storeURL); ok {
 		if _, err := os.Stat(path); err != nil {
 			return nil, withHint(fmt.Errorf("no store at %s", path), "point --home at an instance or pass --store")
 		}

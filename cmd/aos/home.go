@@ -293,27 +293,35 @@ func checkMasterKey(ctx context.Context, st aos.Store, v *vault.Vault) error {
 // openStore opens the instance's store: SQLite in the home unless storeURL
 // names another (sqlite:PATH, or postgres://… shared by replicas).
 func openStore(h *home, storeURL string) (aos.Store, error) {
-	switch {
-	case storeURL == "" || strings.HasPrefix(storeURL, "sqlite:"):
-		path := strings.TrimPrefix(storeURL, "sqlite:")
-		if path == "" {
-			path = h.path(dbFile)
-		}
+	if path, ok := sqlitePath(h, storeURL); ok {
 		return sqlite.Open(path)
-	case strings.HasPrefix(storeURL, "postgres://") || strings.HasPrefix(storeURL, "postgresql://"):
-		st, err := postgres.Open(context.Background(), storeURL)
-		if err != nil {
-			msg := err.Error()
-			if u, perr := url.Parse(storeURL); perr == nil {
-				if pw, ok := u.User.Password(); ok && pw != "" {
-					msg = strings.ReplaceAll(msg, pw, "[redacted]")
-				}
-			}
-			return nil, withHint(fmt.Errorf("cannot open the PostgreSQL store %s", redactURL(storeURL)), msg)
-		}
-		return st, nil
 	}
-	return nil, withHint(fmt.Errorf("unsupported store %q", redactURL(storeURL)), "use postgres://… or sqlite:PATH (default: SQLite in the home)")
+	if !strings.HasPrefix(storeURL, "postgres://") && !strings.HasPrefix(storeURL, "postgresql://") {
+		return nil, withHint(fmt.Errorf("unsupported store %q", redactURL(storeURL)), "use postgres://… or sqlite:PATH (default: SQLite in the home)")
+	}
+	st, err := postgres.Open(context.Background(), storeURL)
+	if err != nil {
+		msg := err.Error()
+		if u, perr := url.Parse(storeURL); perr == nil {
+			if pw, ok := u.User.Password(); ok && pw != "" {
+				msg = strings.ReplaceAll(msg, pw, "[redacted]")
+			}
+		}
+		return nil, withHint(fmt.Errorf("cannot open the PostgreSQL store %s", redactURL(storeURL)), msg)
+	}
+	return st, nil
+}
+
+// sqlitePath is the SQLite file a store URL names ("" or sqlite:PATH; the
+// home's file by default), and false for any other store.
+func sqlitePath(h *home, storeURL string) (string, bool) {
+	if storeURL != "" && !strings.HasPrefix(storeURL, "sqlite:") {
+		return "", false
+	}
+	if path := strings.TrimPrefix(storeURL, "sqlite:"); path != "" {
+		return path, true
+	}
+	return h.path(dbFile), true
 }
 
 // redactURL hides the password of a store URL.
