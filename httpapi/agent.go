@@ -15,10 +15,6 @@ import (
 	"github.com/aos-dev/aos/gateway"
 )
 
-// hopHeaders are not forwarded from the upstream's response.
-var hopHeaders = []string{"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-	"Te", "Trailer", "Transfer-Encoding", "Upgrade", "Content-Length"}
-
 func metaOf(r *http.Request) gateway.Meta {
 	m := gateway.Meta{
 		Purpose:        r.Header.Get("AOS-Purpose"),
@@ -93,9 +89,7 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, name, rawPath, ra
 	for k, vs := range resp.Header {
 		h[k] = append([]string(nil), vs...)
 	}
-	for _, k := range hopHeaders {
-		h.Del(k)
-	}
+	connector.StripHopByHop(h) // they belong to the upstream's connection, not ours
 	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
 	w.WriteHeader(resp.Status)
 	if r.Method != http.MethodHead {
