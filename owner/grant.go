@@ -130,15 +130,21 @@ func (s *Service) Revoke(ctx context.Context, actor *aos.Principal, id string) (
 		if g.RevokedAt != nil {
 			return nil, aos.Errorf(aos.EConflict, "grant %s is already revoked", id)
 		}
-		now := s.now()
-		g.RevokedAt, g.RevokedBy = &now, actor.Ref()
-		if err := tx.UpdateGrant(ctx, g); err != nil {
-			return nil, err
-		}
-		return []aos.Record{{Kind: "grant.revoke", Actor: actor.Ref(), Subject: id,
-			Attrs: map[string]string{"connection": g.Connection, "scope": g.Scope}}}, nil
+		rec, err := revoke(ctx, tx, actor, g, s.now())
+		return []aos.Record{rec}, err
 	})
 	return g, err
+}
+
+// revoke ends g in tx and returns the evidence of it.
+func revoke(ctx context.Context, tx aos.Tx, actor *aos.Principal, g *aos.Grant, now time.Time) (aos.Record, error) {
+	g.RevokedAt, g.RevokedBy = &now, actor.Ref()
+	rec := aos.Record{Kind: "grant.revoke", Actor: actor.Ref(), Subject: g.ID,
+		Attrs: map[string]string{"connection": g.Connection, "scope": g.Scope}}
+	if g.Mission != "" {
+		rec.Attrs["mission"] = g.Mission
+	}
+	return rec, tx.UpdateGrant(ctx, g)
 }
 
 // CloseMission revokes every active grant made for a mission and returns
@@ -163,13 +169,12 @@ func (s *Service) CloseMission(ctx context.Context, actor *aos.Principal, missio
 			if g.RevokedAt != nil {
 				continue
 			}
-			g.RevokedAt, g.RevokedBy = &now, actor.Ref()
-			if err := tx.UpdateGrant(ctx, g); err != nil {
+			rec, err := revoke(ctx, tx, actor, g, now)
+			if err != nil {
 				return nil, err
 			}
 			closed = append(closed, g)
-			recs = append(recs, aos.Record{Kind: "grant.revoke", Actor: actor.Ref(), Subject: g.ID,
-				Attrs: map[string]string{"connection": g.Connection, "scope": g.Scope, "mission": mission}})
+			recs = append(recs, rec)
 		}
 		return recs, nil
 	})
