@@ -46,6 +46,16 @@ type Outbound struct {
 	Body   []byte      `json:"body,omitempty"`
 }
 
+// SameFacts reports whether two calls' facts agree on everything a
+// connector reads from a request (not the customer data and PII findings
+// the gateway adds). A connector's Do compares the facts of the request
+// it is about to send with those the policy decided on.
+func SameFacts(a, b aos.Facts) bool {
+	return a.Amount == b.Amount && a.Currency == b.Currency && a.AmountUnknown == b.AmountUnknown &&
+		a.Recipients == b.Recipients && a.Public == b.Public && a.Production == b.Production &&
+		a.Export == b.Export && a.Share == b.Share && a.TrainingOptIn == b.TrainingOptIn
+}
+
 // Response is what the upstream answered.
 type Response struct {
 	Status int

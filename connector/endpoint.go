@@ -1,7 +1,9 @@
 package connector
 
 import (
+	"context"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -26,6 +28,17 @@ func (e *Endpoint) URL(escapedPath, query string) string {
 		s += "?" + query
 	}
 	return s
+}
+
+// NewRequest is the package function NewRequest, for an upstream request
+// to target (an absolute URL under e), with its Host pinned to e's host.
+func (e *Endpoint) NewRequest(ctx context.Context, method, target string, header http.Header, body []byte) (*http.Request, error) {
+	req, err := NewRequest(ctx, e.Host, method, target, header, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Host = e.Host
+	return req, nil
 }
 
 // Relative checks that raw, an Outbound URL read back from a call that

@@ -15,8 +15,8 @@ import (
 // absolute URL under the connection's base URL, carrying a copy of header
 // and body (none when empty). host names the upstream in the EInternal
 // error returned when the request cannot be built. The request has no
-// credential yet, and its Host is target's: a connector that pins it to
-// the base URL's host sets req.Host.
+// credential yet, and its Host is target's; Endpoint.NewRequest pins it
+// to the base URL's host.
 func NewRequest(ctx context.Context, host, method, target string, header http.Header, body []byte) (*http.Request, error) {
 	var r io.Reader
 	if len(body) > 0 {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aos-dev/aos"
@@ -51,6 +52,18 @@ func NewHTTPClient() *http.Client {
 			return http.ErrUseLastResponse
 		},
 	}
+}
+
+// sharedHTTPClient is the client of connectors built without New.
+var sharedHTTPClient = sync.OnceValue(NewHTTPClient)
+
+// ClientOr returns client, or, when it is nil (a connector's zero value),
+// one NewHTTPClient shared by every such connector.
+func ClientOr(client *http.Client) *http.Client {
+	if client != nil {
+		return client
+	}
+	return sharedHTTPClient()
 }
 
 // Send sends req with client and reads the whole answer into a Response.

@@ -158,7 +158,12 @@ func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*conn
 // send, and when the connection names no internal domains.
 func (k *Connector) Internal(c *aos.Connection, call *connector.Call) bool {
 	ep, err := parseEndpoint(c.BaseURL)
-	if err != nil || call == nil || call.Upstream == nil {
+	return err == nil && internal(ep, call)
+}
+
+// internal is Internal with the connection's endpoint already parsed.
+func internal(ep *endpoint, call *connector.Call) bool {
+	if call == nil || call.Upstream == nil {
 		return false
 	}
 	rcpts := call.Upstream.Header.Values(hdrRcptTo)

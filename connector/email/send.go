@@ -118,7 +118,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 		Facts:     aos.Facts{Recipients: len(rcpts)},
 		Upstream:  &connector.Outbound{Method: methodSend, URL: ep.server(), Header: h, Body: msg},
 	}
-	call.Facts.Internal = k.Internal(c, call)
+	call.Facts.Internal = internal(ep, call)
 	return call, nil
 }
 

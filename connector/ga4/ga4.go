@@ -60,7 +60,6 @@ package ga4
 import (
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -109,14 +108,7 @@ var (
 // redirects and has bounded timeouts (connector.NewHTTPClient).
 func New() *Connector { return &Connector{client: connector.NewHTTPClient()} }
 
-var sharedClient = sync.OnceValue(connector.NewHTTPClient)
-
-func (k *Connector) httpClient() *http.Client {
-	if k.client != nil {
-		return k.client
-	}
-	return sharedClient()
-}
+func (k *Connector) httpClient() *http.Client { return connector.ClientOr(k.client) }
 
 // Type returns "ga4".
 func (k *Connector) Type() string { return Type }

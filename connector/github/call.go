@@ -66,10 +66,7 @@ func (k *Connector) newCall(c *aos.Connection, ep *connector.Endpoint, method st
 	if err != nil {
 		return nil, err
 	}
-	target := ep.String() + p.escaped()
-	if query != "" {
-		target += "?" + query
-	}
+	target := ep.URL(p.escaped(), query)
 	return &connector.Call{
 		Operation: d.Operation(),
 		Resource:  resource,
@@ -180,11 +177,7 @@ func buildPath(pattern string, params map[string]json.RawMessage) (string, error
 			parts[i] = url.PathEscape(v)
 			continue
 		}
-		pieces := strings.Split(v, "/")
-		for j, s := range pieces {
-			pieces[j] = url.PathEscape(s)
-		}
-		parts[i] = strings.Join(pieces, "/")
+		parts[i] = connector.EscapePath(v)
 	}
 	for name := range params {
 		if !used[name] {

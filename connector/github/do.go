@@ -106,11 +106,7 @@ func (k *Connector) verify(ep *connector.Endpoint, method string, call *connecto
 	if err != nil {
 		return nil, err
 	}
-	target := ep.String() + p.escaped()
-	if query != "" {
-		target += "?" + query
-	}
-	return &checked{url: target, path: p, params: params}, nil
+	return &checked{url: ep.URL(p.escaped(), query), path: p, params: params}, nil
 }
 
 // confirm re-checks, against GitHub, a write to a branch that was let
@@ -143,11 +139,10 @@ func (k *Connector) confirm(ctx context.Context, c *aos.Connection, ep *connecto
 
 // send makes one request to GitHub.
 func (k *Connector) send(ctx context.Context, ep *connector.Endpoint, token, method, target string, header http.Header, body []byte) (*connector.Response, error) {
-	req, err := connector.NewRequest(ctx, ep.Host, method, target, header, body)
+	req, err := ep.NewRequest(ctx, method, target, header, body)
 	if err != nil {
 		return nil, err
 	}
-	req.Host = ep.Host
 	return connector.SendBearer(k.httpClient(), req, token)
 }
 
@@ -179,7 +174,7 @@ func tokenProblem(v string) string {
 // answer into v. It reports whether it could.
 func (k *Connector) getJSON(ctx context.Context, ep *connector.Endpoint, token, path string, v any) (*connector.Response, bool) {
 	h := http.Header{"Accept": {"application/vnd.github+json"}, "User-Agent": {defaultUserAgent}}
-	resp, err := k.send(ctx, ep, token, http.MethodGet, ep.String()+path, h, nil)
+	resp, err := k.send(ctx, ep, token, http.MethodGet, ep.URL(path, ""), h, nil)
 	if err != nil || resp.Status != http.StatusOK {
 		return resp, false
 	}

@@ -89,17 +89,9 @@ func New() *Connector {
 	return &Connector{client: connector.NewHTTPClient(), branches: newBranchCache()}
 }
 
-var (
-	sharedClient   = sync.OnceValue(connector.NewHTTPClient)
-	sharedBranches = sync.OnceValue(newBranchCache)
-)
+var sharedBranches = sync.OnceValue(newBranchCache)
 
-func (k *Connector) httpClient() *http.Client {
-	if k.client != nil {
-		return k.client
-	}
-	return sharedClient()
-}
+func (k *Connector) httpClient() *http.Client { return connector.ClientOr(k.client) }
 
 func (k *Connector) cache() *branchCache {
 	if k.branches != nil {

@@ -53,11 +53,10 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 		return nil, err
 	}
 	up := again.Upstream
-	req, err := connector.NewRequest(ctx, ep.Host, up.Method, up.URL, up.Header, up.Body)
+	req, err := ep.NewRequest(ctx, up.Method, up.URL, up.Header, up.Body)
 	if err != nil {
 		return nil, err
 	}
-	req.Host = ep.Host
 	resp, err := connector.SendBearer(k.httpClient(), req, token)
 	if err != nil {
 		return nil, err

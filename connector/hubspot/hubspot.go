@@ -24,7 +24,6 @@ package hubspot
 import (
 	_ "embed"
 	"net/http"
-	"sync"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -68,14 +67,7 @@ func New() *Connector {
 	return &Connector{client: connector.NewHTTPClient(), exports: newExportTasks()}
 }
 
-var sharedClient = sync.OnceValue(connector.NewHTTPClient)
-
-func (k *Connector) httpClient() *http.Client {
-	if k.client != nil {
-		return k.client
-	}
-	return sharedClient()
-}
+func (k *Connector) httpClient() *http.Client { return connector.ClientOr(k.client) }
 
 // Type returns "hubspot".
 func (k *Connector) Type() string { return Type }

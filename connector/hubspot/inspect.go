@@ -72,12 +72,11 @@ func (k *Connector) Inspect(ctx context.Context, c *aos.Connection, secret vault
 		body, _ = json.Marshal(map[string]string{"tokenKey": token})
 		header.Set("Content-Type", "application/json")
 	}
-	req, err := connector.NewRequest(ctx, ep.Host, method, target, header, body)
+	req, err := ep.NewRequest(ctx, method, target, header, body)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	req.Host = ep.Host
 	resp, err := connector.Send(k.httpClient(), req, token, url.PathEscape(token))
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -159,7 +160,7 @@ func (p *parser) mapping(n *yaml.Node, what string, allowed ...string) (map[stri
 		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
 			return nil, p.errorf(k, "%s has a key that is not a string", what)
 		}
-		if !contains(allowed, k.Value) {
+		if !slices.Contains(allowed, k.Value) {
 			return nil, p.errorf(k, "%s: unknown key %q (want %s)", what, k.Value, strings.Join(allowed, ", "))
 		}
 		if prev, ok := m[k.Value]; ok {
@@ -179,15 +180,6 @@ func (p *parser) str(e entry, what string) (string, error) {
 		return "", p.errorf(e.value, "%s: %s must be a string", what, e.key.Value)
 	}
 	return e.value.Value, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // table reads the root mapping.

@@ -123,11 +123,3 @@ func readFacts(d *opdef.Def, header http.Header, query string, body []byte) aos.
 	q, _ := url.ParseQuery(query) // cleanQuery has checked that it parses
 	return d.Facts(contentType, q, body)
 }
-
-// sameFacts reports whether two requests' facts agree on everything a
-// connector reads (not the PII findings the gateway adds).
-func sameFacts(a, b aos.Facts) bool {
-	return a.Amount == b.Amount && a.Currency == b.Currency && a.AmountUnknown == b.AmountUnknown &&
-		a.Recipients == b.Recipients && a.Public == b.Public && a.Production == b.Production &&
-		a.Export == b.Export && a.Share == b.Share && a.TrainingOptIn == b.TrainingOptIn
-}

@@ -189,7 +189,7 @@ func TestConnector_FromHTTP_declared(t *testing.T) {
 			if call.Operation.Name != tt.wantOp || call.Operation.Access != tt.wantAcc {
 				t.Errorf("operation %+v, want %s (%s)", call.Operation, tt.wantOp, tt.wantAcc)
 			}
-			if !sameFacts(call.Facts, tt.facts) {
+			if !connector.SameFacts(call.Facts, tt.facts) {
 				t.Errorf("facts %+v, want %+v", call.Facts, tt.facts)
 			}
 			if call.Upstream.Method != strings.ToUpper(tt.req.Method) || !strings.HasPrefix(call.Upstream.URL, "https://api.example.com/base/v1/") {
@@ -251,7 +251,7 @@ func TestConnector_FromCall_declared(t *testing.T) {
 			if call.Operation.Name != tt.op || call.Upstream.URL != tt.wantURL {
 				t.Errorf("call %s to %s; want %s to %s", call.Operation.Name, call.Upstream.URL, tt.op, tt.wantURL)
 			}
-			if !sameFacts(call.Facts, tt.facts) {
+			if !connector.SameFacts(call.Facts, tt.facts) {
 				t.Errorf("facts %+v, want %+v", call.Facts, tt.facts)
 			}
 		})

@@ -63,14 +63,13 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if len(out.Body) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB", connector.MaxBody>>20)
 	}
-	if def != nil && !sameFacts(readFacts(def, header, query, out.Body), call.Facts) {
+	if def != nil && !connector.SameFacts(readFacts(def, header, query, out.Body), call.Facts) {
 		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request's approval facts are not those that were authorised")
 	}
-	req, err := connector.NewRequest(ctx, ep.Host, method, target, header, out.Body)
+	req, err := ep.NewRequest(ctx, method, target, header, out.Body)
 	if err != nil {
 		return nil, err
 	}
-	req.Host = ep.Host
 	redact, err := a.inject(req, secret)
 	if err != nil {
 		return nil, err

@@ -26,7 +26,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -51,14 +50,7 @@ func New() *Connector {
 	return &Connector{client: connector.NewHTTPClient()}
 }
 
-var sharedClient = sync.OnceValue(connector.NewHTTPClient)
-
-func (k *Connector) httpClient() *http.Client {
-	if k.client != nil {
-		return k.client
-	}
-	return sharedClient()
-}
+func (k *Connector) httpClient() *http.Client { return connector.ClientOr(k.client) }
 
 // Type returns "http".
 func (k *Connector) Type() string { return Type }

@@ -145,10 +145,9 @@ func (k *Connector) lookup(ctx context.Context, c *aos.Connection, ep *connector
 
 // send sends one request to Slack with the token.
 func (k *Connector) send(ctx context.Context, ep *connector.Endpoint, token, verb, target string, h http.Header, body []byte) (*connector.Response, error) {
-	req, err := connector.NewRequest(ctx, ep.Host, verb, target, h, body)
+	req, err := ep.NewRequest(ctx, verb, target, h, body)
 	if err != nil {
 		return nil, err
 	}
-	req.Host = ep.Host
 	return connector.SendBearer(k.httpClient(), req, token)
 }

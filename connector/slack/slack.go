@@ -67,7 +67,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/aos-dev/aos"
@@ -110,14 +109,7 @@ func New(opts ...Option) *Connector {
 	return k
 }
 
-var sharedClient = sync.OnceValue(connector.NewHTTPClient)
-
-func (k *Connector) httpClient() *http.Client {
-	if k.client != nil {
-		return k.client
-	}
-	return sharedClient()
-}
+func (k *Connector) httpClient() *http.Client { return connector.ClientOr(k.client) }
 
 // Type returns "slack".
 func (k *Connector) Type() string { return Type }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -128,7 +129,7 @@ func decodeArgs(args json.RawMessage, pathParams []string) (*callArgs, error) {
 			if err := json.Unmarshal(raw, &a.IdempotencyKey); err != nil {
 				return nil, badRequest("args.idempotency_key must be a string")
 			}
-		case contains(pathParams, name):
+		case slices.Contains(pathParams, name):
 			var v string
 			if err := json.Unmarshal(raw, &v); err != nil {
 				return nil, badRequest("args.%s must be a string", name)
@@ -139,15 +140,6 @@ func decodeArgs(args json.RawMessage, pathParams []string) (*callArgs, error) {
 		}
 	}
 	return a, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // argsForm shows the args an operation takes.

@@ -98,7 +98,7 @@ func TestConnector_FromHTTP(t *testing.T) {
 			if call.Operation.Name != tt.op || call.Operation.Access != tt.access || call.Resource != tt.resource {
 				t.Fatalf("got %s (%s) on %q; want %s (%s) on %q", call.Operation.Name, call.Operation.Access, call.Resource, tt.op, tt.access, tt.resource)
 			}
-			if !sameFacts(call.Facts, tt.facts) {
+			if !connector.SameFacts(call.Facts, tt.facts) {
 				t.Fatalf("facts = %+v; want %+v", call.Facts, tt.facts)
 			}
 			if (call.Facts.Amount > 0 || call.Facts.AmountUnknown) && !containsPoint(call.Operation.Points, aos.PointMoney) {
@@ -254,7 +254,7 @@ func TestConnector_FromCall(t *testing.T) {
 			if call.Operation.Name != tt.op || call.Upstream.URL != "http://127.0.0.1:12111"+tt.wantURL || string(call.Upstream.Body) != tt.wantBody {
 				t.Fatalf("got %s %s %q", call.Operation.Name, call.Upstream.URL, call.Upstream.Body)
 			}
-			if !sameFacts(call.Facts, tt.facts) {
+			if !connector.SameFacts(call.Facts, tt.facts) {
 				t.Fatalf("facts = %+v; want %+v", call.Facts, tt.facts)
 			}
 		})

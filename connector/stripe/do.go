@@ -84,16 +84,8 @@ func recheck(base *url.URL, call *connector.Call) (*request, error) {
 		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request is %s, not the operation that was authorised", req.op.Name)
 	case req.resource != call.Resource:
 		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is on %s, not on the resource that was authorised", req.resource)
-	case !sameFacts(req.facts, call.Facts):
+	case !connector.SameFacts(req.facts, call.Facts):
 		return nil, badRequest("the upstream request's facts (amount, currency, export) are not those that were authorised")
 	}
 	return req, nil
-}
-
-// sameFacts compares the facts the connector reads; the PII facts are the
-// gateway's.
-func sameFacts(a, b aos.Facts) bool {
-	return a.Amount == b.Amount && a.Currency == b.Currency && a.AmountUnknown == b.AmountUnknown &&
-		a.Recipients == b.Recipients && a.Public == b.Public && a.Production == b.Production &&
-		a.Export == b.Export && a.Share == b.Share && a.TrainingOptIn == b.TrainingOptIn
 }

@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/aos-dev/aos"
@@ -154,7 +155,7 @@ func forwardHeader(h http.Header) (http.Header, error) {
 				return nil, aos.Errorf(aos.EOutOfScope, "%s asks Stripe to act on a connected account; no stripe scope covers another account", c)
 			}
 		}
-		if !isForwarded(key) {
+		if !slices.Contains(forwarded, key) {
 			continue
 		}
 		if len(vs) != 1 || len(out[key]) > 0 {
@@ -170,15 +171,6 @@ func forwardHeader(h http.Header) (http.Header, error) {
 		return nil, badRequest("the headers are larger than %d KiB", maxHeaderBytes>>10)
 	}
 	return out, nil
-}
-
-func isForwarded(key string) bool {
-	for _, f := range forwarded {
-		if key == f {
-			return true
-		}
-	}
-	return false
 }
 
 // upstreamURL is the URL of the request under base.

@@ -30,7 +30,6 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
-	"sync"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -60,14 +59,7 @@ func New() *Connector {
 	return &Connector{client: connector.NewHTTPClient()}
 }
 
-var sharedClient = sync.OnceValue(connector.NewHTTPClient)
-
-func (k *Connector) httpClient() *http.Client {
-	if k.client != nil {
-		return k.client
-	}
-	return sharedClient()
-}
+func (k *Connector) httpClient() *http.Client { return connector.ClientOr(k.client) }
 
 // Type returns "stripe".
 func (k *Connector) Type() string { return Type }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 )
 
 func TestConnector_Configure(t *testing.T) {
@@ -162,7 +163,7 @@ func FuzzAnalyze(f *testing.F) {
 		}
 		call := req.call(base)
 		again, err := recheck(base, call)
-		if err != nil || again.op.Name != req.op.Name || again.resource != req.resource || !sameFacts(again.facts, req.facts) {
+		if err != nil || again.op.Name != req.op.Name || again.resource != req.resource || !connector.SameFacts(again.facts, req.facts) {
 			t.Fatalf("the upstream request reads differently: %+v, %v", again, err)
 		}
 	})
