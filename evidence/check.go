@@ -34,11 +34,13 @@ type checker struct {
 
 	next    int64 // the next position to be fed
 	gapFrom int64 // first position of the current run of missing rows, or -1
-	// leaves are the leaf hashes of the longest prefix of the log whose
-	// hashes are known: from its rows, or, for a missing row, from the store.
-	leaves   []tlog.Hash
+	// leaves is the length of the longest prefix of the log whose leaf
+	// hashes are known: from its rows, or, for a missing row, from the
+	// store. tree holds the stored hashes of that prefix, recomputed as its
+	// leaves come.
+	leaves   int64
 	prefixOK bool
-	tree     []tlog.Hash // stored hashes recomputed from leaves
+	tree     []tlog.Hash
 
 	origin      string // expected checkpoint origin; "" until the first valid checkpoint
 	trees       []signedTree
@@ -87,9 +89,7 @@ func (c *checker) present(row aos.StoredEntry, stored *tlog.Hash) {
 	c.closeGap(row.Index)
 	c.next = row.Index + 1
 	h := tlog.RecordHash(row.Leaf)
-	if c.prefixOK {
-		c.leaves = append(c.leaves, h)
-	}
+	c.addLeaf(h)
 	if !c.checkRow(row) {
 		return
 	}
@@ -137,11 +137,26 @@ func (c *checker) absent(i int64, stored *tlog.Hash) {
 		c.gapFrom = i
 	}
 	c.next = i + 1
-	if c.prefixOK && stored != nil {
-		c.leaves = append(c.leaves, *stored)
+	if stored != nil {
+		c.addLeaf(*stored)
 	} else {
 		c.prefixOK = false
 	}
+}
+
+// addLeaf extends the recomputed tree by the next leaf hash of the prefix,
+// unless the prefix has already ended.
+func (c *checker) addLeaf(h tlog.Hash) {
+	if !c.prefixOK {
+		return
+	}
+	hashes, err := tlog.StoredHashesForRecordHash(c.leaves, h, memHashes(c.tree))
+	if err != nil { // cannot happen: every hash it reads is already computed
+		c.prefixOK = false
+		return
+	}
+	c.tree = append(c.tree, hashes...)
+	c.leaves++
 }
 
 // absentRange records that positions [from, to) have no row and no known
@@ -169,34 +184,19 @@ func (c *checker) extra(row aos.StoredEntry, why string) {
 	c.add(row.Index, row.Index, "entry %d: %s", row.Index, why)
 }
 
-// finishEntries closes the entries and recomputes the tree over the prefix
-// whose leaf hashes are known.
+// finishEntries closes the entries: positions never fed are missing.
 func (c *checker) finishEntries() {
 	c.absentRange(c.next, c.size)
 	c.closeGap(c.size)
-	for i, h := range c.leaves {
-		hashes, err := tlog.StoredHashesForRecordHash(int64(i), h, memHashes(c.tree))
-		if err != nil { // cannot happen: every hash it reads is already computed
-			c.leaves = c.leaves[:i]
-			break
-		}
-		c.tree = append(c.tree, hashes...)
-	}
-}
-
-// root returns the recomputed root of the tree of the given size, which must
-// not exceed len(c.leaves).
-func (c *checker) root(size int64) (tlog.Hash, error) {
-	return tlog.TreeHash(size, memHashes(c.tree))
 }
 
 // matches reports whether t is within the recomputed prefix and its root
 // equals the recomputed one.
 func (c *checker) matches(t signedTree) bool {
-	if t.Size > int64(len(c.leaves)) {
+	if t.Size > c.leaves {
 		return false
 	}
-	root, err := c.root(t.Size)
+	root, err := tlog.TreeHash(t.Size, memHashes(c.tree))
 	return err == nil && root == t.Root
 }
 
@@ -237,8 +237,9 @@ func (c *checker) checkpoint(source, label string, signed []byte, claimed int64)
 }
 
 // compareStored compares the stored interior hashes of the recomputed
-// prefix with the recomputed ones. (Leaf hashes were compared as rows came.)
-func (c *checker) compareStored(read func([]int64) ([]tlog.Hash, error)) error {
+// prefix, read from r, with the recomputed ones. (Leaf hashes were compared
+// as rows came.)
+func (c *checker) compareStored(r tlog.HashReader) error {
 	const chunk = 4096
 	for from := int64(0); from < int64(len(c.tree)); from += chunk {
 		var indexes []int64
@@ -250,7 +251,7 @@ func (c *checker) compareStored(read func([]int64) ([]tlog.Hash, error)) error {
 		if len(indexes) == 0 {
 			continue
 		}
-		got, err := read(indexes)
+		got, err := r.ReadHashes(indexes)
 		if err != nil {
 			return err
 		}
@@ -314,7 +315,7 @@ func (c *checker) localise() {
 	slices.SortStableFunc(c.trees, func(a, b signedTree) int { return cmp.Compare(a.Size, b.Size) })
 	var good int64
 	for _, t := range c.trees {
-		if t.Size > int64(len(c.leaves)) {
+		if t.Size > c.leaves {
 			return // beyond what can be recomputed: explained by a gap or a cut tail
 		}
 		if c.matches(t) {

@@ -101,7 +101,7 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 // their tree hashes, and a signed checkpoint of the new tree. It returns the
 // checkpoint.
 func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, entries []aos.StoredEntry) ([]byte, error) {
-	r := &batchHashReader{ctx: ctx, tx: tx, start: tlog.StoredHashIndex(0, size)}
+	r := &batchHashReader{stored: storeHashReader{ctx, tx}, start: tlog.StoredHashIndex(0, size)}
 	for i, e := range entries {
 		hashes, err := tlog.StoredHashes(size+int64(i), e.Leaf, r)
 		if err != nil {
@@ -183,8 +183,7 @@ func indexesOf(entries []aos.StoredEntry) []int64 {
 // batchHashReader reads tree hashes from the store, and those computed
 // earlier in the same batch (storage indexes from start on) from memory.
 type batchHashReader struct {
-	ctx    context.Context
-	tx     aos.EvidenceTx
+	stored storeHashReader
 	start  int64
 	hashes []tlog.Hash
 }
@@ -205,7 +204,7 @@ func (r *batchHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	if len(stored) == 0 {
 		return out, nil
 	}
-	got, err := readStoredHashes(r.ctx, r.tx, stored)
+	got, err := r.stored.ReadHashes(stored)
 	if err != nil {
 		return nil, err
 	}

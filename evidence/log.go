@@ -47,9 +47,10 @@ type Config struct {
 // Each batch is one store transaction holding the callers' changes, their
 // entries, the new tree hashes and a checkpoint of the new tree signed by
 // Config.Signer, so that the store never holds an entry no checkpoint covers.
-// The checkpoint is then appended to the checkpoint file before any caller
-// hears of success. Leaves commit to payloads only through salted hashes, so
-// that a later tx.RedactEntry removes a payload and Verify still passes.
+// The checkpoint is then queued for the checkpoint file, which is written off
+// the commit path: callers hear of success without waiting for it. Leaves
+// commit to payloads only through salted hashes, so that a later
+// tx.RedactEntry removes a payload and Verify still passes.
 //
 // A Log is safe for concurrent use. Several Logs (in several processes) may
 // append to one store: the store's LogSize serialises them. Close stops it.
@@ -150,8 +151,8 @@ func (r *request) reply(indexes []int64, err error) { r.done <- result{indexes, 
 var errClosed = aos.Errorf(aos.EEvidenceUnavailable, "evidence log closed")
 
 // Record implements aos.EvidenceLog. It queues fn for the next batch and waits
-// for the batch to commit, the signed checkpoint to be appended to the
-// checkpoint file, and the indexes to be known.
+// for the batch to commit and the indexes to be known. The batch's signed
+// checkpoint is appended to the checkpoint file afterwards.
 //
 // fn runs on the committer goroutine inside the batch's store transaction,
 // after the fns queued before it; it must use only the Tx it is given and

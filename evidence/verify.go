@@ -115,9 +115,7 @@ func Verify(ctx context.Context, store aos.Store, verifier note.Verifier, checkp
 		for _, cp := range cps {
 			c.checkpoint(sourceStore, fmt.Sprintf("checkpoint of size %d", cp.Size), cp.Signed, cp.Size)
 		}
-		return c.compareStored(func(indexes []int64) ([]tlog.Hash, error) {
-			return readStoredHashes(ctx, tx, indexes)
-		})
+		return c.compareStored(storeHashReader{ctx, tx})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("evidence: verify: %w", err)

@@ -34,7 +34,7 @@ func forms(it Item) []string {
 	case CategoryPayment, CategoryNationalID:
 		return []string{compact(it.Value)}
 	}
-	v := trimSpace(it.Value)
+	v := strings.TrimSpace(it.Value)
 	if len(v) < minWhole || len(v) > maxWhole {
 		return nil
 	}

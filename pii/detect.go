@@ -54,11 +54,18 @@ func matchPattern(s string, i int, pat string) bool {
 // a word, a decimal, a signed number, a path, a reference ("#1234") or an
 // amount.
 func numberStart(s string, i int) bool {
+	return startsAfter(s, i, "+-.,_/@#%")
+}
+
+// startsAfter reports whether something may start at byte i of s: not
+// inside a word, not after a currency sign, nor after any of the bytes in
+// excluded.
+func startsAfter(s string, i int, excluded string) bool {
 	r := runeBefore(s, i)
 	if isWordRune(r) || r >= 0 && unicode.Is(unicode.Sc, r) {
 		return false
 	}
-	return !strings.ContainsRune("+-.,_/@#%", r)
+	return !strings.ContainsRune(excluded, r)
 }
 
 // numberEnd reports whether a number may end at byte i of s: not followed

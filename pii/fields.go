@@ -95,7 +95,11 @@ var genericKeys = map[string]bool{"value": true, "values": true, "number": true,
 // classifyKey says what a key's value is; outer is the key the enclosing
 // object or array sits under ("" at the top).
 func classifyKey(key, outer string) field {
-	ws := keyWords(key)
+	return classifyWords(keyWords(key), outer)
+}
+
+// classifyWords is classifyKey for a key already split by keyWords.
+func classifyWords(ws []string, outer string) field {
 	if len(ws) == 0 {
 		return fieldOther
 	}
@@ -185,7 +189,7 @@ var placeholderWords = map[string]bool{
 // words of letters (with ' - . inside), at most 100 bytes, not all of them
 // placeholder words.
 func personName(v string) bool {
-	v = trimSpace(v)
+	v = strings.TrimSpace(v)
 	if len(v) > 100 || !utf8.ValidString(v) {
 		return false
 	}
@@ -219,7 +223,7 @@ func personName(v string) bool {
 // streetLine reports whether v looks like a street line: 2 words or more,
 // a letter and a digit, at most 200 bytes.
 func streetLine(v string) bool {
-	v = trimSpace(v)
+	v = strings.TrimSpace(v)
 	return len(v) <= 200 && strings.IndexFunc(v, unicode.IsSpace) >= 0 && hasLetterAndDigit(v)
 }
 
@@ -227,7 +231,7 @@ func streetLine(v string) bool {
 // handful of addresses: 5 to 10 letters, digits, spaces or dashes, with
 // both a letter and a digit ("SW1A 1AA", "K1A 0B1", "1012 AB").
 func postalCode(v string) bool {
-	v = trimSpace(v)
+	v = strings.TrimSpace(v)
 	if len(v) < 5 || len(v) > 10 {
 		return false
 	}
@@ -291,10 +295,10 @@ var (
 	staffKeys = []string{"createdby", "updatedby", "modifiedby", "assignedto"}
 )
 
-// staffKey reports whether a key names the company's own people
-// ("owner", "hubspot_owner", "owner_email", "CreatedBy", "assigned_to").
-func staffKey(key string) bool {
-	ws := keyWords(key)
+// staffKey reports whether a key, split by keyWords, names the company's
+// own people ("owner", "hubspot_owner", "owner_email", "CreatedBy",
+// "assigned_to").
+func staffKey(ws []string) bool {
 	for _, w := range ws {
 		if staffWords[w] {
 			return true

@@ -20,14 +20,12 @@ func normalize(category, v string) string {
 	case CategoryPayment, CategoryNationalID:
 		return compact(v)
 	}
-	return trimSpace(v)
+	return strings.TrimSpace(v)
 }
-
-func trimSpace(s string) string { return strings.TrimSpace(s) }
 
 // normEmail trims and lower-cases an email address.
 func normEmail(s string) string {
-	return strings.ToLower(trimSpace(s))
+	return strings.ToLower(strings.TrimSpace(s))
 }
 
 // normPhone reduces a phone number to its digits, keeping a leading + (a
@@ -36,7 +34,7 @@ func normEmail(s string) string {
 // code. It reports false unless the number has 8 to 15 digits, at least 3
 // of them different, and nothing but phone punctuation before them.
 func normPhone(s string) (string, bool) {
-	s = trimSpace(s)
+	s = strings.TrimSpace(s)
 	if (strings.HasPrefix(s, "+") || strings.HasPrefix(s, "00")) && strings.Contains(s, "(0)") {
 		s = strings.Replace(s, "(0)", "", 1) // +44 (0)20: the trunk 0 is dialled only at home
 	}
@@ -104,12 +102,8 @@ func compact(s string) string {
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch {
-		case c == ' ' || c == '-' || c == '\t':
-		case 'a' <= c && c <= 'z':
-			b = append(b, c-'a'+'A')
-		default:
-			b = append(b, c)
+		if c != ' ' && c != '-' && c != '\t' {
+			b = append(b, upper(c))
 		}
 	}
 	return string(b)

@@ -78,6 +78,8 @@
 package pii
 
 import (
+	"strings"
+
 	"github.com/aos-dev/aos"
 )
 
@@ -167,13 +169,12 @@ func learnable(it Item) (string, bool) {
 // valid reports whether v keeps the rule of its category (see the package
 // documentation); nothing without a category is valid.
 func valid(category, v string) bool {
-	v = trimSpace(v)
+	v = strings.TrimSpace(v)
 	switch category {
 	case CategoryEmail:
 		return validEmail(v)
 	case CategoryPhone:
-		_, ok := normPhone(v)
-		return ok
+		return isPhone(v)
 	case CategoryName:
 		return personName(v)
 	case CategoryAddress:

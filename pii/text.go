@@ -184,14 +184,7 @@ func isPhone(s string) bool {
 // inside a word, an amount, a reference or a longer number (the tail of
 // "+44 20 7946 0958 1234" is not a phone of its own).
 func phoneStart(s string, i int) bool {
-	if gluedToNumber(s, i) {
-		return false
-	}
-	r := runeBefore(s, i)
-	if isWordRune(r) || r >= 0 && unicode.Is(unicode.Sc, r) {
-		return false
-	}
-	return !strings.ContainsRune(".-/_+@#%&", r)
+	return !gluedToNumber(s, i) && startsAfter(s, i, ".-/_+@#%&")
 }
 
 // gluedToNumber reports whether byte i of s follows a digit and a single

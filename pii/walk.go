@@ -77,12 +77,12 @@ func (x *extractor) close() {
 	x.frames = x.frames[:len(x.frames)-1]
 	if f.object && !f.staff {
 		if f.first != "" && f.last != "" {
-			if full := trimSpace(f.first) + " " + trimSpace(f.last); personName(full) {
+			if full := strings.TrimSpace(f.first) + " " + strings.TrimSpace(f.last); personName(full) {
 				x.add(Item{Key: "name", Value: full, Category: CategoryName})
 			}
 		}
 		if f.bare != "" && f.contact && personName(f.bare) {
-			x.add(Item{Key: "name", Value: trimSpace(f.bare), Category: CategoryName})
+			x.add(Item{Key: "name", Value: strings.TrimSpace(f.bare), Category: CategoryName})
 		}
 	}
 	x.done()
@@ -97,8 +97,9 @@ func (x *extractor) done() {
 
 func (x *extractor) setKey(k string) {
 	f := x.top()
+	ws := keyWords(k)
 	f.key, f.expectKey = k, false
-	f.fl, f.staffKey = classifyKey(k, f.outer), staffKey(k)
+	f.fl, f.staffKey = classifyWords(ws, f.outer), staffKey(ws)
 	if f.fl == fieldEmail || f.fl == fieldPhone {
 		f.contact = true
 	}
@@ -135,8 +136,8 @@ func (x *extractor) text(s string) {
 // Values shorter than minWhole are left out, but not what is inside them.
 // The company's own people's data (staff) keeps only detector hits.
 func (x *extractor) value(key string, fl field, staff bool, v string) {
-	trimmed := trimSpace(v)
-	whole := Item{Key: key, Value: v, Category: classifyValue(fl, v)}
+	trimmed := strings.TrimSpace(v)
+	whole := Item{Key: key, Value: v, Category: classifyValue(fl, trimmed)}
 	if whole.Category == CategoryNationalID {
 		whole.Detector = SensitiveNationalID
 	}
@@ -169,18 +170,16 @@ func unpersonal(it Item) Item {
 	return it
 }
 
-// classifyValue returns the category of a whole value in a field, if the
-// value has the shape the field promises.
+// classifyValue returns the category of a whole value, trimmed of space, in
+// a field, if the value has the shape the field promises.
 func classifyValue(fl field, v string) string {
-	v = trimSpace(v)
 	var ok bool
 	var category string
 	switch fl {
 	case fieldEmail:
 		ok, category = validEmail(v), CategoryEmail
 	case fieldPhone:
-		_, ok = normPhone(v)
-		category = CategoryPhone
+		ok, category = isPhone(v), CategoryPhone
 	case fieldFullName:
 		ok, category = personName(v), CategoryName
 	case fieldStreet:

@@ -83,6 +83,13 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 
 const sealVersion = 1
 
+// The additional data of the two layers of a sealed blob: the caller's aad,
+// prefixed by the layer so that neither can stand in for the other.
+const (
+	dekAADPrefix  = "aos/dek\x00"
+	dataAADPrefix = "aos/data\x00"
+)
+
 // Seal encrypts plain, bound to aad. The result holds a version byte, the
 // wrapped data key and the ciphertext.
 func (v *Vault) Seal(plain Secret, aad string) ([]byte, error) {
@@ -96,11 +103,11 @@ func (v *Vault) Seal(plain Secret, aad string) ([]byte, error) {
 	n1 := make([]byte, v.wrap.NonceSize())
 	rand.Read(n1)
 	out = append(out, n1...)
-	out = v.wrap.Seal(out, n1, dek, []byte("aos/dek\x00"+aad))
+	out = v.wrap.Seal(out, n1, dek, []byte(dekAADPrefix+aad))
 	n2 := make([]byte, data.NonceSize())
 	rand.Read(n2)
 	out = append(out, n2...)
-	out = data.Seal(out, n2, plain.b, []byte("aos/data\x00"+aad))
+	out = data.Seal(out, n2, plain.b, []byte(dataAADPrefix+aad))
 	clear(dek)
 	return out, nil
 }
@@ -117,7 +124,7 @@ func (v *Vault) Open(sealed []byte, aad string) (Secret, error) {
 		return Secret{}, ErrOpen
 	}
 	p := sealed[1:]
-	dek, err := v.wrap.Open(nil, p[:ns], p[ns:ns+wrappedLen], []byte("aos/dek\x00"+aad))
+	dek, err := v.wrap.Open(nil, p[:ns], p[ns:ns+wrappedLen], []byte(dekAADPrefix+aad))
 	if err != nil {
 		return Secret{}, ErrOpen
 	}
@@ -127,7 +134,7 @@ func (v *Vault) Open(sealed []byte, aad string) (Secret, error) {
 	if err != nil {
 		return Secret{}, ErrOpen
 	}
-	plain, err := data.Open(nil, p[:ns], p[ns:], []byte("aos/data\x00"+aad))
+	plain, err := data.Open(nil, p[:ns], p[ns:], []byte(dataAADPrefix+aad))
 	if err != nil {
 		return Secret{}, ErrOpen
 	}
