@@ -14,6 +14,16 @@ const (
 	ApprovalFailed   ApprovalStatus = "failed"
 )
 
+// Valid reports whether s is one of the approval statuses.
+func (s ApprovalStatus) Valid() bool {
+	switch s {
+	case ApprovalPending, ApprovalApproved, ApprovalDenied,
+		ApprovalExpired, ApprovalExecuted, ApprovalFailed:
+		return true
+	}
+	return false
+}
+
 // Final reports whether no further transition can happen.
 func (s ApprovalStatus) Final() bool {
 	return s == ApprovalDenied || s == ApprovalExpired || s == ApprovalExecuted || s == ApprovalFailed
@@ -28,6 +38,9 @@ const (
 	// ApprovalRedaction holds a redaction of an evidence entry.
 	ApprovalRedaction ApprovalKind = "redaction"
 )
+
+// Valid reports whether k is ApprovalCall or ApprovalRedaction.
+func (k ApprovalKind) Valid() bool { return k == ApprovalCall || k == ApprovalRedaction }
 
 // DefaultApprovalExpiry is how long a held call waits for the owner.
 const DefaultApprovalExpiry = 72 * time.Hour

@@ -10,6 +10,9 @@ const (
 	Write Access = "write"
 )
 
+// Valid reports whether a is Read or Write.
+func (a Access) Valid() bool { return a == Read || a == Write }
+
 // Allows reports whether a grant of access a permits an operation needing need.
 func (a Access) Allows(need Access) bool {
 	return a == Write || need == Read && a == Read
@@ -43,6 +46,12 @@ const (
 	CredentialRevoked CredentialStatus = "revoked"
 	CredentialExposed CredentialStatus = "exposed"
 )
+
+// Valid reports whether s is one of the credential statuses: active,
+// revoked or exposed.
+func (s CredentialStatus) Valid() bool {
+	return s == CredentialActive || s == CredentialRevoked || s == CredentialExposed
+}
 
 // DefaultRotationPeriod is how long a credential may live before it is due.
 const DefaultRotationPeriod = 90 * 24 * time.Hour

@@ -14,6 +14,12 @@ const (
 	Auditor PrincipalKind = "auditor"
 )
 
+// Valid reports whether k is one of the kinds of principal: Owner, Agent or
+// Auditor.
+func (k PrincipalKind) Valid() bool {
+	return k == Owner || k == Agent || k == Auditor
+}
+
 // Token prefixes make leaked tokens findable by secret scanners.
 const (
 	OwnerTokenPrefix   = "aos_owner_"

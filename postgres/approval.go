@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 // approvalFields are the columns UpdateApproval writes, in the order of
@@ -49,11 +50,12 @@ func assignments(cols []string) string {
 
 // approvalValues returns a's values for approvalFields.
 func approvalValues(enc *encoder, a *aos.Approval) []any {
+	text := enc.approval(a)
 	return []any{
-		enc.json("points", a.Points), a.Status, a.Requester, a.RequesterID, a.Connection, a.ConnectionID, a.GrantID,
-		a.CredentialVersion, a.Operation, a.Access, a.Resource, a.Summary, enc.json("facts", a.Facts),
-		enc.json("reasons", a.Reasons), a.Request, a.Digest, a.RedactEntry, a.Purpose, a.Recommendation,
-		enc.json("alternatives", a.Alternatives), enc.time("expires_at", a.ExpiresAt),
+		text.Points, a.Status, a.Requester, a.RequesterID, a.Connection, a.ConnectionID, a.GrantID,
+		a.CredentialVersion, a.Operation, a.Access, a.Resource, a.Summary, text.Facts,
+		text.Reasons, a.Request, a.Digest, a.RedactEntry, a.Purpose, a.Recommendation,
+		text.Alternatives, enc.time("expires_at", a.ExpiresAt),
 		enc.timePtr("decided_at", a.DecidedAt), a.Decider, a.Reason, enc.timePtr("executed_at", a.ExecutedAt),
 		a.Result, a.ResultStatus, a.Error,
 	}
@@ -74,37 +76,12 @@ func scanApproval(row pgx.Row) (*aos.Approval, error) {
 	return &a, nil
 }
 
-func validApprovalStatus(s aos.ApprovalStatus) bool {
-	switch s {
-	case aos.ApprovalPending, aos.ApprovalApproved, aos.ApprovalDenied,
-		aos.ApprovalExpired, aos.ApprovalExecuted, aos.ApprovalFailed:
-		return true
-	}
-	return false
-}
-
-func checkApproval(a *aos.Approval) error {
-	if a == nil || a.ID == "" {
-		return aos.Errorf(aos.EBadRequest, "an approval needs an ID")
-	}
-	if !validApprovalStatus(a.Status) {
-		return aos.Errorf(aos.EBadRequest, "approval %s: unknown status %q", a.ID, a.Status)
-	}
-	return nil
-}
-
 // CreateApproval stores a under its caller-chosen ID. It returns EConflict if
 // the ID is taken. The requester, connection, grant and evidence entries a
 // names are stored as given, not checked: the approval records what was held.
 func (t *tx) CreateApproval(ctx context.Context, a *aos.Approval) error {
-	if err := t.writable("create approval"); err != nil {
+	if err := t.writable("create approval", storecheck.NewApproval(a)); err != nil {
 		return err
-	}
-	if err := checkApproval(a); err != nil {
-		return err
-	}
-	if a.Kind != aos.ApprovalCall && a.Kind != aos.ApprovalRedaction {
-		return aos.Errorf(aos.EBadRequest, "approval %s: kind must be call or redaction", a.ID)
 	}
 	var enc encoder
 	args := append([]any{a.ID, a.Kind, enc.time("created_at", a.CreatedAt)}, approvalValues(&enc, a)...)
@@ -113,7 +90,7 @@ func (t *tx) CreateApproval(ctx context.Context, a *aos.Approval) error {
 	}
 	_, err := t.exec(ctx, approvalInsert, args...)
 	if isUnique(err) {
-		return aos.Errorf(aos.EConflict, "approval %s already exists", a.ID)
+		return storecheck.Exists("approval", a.ID)
 	}
 	if err != nil {
 		return badText("create approval", err)
@@ -125,7 +102,7 @@ func (t *tx) CreateApproval(ctx context.Context, a *aos.Approval) error {
 func (t *tx) ApprovalByID(ctx context.Context, id string) (*aos.Approval, error) {
 	a, err := scanApproval(t.tx.QueryRow(ctx, approvalSelect+` WHERE id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, aos.Errorf(aos.ENotFound, "approval %s not found", id)
+		return nil, storecheck.NotFound("approval", id)
 	}
 	if err != nil {
 		return nil, badText("approval by id", err)
@@ -138,10 +115,7 @@ func (t *tx) ApprovalByID(ctx context.Context, id string) (*aos.Approval, error)
 // ignored). It returns ENotFound if there is no such approval. It does not
 // check the transition: the caller reads the status in the same Update.
 func (t *tx) UpdateApproval(ctx context.Context, a *aos.Approval) error {
-	if err := t.writable("update approval"); err != nil {
-		return err
-	}
-	if err := checkApproval(a); err != nil {
+	if err := t.writable("update approval", storecheck.Approval(a)); err != nil {
 		return err
 	}
 	var enc encoder
@@ -153,7 +127,7 @@ func (t *tx) UpdateApproval(ctx context.Context, a *aos.Approval) error {
 	if err != nil {
 		return badText("update approval", err)
 	}
-	return checkAffected(tag, aos.Errorf(aos.ENotFound, "approval %s not found", a.ID))
+	return checkAffected(tag, storecheck.NotFound("approval", a.ID))
 }
 
 // ListApprovals returns the approvals f selects, by CreatedAt and then ID.

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 const connectionColumns = `id, name, type, base_url, auth, holds_customer_data, config, created_at, disconnected_at`
@@ -24,11 +25,8 @@ func scanConnection(row pgx.Row) (*aos.Connection, error) {
 // CreateConnection stores c and sets c.ID. It returns EConflict if a
 // connection, connected or not, has c's name.
 func (t *tx) CreateConnection(ctx context.Context, c *aos.Connection) error {
-	if err := t.writable("create connection"); err != nil {
+	if err := t.writable("create connection", storecheck.Connection(c)); err != nil {
 		return err
-	}
-	if c == nil || c.Name == "" {
-		return aos.Errorf(aos.EBadRequest, "a connection needs a name")
 	}
 	var enc encoder
 	args := []any{c.Name, c.Type, c.BaseURL, c.Auth, c.HoldsCustomerData, c.Config,
@@ -40,7 +38,7 @@ func (t *tx) CreateConnection(ctx context.Context, c *aos.Connection) error {
 		(name, type, base_url, auth, holds_customer_data, config, created_at, disconnected_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, args...)
 	if isUnique(err) {
-		return aos.Errorf(aos.EConflict, "connection %q already exists", c.Name)
+		return storecheck.ConnectionExists(c.Name)
 	}
 	if err != nil {
 		return badText("create connection", err)
@@ -53,11 +51,8 @@ func (t *tx) CreateConnection(ctx context.Context, c *aos.Connection) error {
 // except CreatedAt, which is fixed at creation. It returns ENotFound if there
 // is no such connection and EConflict if c renames it to a taken name.
 func (t *tx) UpdateConnection(ctx context.Context, c *aos.Connection) error {
-	if err := t.writable("update connection"); err != nil {
+	if err := t.writable("update connection", storecheck.Connection(c)); err != nil {
 		return err
-	}
-	if c == nil || c.Name == "" {
-		return aos.Errorf(aos.EBadRequest, "a connection needs a name")
 	}
 	var enc encoder
 	args := []any{c.Name, c.Type, c.BaseURL, c.Auth, c.HoldsCustomerData, c.Config,
@@ -69,12 +64,12 @@ func (t *tx) UpdateConnection(ctx context.Context, c *aos.Connection) error {
 		name = $1, type = $2, base_url = $3, auth = $4, holds_customer_data = $5, config = $6, disconnected_at = $7
 		WHERE id = $8`, args...)
 	if isUnique(err) {
-		return aos.Errorf(aos.EConflict, "connection %q already exists", c.Name)
+		return storecheck.ConnectionExists(c.Name)
 	}
 	if err != nil {
 		return badText("update connection", err)
 	}
-	return checkAffected(tag, aos.Errorf(aos.ENotFound, "connection %d not found", c.ID))
+	return checkAffected(tag, storecheck.IDNotFound("connection", c.ID))
 }
 
 // ConnectionByName returns the connection with the name, connected or not,
@@ -82,7 +77,7 @@ func (t *tx) UpdateConnection(ctx context.Context, c *aos.Connection) error {
 func (t *tx) ConnectionByName(ctx context.Context, name string) (*aos.Connection, error) {
 	c, err := scanConnection(t.tx.QueryRow(ctx, `SELECT `+connectionColumns+` FROM connections WHERE name = $1`, name))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, aos.Errorf(aos.ENotFound, "connection %q not found", name)
+		return nil, storecheck.NameNotFound("connection", name)
 	}
 	if err != nil {
 		return nil, badText("connection by name", err)

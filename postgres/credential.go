@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 const credentialColumns = `id, connection_id, version, sealed, status, fingerprint,
@@ -54,20 +55,13 @@ func nullString(s string) *string {
 	return &s
 }
 
-func validStatus(s aos.CredentialStatus) bool {
-	return s == aos.CredentialActive || s == aos.CredentialRevoked || s == aos.CredentialExposed
-}
-
 // CreateCredential stores c and sets c.ID. It returns ENotFound if c's
 // connection does not exist, and EConflict if the connection already has c's
 // version or, when c is active, an active credential: at most one version is
 // active, so revoke the old one before creating its successor.
 func (t *tx) CreateCredential(ctx context.Context, c *aos.Credential) error {
-	if err := t.writable("create credential"); err != nil {
+	if err := t.writable("create credential", storecheck.Credential(c)); err != nil {
 		return err
-	}
-	if c == nil || !validStatus(c.Status) {
-		return aos.Errorf(aos.EBadRequest, "a credential needs a status (active, revoked or exposed)")
 	}
 	var enc encoder
 	args := []any{c.ConnectionID, c.Version, c.Sealed, c.Status, c.Fingerprint,
@@ -83,7 +77,7 @@ func (t *tx) CreateCredential(ctx context.Context, c *aos.Credential) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`, args...)
 	switch {
 	case isForeignKey(err):
-		return aos.Errorf(aos.ENotFound, "connection %d not found", c.ConnectionID)
+		return storecheck.IDNotFound("connection", c.ConnectionID)
 	case isUnique(err):
 		return t.credentialConflict(ctx, c)
 	case err != nil:
@@ -102,10 +96,7 @@ func (t *tx) credentialConflict(ctx context.Context, c *aos.Credential) error {
 	if err != nil {
 		return fmt.Errorf("postgres: create credential: %w", err)
 	}
-	if taken {
-		return aos.Errorf(aos.EConflict, "connection %d already has credential version %d", c.ConnectionID, c.Version)
-	}
-	return aos.Errorf(aos.EConflict, "connection %d already has an active credential", c.ConnectionID)
+	return storecheck.CredentialConflict(c, taken)
 }
 
 // UpdateCredential stores c's sealed secret, status, fingerprint, rotation
@@ -114,11 +105,8 @@ func (t *tx) credentialConflict(ctx context.Context, c *aos.Credential) error {
 // time are fixed. It returns ENotFound if there is no such credential, and
 // EConflict if it would make a second active credential for the connection.
 func (t *tx) UpdateCredential(ctx context.Context, c *aos.Credential) error {
-	if err := t.writable("update credential"); err != nil {
+	if err := t.writable("update credential", storecheck.Credential(c)); err != nil {
 		return err
-	}
-	if c == nil || !validStatus(c.Status) {
-		return aos.Errorf(aos.EBadRequest, "a credential needs a status (active, revoked or exposed)")
 	}
 	var enc encoder
 	args := []any{c.Sealed, c.Status, c.Fingerprint, enc.timePtr("rotated_at", c.RotatedAt),
@@ -132,12 +120,12 @@ func (t *tx) UpdateCredential(ctx context.Context, c *aos.Credential) error {
 		breadth = $7, inspected_at = $8, inspect_error = $9
 		WHERE id = $10`, args...)
 	if isUnique(err) {
-		return aos.Errorf(aos.EConflict, "the connection of credential %d already has an active credential", c.ID)
+		return storecheck.ActiveCredentialConflict(c.ID)
 	}
 	if err != nil {
 		return badText("update credential", err)
 	}
-	return checkAffected(tag, aos.Errorf(aos.ENotFound, "credential %d not found", c.ID))
+	return checkAffected(tag, storecheck.IDNotFound("credential", c.ID))
 }
 
 // ActiveCredential returns the connection's active credential, or ENotFound.
@@ -145,7 +133,7 @@ func (t *tx) ActiveCredential(ctx context.Context, connectionID int64) (*aos.Cre
 	c, err := scanCredential(t.tx.QueryRow(ctx, `SELECT `+credentialColumns+` FROM credentials
 		WHERE connection_id = $1 AND status = 'active'`, connectionID))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, aos.Errorf(aos.ENotFound, "connection %d has no active credential", connectionID)
+		return nil, storecheck.NoActiveCredential(connectionID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: active credential: %w", err)

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 // LogSize returns the number of entries appended, from the log head. Inside
@@ -39,16 +40,13 @@ func (t *tx) AppendEntries(ctx context.Context, entries []aos.StoredEntry, hashS
 		return err
 	}
 	if len(entries) == 0 {
-		if len(hashes) > 0 {
-			return aos.Errorf(aos.EBadRequest, "evidence: tree hashes without entries")
-		}
-		return nil
+		return storecheck.NoEntries(hashes)
 	}
 	size, err := t.LogSize(ctx)
 	if err != nil {
 		return err
 	}
-	if err := checkAppend(entries, size); err != nil {
+	if err := storecheck.Append(entries, size); err != nil {
 		return err
 	}
 	if len(hashes) > 0 {
@@ -57,8 +55,8 @@ func (t *tx) AppendEntries(ctx context.Context, entries []aos.StoredEntry, hashS
 		if err != nil {
 			return fmt.Errorf("postgres: append entries: %w", err)
 		}
-		if hashStart != next {
-			return aos.Errorf(aos.EConflict, "evidence: tree hashes start at %d, want %d", hashStart, next)
+		if err := storecheck.HashStart(hashStart, next); err != nil {
+			return err
 		}
 	}
 	b := &pgx.Batch{}
@@ -90,32 +88,15 @@ func (t *tx) sendAppend(ctx context.Context, b *pgx.Batch, entries []aos.StoredE
 		}
 		switch {
 		case i < len(entries) && isUnique(err):
-			return aos.Errorf(aos.EConflict, "evidence: entry %d is already stored", entries[i].Index)
+			return storecheck.EntryExists(entries[i].Index)
 		case i < len(entries):
 			return fmt.Errorf("postgres: append entry %d: %w", entries[i].Index, err)
 		case i < b.Len()-1 && isUnique(err):
-			return aos.Errorf(aos.EConflict, "evidence: tree hash %d is already stored", hashStart+int64(i-len(entries)))
+			return storecheck.HashExists(hashStart + int64(i-len(entries)))
 		}
 		return fmt.Errorf("postgres: append entries: %w", err)
 	}
 	return br.Close()
-}
-
-// checkAppend checks that entries continue a log of the given size.
-func checkAppend(entries []aos.StoredEntry, size int64) error {
-	if entries[0].Index != size {
-		return aos.Errorf(aos.EConflict, "evidence: entry %d does not continue the log of size %d",
-			entries[0].Index, size)
-	}
-	for i, e := range entries {
-		if e.Index != size+int64(i) {
-			return aos.Errorf(aos.EBadRequest, "evidence: entry %d follows entry %d", e.Index, size+int64(i)-1)
-		}
-		if len(e.Leaf) == 0 {
-			return aos.Errorf(aos.EBadRequest, "evidence: entry %d has no leaf", e.Index)
-		}
-	}
-	return nil
 }
 
 // ReadHashes returns the tree hashes stored at the indexes, in their order.
@@ -142,7 +123,7 @@ func (t *tx) ReadHashes(ctx context.Context, indexes []int64) ([][32]byte, error
 	for i, id := range indexes {
 		h, ok := stored[id]
 		if !ok {
-			return nil, aos.Errorf(aos.ENotFound, "evidence: tree hash %d not found", id)
+			return nil, storecheck.HashNotFound(id)
 		}
 		if len(h) != len(out[i]) {
 			return nil, fmt.Errorf("postgres: read hash %d: stored hash is %d bytes, want 32", id, len(h))
@@ -155,8 +136,8 @@ func (t *tx) ReadHashes(ctx context.Context, indexes []int64) ([][32]byte, error
 // Entries returns the stored entries with from <= Index < to, by index. It
 // returns EBadRequest for a negative from or a to before from.
 func (t *tx) Entries(ctx context.Context, from, to int64) ([]aos.StoredEntry, error) {
-	if from < 0 || to < from {
-		return nil, aos.Errorf(aos.EBadRequest, "evidence: bad entry range [%d, %d)", from, to)
+	if err := storecheck.EntryRange(from, to); err != nil {
+		return nil, err
 	}
 	rows, err := t.tx.Query(ctx, `SELECT idx, leaf, salt, payload, redacted_at
 		FROM evidence_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx`, from, to)
@@ -177,15 +158,12 @@ func (t *tx) Entries(ctx context.Context, from, to int64) ([]aos.StoredEntry, er
 // AddCheckpoint stores a signed checkpoint for a tree of the given size. It
 // returns EConflict if one is stored for that size already.
 func (t *tx) AddCheckpoint(ctx context.Context, size int64, signed []byte) error {
-	if err := t.writable("add checkpoint"); err != nil {
+	if err := t.writable("add checkpoint", storecheck.Checkpoint(size, signed)); err != nil {
 		return err
-	}
-	if size < 0 || len(signed) == 0 {
-		return aos.Errorf(aos.EBadRequest, "evidence: a checkpoint needs a size and a signed note")
 	}
 	_, err := t.exec(ctx, `INSERT INTO evidence_checkpoints (size, signed) VALUES ($1, $2)`, size, signed)
 	if isUnique(err) {
-		return aos.Errorf(aos.EConflict, "evidence: a checkpoint for size %d is already stored", size)
+		return storecheck.CheckpointExists(size)
 	}
 	if err != nil {
 		return fmt.Errorf("postgres: add checkpoint: %w", err)
@@ -218,7 +196,7 @@ func (t *tx) LatestCheckpoint(ctx context.Context) (aos.Checkpoint, error) {
 		Scan(&c.Size, &c.Signed)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return c, aos.Errorf(aos.ENotFound, "no checkpoint is stored")
+		return c, storecheck.NoCheckpoint()
 	case err != nil:
 		return c, fmt.Errorf("postgres: latest checkpoint: %w", err)
 	}
@@ -250,8 +228,5 @@ func (t *tx) RedactEntry(ctx context.Context, index int64, at time.Time) error {
 	if err != nil {
 		return fmt.Errorf("postgres: redact entry %d: %w", index, err)
 	}
-	if exists {
-		return aos.Errorf(aos.EConflict, "evidence: entry %d is already redacted", index)
-	}
-	return aos.Errorf(aos.ENotFound, "evidence: entry %d not found", index)
+	return storecheck.RedactFailed(index, exists)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 // AddSpend records money that moved. Every call adds a row, so two identical
@@ -13,11 +14,8 @@ import (
 // or discount is money moving too, recorded as a positive amount, and a
 // negative one would lift the rolling cap.
 func (t *tx) AddSpend(ctx context.Context, s aos.Spend) error {
-	if err := t.writable("add spend"); err != nil {
+	if err := t.writable("add spend", storecheck.Spend(s)); err != nil {
 		return err
-	}
-	if s.AmountUSD < 0 {
-		return aos.Errorf(aos.EBadRequest, "a spend cannot be negative (%d cents)", s.AmountUSD)
 	}
 	var enc encoder
 	args := []any{enc.time("at", s.At), s.AmountUSD, s.Connection, s.ApprovalID}

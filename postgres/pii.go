@@ -1,15 +1,13 @@
 package postgres
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 // PutFingerprints stores fps in order, as if one by one. A fingerprint whose
@@ -27,8 +25,8 @@ func (t *tx) PutFingerprints(ctx context.Context, fps []aos.Fingerprint) error {
 	}
 	b := &pgx.Batch{}
 	for i, fp := range fps {
-		if len(fp.MAC) == 0 {
-			return aos.Errorf(aos.EBadRequest, "fingerprint %d has no MAC", i)
+		if err := storecheck.Fingerprint(i, fp); err != nil {
+			return err
 		}
 		var enc encoder
 		args := []any{fp.MAC, fp.ConnectionID, fp.Category,
@@ -51,7 +49,7 @@ func (t *tx) PutFingerprints(ctx context.Context, fps []aos.Fingerprint) error {
 		for i := range fps {
 			_, err := br.Exec()
 			if isForeignKey(err) {
-				return aos.Errorf(aos.ENotFound, "connection %d not found", fps[i].ConnectionID)
+				return storecheck.IDNotFound("connection", fps[i].ConnectionID)
 			}
 			if err != nil {
 				return badText("put fingerprints", err)
@@ -66,15 +64,7 @@ func (t *tx) PutFingerprints(ctx context.Context, fps []aos.Fingerprint) error {
 // connection's name; by MAC and then connection ID. All the MACs go in one
 // query, as an array.
 func (t *tx) FindFingerprints(ctx context.Context, macs [][]byte) ([]aos.Fingerprint, error) {
-	seen := make(map[string]bool, len(macs))
-	var asked [][]byte
-	for _, m := range macs {
-		if len(m) == 0 || seen[string(m)] {
-			continue
-		}
-		seen[string(m)] = true
-		asked = append(asked, m)
-	}
+	asked := storecheck.DistinctMACs(macs)
 	if len(asked) == 0 {
 		return nil, nil
 	}
@@ -92,12 +82,7 @@ func (t *tx) FindFingerprints(ctx context.Context, macs [][]byte) ([]aos.Fingerp
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find fingerprints: %w", err)
 	}
-	slices.SortFunc(fps, func(a, b aos.Fingerprint) int {
-		if c := bytes.Compare(a.MAC, b.MAC); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ConnectionID, b.ConnectionID)
-	})
+	storecheck.SortFingerprints(fps)
 	return fps, nil
 }
 
@@ -105,11 +90,8 @@ func (t *tx) FindFingerprints(ctx context.Context, macs [][]byte) ([]aos.Fingerp
 // It returns EBadRequest if f has no ID and EConflict if the ID is taken.
 // Source, Destination, ApprovalID and Entry are stored as given, not checked.
 func (t *tx) AddFlow(ctx context.Context, f *aos.Flow) error {
-	if err := t.writable("add flow"); err != nil {
+	if err := t.writable("add flow", storecheck.Flow(f)); err != nil {
 		return err
-	}
-	if f == nil || f.ID == "" {
-		return aos.Errorf(aos.EBadRequest, "a flow needs an ID")
 	}
 	var enc encoder
 	args := []any{f.ID, f.Source, f.Destination, enc.json("categories", f.Categories), f.Count,
@@ -121,7 +103,7 @@ func (t *tx) AddFlow(ctx context.Context, f *aos.Flow) error {
 		(id, source, destination, categories, count, at, approval_id, entry)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, args...)
 	if isUnique(err) {
-		return aos.Errorf(aos.EConflict, "flow %s already exists", f.ID)
+		return storecheck.Exists("flow", f.ID)
 	}
 	if err != nil {
 		return badText("add flow", err)

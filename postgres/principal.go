@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 const principalColumns = `id, kind, name, department, token_hash, created_at, removed_at`
@@ -21,19 +22,12 @@ func scanPrincipal(row pgx.Row) (*aos.Principal, error) {
 	return &p, nil
 }
 
-func validKind(k aos.PrincipalKind) bool {
-	return k == aos.Owner || k == aos.Agent || k == aos.Auditor
-}
-
 // CreatePrincipal stores p and sets p.ID. It returns EConflict if an active
 // principal of the same kind has p's name, or another active principal has
 // p's token hash. An empty TokenHash is stored as none and never matches.
 func (t *tx) CreatePrincipal(ctx context.Context, p *aos.Principal) error {
-	if err := t.writable("create principal"); err != nil {
+	if err := t.writable("create principal", storecheck.Principal(p)); err != nil {
 		return err
-	}
-	if p == nil || !validKind(p.Kind) || p.Name == "" {
-		return aos.Errorf(aos.EBadRequest, "a principal needs a kind (owner, agent or auditor) and a name")
 	}
 	var enc encoder
 	args := []any{p.Kind, p.Name, p.Department, emptyToNil(p.TokenHash),
@@ -45,7 +39,7 @@ func (t *tx) CreatePrincipal(ctx context.Context, p *aos.Principal) error {
 		(kind, name, department, token_hash, created_at, removed_at) VALUES ($1, $2, $3, $4, $5, $6)
 		RETURNING id`, args...)
 	if isUnique(err) {
-		return t.principalConflict(ctx, p)
+		return storecheck.PrincipalConflict(ctx, t, p)
 	}
 	if err != nil {
 		return badText("create principal", err)
@@ -54,29 +48,16 @@ func (t *tx) CreatePrincipal(ctx context.Context, p *aos.Principal) error {
 	return nil
 }
 
-// principalConflict explains a unique violation on insert of p: the name, if
-// it is the name that is taken, else the token.
-func (t *tx) principalConflict(ctx context.Context, p *aos.Principal) error {
-	_, err := t.PrincipalByName(ctx, p.Kind, p.Name)
-	switch aos.ErrorCode(err) {
-	case "":
-		return aos.Errorf(aos.EConflict, "%s %q already exists", p.Kind, p.Name)
-	case aos.ENotFound:
-		return aos.Errorf(aos.EConflict, "the token of %s %q is already in use", p.Kind, p.Name)
-	}
-	return err
-}
-
 // PrincipalByTokenHash returns the active principal with the token hash, or
 // ENotFound. Removed principals are never found.
 func (t *tx) PrincipalByTokenHash(ctx context.Context, hash []byte) (*aos.Principal, error) {
 	if len(hash) == 0 {
-		return nil, aos.Errorf(aos.ENotFound, "principal not found")
+		return nil, storecheck.PrincipalTokenNotFound()
 	}
 	p, err := scanPrincipal(t.tx.QueryRow(ctx, `SELECT `+principalColumns+` FROM principals
 		WHERE token_hash = $1 AND removed_at IS NULL`, hash))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, aos.Errorf(aos.ENotFound, "principal not found")
+		return nil, storecheck.PrincipalTokenNotFound()
 	}
 	if err != nil {
 		return nil, badText("principal by token", err)
@@ -90,7 +71,7 @@ func (t *tx) PrincipalByName(ctx context.Context, kind aos.PrincipalKind, name s
 	p, err := scanPrincipal(t.tx.QueryRow(ctx, `SELECT `+principalColumns+` FROM principals
 		WHERE kind = $1 AND name = $2 AND removed_at IS NULL`, kind, name))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, aos.Errorf(aos.ENotFound, "%s %q not found", kind, name)
+		return nil, storecheck.NameNotFound(string(kind), name)
 	}
 	if err != nil {
 		return nil, badText("principal by name", err)
@@ -131,5 +112,5 @@ func (t *tx) RemovePrincipal(ctx context.Context, id int64, at time.Time) error 
 	if err != nil {
 		return badText("remove principal", err)
 	}
-	return checkAffected(tag, aos.Errorf(aos.ENotFound, "principal %d not found", id))
+	return checkAffected(tag, storecheck.IDNotFound("principal", id))
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 // Setting returns the value last put under key, or ENotFound.
@@ -14,7 +14,7 @@ func (t *tx) Setting(ctx context.Context, key string) (string, error) {
 	var value string
 	err := t.tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&value)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", aos.Errorf(aos.ENotFound, "setting %q not found", key)
+		return "", storecheck.NameNotFound("setting", key)
 	}
 	if err != nil {
 		return "", badText("setting", err)
@@ -24,11 +24,8 @@ func (t *tx) Setting(ctx context.Context, key string) (string, error) {
 
 // PutSetting stores value under key, replacing any previous value.
 func (t *tx) PutSetting(ctx context.Context, key, value string) error {
-	if err := t.writable("put setting"); err != nil {
+	if err := t.writable("put setting", storecheck.SettingKey(key)); err != nil {
 		return err
-	}
-	if key == "" {
-		return aos.Errorf(aos.EBadRequest, "a setting needs a key")
 	}
 	_, err := t.exec(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)

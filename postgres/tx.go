@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 // tx is an aos.Tx on a PostgreSQL transaction. Its methods live in the files
@@ -22,11 +23,18 @@ type tx struct {
 
 var _ aos.Tx = (*tx)(nil)
 
-// writable returns an error if t belongs to View. The transaction is also
-// READ ONLY, so PostgreSQL would refuse the write anyway; this names it.
-func (t *tx) writable(op string) error {
+// writable returns an error if t belongs to View, else the first failed of
+// checks, the caller's checks (from storecheck) of what op would write. The
+// transaction is also READ ONLY, so PostgreSQL would refuse the write
+// anyway; this names it.
+func (t *tx) writable(op string, checks ...error) error {
 	if t.readOnly {
 		return fmt.Errorf("postgres: %s: write in a read-only transaction", op)
+	}
+	for _, err := range checks {
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -107,16 +115,22 @@ func checkAffected(tag pgconn.CommandTag, notFound error) error {
 // once.
 type encoder struct{ err error }
 
-// time returns t in UTC. It refuses years SQLite's layout cannot hold, so
-// that both stores accept the same times.
+// time returns t in UTC. It refuses the times storecheck.Time refuses
+// (years SQLite's layout cannot hold), so that both stores accept the same
+// times.
 func (e *encoder) time(field string, t time.Time) time.Time {
-	if y := t.UTC().Year(); y < 0 || y > 9999 {
-		if e.err == nil {
-			e.err = aos.Errorf(aos.EBadRequest, "%s: year %d is out of range", field, y)
-		}
+	if err := storecheck.Time(field, t); err != nil {
+		e.fail(err)
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// fail remembers err, if it is the first failure.
+func (e *encoder) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
 }
 
 // timePtr is time for a nullable column: nil stores NULL.
@@ -131,14 +145,20 @@ func (e *encoder) timePtr(field string, t *time.Time) *time.Time {
 // json encodes v as stored JSON text. A nil slice is stored as null and reads
 // back as nil.
 func (e *encoder) json(field string, v any) string {
-	b, err := json.Marshal(v)
+	s, err := storecheck.JSON(field, v)
 	if err != nil {
-		if e.err == nil {
-			e.err = fmt.Errorf("postgres: encode %s: %w", field, err)
-		}
-		return ""
+		e.fail(fmt.Errorf("postgres: %w", err))
 	}
-	return string(b)
+	return s
+}
+
+// approval encodes a's points, facts, reasons and alternatives as JSON.
+func (e *encoder) approval(a *aos.Approval) storecheck.ApprovalText {
+	t, err := storecheck.EncodeApproval(a)
+	if err != nil {
+		e.fail(fmt.Errorf("postgres: %w", err))
+	}
+	return t
 }
 
 // scanJSON scans stored JSON text into the value v points to.

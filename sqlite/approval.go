@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 // approvalFields are the columns UpdateApproval writes, in the order of
@@ -29,11 +30,12 @@ var (
 
 // approvalValues returns a's values for approvalFields.
 func approvalValues(enc *encoder, a *aos.Approval) []any {
+	text := enc.approval(a)
 	return []any{
-		enc.json("points", a.Points), a.Status, a.Requester, a.RequesterID, a.Connection, a.ConnectionID, a.GrantID,
-		a.CredentialVersion, a.Operation, a.Access, a.Resource, a.Summary, enc.json("facts", a.Facts),
-		enc.json("reasons", a.Reasons), nullBlob(a.Request), a.Digest, a.RedactEntry, a.Purpose, a.Recommendation,
-		enc.json("alternatives", a.Alternatives), enc.time("expires_at", a.ExpiresAt),
+		text.Points, a.Status, a.Requester, a.RequesterID, a.Connection, a.ConnectionID, a.GrantID,
+		a.CredentialVersion, a.Operation, a.Access, a.Resource, a.Summary, text.Facts,
+		text.Reasons, nullBlob(a.Request), a.Digest, a.RedactEntry, a.Purpose, a.Recommendation,
+		text.Alternatives, enc.time("expires_at", a.ExpiresAt),
 		enc.timePtr("decided_at", a.DecidedAt), a.Decider, a.Reason, enc.timePtr("executed_at", a.ExecutedAt),
 		nullBlob(a.Result), a.ResultStatus, a.Error,
 	}
@@ -54,37 +56,12 @@ func scanApproval(row scanner) (*aos.Approval, error) {
 	return &a, nil
 }
 
-func validApprovalStatus(s aos.ApprovalStatus) bool {
-	switch s {
-	case aos.ApprovalPending, aos.ApprovalApproved, aos.ApprovalDenied,
-		aos.ApprovalExpired, aos.ApprovalExecuted, aos.ApprovalFailed:
-		return true
-	}
-	return false
-}
-
-func checkApproval(a *aos.Approval) error {
-	if a == nil || a.ID == "" {
-		return aos.Errorf(aos.EBadRequest, "an approval needs an ID")
-	}
-	if !validApprovalStatus(a.Status) {
-		return aos.Errorf(aos.EBadRequest, "approval %s: unknown status %q", a.ID, a.Status)
-	}
-	return nil
-}
-
 // CreateApproval stores a under its caller-chosen ID. It returns EConflict if
 // the ID is taken. The requester, connection, grant and evidence entries a
 // names are stored as given, not checked: the approval records what was held.
 func (t *tx) CreateApproval(ctx context.Context, a *aos.Approval) error {
-	if err := t.writable("create approval"); err != nil {
+	if err := t.writable("create approval", storecheck.NewApproval(a)); err != nil {
 		return err
-	}
-	if err := checkApproval(a); err != nil {
-		return err
-	}
-	if a.Kind != aos.ApprovalCall && a.Kind != aos.ApprovalRedaction {
-		return aos.Errorf(aos.EBadRequest, "approval %s: kind must be call or redaction", a.ID)
 	}
 	var enc encoder
 	args := append([]any{a.ID, a.Kind, enc.time("created_at", a.CreatedAt)}, approvalValues(&enc, a)...)
@@ -93,7 +70,7 @@ func (t *tx) CreateApproval(ctx context.Context, a *aos.Approval) error {
 	}
 	_, err := t.tx.ExecContext(ctx, approvalInsert, args...)
 	if isUnique(err) {
-		return aos.Errorf(aos.EConflict, "approval %s already exists", a.ID)
+		return storecheck.Exists("approval", a.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: create approval: %w", err)
@@ -105,7 +82,7 @@ func (t *tx) CreateApproval(ctx context.Context, a *aos.Approval) error {
 func (t *tx) ApprovalByID(ctx context.Context, id string) (*aos.Approval, error) {
 	a, err := scanApproval(t.tx.QueryRowContext(ctx, approvalSelect+` WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, aos.Errorf(aos.ENotFound, "approval %s not found", id)
+		return nil, storecheck.NotFound("approval", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: approval by id: %w", err)
@@ -118,10 +95,7 @@ func (t *tx) ApprovalByID(ctx context.Context, id string) (*aos.Approval, error)
 // ignored). It returns ENotFound if there is no such approval. It does not
 // check the transition: the caller reads the status in the same Update.
 func (t *tx) UpdateApproval(ctx context.Context, a *aos.Approval) error {
-	if err := t.writable("update approval"); err != nil {
-		return err
-	}
-	if err := checkApproval(a); err != nil {
+	if err := t.writable("update approval", storecheck.Approval(a)); err != nil {
 		return err
 	}
 	var enc encoder
@@ -133,7 +107,7 @@ func (t *tx) UpdateApproval(ctx context.Context, a *aos.Approval) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: update approval: %w", err)
 	}
-	return checkAffected(res, aos.Errorf(aos.ENotFound, "approval %s not found", a.ID))
+	return checkAffected(res, storecheck.NotFound("approval", a.ID))
 }
 
 // ListApprovals returns the approvals f selects, by CreatedAt and then ID.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 const connectionColumns = `id, name, type, base_url, auth, holds_customer_data, config, created_at, disconnected_at`
@@ -24,11 +25,8 @@ func scanConnection(row scanner) (*aos.Connection, error) {
 // CreateConnection stores c and sets c.ID. It returns EConflict if a
 // connection, connected or not, has c's name.
 func (t *tx) CreateConnection(ctx context.Context, c *aos.Connection) error {
-	if err := t.writable("create connection"); err != nil {
+	if err := t.writable("create connection", storecheck.Connection(c)); err != nil {
 		return err
-	}
-	if c == nil || c.Name == "" {
-		return aos.Errorf(aos.EBadRequest, "a connection needs a name")
 	}
 	var enc encoder
 	args := []any{c.Name, c.Type, c.BaseURL, c.Auth, boolInt(c.HoldsCustomerData), nullBlob(c.Config),
@@ -40,7 +38,7 @@ func (t *tx) CreateConnection(ctx context.Context, c *aos.Connection) error {
 		(name, type, base_url, auth, holds_customer_data, config, created_at, disconnected_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if isUnique(err) {
-		return aos.Errorf(aos.EConflict, "connection %q already exists", c.Name)
+		return storecheck.ConnectionExists(c.Name)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: create connection: %w", err)
@@ -57,11 +55,8 @@ func (t *tx) CreateConnection(ctx context.Context, c *aos.Connection) error {
 // except CreatedAt, which is fixed at creation. It returns ENotFound if there
 // is no such connection and EConflict if c renames it to a taken name.
 func (t *tx) UpdateConnection(ctx context.Context, c *aos.Connection) error {
-	if err := t.writable("update connection"); err != nil {
+	if err := t.writable("update connection", storecheck.Connection(c)); err != nil {
 		return err
-	}
-	if c == nil || c.Name == "" {
-		return aos.Errorf(aos.EBadRequest, "a connection needs a name")
 	}
 	var enc encoder
 	args := []any{c.Name, c.Type, c.BaseURL, c.Auth, boolInt(c.HoldsCustomerData), nullBlob(c.Config),
@@ -73,12 +68,12 @@ func (t *tx) UpdateConnection(ctx context.Context, c *aos.Connection) error {
 		name = ?, type = ?, base_url = ?, auth = ?, holds_customer_data = ?, config = ?, disconnected_at = ?
 		WHERE id = ?`, args...)
 	if isUnique(err) {
-		return aos.Errorf(aos.EConflict, "connection %q already exists", c.Name)
+		return storecheck.ConnectionExists(c.Name)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: update connection: %w", err)
 	}
-	return checkAffected(res, aos.Errorf(aos.ENotFound, "connection %d not found", c.ID))
+	return checkAffected(res, storecheck.IDNotFound("connection", c.ID))
 }
 
 // ConnectionByName returns the connection with the name, connected or not,
@@ -87,7 +82,7 @@ func (t *tx) ConnectionByName(ctx context.Context, name string) (*aos.Connection
 	row := t.tx.QueryRowContext(ctx, `SELECT `+connectionColumns+` FROM connections WHERE name = ?`, name)
 	c, err := scanConnection(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, aos.Errorf(aos.ENotFound, "connection %q not found", name)
+		return nil, storecheck.NameNotFound("connection", name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: connection by name: %w", err)

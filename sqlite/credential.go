@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 const credentialColumns = `id, connection_id, version, sealed, status, fingerprint,
@@ -61,20 +62,13 @@ func nullString(s string) any {
 	return s
 }
 
-func validStatus(s aos.CredentialStatus) bool {
-	return s == aos.CredentialActive || s == aos.CredentialRevoked || s == aos.CredentialExposed
-}
-
 // CreateCredential stores c and sets c.ID. It returns ENotFound if c's
 // connection does not exist, and EConflict if the connection already has c's
 // version or, when c is active, an active credential: at most one version is
 // active, so revoke the old one before creating its successor.
 func (t *tx) CreateCredential(ctx context.Context, c *aos.Credential) error {
-	if err := t.writable("create credential"); err != nil {
+	if err := t.writable("create credential", storecheck.Credential(c)); err != nil {
 		return err
-	}
-	if c == nil || !validStatus(c.Status) {
-		return aos.Errorf(aos.EBadRequest, "a credential needs a status (active, revoked or exposed)")
 	}
 	var enc encoder
 	args := []any{c.ConnectionID, c.Version, nullBlob(c.Sealed), c.Status, c.Fingerprint,
@@ -90,7 +84,7 @@ func (t *tx) CreateCredential(ctx context.Context, c *aos.Credential) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	switch {
 	case isForeignKey(err):
-		return aos.Errorf(aos.ENotFound, "connection %d not found", c.ConnectionID)
+		return storecheck.IDNotFound("connection", c.ConnectionID)
 	case isUnique(err):
 		return t.credentialConflict(ctx, c)
 	case err != nil:
@@ -113,10 +107,7 @@ func (t *tx) credentialConflict(ctx context.Context, c *aos.Credential) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: create credential: %w", err)
 	}
-	if n > 0 {
-		return aos.Errorf(aos.EConflict, "connection %d already has credential version %d", c.ConnectionID, c.Version)
-	}
-	return aos.Errorf(aos.EConflict, "connection %d already has an active credential", c.ConnectionID)
+	return storecheck.CredentialConflict(c, n > 0)
 }
 
 // UpdateCredential stores c's sealed secret, status, fingerprint, rotation
@@ -126,11 +117,8 @@ func (t *tx) credentialConflict(ctx context.Context, c *aos.Credential) error {
 // there is no such credential, and EConflict if it would make a second
 // active credential for the connection.
 func (t *tx) UpdateCredential(ctx context.Context, c *aos.Credential) error {
-	if err := t.writable("update credential"); err != nil {
+	if err := t.writable("update credential", storecheck.Credential(c)); err != nil {
 		return err
-	}
-	if c == nil || !validStatus(c.Status) {
-		return aos.Errorf(aos.EBadRequest, "a credential needs a status (active, revoked or exposed)")
 	}
 	var enc encoder
 	args := []any{nullBlob(c.Sealed), c.Status, c.Fingerprint, enc.timePtr("rotated_at", c.RotatedAt),
@@ -144,12 +132,12 @@ func (t *tx) UpdateCredential(ctx context.Context, c *aos.Credential) error {
 		breadth = ?, inspected_at = ?, inspect_error = ?
 		WHERE id = ?`, args...)
 	if isUnique(err) {
-		return aos.Errorf(aos.EConflict, "the connection of credential %d already has an active credential", c.ID)
+		return storecheck.ActiveCredentialConflict(c.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: update credential: %w", err)
 	}
-	return checkAffected(res, aos.Errorf(aos.ENotFound, "credential %d not found", c.ID))
+	return checkAffected(res, storecheck.IDNotFound("credential", c.ID))
 }
 
 // ActiveCredential returns the connection's active credential, or ENotFound.
@@ -158,7 +146,7 @@ func (t *tx) ActiveCredential(ctx context.Context, connectionID int64) (*aos.Cre
 		WHERE connection_id = ? AND status = 'active'`, connectionID)
 	c, err := scanCredential(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, aos.Errorf(aos.ENotFound, "connection %d has no active credential", connectionID)
+		return nil, storecheck.NoActiveCredential(connectionID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: active credential: %w", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 // LogSize returns the number of entries appended, from the log head. Inside
@@ -46,16 +47,13 @@ func (t *tx) AppendEntries(ctx context.Context, entries []aos.StoredEntry, hashS
 		return err
 	}
 	if len(entries) == 0 {
-		if len(hashes) > 0 {
-			return aos.Errorf(aos.EBadRequest, "evidence: tree hashes without entries")
-		}
-		return nil
+		return storecheck.NoEntries(hashes)
 	}
 	size, err := t.LogSize(ctx)
 	if err != nil {
 		return err
 	}
-	if err := checkAppend(entries, size); err != nil {
+	if err := storecheck.Append(entries, size); err != nil {
 		return err
 	}
 	if len(hashes) > 0 {
@@ -64,8 +62,8 @@ func (t *tx) AppendEntries(ctx context.Context, entries []aos.StoredEntry, hashS
 		if err != nil {
 			return fmt.Errorf("sqlite: append entries: %w", err)
 		}
-		if hashStart != next {
-			return aos.Errorf(aos.EConflict, "evidence: tree hashes start at %d, want %d", hashStart, next)
+		if err := storecheck.HashStart(hashStart, next); err != nil {
+			return err
 		}
 	}
 	if err := t.insertEntries(ctx, entries); err != nil {
@@ -77,23 +75,6 @@ func (t *tx) AppendEntries(ctx context.Context, entries []aos.StoredEntry, hashS
 	newSize := size + int64(len(entries))
 	if _, err := t.tx.ExecContext(ctx, `UPDATE evidence_head SET size = ?`, newSize); err != nil {
 		return fmt.Errorf("sqlite: append entries: %w", err)
-	}
-	return nil
-}
-
-// checkAppend checks that entries continue a log of the given size.
-func checkAppend(entries []aos.StoredEntry, size int64) error {
-	if entries[0].Index != size {
-		return aos.Errorf(aos.EConflict, "evidence: entry %d does not continue the log of size %d",
-			entries[0].Index, size)
-	}
-	for i, e := range entries {
-		if e.Index != size+int64(i) {
-			return aos.Errorf(aos.EBadRequest, "evidence: entry %d follows entry %d", e.Index, size+int64(i)-1)
-		}
-		if len(e.Leaf) == 0 {
-			return aos.Errorf(aos.EBadRequest, "evidence: entry %d has no leaf", e.Index)
-		}
 	}
 	return nil
 }
@@ -113,7 +94,7 @@ func (t *tx) insertEntries(ctx context.Context, entries []aos.StoredEntry) error
 		}
 		_, err := stmt.ExecContext(ctx, e.Index, e.Leaf, nullBlob(e.Salt), nullBlob(e.Payload), redactedAt)
 		if isUnique(err) {
-			return aos.Errorf(aos.EConflict, "evidence: entry %d is already stored", e.Index)
+			return storecheck.EntryExists(e.Index)
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: append entry %d: %w", e.Index, err)
@@ -135,7 +116,7 @@ func (t *tx) insertHashes(ctx context.Context, start int64, hashes [][32]byte) e
 		id := start + int64(i)
 		_, err := stmt.ExecContext(ctx, id, h[:])
 		if isUnique(err) {
-			return aos.Errorf(aos.EConflict, "evidence: tree hash %d is already stored", id)
+			return storecheck.HashExists(id)
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: append hash %d: %w", id, err)
@@ -160,7 +141,7 @@ func (t *tx) ReadHashes(ctx context.Context, indexes []int64) ([][32]byte, error
 		var h []byte
 		err := stmt.QueryRowContext(ctx, id).Scan(&h)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, aos.Errorf(aos.ENotFound, "evidence: tree hash %d not found", id)
+			return nil, storecheck.HashNotFound(id)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: read hash %d: %w", id, err)
@@ -176,8 +157,8 @@ func (t *tx) ReadHashes(ctx context.Context, indexes []int64) ([][32]byte, error
 // Entries returns the stored entries with from <= Index < to, by index. It
 // returns EBadRequest for a negative from or a to before from.
 func (t *tx) Entries(ctx context.Context, from, to int64) ([]aos.StoredEntry, error) {
-	if from < 0 || to < from {
-		return nil, aos.Errorf(aos.EBadRequest, "evidence: bad entry range [%d, %d)", from, to)
+	if err := storecheck.EntryRange(from, to); err != nil {
+		return nil, err
 	}
 	rows, err := t.tx.QueryContext(ctx, `SELECT idx, leaf, salt, payload, redacted_at
 		FROM evidence_entries WHERE idx >= ? AND idx < ? ORDER BY idx`, from, to)
@@ -202,15 +183,12 @@ func (t *tx) Entries(ctx context.Context, from, to int64) ([]aos.StoredEntry, er
 // AddCheckpoint stores a signed checkpoint for a tree of the given size. It
 // returns EConflict if one is stored for that size already.
 func (t *tx) AddCheckpoint(ctx context.Context, size int64, signed []byte) error {
-	if err := t.writable("add checkpoint"); err != nil {
+	if err := t.writable("add checkpoint", storecheck.Checkpoint(size, signed)); err != nil {
 		return err
-	}
-	if size < 0 || len(signed) == 0 {
-		return aos.Errorf(aos.EBadRequest, "evidence: a checkpoint needs a size and a signed note")
 	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO evidence_checkpoints (size, signed) VALUES (?, ?)`, size, signed)
 	if isUnique(err) {
-		return aos.Errorf(aos.EConflict, "evidence: a checkpoint for size %d is already stored", size)
+		return storecheck.CheckpointExists(size)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: add checkpoint: %w", err)
@@ -247,7 +225,7 @@ func (t *tx) LatestCheckpoint(ctx context.Context) (aos.Checkpoint, error) {
 		Scan(&c.Size, &c.Signed)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return c, aos.Errorf(aos.ENotFound, "no checkpoint is stored")
+		return c, storecheck.NoCheckpoint()
 	case err != nil:
 		return c, fmt.Errorf("sqlite: latest checkpoint: %w", err)
 	}
@@ -283,8 +261,5 @@ func (t *tx) RedactEntry(ctx context.Context, index int64, at time.Time) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: redact entry %d: %w", index, err)
 	}
-	if exists > 0 {
-		return aos.Errorf(aos.EConflict, "evidence: entry %d is already redacted", index)
-	}
-	return aos.Errorf(aos.ENotFound, "evidence: entry %d not found", index)
+	return storecheck.RedactFailed(index, exists > 0)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 // grantSelect reads grants with their connection's name.
@@ -25,24 +26,11 @@ func scanGrant(row scanner) (*aos.Grant, error) {
 	return &g, nil
 }
 
-func checkGrant(g *aos.Grant) error {
-	if g == nil || g.ID == "" {
-		return aos.Errorf(aos.EBadRequest, "a grant needs an ID")
-	}
-	if g.Access != aos.Read && g.Access != aos.Write {
-		return aos.Errorf(aos.EBadRequest, "grant %s: access must be read or write", g.ID)
-	}
-	return nil
-}
-
 // CreateGrant stores g under its caller-chosen ID. It returns EConflict if
 // the ID is taken and ENotFound if g's connection does not exist.
 // g.Connection is ignored: the name is always read from the connection.
 func (t *tx) CreateGrant(ctx context.Context, g *aos.Grant) error {
-	if err := t.writable("create grant"); err != nil {
-		return err
-	}
-	if err := checkGrant(g); err != nil {
+	if err := t.writable("create grant", storecheck.Grant(g)); err != nil {
 		return err
 	}
 	var enc encoder
@@ -56,9 +44,9 @@ func (t *tx) CreateGrant(ctx context.Context, g *aos.Grant) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	switch {
 	case isForeignKey(err):
-		return aos.Errorf(aos.ENotFound, "connection %d not found", g.ConnectionID)
+		return storecheck.IDNotFound("connection", g.ConnectionID)
 	case isUnique(err):
-		return aos.Errorf(aos.EConflict, "grant %s already exists", g.ID)
+		return storecheck.Exists("grant", g.ID)
 	case err != nil:
 		return fmt.Errorf("sqlite: create grant: %w", err)
 	}
@@ -69,10 +57,7 @@ func (t *tx) CreateGrant(ctx context.Context, g *aos.Grant) error {
 // revocation in the grant with g.ID; its connection and creation time are
 // fixed. It returns ENotFound if there is no such grant.
 func (t *tx) UpdateGrant(ctx context.Context, g *aos.Grant) error {
-	if err := t.writable("update grant"); err != nil {
-		return err
-	}
-	if err := checkGrant(g); err != nil {
+	if err := t.writable("update grant", storecheck.Grant(g)); err != nil {
 		return err
 	}
 	var enc encoder
@@ -87,7 +72,7 @@ func (t *tx) UpdateGrant(ctx context.Context, g *aos.Grant) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: update grant: %w", err)
 	}
-	return checkAffected(res, aos.Errorf(aos.ENotFound, "grant %s not found", g.ID))
+	return checkAffected(res, storecheck.NotFound("grant", g.ID))
 }
 
 // GrantByID returns the grant, revoked or not, with Connection set to its
@@ -95,7 +80,7 @@ func (t *tx) UpdateGrant(ctx context.Context, g *aos.Grant) error {
 func (t *tx) GrantByID(ctx context.Context, id string) (*aos.Grant, error) {
 	g, err := scanGrant(t.tx.QueryRowContext(ctx, grantSelect+` WHERE g.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, aos.Errorf(aos.ENotFound, "grant %s not found", id)
+		return nil, storecheck.NotFound("grant", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: grant by id: %w", err)

@@ -1,13 +1,12 @@
 package sqlite
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 // findChunk is how many MACs one FindFingerprints query asks for. SQLite
@@ -30,8 +29,8 @@ func (t *tx) PutFingerprints(ctx context.Context, fps []aos.Fingerprint) error {
 	}
 	rows := make([][]any, len(fps))
 	for i, fp := range fps {
-		if len(fp.MAC) == 0 {
-			return aos.Errorf(aos.EBadRequest, "fingerprint %d has no MAC", i)
+		if err := storecheck.Fingerprint(i, fp); err != nil {
+			return err
 		}
 		var enc encoder
 		rows[i] = []any{fp.MAC, fp.ConnectionID, fp.Category,
@@ -54,7 +53,7 @@ func (t *tx) PutFingerprints(ctx context.Context, fps []aos.Fingerprint) error {
 	for i, args := range rows {
 		_, err := stmt.ExecContext(ctx, args...)
 		if isForeignKey(err) {
-			return aos.Errorf(aos.ENotFound, "connection %d not found", fps[i].ConnectionID)
+			return storecheck.IDNotFound("connection", fps[i].ConnectionID)
 		}
 		if err != nil {
 			return fmt.Errorf("sqlite: put fingerprints: %w", err)
@@ -68,13 +67,8 @@ func (t *tx) PutFingerprints(ctx context.Context, fps []aos.Fingerprint) error {
 // connection's name; by MAC and then connection ID. The MACs are looked up
 // findChunk at a time.
 func (t *tx) FindFingerprints(ctx context.Context, macs [][]byte) ([]aos.Fingerprint, error) {
-	seen := make(map[string]bool, len(macs))
 	var args []any
-	for _, m := range macs {
-		if len(m) == 0 || seen[string(m)] {
-			continue
-		}
-		seen[string(m)] = true
+	for _, m := range storecheck.DistinctMACs(macs) {
 		args = append(args, m)
 	}
 	var fps []aos.Fingerprint
@@ -84,12 +78,7 @@ func (t *tx) FindFingerprints(ctx context.Context, macs [][]byte) ([]aos.Fingerp
 			return nil, err
 		}
 	}
-	slices.SortFunc(fps, func(a, b aos.Fingerprint) int {
-		if c := bytes.Compare(a.MAC, b.MAC); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ConnectionID, b.ConnectionID)
-	})
+	storecheck.SortFingerprints(fps)
 	return fps, nil
 }
 
@@ -125,11 +114,8 @@ func (t *tx) findFingerprints(ctx context.Context, fps []aos.Fingerprint, macs [
 // It returns EBadRequest if f has no ID and EConflict if the ID is taken.
 // Source, Destination, ApprovalID and Entry are stored as given, not checked.
 func (t *tx) AddFlow(ctx context.Context, f *aos.Flow) error {
-	if err := t.writable("add flow"); err != nil {
+	if err := t.writable("add flow", storecheck.Flow(f)); err != nil {
 		return err
-	}
-	if f == nil || f.ID == "" {
-		return aos.Errorf(aos.EBadRequest, "a flow needs an ID")
 	}
 	var enc encoder
 	args := []any{f.ID, f.Source, f.Destination, enc.json("categories", f.Categories), f.Count,
@@ -141,7 +127,7 @@ func (t *tx) AddFlow(ctx context.Context, f *aos.Flow) error {
 		(id, source, destination, categories, count, at, approval_id, entry)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if isUnique(err) {
-		return aos.Errorf(aos.EConflict, "flow %s already exists", f.ID)
+		return storecheck.Exists("flow", f.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: add flow: %w", err)

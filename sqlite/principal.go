@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 )
 
 const principalColumns = `id, kind, name, department, token_hash, created_at, removed_at`
@@ -24,19 +25,12 @@ func scanPrincipal(row scanner) (*aos.Principal, error) {
 	return &p, nil
 }
 
-func validKind(k aos.PrincipalKind) bool {
-	return k == aos.Owner || k == aos.Agent || k == aos.Auditor
-}
-
 // CreatePrincipal stores p and sets p.ID. It returns EConflict if an active
 // principal of the same kind has p's name, or another active principal has
 // p's token hash. An empty TokenHash is stored as none and never matches.
 func (t *tx) CreatePrincipal(ctx context.Context, p *aos.Principal) error {
-	if err := t.writable("create principal"); err != nil {
+	if err := t.writable("create principal", storecheck.Principal(p)); err != nil {
 		return err
-	}
-	if p == nil || !validKind(p.Kind) || p.Name == "" {
-		return aos.Errorf(aos.EBadRequest, "a principal needs a kind (owner, agent or auditor) and a name")
 	}
 	var enc encoder
 	args := []any{p.Kind, p.Name, p.Department, nullBlob(emptyToNil(p.TokenHash)),
@@ -47,7 +41,7 @@ func (t *tx) CreatePrincipal(ctx context.Context, p *aos.Principal) error {
 	res, err := t.tx.ExecContext(ctx, `INSERT INTO principals
 		(kind, name, department, token_hash, created_at, removed_at) VALUES (?, ?, ?, ?, ?, ?)`, args...)
 	if isUnique(err) {
-		return t.principalConflict(ctx, p)
+		return storecheck.PrincipalConflict(ctx, t, p)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: create principal: %w", err)
@@ -60,30 +54,17 @@ func (t *tx) CreatePrincipal(ctx context.Context, p *aos.Principal) error {
 	return nil
 }
 
-// principalConflict explains a unique violation on insert of p: the name, if
-// it is the name that is taken, else the token.
-func (t *tx) principalConflict(ctx context.Context, p *aos.Principal) error {
-	_, err := t.PrincipalByName(ctx, p.Kind, p.Name)
-	switch aos.ErrorCode(err) {
-	case "":
-		return aos.Errorf(aos.EConflict, "%s %q already exists", p.Kind, p.Name)
-	case aos.ENotFound:
-		return aos.Errorf(aos.EConflict, "the token of %s %q is already in use", p.Kind, p.Name)
-	}
-	return err
-}
-
 // PrincipalByTokenHash returns the active principal with the token hash, or
 // ENotFound. Removed principals are never found.
 func (t *tx) PrincipalByTokenHash(ctx context.Context, hash []byte) (*aos.Principal, error) {
 	if len(hash) == 0 {
-		return nil, aos.Errorf(aos.ENotFound, "principal not found")
+		return nil, storecheck.PrincipalTokenNotFound()
 	}
 	row := t.tx.QueryRowContext(ctx, `SELECT `+principalColumns+` FROM principals
 		WHERE token_hash = ? AND removed_at IS NULL`, hash)
 	p, err := scanPrincipal(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, aos.Errorf(aos.ENotFound, "principal not found")
+		return nil, storecheck.PrincipalTokenNotFound()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: principal by token: %w", err)
@@ -98,7 +79,7 @@ func (t *tx) PrincipalByName(ctx context.Context, kind aos.PrincipalKind, name s
 		WHERE kind = ? AND name = ? AND removed_at IS NULL`, kind, name)
 	p, err := scanPrincipal(row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, aos.Errorf(aos.ENotFound, "%s %q not found", kind, name)
+		return nil, storecheck.NameNotFound(string(kind), name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: principal by name: %w", err)
@@ -147,7 +128,7 @@ func (t *tx) RemovePrincipal(ctx context.Context, id int64, at time.Time) error 
 	if err != nil {
 		return fmt.Errorf("sqlite: remove principal: %w", err)
 	}
-	return checkAffected(res, aos.Errorf(aos.ENotFound, "principal %d not found", id))
+	return checkAffected(res, storecheck.IDNotFound("principal", id))
 }
 
 func emptyToNil(b []byte) []byte {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/internal/storecheck"
 
 	sqlitedrv "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -23,11 +24,18 @@ type tx struct {
 
 var _ aos.Tx = (*tx)(nil)
 
-// writable returns an error if t belongs to View. The read connections are
-// also query_only, so SQLite would refuse the write anyway; this names it.
-func (t *tx) writable(op string) error {
+// writable returns an error if t belongs to View, else the first failed of
+// checks, the caller's checks (from storecheck) of what op would write. The
+// read connections are also query_only, so SQLite would refuse the write
+// anyway; this names it.
+func (t *tx) writable(op string, checks ...error) error {
 	if t.readOnly {
 		return fmt.Errorf("sqlite: %s: write in a read-only transaction", op)
+	}
+	for _, err := range checks {
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -83,11 +91,17 @@ func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 // expression and checked once.
 type encoder struct{ err error }
 
+// fail remembers err, if it is the first failure.
+func (e *encoder) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
+}
+
+// time returns t as stored text, or "" for a time storecheck.Time refuses.
 func (e *encoder) time(field string, t time.Time) string {
-	if y := t.UTC().Year(); y < 0 || y > 9999 {
-		if e.err == nil {
-			e.err = aos.Errorf(aos.EBadRequest, "%s: year %d is out of range", field, y)
-		}
+	if err := storecheck.Time(field, t); err != nil {
+		e.fail(err)
 		return ""
 	}
 	return formatTime(t)
@@ -103,14 +117,20 @@ func (e *encoder) timePtr(field string, t *time.Time) any {
 // json encodes v as stored JSON text. A nil slice is stored as null and reads
 // back as nil.
 func (e *encoder) json(field string, v any) string {
-	b, err := json.Marshal(v)
+	s, err := storecheck.JSON(field, v)
 	if err != nil {
-		if e.err == nil {
-			e.err = fmt.Errorf("sqlite: encode %s: %w", field, err)
-		}
-		return ""
+		e.fail(fmt.Errorf("sqlite: %w", err))
 	}
-	return string(b)
+	return s
+}
+
+// approval encodes a's points, facts, reasons and alternatives as JSON.
+func (e *encoder) approval(a *aos.Approval) storecheck.ApprovalText {
+	t, err := storecheck.EncodeApproval(a)
+	if err != nil {
+		e.fail(fmt.Errorf("sqlite: %w", err))
+	}
+	return t
 }
 
 // scanJSON scans stored JSON text into the value v points to.
