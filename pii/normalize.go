@@ -96,13 +96,15 @@ func phoneVariants(p string) []string {
 	return nil
 }
 
-// compact drops spaces and dashes and upper-cases ASCII letters: the form
-// of card numbers, IBANs and national ids.
+// compact drops ASCII white space and dashes and upper-cases ASCII
+// letters: the form of card numbers, IBANs and national ids. A value read
+// with a trailing newline ("AB123456C\n") has the same form as the same
+// id found in text.
 func compact(s string) string {
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c != ' ' && c != '-' && c != '\t' {
+		if c != ' ' && c != '-' && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f' {
 			b = append(b, upper(c))
 		}
 	}

@@ -18,7 +18,8 @@ func TestNormalize_Equivalences(t *testing.T) {
 		{CategoryPayment, []string{"4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111"}},
 		{CategoryPayment, []string{"GB82WEST12345698765432", "GB82 WEST 1234 5698 7654 32", "gb82 west 1234 5698 7654 32"}},
 		{CategoryNationalID, []string{"123456789", "123-45-6789"}},
-		{CategoryNationalID, []string{"AB123456C", "AB 12 34 56 C", "ab 12 34 56 c"}},
+		{CategoryNationalID, []string{"AB123456C", "AB 12 34 56 C", "ab 12 34 56 c", "AB123456C\n", "\r\nAB123456C"}},
+		{CategoryPayment, []string{"4111111111111111", "4111111111111111\r\n"}},
 		{CategoryRecordID, []string{"cus_NffrFeUfNV2Hib", " cus_NffrFeUfNV2Hib "}},
 	} {
 		want := normalize(tc.category, tc.same[0])

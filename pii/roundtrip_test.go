@@ -217,3 +217,14 @@ func TestAssess_Matches(t *testing.T) {
 		t.Errorf("Assessment = %+v", a)
 	}
 }
+
+// TestLearnAssess_TrailingNewline learns a national id read with a
+// trailing newline and finds it again in free text.
+func TestLearnAssess_TrailingNewline(t *testing.T) {
+	g := &gateway{mac: newMAC(t), store: fingerprints{}}
+	g.learn(t, "hr", "application/json", []byte(`{"employee":{"name":"Ada Lovelace","email":"ada@example.com","nino":"AB123456C\n"}}`))
+	a := g.assess("chat", "application/json", []byte(`{"text":"her NI number is AB 12 34 56 C"}`))
+	if !slices.Contains(a.CustomerData, pii.CategoryNationalID) {
+		t.Fatalf("the learnt id was not found: %+v", a)
+	}
+}
