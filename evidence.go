@@ -22,6 +22,25 @@ type Record struct {
 	// enters the leaf only as a salted commitment and can later be redacted.
 	// Never secrets.
 	Payload json.RawMessage `json:"payload,omitempty"`
+	// State is what the change did to the state that decides calls: the
+	// rows it wrote, as they stand after it. The evidence log fills it in
+	// from the writes a Record function makes; replaying the State of
+	// every entry in order rebuilds that state, which is how verify proves
+	// the store's state. It enters the leaf in the clear, so a row holds
+	// no secret: sensitive values appear only as digests.
+	State []StateChange `json:"state,omitempty"`
+}
+
+// StateChange is one row of the state as a change left it.
+type StateChange struct {
+	// Table is the kind of row: "principal", "connection", "credential",
+	// "grant", "setting" or "approval".
+	Table string `json:"table"`
+	// Key identifies the row within its table.
+	Key string `json:"key"`
+	// Row is the row's image, field by field; nil when the change took the
+	// row out of the state (an approval that can no longer run).
+	Row map[string]string `json:"row"`
 }
 
 // Entry is a record as it stands in the log.

@@ -26,6 +26,7 @@ type Tx interface {
 	PrincipalByTokenHash(ctx context.Context, hash []byte) (*Principal, error)
 	PrincipalByName(ctx context.Context, kind PrincipalKind, name string) (*Principal, error)
 	ListPrincipals(ctx context.Context, kind PrincipalKind) ([]*Principal, error) // not removed, by name
+	AllPrincipals(ctx context.Context) ([]*Principal, error)                       // every kind, removed too, by ID
 	RemovePrincipal(ctx context.Context, id int64, at time.Time) error
 
 	// Connections. Names are unique (a disconnected connection keeps its name).
@@ -51,6 +52,7 @@ type Tx interface {
 	// Setting returns ENotFound for a key never put.
 	Setting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string) error
+	ListSettings(ctx context.Context) (map[string]string, error) // every setting
 
 	// Approvals. IDs are chosen by the caller and unique. Exactly-once
 	// transitions rely on the caller checking Status inside the same Update:

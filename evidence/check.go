@@ -49,6 +49,8 @@ type checker struct {
 	problems []Problem
 	weak     []Problem // interior-hash findings, weighed at the end
 	redacted []int64
+
+	replay *replayer
 }
 
 // signedTree is a checkpoint with a valid signature, and where it came from.
@@ -58,7 +60,8 @@ type signedTree struct {
 }
 
 func newChecker(v note.Verifier, size int64, compareLeafHashes bool) *checker {
-	return &checker{verifier: v, size: size, compareLeafHashes: compareLeafHashes, gapFrom: -1, prefixOK: true}
+	return &checker{verifier: v, size: size, compareLeafHashes: compareLeafHashes, gapFrom: -1, prefixOK: true,
+		replay: newReplayer()}
 }
 
 func (c *checker) add(index, last int64, format string, args ...any) {
@@ -108,13 +111,16 @@ func (c *checker) checkRow(row aos.StoredEntry) bool {
 	i := row.Index
 	e, err := DecodeLeaf(row.Leaf)
 	if err != nil {
+		c.replay.incomplete = true
 		c.add(i, i, "entry %d: leaf does not decode canonically (%s)", i, strings.TrimPrefix(err.Error(), "evidence: "))
 		return true
 	}
 	if e.Index != i {
+		c.replay.incomplete = true
 		c.add(i, i, "entry %d: row holds the leaf of entry %d (rows reordered?)", i, e.Index)
 		return false
 	}
+	c.replay.entry(e)
 	if row.RedactedAt != nil {
 		c.redacted = append(c.redacted, i)
 		return true
@@ -133,6 +139,7 @@ func (c *checker) checkRow(row aos.StoredEntry) bool {
 // absent records that position i has no row. stored is the stored leaf
 // hash there, which keeps the tree computable past the hole.
 func (c *checker) absent(i int64, stored *tlog.Hash) {
+	c.replay.incomplete = true
 	if c.gapFrom < 0 {
 		c.gapFrom = i
 	}
@@ -168,6 +175,7 @@ func (c *checker) absentRange(from, to int64) {
 	if c.gapFrom < 0 {
 		c.gapFrom = from
 	}
+	c.replay.incomplete = true
 	c.next = to
 	c.prefixOK = false
 }
@@ -269,6 +277,8 @@ func (c *checker) compareStored(r tlog.HashReader) error {
 
 // report weighs the checkpoints and the weak findings and returns the report.
 func (c *checker) report() *Report {
+	c.checkRedactions()
+	c.checkNewestState()
 	c.reportTreesBeyond()
 	c.localise()
 	// Narrowest first, so that a wider range does not hide a narrower one.

@@ -18,25 +18,45 @@ import (
 
 // Checkpoint is the body of a signed checkpoint, in the C2SP tlog-checkpoint
 // format: the origin line naming the log, the tree size in decimal, and the
-// base64 root hash, each ending in a newline. This package writes no
-// extension lines and accepts none.
+// base64 root hash, each ending in a newline, then one extension line,
+// "aos-state " and the hex digest of the state that decides calls at that
+// size (see State.Digest). Checkpoints written before the state was
+// committed have no extension line; no other extension line is accepted.
 type Checkpoint struct {
 	Origin string
 	Size   int64
 	Root   tlog.Hash
+	// State is the hex state digest, "" in a checkpoint that states none.
+	State string
 }
+
+// stateLinePrefix starts the checkpoint's extension line.
+const stateLinePrefix = "aos-state "
 
 // Text returns the canonical checkpoint body.
 func (c Checkpoint) Text() []byte {
-	return fmt.Appendf(nil, "%s\n%d\n%s\n", c.Origin, c.Size, base64.StdEncoding.EncodeToString(c.Root[:]))
+	b := fmt.Appendf(nil, "%s\n%d\n%s\n", c.Origin, c.Size, base64.StdEncoding.EncodeToString(c.Root[:]))
+	if c.State != "" {
+		b = fmt.Appendf(b, "%s%s\n", stateLinePrefix, c.State)
+	}
+	return b
 }
 
 // ParseCheckpoint parses a checkpoint body. It accepts only the canonical
 // spelling, so Text gives back the same bytes.
 func ParseCheckpoint(text []byte) (Checkpoint, error) {
 	lines := strings.Split(string(text), "\n")
+	var state string
+	if len(lines) == 5 && lines[4] == "" {
+		var ok bool
+		state, ok = strings.CutPrefix(lines[3], stateLinePrefix)
+		if !ok || !isCommitment(state) {
+			return Checkpoint{}, errors.New("checkpoint: malformed extension line")
+		}
+		lines = append(lines[:3], "")
+	}
 	if len(lines) != 4 || lines[3] != "" {
-		return Checkpoint{}, errors.New("checkpoint: want exactly three lines")
+		return Checkpoint{}, errors.New("checkpoint: want three lines and at most one state line")
 	}
 	if err := checkOrigin(lines[0]); err != nil {
 		return Checkpoint{}, err
@@ -49,7 +69,7 @@ func ParseCheckpoint(text []byte) (Checkpoint, error) {
 	if err != nil || len(root) != tlog.HashSize {
 		return Checkpoint{}, errors.New("checkpoint: malformed root hash")
 	}
-	c := Checkpoint{Origin: lines[0], Size: size}
+	c := Checkpoint{Origin: lines[0], Size: size, State: state}
 	copy(c.Root[:], root)
 	return c, nil
 }
@@ -72,6 +92,9 @@ func checkOrigin(origin string) error {
 func SignCheckpoint(c Checkpoint, s note.Signer) ([]byte, error) {
 	if err := checkOrigin(c.Origin); err != nil {
 		return nil, err
+	}
+	if c.State != "" && !isCommitment(c.State) {
+		return nil, errors.New("checkpoint: malformed state digest")
 	}
 	signed, err := note.Sign(&note.Note{Text: string(c.Text())}, s)
 	if err != nil {

@@ -27,6 +27,8 @@ type batchOutcome struct {
 	indexes [][]int64 // per request
 	signed  []byte    // the new checkpoint; nil if the batch added no entry
 	size    int64     // the log size after the batch
+	state   *State    // the state after the batch; nil if it added no entry
+	digest  string    // its digest
 
 	failed int   // index in the batch of the request that failed, or -1
 	reqErr error // its error
@@ -61,9 +63,13 @@ func (l *Log) commitBatch(batch []*request) {
 
 // tryBatch runs one store transaction for batch: each request's fn, then the
 // entries, tree hashes and signed checkpoint of everything they recorded.
+// Each fn writes through a recordingTx, so the state rows it changes enter
+// its first record; the checkpoint states the digest of the state after the
+// batch.
 func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 	ctx := context.Background() // a batch, once begun, completes
 	var out batchOutcome
+	var work *workState
 	err := l.store.Update(ctx, func(tx aos.Tx) error {
 		// Update may run this more than once; start afresh each time.
 		out = batchOutcome{indexes: make([][]int64, len(batch)), failed: -1}
@@ -71,10 +77,31 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 		if err != nil {
 			return fmt.Errorf("log size: %w", err)
 		}
+		if err := l.stateAt(ctx, tx, size); err != nil {
+			return fmt.Errorf("state: %w", err)
+		}
+		work = &workState{state: l.proj.state}
 		now := l.now().UTC().Round(0)
 		var entries []aos.StoredEntry
+		if l.proj.baseline {
+			entries, err = buildEntries(size, now, []aos.Record{{
+				Kind: KindStateBaseline, Actor: "system", State: l.proj.state.Changes(),
+				Attrs: map[string]string{"reason": "the log began before its entries carried the state"},
+			}})
+			if err != nil {
+				return err
+			}
+		}
 		for i, req := range batch {
-			records, err := runFn(req.fn, tx)
+			rtx := &recordingTx{Tx: tx, work: work}
+			records, err := runFn(req.fn, rtx)
+			if err == nil && len(rtx.changes) > 0 {
+				if len(records) == 0 {
+					err = errStateWithoutRecord
+				} else {
+					records[0].State = append(records[0].State, rtx.changes...)
+				}
+			}
 			if err == nil {
 				var more []aos.StoredEntry
 				more, err = buildEntries(size+int64(len(entries)), now, records)
@@ -91,16 +118,28 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 			return nil
 		}
 		out.size = size + int64(len(entries))
-		out.signed, err = l.appendEntries(ctx, tx, size, entries)
+		digest := l.proj.digest
+		if work.changed {
+			digest = work.state.Digest()
+		}
+		out.signed, err = l.appendEntries(ctx, tx, size, entries, digest)
+		out.state, out.digest = work.state, digest
 		return err
 	})
+	if err == nil && out.state != nil {
+		l.proj = projection{state: out.state, size: out.size, digest: out.digest}
+	} else if err != nil && !errors.Is(err, errRequestFailed) {
+		// The store may have moved on without us (or failed half-way):
+		// prove the state again next time.
+		l.proj = projection{}
+	}
 	return out, err
 }
 
 // appendEntries stores entries, which continue a log of the given size, with
-// their tree hashes, and a signed checkpoint of the new tree. It returns the
-// checkpoint.
-func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, entries []aos.StoredEntry) ([]byte, error) {
+// their tree hashes, and a signed checkpoint of the new tree stating the
+// state digest. It returns the checkpoint.
+func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, entries []aos.StoredEntry, state string) ([]byte, error) {
 	r := &batchHashReader{stored: storeHashReader{ctx, tx}, start: tlog.StoredHashIndex(0, size)}
 	for i, e := range entries {
 		hashes, err := tlog.StoredHashes(size+int64(i), e.Leaf, r)
@@ -121,7 +160,7 @@ func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, 
 	if err := tx.AppendEntries(ctx, entries, r.start, hashes); err != nil {
 		return nil, fmt.Errorf("append entries: %w", err)
 	}
-	signed, err := SignCheckpoint(Checkpoint{Origin: l.origin, Size: newSize, Root: root}, l.signer)
+	signed, err := SignCheckpoint(Checkpoint{Origin: l.origin, Size: newSize, Root: root, State: state}, l.signer)
 	if err != nil {
 		return nil, err
 	}

@@ -53,8 +53,9 @@ func Commit(salt, payload []byte) string {
 //
 // The leaf is a JSON object with the fields, in this order, "v" (LeafVersion),
 // "index", "time" (UTC, RFC 3339 with nine fractional digits), "kind",
-// "actor", then "subject", "attrs" (keys sorted) and "commitment" when they
-// are not empty. Strings are escaped minimally ('"', '\\' and control
+// "actor", then "subject", "attrs" (keys sorted), "commitment" and "state"
+// (the state changes in order, each {"table","key","row"} with the row's keys
+// sorted, or a null row) when they are not empty. Strings are escaped minimally ('"', '\\' and control
 // characters only). e.Payload, e.Redacted and e.RedactedAt are not part of
 // the leaf: the payload enters it only through e.Commitment, and a redaction
 // happens after the leaf is sealed. Equal entries give equal bytes.
@@ -93,23 +94,55 @@ func EncodeLeaf(e aos.Entry) ([]byte, error) {
 		b = appendString(b, e.Subject)
 	}
 	if len(e.Attrs) > 0 {
-		b = append(b, `,"attrs":{`...)
-		for i, k := range slices.Sorted(maps.Keys(e.Attrs)) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, k)
-			b = append(b, ':')
-			b = appendString(b, e.Attrs[k])
-		}
-		b = append(b, '}')
+		b = append(b, `,"attrs":`...)
+		b = appendStringMap(b, e.Attrs)
 	}
 	if e.Commitment != "" {
 		b = append(b, `,"commitment":"`...)
 		b = append(b, e.Commitment...)
 		b = append(b, '"')
 	}
+	if len(e.State) > 0 {
+		b = appendState(b, e.State)
+	}
 	return append(b, '}'), nil
+}
+
+// appendState appends the "state" field: the changes in their order, each
+// an object with "table", "key" and "row" (keys sorted, or null).
+func appendState(b []byte, changes []aos.StateChange) []byte {
+	b = append(b, `,"state":[`...)
+	for i, c := range changes {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"table":`...)
+		b = appendString(b, c.Table)
+		b = append(b, `,"key":`...)
+		b = appendString(b, c.Key)
+		b = append(b, `,"row":`...)
+		if c.Row == nil {
+			b = append(b, "null"...)
+		} else {
+			b = appendStringMap(b, c.Row)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendStringMap appends m as a JSON object with its keys sorted.
+func appendStringMap(b []byte, m map[string]string) []byte {
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = appendString(b, m[k])
+	}
+	return append(b, '}')
 }
 
 // leafJSON is the decoding shape of a leaf.
@@ -122,6 +155,7 @@ type leafJSON struct {
 	Subject    string            `json:"subject"`
 	Attrs      map[string]string `json:"attrs"`
 	Commitment string            `json:"commitment"`
+	State      []aos.StateChange `json:"state"`
 }
 
 // errNotCanonical reports a leaf that decodes but is not spelled the one way
@@ -156,6 +190,7 @@ func DecodeLeaf(leaf []byte) (aos.Entry, error) {
 			Actor:   l.Actor,
 			Subject: l.Subject,
 			Attrs:   l.Attrs,
+			State:   l.State,
 		},
 		Commitment: l.Commitment,
 	}
@@ -179,6 +214,16 @@ func checkLeafStrings(r aos.Record) error {
 	for k, v := range r.Attrs {
 		if !utf8.ValidString(k) || !utf8.ValidString(v) {
 			return errors.New("attr is not valid UTF-8")
+		}
+	}
+	for _, c := range r.State {
+		if c.Table == "" || c.Key == "" || !utf8.ValidString(c.Table) || !utf8.ValidString(c.Key) {
+			return errors.New("state change without a valid table and key")
+		}
+		for k, v := range c.Row {
+			if !utf8.ValidString(k) || !utf8.ValidString(v) {
+				return errors.New("state row is not valid UTF-8")
+			}
 		}
 	}
 	return nil

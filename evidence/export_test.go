@@ -12,19 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aos-dev/aos"
 )
 
-// exportOf fills a test log with n entries, redacts entry 2, and exports it.
+// exportOf fills a test log with n entries, the last two of which redact
+// entry 2 as an approved audit-edit, and exports it.
 func exportOf(t testing.TB, tl *testLog, n int) []byte {
 	t.Helper()
-	tl.fill(t, n)
-	at := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
-	if err := tl.store.Update(context.Background(), func(tx aos.Tx) error {
-		return tx.RedactEntry(context.Background(), 2, at)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	tl.fill(t, n-2)
+	tl.redactApproved(t, 2, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
 	var buf bytes.Buffer
 	if err := tl.Export(context.Background(), &buf); err != nil {
 		t.Fatal(err)
@@ -243,7 +238,7 @@ func TestVerifyExport_Testdata(t *testing.T) {
 		defer l.Close()
 		tl.Log = l
 		os.MkdirAll(filepath.Dir(path), 0o755)
-		if err := os.WriteFile(path, exportOf(t, tl, 4), 0o644); err != nil {
+		if err := os.WriteFile(path, exportOf(t, tl, 5), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -62,6 +62,10 @@ type Log struct {
 	now      func() time.Time
 	logger   *slog.Logger
 	witness  *witness // nil without a checkpoint file; fed only by the committer
+	// checkpointFile is Config.CheckpointFile.
+	checkpointFile string
+	// proj is the state the log has built; only the committer touches it.
+	proj projection
 
 	mu      sync.Mutex
 	pending []*request
@@ -98,6 +102,8 @@ func New(cfg Config) (*Log, error) {
 		logger:   cfg.Logger,
 		wake:     make(chan struct{}, 1),
 		stopped:  make(chan struct{}),
+
+		checkpointFile: cfg.CheckpointFile,
 	}
 	if l.logger == nil {
 		l.logger = slog.New(slog.DiscardHandler)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -99,6 +100,28 @@ func (tl *testLog) record(t testing.TB, records ...aos.Record) []int64 {
 		tl.witness.flush()
 	}
 	return idx
+}
+
+// redactApproved redacts entry as the approval package does once the
+// owner approved an audit-edit: an approval.approve entry, then the
+// redaction with its evidence.redact entry in one Record call.
+func (tl *testLog) redactApproved(t testing.TB, entry int64, at time.Time) {
+	t.Helper()
+	tl.record(t, aos.Record{Kind: "approval.approve", Actor: "owner", Subject: "ap_redact",
+		Attrs: map[string]string{"approval": "ap_redact", "points": "audit-edit"}})
+	_, err := tl.Record(context.Background(), func(tx aos.Tx) ([]aos.Record, error) {
+		if err := tx.RedactEntry(context.Background(), entry, at); err != nil {
+			return nil, err
+		}
+		return []aos.Record{{Kind: "evidence.redact", Actor: "owner", Subject: "ap_redact",
+			Attrs: map[string]string{"approval": "ap_redact", "entry": fmt.Sprint(entry)}}}, nil
+	})
+	if err != nil {
+		t.Fatalf("redact: %v", err)
+	}
+	if tl.witness != nil {
+		tl.witness.flush()
+	}
 }
 
 // fill appends n records, one per Record call, each with a payload.
@@ -199,13 +222,27 @@ func TestLog_Record(t *testing.T) {
 	t.Run("no records commits fn alone", func(t *testing.T) {
 		tl := newTestLog(t)
 		idx, err := tl.Record(context.Background(), func(tx aos.Tx) ([]aos.Record, error) {
-			return nil, tx.PutSetting(context.Background(), "k", "v")
+			_, err := tx.Setting(context.Background(), "k")
+			if aos.ErrorCode(err) != aos.ENotFound {
+				return nil, fmt.Errorf("Setting = %v", err)
+			}
+			return nil, nil
 		})
 		if err != nil || len(idx) != 0 {
 			t.Fatalf("Record = %v, %v", idx, err)
 		}
-		if got := settingOf(t, tl.store, "k"); got != "v" {
-			t.Fatalf("setting = %q", got)
+		mustOK(t, tl.verify(t))
+	})
+	t.Run("a state change without a record is refused", func(t *testing.T) {
+		tl := newTestLog(t)
+		_, err := tl.Record(context.Background(), func(tx aos.Tx) ([]aos.Record, error) {
+			return nil, tx.PutSetting(context.Background(), "k", "v")
+		})
+		if !errors.Is(err, errStateWithoutRecord) {
+			t.Fatalf("Record = %v, want errStateWithoutRecord", err)
+		}
+		if _, err := settingErr(tl.store, "k"); aos.ErrorCode(err) != aos.ENotFound {
+			t.Fatalf("the setting was committed without evidence: %v", err)
 		}
 		mustOK(t, tl.verify(t))
 	})
@@ -322,4 +359,13 @@ func TestVerify_CheckpointFileBeingWritten(t *testing.T) {
 		}
 		mustOK(t, tl.verify(t))
 	}
+}
+
+func settingErr(s aos.Store, key string) (string, error) {
+	var v string
+	err := s.View(context.Background(), func(tx aos.Tx) (err error) {
+		v, err = tx.Setting(context.Background(), key)
+		return err
+	})
+	return v, err
 }

@@ -214,3 +214,20 @@ func cloneEntry(e aos.StoredEntry) aos.StoredEntry {
 	e.Leaf, e.Salt, e.Payload = slices.Clone(e.Leaf), slices.Clone(e.Salt), slices.Clone(e.Payload)
 	return e
 }
+
+// The state listings: the memstore keeps no principals, connections, grants
+// or approvals, only settings, so those are empty.
+
+func (tx *memTx) AllPrincipals(ctx context.Context) ([]*aos.Principal, error) { return nil, nil }
+func (tx *memTx) ListConnections(ctx context.Context) ([]*aos.Connection, error) {
+	return nil, nil
+}
+func (tx *memTx) ListGrants(ctx context.Context, f aos.GrantFilter) ([]*aos.Grant, error) {
+	return nil, nil
+}
+func (tx *memTx) ListApprovals(ctx context.Context, f aos.ApprovalFilter) ([]*aos.Approval, error) {
+	return nil, nil
+}
+func (tx *memTx) ListSettings(ctx context.Context) (map[string]string, error) {
+	return maps.Clone(tx.st.settings), nil
+}

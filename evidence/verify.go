@@ -91,9 +91,12 @@ func Verify(ctx context.Context, store aos.Store, verifier note.Verifier, checkp
 		return nil, errors.New("evidence: verify: no store or verifier")
 	}
 	var fileNotes [][]byte
+	fileMissing := false
 	if checkpointFile != "" {
 		data, err := os.ReadFile(checkpointFile)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) {
+			fileMissing = true
+		} else if err != nil {
 			return nil, fmt.Errorf("evidence: verify: %w", err)
 		}
 		fileNotes = completeNotes(data)
@@ -115,13 +118,28 @@ func Verify(ctx context.Context, store aos.Store, verifier note.Verifier, checkp
 		for _, cp := range cps {
 			c.checkpoint(sourceStore, fmt.Sprintf("checkpoint of size %d", cp.Size), cp.Signed, cp.Size)
 		}
-		return c.compareStored(storeHashReader{ctx, tx})
+		if err := c.compareStored(storeHashReader{ctx, tx}); err != nil {
+			return err
+		}
+		if c.replay.incomplete {
+			c.add(-1, -1, "state: not compared, since the log's entries are not all readable")
+			return nil
+		}
+		stored, err := LoadState(ctx, tx)
+		if err != nil {
+			return err
+		}
+		c.compareState(stored)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("evidence: verify: %w", err)
 	}
 	for i, n := range fileNotes {
 		c.checkpoint(sourceFile, fmt.Sprintf("note %d", i+1), n, -1)
+	}
+	if fileMissing && c.size > 0 {
+		c.add(-1, -1, "the checkpoint file %s is missing: without it, entries cut from the end of the store together with their checkpoints cannot be noticed (restore it, or pass --no-checkpoint-file to accept that weaker check)", checkpointFile)
 	}
 	return c.report(), nil
 }

@@ -335,10 +335,7 @@ func TestVerify_Redaction(t *testing.T) {
 	tl := newTestLog(t)
 	tl.fill(t, 5)
 	at := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
-	err := tl.store.Update(context.Background(), func(tx aos.Tx) error { return tx.RedactEntry(context.Background(), 2, at) })
-	if err != nil {
-		t.Fatal(err)
-	}
+	tl.redactApproved(t, 2, at)
 	r := tl.verify(t)
 	mustOK(t, r)
 	if len(r.Redacted) != 1 || r.Redacted[0] != 2 {
@@ -350,6 +347,38 @@ func TestVerify_Redaction(t *testing.T) {
 	}
 	if e := got[0]; !e.Redacted || e.RedactedAt == nil || !e.RedactedAt.Equal(at) || e.Payload != nil || e.Commitment == "" {
 		t.Fatalf("redacted entry = %+v", e)
+	}
+}
+
+// A payload removed by hand, without an approved audit-edit redaction in
+// the log, is tampering, however clean the row looks.
+func TestVerify_RedactionByHand(t *testing.T) {
+	at := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	for name, prepare := range map[string]func(t *testing.T, tl *testLog){
+		"no redaction entry": func(t *testing.T, tl *testLog) {},
+		"redaction entry without approval": func(t *testing.T, tl *testLog) {
+			tl.record(t, aos.Record{Kind: "evidence.redact", Actor: "owner", Subject: "ap_x",
+				Attrs: map[string]string{"entry": "2"}})
+		},
+		"approved redaction of another entry": func(t *testing.T, tl *testLog) {
+			tl.redactApproved(t, 3, at)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tl := newTestLog(t)
+			tl.fill(t, 5)
+			prepare(t, tl)
+			tl.store.edit(func(st *memState) {
+				e := st.entries[2]
+				e.Payload, e.RedactedAt = nil, &at
+				st.entries[2] = e
+			})
+			r := tl.verify(t)
+			p := r.FirstBad()
+			if p == nil || p.Index != 2 || !strings.Contains(p.Message, "entry 2: payload removed without an approved audit-edit redaction") {
+				t.Fatalf("FirstBad = %+v; all: %+v", p, r.Problems)
+			}
+		})
 	}
 }
 

@@ -124,7 +124,7 @@ func newHarness(t *testing.T, pay *payConnector) *harness {
 		boss: &aos.Principal{Kind: aos.Owner, Name: "owner", TokenHash: aos.HashToken("t"), CreatedAt: time.Now()},
 	}
 	if _, err := log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
-		return nil, tx.CreatePrincipal(ctx, h.boss)
+		return []aos.Record{{Kind: "instance.init", Actor: "owner"}}, tx.CreatePrincipal(ctx, h.boss)
 	}); err != nil {
 		t.Fatal(err)
 	}

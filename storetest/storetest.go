@@ -32,6 +32,7 @@ func TestStore(t *testing.T, open func(t *testing.T) aos.Store) {
 		{"Credentials", credentialCases},
 		{"Grants", grantCases},
 		{"Settings", settingCases},
+		{"State", stateCases},
 		{"Approvals", approvalCases},
 		{"Ledger", ledgerCases},
 		{"Fingerprints", fingerprintCases},

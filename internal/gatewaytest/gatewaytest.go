@@ -69,7 +69,7 @@ func Start(t testing.TB, connectors ...connector.Connector) *Instance {
 	in.OwnerToken = aos.NewToken(aos.OwnerTokenPrefix)
 	in.Boss = &aos.Principal{Kind: aos.Owner, Name: "owner", TokenHash: aos.HashToken(in.OwnerToken), CreatedAt: time.Now()}
 	if _, err := log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
-		return nil, tx.CreatePrincipal(ctx, in.Boss)
+		return []aos.Record{{Kind: "instance.init", Actor: "owner"}}, tx.CreatePrincipal(ctx, in.Boss)
 	}); err != nil {
 		t.Fatal(err)
 	}

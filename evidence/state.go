@@ -1,0 +1,315 @@
+package evidence
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aos-dev/aos"
+)
+
+// The state that decides calls is a projection of the evidence log. Every
+// entry that changed it carries, in its leaf, the image of each row it wrote
+// as that row stood afterwards (aos.Record.State). Replaying those images in
+// log order rebuilds the state; Verify compares the rebuilt state with the
+// store's, row by row, and every checkpoint states a digest of the state at
+// its size, which lets `aos serve` check a store cheaply at start.
+//
+// An image holds only what decides calls, and nothing secret: token hashes
+// (of 256-bit random tokens), digests of sealed blobs and of connector
+// settings, never a credential or a setting's value. Times have microsecond
+// precision, the least a store keeps.
+
+// State tables, in the order verify reports them.
+const (
+	TablePrincipal  = "principal"
+	TableConnection = "connection"
+	TableCredential = "credential"
+	TableGrant      = "grant"
+	TableSetting    = "setting"
+	TableApproval   = "approval"
+)
+
+var tableOrder = map[string]int{
+	TablePrincipal: 0, TableConnection: 1, TableCredential: 2, TableGrant: 3, TableSetting: 4, TableApproval: 5,
+}
+
+func imageTime(t time.Time) string {
+	return t.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000Z")
+}
+
+func putTime(row map[string]string, field string, t *time.Time) {
+	if t != nil {
+		row[field] = imageTime(*t)
+	}
+}
+
+func putString(row map[string]string, field, v string) {
+	if v != "" {
+		row[field] = v
+	}
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+// PrincipalImage is the state image of a principal.
+func PrincipalImage(p *aos.Principal) aos.StateChange {
+	row := map[string]string{
+		"kind": string(p.Kind), "name": p.Name, "token_hash": hex.EncodeToString(p.TokenHash),
+		"created_at": imageTime(p.CreatedAt),
+	}
+	putString(row, "department", p.Department)
+	putTime(row, "removed_at", p.RemovedAt)
+	return aos.StateChange{Table: TablePrincipal, Key: id(p.ID), Row: row}
+}
+
+// ConnectionImage is the state image of a connection. Its settings enter as
+// a digest.
+func ConnectionImage(c *aos.Connection) aos.StateChange {
+	row := map[string]string{
+		"name": c.Name, "type": c.Type, "base_url": c.BaseURL,
+		"holds_customer_data": strconv.FormatBool(c.HoldsCustomerData), "created_at": imageTime(c.CreatedAt),
+	}
+	putString(row, "auth", c.Auth)
+	if len(c.Config) > 0 {
+		row["config_sha256"] = sha256Hex(c.Config)
+	}
+	putTime(row, "disconnected_at", c.DisconnectedAt)
+	return aos.StateChange{Table: TableConnection, Key: id(c.ID), Row: row}
+}
+
+// CredentialImage is the state image of a credential version: which one is
+// active and the digest of its sealed blob. What inspection learnt and when
+// it was last used do not decide calls and are left out.
+func CredentialImage(c *aos.Credential) aos.StateChange {
+	row := map[string]string{
+		"connection": id(c.ConnectionID), "version": strconv.Itoa(c.Version), "status": string(c.Status),
+		"sealed_sha256": sha256Hex(c.Sealed), "fingerprint": c.Fingerprint,
+		"rotation_period": c.RotationPeriod.String(), "created_at": imageTime(c.CreatedAt),
+	}
+	putTime(row, "rotated_at", c.RotatedAt)
+	return aos.StateChange{Table: TableCredential, Key: id(c.ID), Row: row}
+}
+
+// GrantImage is the state image of a grant.
+func GrantImage(g *aos.Grant) aos.StateChange {
+	row := map[string]string{
+		"connection": id(g.ConnectionID), "scope": g.Scope, "access": string(g.Access),
+		"grantee": g.GranteeLabel(), "created_at": imageTime(g.CreatedAt),
+	}
+	putTime(row, "expires_at", g.ExpiresAt)
+	putString(row, "mission", g.Mission)
+	putTime(row, "revoked_at", g.RevokedAt)
+	putString(row, "revoked_by", g.RevokedBy)
+	return aos.StateChange{Table: TableGrant, Key: g.ID, Row: row}
+}
+
+// SettingImage is the state image of a setting: its value's digest.
+func SettingImage(key, value string) aos.StateChange {
+	return aos.StateChange{Table: TableSetting, Key: key, Row: map[string]string{"value_sha256": sha256Hex([]byte(value))}}
+}
+
+// ApprovalImage is the state image of an approval that can still run
+// (pending, or approved and not finished): what runs, for whom and under
+// which decision. The sealed request enters through its digest, which
+// opening it checks. An approval that has finished (executed, failed, denied,
+// expired) can never run again and leaves the state: its image is a nil row.
+func ApprovalImage(a *aos.Approval) aos.StateChange {
+	c := aos.StateChange{Table: TableApproval, Key: a.ID}
+	if a.Status != aos.ApprovalPending && a.Status != aos.ApprovalApproved {
+		return c
+	}
+	points := make([]string, len(a.Points))
+	for i, p := range a.Points {
+		points[i] = string(p)
+	}
+	c.Row = map[string]string{
+		"kind": string(a.Kind), "status": string(a.Status), "requester": id(a.RequesterID),
+		"points": strings.Join(points, ","), "digest": a.Digest,
+		"expires_at": imageTime(a.ExpiresAt),
+	}
+	if a.Kind == aos.ApprovalRedaction {
+		c.Row["redact_entry"] = id(a.RedactEntry)
+	} else {
+		c.Row["connection"] = id(a.ConnectionID)
+		c.Row["grant"] = a.GrantID
+		c.Row["credential_version"] = strconv.Itoa(a.CredentialVersion)
+		putString(c.Row, "operation", a.Operation)
+		putString(c.Row, "access", string(a.Access))
+	}
+	putString(c.Row, "decider", a.Decider)
+	putTime(c.Row, "executed_at", a.ExecutedAt)
+	return c
+}
+
+// State is the state that decides calls, as rows by table and key, each
+// with the hash that enters the state digest.
+type State struct {
+	rows map[stateKey]stateRow
+}
+
+type stateKey struct{ table, key string }
+
+type stateRow struct {
+	row  map[string]string
+	hash [32]byte
+	// by is the index of the entry that last wrote the row, -1 when it
+	// came from the store.
+	by int64
+}
+
+// NewState returns an empty state.
+func NewState() *State { return &State{rows: map[stateKey]stateRow{}} }
+
+// Len is the number of rows.
+func (s *State) Len() int { return len(s.rows) }
+
+// Apply writes one change, made by entry by (-1 when it is not known).
+func (s *State) Apply(c aos.StateChange, by int64) {
+	k := stateKey{c.Table, c.Key}
+	if c.Row == nil {
+		delete(s.rows, k)
+		return
+	}
+	s.rows[k] = stateRow{row: maps.Clone(c.Row), hash: rowHash(c), by: by}
+}
+
+// Row returns the image of a row, nil when the state has none.
+func (s *State) Row(table, key string) map[string]string {
+	return s.rows[stateKey{table, key}].row
+}
+
+// Clone returns a copy of s that changes independently.
+func (s *State) Clone() *State {
+	return &State{rows: maps.Clone(s.rows)}
+}
+
+// Changes lists every row as a change, in the order of the digest.
+func (s *State) Changes() []aos.StateChange {
+	out := make([]aos.StateChange, 0, len(s.rows))
+	for _, k := range s.sortedKeys() {
+		out = append(out, aos.StateChange{Table: k.table, Key: k.key, Row: maps.Clone(s.rows[k].row)})
+	}
+	return out
+}
+
+func (s *State) sortedKeys() []stateKey {
+	keys := slices.Collect(maps.Keys(s.rows))
+	slices.SortFunc(keys, compareKeys)
+	return keys
+}
+
+func compareKeys(a, b stateKey) int {
+	if a.table != b.table {
+		return tableOrder[a.table] - tableOrder[b.table]
+	}
+	// Numeric keys (principals, connections, credentials) in number order.
+	if len(a.key) != len(b.key) && isDigits(a.key) && isDigits(b.key) {
+		return len(a.key) - len(b.key)
+	}
+	return strings.Compare(a.key, b.key)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// stateDomain separates state digests from every other SHA-256 use.
+const stateDomain = "aos state digest v1\x00"
+
+// Digest is the hex SHA-256 over the hashes of every row, in key order. Two
+// states have the same digest exactly when they hold the same rows.
+func (s *State) Digest() string {
+	h := sha256.New()
+	h.Write([]byte(stateDomain))
+	for _, k := range s.sortedKeys() {
+		rh := s.rows[k].hash
+		h.Write(rh[:])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// rowHash commits to a row's table, key and every field, each prefixed with
+// its length so that no two rows share an encoding.
+func rowHash(c aos.StateChange) [32]byte {
+	h := sha256.New()
+	var n [8]byte
+	write := func(s string) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	write(c.Table)
+	write(c.Key)
+	for _, f := range slices.Sorted(maps.Keys(c.Row)) {
+		write(f)
+		write(c.Row[f])
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// LoadState reads the state that decides calls from the store.
+func LoadState(ctx context.Context, tx aos.Tx) (*State, error) {
+	s := NewState()
+	ps, err := tx.AllPrincipals(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		s.Apply(PrincipalImage(p), -1)
+	}
+	cs, err := tx.ListConnections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		s.Apply(ConnectionImage(c), -1)
+		creds, err := tx.ListCredentials(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, cred := range creds {
+			s.Apply(CredentialImage(cred), -1)
+		}
+	}
+	gs, err := tx.ListGrants(ctx, aos.GrantFilter{IncludeRevoked: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range gs {
+		s.Apply(GrantImage(g), -1)
+	}
+	settings, err := tx.ListSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range settings {
+		s.Apply(SettingImage(k, v), -1)
+	}
+	as, err := tx.ListApprovals(ctx, aos.ApprovalFilter{Statuses: []aos.ApprovalStatus{aos.ApprovalPending, aos.ApprovalApproved}})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		s.Apply(ApprovalImage(a), -1)
+	}
+	return s, nil
+}
