@@ -26,7 +26,7 @@ type Tx interface {
 	PrincipalByTokenHash(ctx context.Context, hash []byte) (*Principal, error)
 	PrincipalByName(ctx context.Context, kind PrincipalKind, name string) (*Principal, error)
 	ListPrincipals(ctx context.Context, kind PrincipalKind) ([]*Principal, error) // not removed, by name
-	AllPrincipals(ctx context.Context) ([]*Principal, error)                       // every kind, removed too, by ID
+	AllPrincipals(ctx context.Context) ([]*Principal, error)                      // every kind, removed too, by ID
 	RemovePrincipal(ctx context.Context, id int64, at time.Time) error
 
 	// Connections. Names are unique (a disconnected connection keeps its name).

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // exportOf fills a test log with n entries, the last two of which redact
