@@ -292,6 +292,7 @@ func (c *checker) report() *Report {
 		Size:        c.size,
 		Checkpoints: c.checkpoints,
 		Redacted:    c.redacted,
+		StateRows:   c.replay.state.Len(),
 		OK:          len(c.problems) == 0,
 		Problems:    c.problems,
 	}

@@ -17,8 +17,12 @@
 package evidence
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -62,3 +66,35 @@ func NewVerifier(vkey string) (note.Verifier, error) {
 func keyID(v note.Verifier) string {
 	return fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash())
 }
+
+// VerifierKeyOf returns the verifier key ("name+hash+key") of a signer key
+// made by GenerateKey, so that an instance whose signing key lives outside
+// its home can still write the public key into it. The key itself never
+// enters an error.
+func VerifierKeyOf(skey string) (string, error) {
+	s, err := NewSigner(skey)
+	if err != nil {
+		return "", err
+	}
+	parts := strings.SplitN(skey, "+", 5)
+	if len(parts) != 5 {
+		return "", errors.New("evidence: signer key: malformed")
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[4])
+	if err != nil || len(raw) != 1+ed25519.SeedSize || raw[0] != algEd25519 {
+		return "", errors.New("evidence: signer key: not an Ed25519 key")
+	}
+	pub := ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey)
+	vkey := s.Name() + "+" + parts[3] + "+" + base64.StdEncoding.EncodeToString(append([]byte{algEd25519}, pub...))
+	v, err := NewVerifier(vkey)
+	if err != nil {
+		return "", err
+	}
+	if err := checkKeyPair(s, v); err != nil {
+		return "", err
+	}
+	return vkey, nil
+}
+
+// algEd25519 is the note package's algorithm byte for Ed25519 keys.
+const algEd25519 = 1

@@ -35,6 +35,8 @@ type Report struct {
 	Checkpoints int `json:"checkpoints"`
 	// Redacted lists the entries whose payload was redacted.
 	Redacted []int64 `json:"redacted,omitempty"`
+	// StateRows is the number of rows of the state the entries build.
+	StateRows int `json:"state_rows"`
 	// OK is true when there is no problem.
 	OK bool `json:"ok"`
 	// Problems are sorted by Index; those that concern no entry come first.

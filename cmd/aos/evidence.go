@@ -116,9 +116,13 @@ func evidenceVerify(ctx context.Context, e *env, args []string) error {
 	file := fs.String("file", "", "verify this export instead of the store")
 	pubKey := fs.String("public-key", "", "evidence public key (default: the home's public.key)")
 	checkpoints := fs.String("checkpoint-file", "", "checkpoint file (default: $AOS_CHECKPOINT_FILE or the home's)")
+	noCheckpoints := fs.Bool("no-checkpoint-file", false, "verify without the checkpoint file: a cut tail of the store then goes unnoticed")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if _, err := parseExactly(fs, args, 0, ""); err != nil {
 		return err
+	}
+	if *noCheckpoints && *checkpoints != "" {
+		return usagef("--checkpoint-file and --no-checkpoint-file exclude each other")
 	}
 	var h *home
 	var err error
@@ -156,7 +160,11 @@ func evidenceVerify(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		defer st.Close()
-		if rep, err = evidence.Verify(ctx, st, verifier, h.checkpointPath(e, *checkpoints)); err != nil {
+		cpFile := h.checkpointPath(e, *checkpoints)
+		if *noCheckpoints {
+			cpFile = ""
+		}
+		if rep, err = evidence.Verify(ctx, st, verifier, cpFile); err != nil {
 			return err
 		}
 	}
@@ -174,6 +182,12 @@ func evidenceVerify(ctx context.Context, e *env, args []string) error {
 	}
 	if !*asJSON {
 		fmt.Fprintf(e.stdout, "ok: %d entries, %d signed checkpoints verified\n", rep.Size, rep.Checkpoints)
+		if *file == "" {
+			fmt.Fprintf(e.stdout, "ok: the stored state is the state the log builds (%d rows)\n", rep.StateRows)
+		}
+		if *noCheckpoints {
+			fmt.Fprintln(e.stdout, "note: checked without the checkpoint file; entries cut from the end of the store together with their checkpoints would not show")
+		}
 	}
 	return nil
 }

@@ -65,9 +65,11 @@ func resolveHome(e *env, flagValue string) (*home, error) {
 
 func (h *home) path(name string) string { return filepath.Join(h.dir, name) }
 
-// exists reports whether the home holds an instance.
+// exists reports whether the home holds an instance: the public key is
+// written last by init, and always into the home (the signing key may live
+// elsewhere).
 func (h *home) exists() bool {
-	_, err := os.Stat(h.path(signingKeyFile))
+	_, err := os.Stat(h.path(publicKeyFile))
 	return err == nil
 }
 
@@ -113,9 +115,40 @@ func (h *home) masterKey(e *env) (vault.Secret, error) {
 	return k, nil
 }
 
-// signer loads the evidence signing key and its verifier.
-func (h *home) signer() (note.Signer, note.Verifier, error) {
-	skey, err := h.read(signingKeyFile)
+// signingKeyFlag registers --signing-key on fs.
+func signingKeyFlag(fs *flag.FlagSet) *string {
+	return fs.String("signing-key", "", "file holding the evidence signing key, kept outside the home (or $AOS_SIGNING_KEY)")
+}
+
+// signingKey reads the evidence signing key: --signing-key FILE, else
+// $AOS_SIGNING_KEY, else signing.key in the home.
+func (h *home) signingKey(e *env, keyFile string) (string, error) {
+	if keyFile != "" {
+		b, err := os.ReadFile(keyFile)
+		if err != nil {
+			return "", withHint(fmt.Errorf("cannot read the signing key: %v", err), "--signing-key names the file `aos init --signing-key` wrote")
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	if k := e.getenv("AOS_SIGNING_KEY"); k != "" {
+		return strings.TrimSpace(k), nil
+	}
+	b, err := os.ReadFile(h.path(signingKeyFile))
+	if errors.Is(err, fs.ErrNotExist) && h.exists() {
+		return "", withHint(fmt.Errorf("the evidence signing key is not in %s", h.dir),
+			"it is kept outside the home: pass --signing-key FILE or set AOS_SIGNING_KEY")
+	}
+	if err != nil {
+		return "", withHint(fmt.Errorf("no instance in %s (%s is missing)", h.dir, signingKeyFile),
+			"run `aos init` or `aos serve`, or point --home at an instance")
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// signer loads the evidence signing key and its verifier, the public key in
+// the home, and checks that they are a pair.
+func (h *home) signer(e *env, keyFile string) (note.Signer, note.Verifier, error) {
+	skey, err := h.signingKey(e, keyFile)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -125,11 +158,15 @@ func (h *home) signer() (note.Signer, note.Verifier, error) {
 	}
 	s, err := note.NewSigner(skey)
 	if err != nil {
-		return nil, nil, fmt.Errorf("signing key: %v", err)
+		return nil, nil, withHint(errors.New("the evidence signing key is malformed"), "check --signing-key, $AOS_SIGNING_KEY or "+h.path(signingKeyFile))
 	}
 	v, err := note.NewVerifier(vkey)
 	if err != nil {
 		return nil, nil, fmt.Errorf("public key: %v", err)
+	}
+	if got, err := evidence.VerifierKeyOf(skey); err != nil || got != vkey {
+		return nil, nil, withHint(errors.New("the evidence signing key is not the one whose public key is in the home"),
+			"check --signing-key, $AOS_SIGNING_KEY or "+h.path(signingKeyFile))
 	}
 	return s, v, nil
 }
@@ -154,7 +191,7 @@ type initResult struct {
 
 // initialise creates an instance: keys, owner token, store and the first
 // evidence entry. It never overwrites an existing instance.
-func initialise(ctx context.Context, e *env, h *home, storeURL, checkpoints string) (res *initResult, err error) {
+func initialise(ctx context.Context, e *env, h *home, storeURL, checkpoints, keyFile string) (res *initResult, err error) {
 	if h.exists() {
 		return nil, withHint(fmt.Errorf("an instance already exists in %s", h.dir), "aos init never overwrites one; use another --home")
 	}
@@ -188,32 +225,36 @@ func initialise(ctx context.Context, e *env, h *home, storeURL, checkpoints stri
 	if err := emptyStore(ctx, st); err != nil {
 		return nil, err
 	}
-	name := "aos-" + aos.NewID("")
-	skey, vkey, err := evidence.GenerateKey(name)
+	skey, vkey, keyDest, err := newSigningKey(e, keyFile)
 	if err != nil {
 		return nil, err
 	}
+	name := strings.SplitN(vkey, "+", 2)[0]
 	token := aos.NewToken(aos.OwnerTokenPrefix)
 	type file struct {
-		name, data string
+		path, data string
 		mode       os.FileMode
 	}
 	var files []file
 	if e.getenv("AOS_MASTER_KEY") == "" {
-		files = append(files, file{masterKeyFile, vault.FormatKey(vault.GenerateKey()) + "\n", 0o600})
+		files = append(files, file{h.path(masterKeyFile), vault.FormatKey(vault.GenerateKey()) + "\n", 0o600})
 	}
-	files = append(files,
-		file{ownerTokenFile, token + "\n", 0o600},
-		file{publicKeyFile, vkey + "\n", 0o644},
-		file{signingKeyFile, skey + "\n", 0o600}, // last: its presence marks a complete instance
-	)
+	files = append(files, file{h.path(ownerTokenFile), token + "\n", 0o600})
+	if keyDest == "" {
+		keyDest = h.path(signingKeyFile)
+	}
+	if keyDest != "-" {
+		files = append(files, file{keyDest, skey + "\n", 0o600})
+	}
+	// Last: the public key's presence marks a complete instance.
+	files = append(files, file{h.path(publicKeyFile), vkey + "\n", 0o644})
 	for _, f := range files {
-		if err := writeNew(h.path(f.name), f.data, f.mode); err != nil {
+		if err := writeNew(f.path, f.data, f.mode); err != nil {
 			return nil, err
 		}
-		created = append(created, h.path(f.name))
+		created = append(created, f.path)
 	}
-	log, err := openLog(e, h, st, checkpoints)
+	log, err := openLog(e, h, st, checkpoints, keyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -333,8 +374,37 @@ func redactURL(s string) string {
 	return u.Redacted()
 }
 
-func openLog(e *env, h *home, st aos.Store, checkpoints string) (*evidence.Log, error) {
-	signer, verifier, err := h.signer()
+// newSigningKey picks the new instance's evidence signing key: the one in
+// $AOS_SIGNING_KEY or in an existing --signing-key file (dest "-": nothing
+// to write), else a new one, to be written to the --signing-key file or,
+// with dest "", into the home.
+func newSigningKey(e *env, keyFile string) (skey, vkey, dest string, err error) {
+	existing := e.getenv("AOS_SIGNING_KEY")
+	if keyFile != "" {
+		b, err := os.ReadFile(keyFile)
+		switch {
+		case err == nil:
+			existing = strings.TrimSpace(string(b))
+		case errors.Is(err, fs.ErrNotExist):
+			existing, dest = "", keyFile
+		default:
+			return "", "", "", err
+		}
+	}
+	if existing != "" {
+		vkey, err := evidence.VerifierKeyOf(existing)
+		if err != nil {
+			return "", "", "", withHint(errors.New("the evidence signing key given is malformed"),
+				"give a key written by `aos init --signing-key FILE`, or none to make a new one")
+		}
+		return existing, vkey, "-", nil
+	}
+	skey, vkey, err = evidence.GenerateKey("aos-" + aos.NewID(""))
+	return skey, vkey, dest, err
+}
+
+func openLog(e *env, h *home, st aos.Store, checkpoints, keyFile string) (*evidence.Log, error) {
+	signer, verifier, err := h.signer(e, keyFile)
 	if err != nil {
 		return nil, err
 	}
@@ -349,6 +419,7 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	homeDir := homeFlag(fs)
 	storeURL := fs.String("store", "", "store URL (default: SQLite in the home)")
 	checkpoints := fs.String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
+	keyFile := signingKeyFlag(fs)
 	if _, err := parseExactly(fs, args, 0, ""); err != nil {
 		return err
 	}
@@ -359,7 +430,7 @@ func cmdInit(ctx context.Context, e *env, args []string) error {
 	if *storeURL == "" {
 		*storeURL = e.getenv("AOS_STORE")
 	}
-	res, err := initialise(ctx, e, h, *storeURL, *checkpoints)
+	res, err := initialise(ctx, e, h, *storeURL, *checkpoints, *keyFile)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	listen := fs.String("listen", "127.0.0.1:7070", "address to listen on")
 	storeURL := fs.String("store", "", "store URL (default: SQLite in the home; or $AOS_STORE)")
 	checkpoints := fs.String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
+	keyFile := signingKeyFlag(fs)
 	webhook := fs.String("notify-webhook", "", "URL to post to when a call is held (or $AOS_NOTIFY_WEBHOOK)")
 	expiry := fs.Duration("approval-expiry", 72*time.Hour, "how long a held call waits for the owner")
 	hostSuffix := fs.String("proxy-host-suffix", "localhost", "route NAME.<suffix> hosts to connection NAME (empty: off)")
@@ -57,7 +58,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	if !h.exists() {
-		res, err := initialise(ctx, e, h, *storeURL, *checkpoints)
+		res, err := initialise(ctx, e, h, *storeURL, *checkpoints, *keyFile)
 		if err != nil {
 			return err
 		}
@@ -80,11 +81,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := checkMasterKey(ctx, st, v); err != nil {
 		return err
 	}
-	log, err := openLog(e, h, st, *checkpoints)
+	log, err := openLog(e, h, st, *checkpoints, *keyFile)
 	if err != nil {
 		return err
 	}
 	defer log.Close()
+	if err := log.CheckState(ctx); err != nil {
+		return withHint(fmt.Errorf("refusing to serve: %w", err),
+			"the store was changed outside aos; run `aos evidence verify` to find the rows the evidence log does not explain")
+	}
 	reg := connectors()
 	if *webhook == "" {
 		*webhook = e.getenv("AOS_NOTIFY_WEBHOOK")
