@@ -139,3 +139,13 @@ func diffRow(log, store map[string]string) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// Replay builds the state that entries, in log order from the first, make:
+// the log alone, with no store, gives the state that decides calls.
+func Replay(entries []aos.Entry) *State {
+	s := NewState()
+	for _, e := range entries {
+		replayEntry(s, e)
+	}
+	return s
+}
