@@ -27,8 +27,7 @@ type batchOutcome struct {
 	indexes [][]int64 // per request
 	signed  []byte    // the new checkpoint; nil if the batch added no entry
 	size    int64     // the log size after the batch
-	state   *State    // the state after the batch; nil if it added no entry
-	digest  string    // its digest
+	digest  string    // the state digest after the batch
 
 	failed int   // index in the batch of the request that failed, or -1
 	reqErr error // its error
@@ -80,7 +79,7 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 		if err := l.stateAt(ctx, tx, size); err != nil {
 			return fmt.Errorf("state: %w", err)
 		}
-		work = &workState{state: l.proj.state}
+		work = newWorkState(l.proj.state)
 		now := l.now().UTC().Round(0)
 		var entries []aos.StoredEntry
 		if l.proj.baseline {
@@ -118,16 +117,16 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 			return nil
 		}
 		out.size = size + int64(len(entries))
-		digest := l.proj.digest
+		out.digest = l.proj.digest
 		if work.changed {
-			digest = work.state.Digest()
+			out.digest = work.digest()
 		}
-		out.signed, err = l.appendEntries(ctx, tx, size, entries, digest)
-		out.state, out.digest = work.state, digest
+		out.signed, err = l.appendEntries(ctx, tx, size, entries, out.digest)
 		return err
 	})
-	if err == nil && out.state != nil {
-		l.proj = projection{state: out.state, size: out.size, digest: out.digest}
+	if err == nil && out.signed != nil {
+		work.commit()
+		l.proj = projection{state: l.proj.state, size: out.size, digest: out.digest}
 	} else if err != nil && !errors.Is(err, errRequestFailed) {
 		// The store may have moved on without us (or failed half-way):
 		// prove the state again next time.

@@ -3,6 +3,7 @@ package evidence
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/sha3"
 	"encoding/binary"
 	"encoding/hex"
 	"maps"
@@ -153,17 +154,18 @@ func ApprovalImage(a *aos.Approval) aos.StateChange {
 	return c
 }
 
-// State is the state that decides calls, as rows by table and key, each
-// with the hash that enters the state digest.
+// State is the state that decides calls, as rows by table and key, with a
+// homomorphic digest of them kept up to date as rows change, so that
+// stating the digest after a change costs the change, not the state.
 type State struct {
 	rows map[stateKey]stateRow
+	acc  ltHash
 }
 
 type stateKey struct{ table, key string }
 
 type stateRow struct {
-	row  map[string]string
-	hash [32]byte
+	row map[string]string
 	// by is the index of the entry that last wrote the row, -1 when it
 	// came from the store.
 	by int64
@@ -178,11 +180,15 @@ func (s *State) Len() int { return len(s.rows) }
 // Apply writes one change, made by entry by (-1 when it is not known).
 func (s *State) Apply(c aos.StateChange, by int64) {
 	k := stateKey{c.Table, c.Key}
+	if old, ok := s.rows[k]; ok {
+		s.acc.sub(rowVector(k, old.row))
+	}
 	if c.Row == nil {
 		delete(s.rows, k)
 		return
 	}
-	s.rows[k] = stateRow{row: maps.Clone(c.Row), hash: rowHash(c), by: by}
+	s.rows[k] = stateRow{row: maps.Clone(c.Row), by: by}
+	s.acc.add(rowVector(k, c.Row))
 }
 
 // Row returns the image of a row, nil when the state has none.
@@ -192,22 +198,19 @@ func (s *State) Row(table, key string) map[string]string {
 
 // Clone returns a copy of s that changes independently.
 func (s *State) Clone() *State {
-	return &State{rows: maps.Clone(s.rows)}
+	return &State{rows: maps.Clone(s.rows), acc: s.acc}
 }
 
-// Changes lists every row as a change, in the order of the digest.
+// Changes lists every row as a change, tables in their order and keys in
+// theirs.
 func (s *State) Changes() []aos.StateChange {
-	out := make([]aos.StateChange, 0, len(s.rows))
-	for _, k := range s.sortedKeys() {
+	keys := slices.Collect(maps.Keys(s.rows))
+	slices.SortFunc(keys, compareKeys)
+	out := make([]aos.StateChange, 0, len(keys))
+	for _, k := range keys {
 		out = append(out, aos.StateChange{Table: k.table, Key: k.key, Row: maps.Clone(s.rows[k].row)})
 	}
 	return out
-}
-
-func (s *State) sortedKeys() []stateKey {
-	keys := slices.Collect(maps.Keys(s.rows))
-	slices.SortFunc(keys, compareKeys)
-	return keys
 }
 
 func compareKeys(a, b stateKey) int {
@@ -233,37 +236,71 @@ func isDigits(s string) bool {
 // stateDomain separates state digests from every other SHA-256 use.
 const stateDomain = "aos state digest v1\x00"
 
-// Digest is the hex SHA-256 over the hashes of every row, in key order. Two
-// states have the same digest exactly when they hold the same rows.
-func (s *State) Digest() string {
+// Digest is the hex SHA-256 of the state's LtHash: equal exactly when the
+// states hold the same rows (up to the hash's collision resistance).
+func (s *State) Digest() string { return digestOf(&s.acc) }
+
+func digestOf(acc *ltHash) string {
 	h := sha256.New()
 	h.Write([]byte(stateDomain))
-	for _, k := range s.sortedKeys() {
-		rh := s.rows[k].hash
-		h.Write(rh[:])
+	var b [2 * ltHashLen]byte
+	for i, v := range acc {
+		binary.LittleEndian.PutUint16(b[2*i:], v)
 	}
+	h.Write(b[:])
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// rowHash commits to a row's table, key and every field, each prefixed with
-// its length so that no two rows share an encoding.
-func rowHash(c aos.StateChange) [32]byte {
-	h := sha256.New()
+// The state digest is LtHash16 (Bellare and Micciancio's additive hash as
+// parameterised by Lewi, Kim, Maykov and Weis, "Securing Update Propagation
+// with Homomorphic Hashing", 2019): each row maps, through SHAKE128, to a
+// vector of 1024 16-bit words, and the state's hash is the sum of its rows'
+// vectors, word by word, modulo 2^16. A row's change subtracts its old
+// vector and adds its new one, and the sum does not depend on the order
+// rows were added in.
+const ltHashLen = 1024
+
+type ltHash [ltHashLen]uint16
+
+func (h *ltHash) add(v *ltHash) {
+	for i := range h {
+		h[i] += v[i]
+	}
+}
+
+func (h *ltHash) sub(v *ltHash) {
+	for i := range h {
+		h[i] -= v[i]
+	}
+}
+
+// rowDomain separates row vectors from every other SHAKE128 use.
+const rowDomain = "aos state row v1\x00"
+
+// rowVector expands a row's table, key and fields, each prefixed with its
+// length so that no two rows share an encoding, into its LtHash vector.
+func rowVector(k stateKey, row map[string]string) *ltHash {
+	x := sha3.NewSHAKE128()
+	x.Write([]byte(rowDomain))
 	var n [8]byte
 	write := func(s string) {
 		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
+		x.Write(n[:])
+		x.Write([]byte(s))
 	}
-	write(c.Table)
-	write(c.Key)
-	for _, f := range slices.Sorted(maps.Keys(c.Row)) {
+	write(k.table)
+	write(k.key)
+	for _, f := range slices.Sorted(maps.Keys(row)) {
 		write(f)
-		write(c.Row[f])
+		write(row[f])
 	}
-	var out [32]byte
-	h.Sum(out[:0])
-	return out
+	var b [2 * ltHashLen]byte
+	x.Read(b[:])
+	v := new(ltHash)
+	for i := range v {
+		v[i] = binary.LittleEndian.Uint16(b[2*i:])
+	}
+	return v
 }
 
 // LoadState reads the state that decides calls from the store.

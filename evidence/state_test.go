@@ -120,3 +120,53 @@ func verifyNoFile(t *testing.T, tl *testLog) *Report {
 	}
 	return r
 }
+
+// The digest depends on the rows alone: not on the order they came in, nor
+// on the rows that came and went on the way.
+func TestState_Digest(t *testing.T) {
+	g := func(id, scope string) aos.StateChange {
+		return GrantImage(&aos.Grant{ID: id, ConnectionID: 1, Scope: scope, Access: aos.Read})
+	}
+	a, b := NewState(), NewState()
+	a.Apply(g("g_1", "/a"), 0)
+	a.Apply(g("g_2", "/b"), 1)
+	b.Apply(g("g_2", "/x"), 0)
+	b.Apply(SettingImage("caps", "1"), 1)
+	b.Apply(g("g_1", "/a"), 2)
+	b.Apply(g("g_2", "/b"), 3)
+	b.Apply(aos.StateChange{Table: TableSetting, Key: "caps"}, 4)
+	if a.Digest() != b.Digest() || a.Len() != 2 || b.Len() != 2 {
+		t.Fatalf("same rows, different digests: %s %s", a.Digest(), b.Digest())
+	}
+	if NewState().Digest() == a.Digest() {
+		t.Fatal("empty state has the digest of a full one")
+	}
+	for name, c := range map[string]aos.StateChange{
+		"field changed": g("g_1", "/A"),
+		"key changed":   g("g_3", "/a"),
+		"table changed": {Table: TableSetting, Key: "g_1", Row: g("g_1", "/a").Row},
+	} {
+		s := a.Clone()
+		s.Apply(c, 9)
+		if c.Key != "g_1" || c.Table != TableGrant {
+			s.Apply(aos.StateChange{Table: TableGrant, Key: "g_1"}, 10)
+		}
+		if s.Digest() == a.Digest() {
+			t.Errorf("%s: digest unchanged", name)
+		}
+	}
+	// A batch's work over a state gives the digest the state gets.
+	w := newWorkState(a)
+	w.apply(g("g_4", "/d"))
+	w.apply(aos.StateChange{Table: TableGrant, Key: "g_1"})
+	want := a.Clone()
+	want.Apply(g("g_4", "/d"), 0)
+	want.Apply(aos.StateChange{Table: TableGrant, Key: "g_1"}, 0)
+	if w.digest() != want.Digest() {
+		t.Fatal("work digest differs from the applied state's")
+	}
+	w.commit()
+	if a.Digest() != want.Digest() || a.Len() != want.Len() {
+		t.Fatal("commit did not fold the work into the state")
+	}
+}

@@ -9,20 +9,55 @@ import (
 	"github.com/aos-dev/aos"
 )
 
-// workState is the state as a batch changes it: base until the first
-// change, then a copy of it, so that batches that change nothing (most
-// calls) copy nothing.
+// workState is the state as a batch changes it: the committed state and,
+// over it, the rows the batch changed, with the digest kept up to date.
+// Batches that change nothing (most calls) cost nothing; one that commits
+// folds its changes into the committed state.
 type workState struct {
-	state   *State
+	base    *State
+	over    map[stateKey]map[string]string // a nil row: taken out
+	acc     ltHash
 	changed bool
 }
 
-func (w *workState) apply(c aos.StateChange) {
-	if !w.changed {
-		w.state = w.state.Clone()
-		w.changed = true
+func newWorkState(base *State) *workState { return &workState{base: base, acc: base.acc} }
+
+// Row returns a row as the batch left it.
+func (w *workState) Row(table, key string) map[string]string {
+	if r, ok := w.over[stateKey{table, key}]; ok {
+		return r
 	}
-	w.state.Apply(c, -1)
+	return w.base.Row(table, key)
+}
+
+func (w *workState) apply(c aos.StateChange) {
+	k := stateKey{c.Table, c.Key}
+	if old := w.Row(c.Table, c.Key); old != nil {
+		w.acc.sub(rowVector(k, old))
+	}
+	if c.Row != nil {
+		w.acc.add(rowVector(k, c.Row))
+	}
+	if w.over == nil {
+		w.over = map[stateKey]map[string]string{}
+	}
+	w.over[k] = maps.Clone(c.Row)
+	w.changed = true
+}
+
+func (w *workState) digest() string { return digestOf(&w.acc) }
+
+// commit folds the batch's changes into the committed state, once the
+// batch has committed.
+func (w *workState) commit() {
+	for k, r := range w.over {
+		if r == nil {
+			delete(w.base.rows, k)
+		} else {
+			w.base.rows[k] = stateRow{row: r, by: -1}
+		}
+	}
+	w.base.acc = w.acc
 }
 
 // recordingTx is the Tx a Record function gets: every call goes to the
@@ -38,10 +73,8 @@ type recordingTx struct {
 }
 
 func (t *recordingTx) note(c aos.StateChange) {
-	if old := t.work.state.Row(c.Table, c.Key); old != nil && c.Row != nil && maps.Equal(old, c.Row) {
-		return
-	}
-	if c.Row == nil && t.work.state.Row(c.Table, c.Key) == nil {
+	old := t.work.Row(c.Table, c.Key)
+	if old != nil && c.Row != nil && maps.Equal(old, c.Row) || old == nil && c.Row == nil {
 		return
 	}
 	t.work.apply(c)
@@ -57,7 +90,7 @@ func (t *recordingTx) CreatePrincipal(ctx context.Context, p *aos.Principal) err
 }
 
 func (t *recordingTx) RemovePrincipal(ctx context.Context, pid int64, at time.Time) error {
-	before := t.work.state.Row(TablePrincipal, id(pid))
+	before := t.work.Row(TablePrincipal, id(pid))
 	if before == nil {
 		return fmt.Errorf("evidence: principal %d is not in the state the evidence log built", pid)
 	}
