@@ -2,7 +2,6 @@ package approval
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -21,7 +20,7 @@ func RequesterGone(ctx context.Context, tx aos.Tx, a *aos.Approval) (string, err
 	p, err := tx.PrincipalByName(ctx, aos.Agent, name)
 	switch {
 	case aos.ErrorCode(err) == aos.ENotFound || err == nil && p.ID != a.RequesterID:
-		return fmt.Sprintf("%s, who asked for it, was removed", a.Requester), nil
+		return a.Requester + " was removed", nil
 	case err != nil:
 		return "", err
 	}

@@ -163,7 +163,7 @@ func TestGateway_HeldBeforeRemovalsWithdrew(t *testing.T) {
 		h.removeBehindTheBack()
 		h.readdBuyer()
 		a, err := h.gw.Approve(ctx, h.boss, old.ID, "")
-		if aos.ErrorCode(err) != aos.EConflict || !strings.Contains(aos.ErrorMessage(err), "agent:buyer, who asked for it, was removed") {
+		if aos.ErrorCode(err) != aos.EConflict || !strings.Contains(aos.ErrorMessage(err), "agent:buyer was removed") {
 			t.Fatalf("approve: %+v, %v; want a conflict saying the agent was removed", a, err)
 		}
 		got, _ := h.gw.Approvals.Get(ctx, old.ID)

@@ -92,7 +92,7 @@ func (s *Service) RemoveAgent(ctx context.Context, actor *aos.Principal, name st
 			if a.ExecutedAt != nil {
 				continue // under way: its outcome is recorded when it ends
 			}
-			rec, err := approval.Withdraw(ctx, tx, actor.Ref(), a, reason+"; the call was never sent", now)
+			rec, err := approval.Withdraw(ctx, tx, actor.Ref(), a, reason, now)
 			if err != nil {
 				return nil, err
 			}
