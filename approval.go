@@ -52,7 +52,9 @@ type Approval struct {
 	Kind   ApprovalKind    `json:"kind"`
 	Points []ApprovalPoint `json:"points"`
 	Status ApprovalStatus  `json:"status"`
-	// Requester is the Ref of the principal whose call is held.
+	// Requester is the Ref of the principal whose call is held, for people
+	// to read; RequesterID is that principal's ID, which decides who may see
+	// the approval (a later agent of the same name is someone else).
 	Requester    string `json:"requester"`
 	RequesterID  int64  `json:"-"`
 	Connection   string `json:"connection,omitempty"`

@@ -15,7 +15,12 @@ type Grant struct {
 	Scope  string `json:"scope"`
 	Access Access `json:"access"`
 	// Grantee is "" for the whole company, "agent:NAME" or "department:D".
-	Grantee   string     `json:"grantee,omitempty"`
+	// For an agent it is the label shown and recorded; GranteeID decides.
+	Grantee string `json:"grantee,omitempty"`
+	// GranteeID is the ID of the agent principal an "agent:NAME" grant was
+	// made to, and 0 for any other grantee. A later agent given the same
+	// name is another principal, which the grant never covers.
+	GranteeID int64      `json:"-"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	Mission   string     `json:"mission,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
@@ -34,13 +39,15 @@ func (g *Grant) Expired(now time.Time) bool {
 	return g.ExpiresAt != nil && !now.Before(*g.ExpiresAt)
 }
 
-// AppliesTo reports whether g's grantee covers principal p.
+// AppliesTo reports whether g's grantee covers principal p. A grant to an
+// agent covers only the principal it was made to, by ID: never a later agent
+// of the same name, and never anyone when GranteeID is 0.
 func (g *Grant) AppliesTo(p *Principal) bool {
 	switch {
 	case g.Grantee == "":
 		return true
 	case strings.HasPrefix(g.Grantee, "agent:"):
-		return p.Kind == Agent && p.Name == strings.TrimPrefix(g.Grantee, "agent:")
+		return p.Kind == Agent && g.GranteeID != 0 && p.ID == g.GranteeID
 	case strings.HasPrefix(g.Grantee, "department:"):
 		return p.Kind == Agent && p.Department != "" &&
 			p.Department == strings.TrimPrefix(g.Grantee, "department:")

@@ -79,7 +79,21 @@ type Tx interface {
 	AddFlow(ctx context.Context, f *Flow) error
 	ListFlows(ctx context.Context) ([]*Flow, error) // by At, then ID
 
+	BindingTx
 	EvidenceTx
+}
+
+// BindingTx finds what is bound to one principal by its ID rather than its
+// name: the grants made to it and the calls it asked for. A removed agent's
+// name can be given to a new agent; its ID never is.
+type BindingTx interface {
+	// ListGrantsOf returns the grants not revoked whose GranteeID is
+	// granteeID, expired ones too, by creation, then ID.
+	ListGrantsOf(ctx context.Context, granteeID int64) ([]*Grant, error)
+	// ListApprovalsOf returns the approvals whose RequesterID is
+	// requesterID and whose status is among statuses (any status when
+	// statuses is empty), by CreatedAt, then ID.
+	ListApprovalsOf(ctx context.Context, requesterID int64, statuses []ApprovalStatus) ([]*Approval, error)
 }
 
 // GrantFilter narrows ListGrants. Zero values match everything.

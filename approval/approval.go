@@ -139,7 +139,9 @@ func (s *Service) List(ctx context.Context, all bool) ([]*aos.Approval, error) {
 // Decide approves or denies a pending approval. Owner only; a denial needs
 // a reason. Exactly one decision ever takes effect: a second one, however
 // concurrent, gets EConflict naming the status. A decision after the expiry
-// expires the approval and returns EApprovalExpired.
+// expires the approval and returns EApprovalExpired. A call whose agent was
+// removed is never decided: it is (or becomes) failed, and the decision
+// gets EConflict saying why.
 // Errors: EForbidden, EBadRequest, ENotFound, EConflict, EApprovalExpired.
 func (s *Service) Decide(ctx context.Context, decider *aos.Principal, id string, approve bool, reason string) (*aos.Approval, error) {
 	if decider == nil || decider.Kind != aos.Owner {
@@ -151,16 +153,28 @@ func (s *Service) Decide(ctx context.Context, decider *aos.Principal, id string,
 	}
 	var a *aos.Approval
 	var expired bool
+	var gone string
 	_, err := s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
-		expired = false
+		expired, gone = false, ""
 		var err error
 		if a, err = tx.ApprovalByID(ctx, id); err != nil {
 			return nil, err
 		}
+		if gone, err = RequesterGone(ctx, tx, a); err != nil {
+			return nil, err
+		}
+		now := s.now()
+		if gone != "" {
+			if a.Status != aos.ApprovalPending {
+				return nil, aos.Errorf(aos.EConflict, "approval %s is %s: %s", id, a.Status, gone)
+			}
+			// Held before removals failed an agent's calls: fail it now.
+			rec, err := Withdraw(ctx, tx, decider.Ref(), a, gone, now)
+			return []aos.Record{rec}, err
+		}
 		if a.Status != aos.ApprovalPending {
 			return nil, aos.Errorf(aos.EConflict, "approval %s is already %s", id, a.Status)
 		}
-		now := s.now()
 		if !now.Before(a.ExpiresAt) {
 			expired = true
 			return s.expire(ctx, tx, a, now)
@@ -186,6 +200,9 @@ func (s *Service) Decide(ctx context.Context, decider *aos.Principal, id string,
 	s.Changed()
 	if expired {
 		return a, aos.Errorf(aos.EApprovalExpired, "approval %s expired at %s", id, a.ExpiresAt.Format(time.RFC3339))
+	}
+	if gone != "" {
+		return a, aos.Errorf(aos.EConflict, "approval %s is %s: %s", id, a.Status, gone)
 	}
 	return a, nil
 }
@@ -248,15 +265,16 @@ func (s *Service) RunExpiry(ctx context.Context, interval time.Duration) {
 
 // Wait returns the approval once it is settled (denied, expired, executed
 // or failed) or when wait has passed, whichever is first. Only the
-// principal whose call is held (or the owner) may wait on it; for anyone
-// else it does not exist. Errors: ENotFound.
+// principal whose call is held, by ID (or the owner), may wait on it; for
+// anyone else, a later agent of the same name too, it does not exist.
+// Errors: ENotFound.
 func (s *Service) Wait(ctx context.Context, p *aos.Principal, id string, wait time.Duration) (*aos.Approval, error) {
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
 		ch := s.changes()
 		a, err := s.Get(ctx, id)
-		if err == nil && p.Kind != aos.Owner && a.Requester != p.Ref() {
+		if err == nil && p.Kind != aos.Owner && a.RequesterID != p.ID {
 			err = aos.Errorf(aos.ENotFound, "no approval %s", id)
 		}
 		if err != nil || a.Status.Final() {

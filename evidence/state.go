@@ -109,6 +109,9 @@ func GrantImage(g *aos.Grant) aos.StateChange {
 		"connection": id(g.ConnectionID), "scope": g.Scope, "access": string(g.Access),
 		"grantee": g.GranteeLabel(), "created_at": imageTime(g.CreatedAt),
 	}
+	if g.GranteeID != 0 {
+		row["grantee_id"] = id(g.GranteeID) // the agent it covers, by principal ID
+	}
 	putTime(row, "expires_at", g.ExpiresAt)
 	putString(row, "mission", g.Mission)
 	putTime(row, "revoked_at", g.RevokedAt)

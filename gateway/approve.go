@@ -113,6 +113,17 @@ func (g *Gateway) Execute(ctx context.Context, id string) (*aos.Approval, error)
 		if err != nil {
 			return nil, err
 		}
+		if stale == nil {
+			// An agent removed after its call was approved is gone, and
+			// so is the authority its call was held on.
+			gone, err := approval.RequesterGone(ctx, tx, a)
+			if err != nil {
+				return nil, err
+			}
+			if gone != "" {
+				stale = &aos.Decision{Code: aos.EApprovalStale, Reason: gone}
+			}
+		}
 		if stale == nil && cred.Version != a.CredentialVersion {
 			stale = &aos.Decision{Code: aos.EApprovalStale, Reason: fmt.Sprintf(
 				"the credential of %s was rotated since the call was held (version %d, now %d)",

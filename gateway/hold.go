@@ -108,6 +108,8 @@ func summary(call *connector.Call) string {
 }
 
 // samePending returns the pending approval of p's identical request, if any.
+// p is matched by ID: a later agent of a removed one's name never joins (and
+// so never reads the result of) the removed agent's call.
 func samePending(ctx context.Context, tx aos.Tx, p *aos.Principal, request []byte) (*aos.Approval, error) {
 	pending, err := tx.ListApprovals(ctx, aos.ApprovalFilter{Statuses: []aos.ApprovalStatus{aos.ApprovalPending}})
 	if err != nil {
@@ -115,7 +117,7 @@ func samePending(ctx context.Context, tx aos.Tx, p *aos.Principal, request []byt
 	}
 	digest := approval.Digest(request)
 	for _, a := range pending {
-		if a.Requester == p.Ref() && a.Digest == digest && a.Kind == aos.ApprovalCall {
+		if a.RequesterID == p.ID && a.Digest == digest && a.Kind == aos.ApprovalCall {
 			return a, nil
 		}
 	}

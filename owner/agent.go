@@ -2,8 +2,10 @@ package owner
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/approval"
 )
 
 // AddAgent creates an agent and returns its token, which is not kept and
@@ -29,7 +31,7 @@ func (s *Service) AddAgent(ctx context.Context, actor *aos.Principal, name, depa
 		}
 		return []aos.Record{{
 			Kind: "agent.add", Actor: actor.Ref(), Subject: "agent:" + name,
-			Attrs: map[string]string{"department": department},
+			Attrs: map[string]string{"department": department, "agent_id": strconv.FormatInt(p.ID, 10)},
 		}}, nil
 	})
 	if err != nil {
@@ -48,8 +50,11 @@ func (s *Service) ListAgents(ctx context.Context) ([]*aos.Principal, error) {
 	return ps, err
 }
 
-// RemoveAgent removes an agent: its token stops working at once. Grants
-// naming it stay in the record but can no longer apply. Owner only.
+// RemoveAgent removes an agent: its token stops working at once, and in
+// the same transaction every grant made to it is revoked and every call of
+// its not yet sent (pending, or approved and not started) is failed, each
+// with its own evidence. Nothing of it ever serves a later agent given the
+// same name: grants and approvals are bound to the agent's ID. Owner only.
 // Errors: ENotFound.
 func (s *Service) RemoveAgent(ctx context.Context, actor *aos.Principal, name string) error {
 	if err := requireOwner(actor, "remove agents"); err != nil {
@@ -60,10 +65,40 @@ func (s *Service) RemoveAgent(ctx context.Context, actor *aos.Principal, name st
 		if err != nil {
 			return nil, err
 		}
-		if err := tx.RemovePrincipal(ctx, p.ID, s.now()); err != nil {
+		now := s.now()
+		if err := tx.RemovePrincipal(ctx, p.ID, now); err != nil {
 			return nil, err
 		}
-		return []aos.Record{{Kind: "agent.remove", Actor: actor.Ref(), Subject: "agent:" + name}}, nil
+		recs := []aos.Record{{Kind: "agent.remove", Actor: actor.Ref(), Subject: p.Ref(),
+			Attrs: map[string]string{"agent_id": strconv.FormatInt(p.ID, 10)}}}
+		reason := p.Ref() + " was removed"
+		grants, err := tx.ListGrantsOf(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range grants {
+			rec, err := revoke(ctx, tx, actor, g, now)
+			if err != nil {
+				return nil, err
+			}
+			rec.Attrs["reason"] = reason
+			recs = append(recs, rec)
+		}
+		held, err := tx.ListApprovalsOf(ctx, p.ID, []aos.ApprovalStatus{aos.ApprovalPending, aos.ApprovalApproved})
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range held {
+			if a.ExecutedAt != nil {
+				continue // under way: its outcome is recorded when it ends
+			}
+			rec, err := approval.Withdraw(ctx, tx, actor.Ref(), a, reason, now)
+			if err != nil {
+				return nil, err
+			}
+			recs = append(recs, rec)
+		}
+		return recs, nil
 	})
 	return err
 }

@@ -2,6 +2,7 @@ package owner
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,9 +60,13 @@ func (s *Service) Grant(ctx context.Context, actor *aos.Principal, req GrantRequ
 			return nil, err
 		}
 		if name, ok := strings.CutPrefix(grantee, "agent:"); ok {
-			if _, err := tx.PrincipalByName(ctx, aos.Agent, name); err != nil {
+			// The grant is to this agent, by ID: a later agent given
+			// the name after this one is removed never holds it.
+			p, err := tx.PrincipalByName(ctx, aos.Agent, name)
+			if err != nil {
 				return nil, err
 			}
+			g.GranteeID = p.ID
 		}
 		now := s.now()
 		g.ConnectionID, g.Connection, g.CreatedAt, g.ExpiresAt = c.ID, c.Name, now, nil
@@ -103,6 +108,9 @@ func grantRecord(actor *aos.Principal, g *aos.Grant) aos.Record {
 	}
 	if g.Scope == "*" {
 		attrs["account_wide"] = "true"
+	}
+	if g.GranteeID != 0 {
+		attrs["grantee_id"] = strconv.FormatInt(g.GranteeID, 10)
 	}
 	return aos.Record{Kind: "grant.create", Actor: actor.Ref(), Subject: g.ID, Attrs: attrs}
 }

@@ -17,13 +17,17 @@ func prefixCovers(scope, resource string) bool {
 func TestDecide(t *testing.T) {
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	past, future := now.Add(-time.Hour), now.Add(time.Hour)
-	researcher := &aos.Principal{Kind: aos.Agent, Name: "researcher", Department: "growth"}
-	writer := &aos.Principal{Kind: aos.Agent, Name: "writer", Department: "content"}
+	researcher := &aos.Principal{ID: 1, Kind: aos.Agent, Name: "researcher", Department: "growth"}
+	writer := &aos.Principal{ID: 2, Kind: aos.Agent, Name: "writer", Department: "content"}
+	// A writer added after the first one was removed: another principal.
+	laterWriter := &aos.Principal{ID: 3, Kind: aos.Agent, Name: "writer", Department: "content"}
 	conn := &aos.Connection{ID: 1, Name: "crm", Type: "http"}
 	read := aos.Operation{Name: "GET", Access: aos.Read}
 	write := aos.Operation{Name: "POST", Access: aos.Write}
+	// g makes a grant; one to an agent is bound to the first agent of the name.
 	g := func(id, scope string, access aos.Access, grantee string) *aos.Grant {
-		return &aos.Grant{ID: id, ConnectionID: 1, Scope: scope, Access: access, Grantee: grantee}
+		ids := map[string]int64{"agent:researcher": researcher.ID, "agent:writer": writer.ID}
+		return &aos.Grant{ID: id, ConnectionID: 1, Scope: scope, Access: access, Grantee: grantee, GranteeID: ids[grantee]}
 	}
 	expired := g("g-exp", "/v1/contacts", aos.Write, "")
 	expired.ExpiresAt = &past
@@ -54,6 +58,7 @@ func TestDecide(t *testing.T) {
 		{"account wide", researcher, conn, []*aos.Grant{g("g1", "*", aos.Read, "")}, read, "/anything", aos.Allow, "", "g1"},
 		{"other agent's grant", researcher, conn, []*aos.Grant{g("g1", "/v1", aos.Write, "agent:writer")}, read, "/v1/x", aos.Deny, aos.ENotGranted, ""},
 		{"own agent grant", writer, conn, []*aos.Grant{g("g1", "/v1", aos.Write, "agent:writer")}, write, "/v1/x", aos.Allow, "", "g1"},
+		{"removed agent's grant to a later agent of its name", laterWriter, conn, []*aos.Grant{g("g1", "/v1", aos.Write, "agent:writer")}, write, "/v1/x", aos.Deny, aos.ENotGranted, ""},
 		{"department grant", researcher, conn, []*aos.Grant{g("g1", "/v1", aos.Read, "department:growth")}, read, "/v1/x", aos.Allow, "", "g1"},
 		{"other department", writer, conn, []*aos.Grant{g("g1", "/v1", aos.Read, "department:growth")}, read, "/v1/x", aos.Deny, aos.ENotGranted, ""},
 		{"expired", researcher, conn, []*aos.Grant{expired}, read, "/v1/contacts", aos.Deny, aos.ENotGranted, ""},

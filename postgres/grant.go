@@ -13,13 +13,13 @@ import (
 )
 
 // grantSelect reads grants with their connection's name.
-const grantSelect = `SELECT g.id, g.connection_id, c.name, g.scope, g.access, g.grantee, g.expires_at,
-	g.mission, g.created_at, g.revoked_at, g.revoked_by
+const grantSelect = `SELECT g.id, g.connection_id, c.name, g.scope, g.access, g.grantee, g.grantee_id,
+	g.expires_at, g.mission, g.created_at, g.revoked_at, g.revoked_by
 	FROM grants g JOIN connections c ON c.id = g.connection_id`
 
 func scanGrant(row pgx.Row) (*aos.Grant, error) {
 	var g aos.Grant
-	err := row.Scan(&g.ID, &g.ConnectionID, &g.Connection, &g.Scope, &g.Access, &g.Grantee,
+	err := row.Scan(&g.ID, &g.ConnectionID, &g.Connection, &g.Scope, &g.Access, &g.Grantee, &g.GranteeID,
 		&g.ExpiresAt, &g.Mission, &g.CreatedAt, &g.RevokedAt, &g.RevokedBy)
 	if err != nil {
 		return nil, err
@@ -28,21 +28,22 @@ func scanGrant(row pgx.Row) (*aos.Grant, error) {
 }
 
 // CreateGrant stores g under its caller-chosen ID. It returns EConflict if
-// the ID is taken and ENotFound if g's connection does not exist.
+// the ID is taken, ENotFound if g's connection does not exist, and
+// EBadRequest for a grant to an agent without the agent's ID.
 // g.Connection is ignored: the name is always read from the connection.
 func (t *tx) CreateGrant(ctx context.Context, g *aos.Grant) error {
-	if err := t.writable("create grant", storecheck.Grant(g)); err != nil {
+	if err := t.writable("create grant", storecheck.NewGrant(g)); err != nil {
 		return err
 	}
 	var enc encoder
-	args := []any{g.ID, g.ConnectionID, g.Scope, g.Access, g.Grantee, enc.timePtr("expires_at", g.ExpiresAt),
+	args := []any{g.ID, g.ConnectionID, g.Scope, g.Access, g.Grantee, g.GranteeID, enc.timePtr("expires_at", g.ExpiresAt),
 		g.Mission, enc.time("created_at", g.CreatedAt), enc.timePtr("revoked_at", g.RevokedAt), g.RevokedBy}
 	if enc.err != nil {
 		return enc.err
 	}
 	_, err := t.exec(ctx, `INSERT INTO grants
-		(id, connection_id, scope, access, grantee, expires_at, mission, created_at, revoked_at, revoked_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, args...)
+		(id, connection_id, scope, access, grantee, grantee_id, expires_at, mission, created_at, revoked_at, revoked_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, args...)
 	switch {
 	case isForeignKey(err):
 		return storecheck.IDNotFound("connection", g.ConnectionID)
@@ -54,22 +55,22 @@ func (t *tx) CreateGrant(ctx context.Context, g *aos.Grant) error {
 	return nil
 }
 
-// UpdateGrant stores g's scope, access, grantee, expiry, mission and
-// revocation in the grant with g.ID; its connection and creation time are
-// fixed. It returns ENotFound if there is no such grant.
+// UpdateGrant stores g's scope, access, grantee (with its ID), expiry,
+// mission and revocation in the grant with g.ID; its connection and creation
+// time are fixed. It returns ENotFound if there is no such grant.
 func (t *tx) UpdateGrant(ctx context.Context, g *aos.Grant) error {
 	if err := t.writable("update grant", storecheck.Grant(g)); err != nil {
 		return err
 	}
 	var enc encoder
-	args := []any{g.Scope, g.Access, g.Grantee, enc.timePtr("expires_at", g.ExpiresAt), g.Mission,
+	args := []any{g.Scope, g.Access, g.Grantee, g.GranteeID, enc.timePtr("expires_at", g.ExpiresAt), g.Mission,
 		enc.timePtr("revoked_at", g.RevokedAt), g.RevokedBy, g.ID}
 	if enc.err != nil {
 		return enc.err
 	}
 	tag, err := t.exec(ctx, `UPDATE grants SET
-		scope = $1, access = $2, grantee = $3, expires_at = $4, mission = $5, revoked_at = $6, revoked_by = $7
-		WHERE id = $8`, args...)
+		scope = $1, access = $2, grantee = $3, grantee_id = $4, expires_at = $5, mission = $6, revoked_at = $7,
+		revoked_by = $8 WHERE id = $9`, args...)
 	if err != nil {
 		return badText("update grant", err)
 	}

@@ -31,11 +31,11 @@ func checkGrant(t *testing.T, got, want *aos.Grant, connection string) {
 	}
 	if got.ID != want.ID || got.ConnectionID != want.ConnectionID || got.Connection != connection ||
 		got.Scope != want.Scope || got.Access != want.Access || got.Grantee != want.Grantee ||
-		got.Mission != want.Mission || got.RevokedBy != want.RevokedBy {
-		t.Errorf("grant = {ID:%s ConnectionID:%d Connection:%q Scope:%q Access:%s Grantee:%q Mission:%q RevokedBy:%q}, "+
-			"want {ID:%s ConnectionID:%d Connection:%q Scope:%q Access:%s Grantee:%q Mission:%q RevokedBy:%q}",
-			got.ID, got.ConnectionID, got.Connection, got.Scope, got.Access, got.Grantee, got.Mission, got.RevokedBy,
-			want.ID, want.ConnectionID, connection, want.Scope, want.Access, want.Grantee, want.Mission, want.RevokedBy)
+		got.GranteeID != want.GranteeID || got.Mission != want.Mission || got.RevokedBy != want.RevokedBy {
+		t.Errorf("grant = {ID:%s ConnectionID:%d Connection:%q Scope:%q Access:%s Grantee:%q GranteeID:%d Mission:%q RevokedBy:%q}, "+
+			"want {ID:%s ConnectionID:%d Connection:%q Scope:%q Access:%s Grantee:%q GranteeID:%d Mission:%q RevokedBy:%q}",
+			got.ID, got.ConnectionID, got.Connection, got.Scope, got.Access, got.Grantee, got.GranteeID, got.Mission, got.RevokedBy,
+			want.ID, want.ConnectionID, connection, want.Scope, want.Access, want.Grantee, want.GranteeID, want.Mission, want.RevokedBy)
 	}
 	checkTime(t, want.ID+" CreatedAt", got.CreatedAt, want.CreatedAt)
 	checkTimePtr(t, want.ID+" ExpiresAt", got.ExpiresAt, want.ExpiresAt)
@@ -68,6 +68,7 @@ func testGrantCreateAndLookup(t *testing.T, s aos.Store) {
 	narrow := newGrant("g-narrow", crm, 2)
 	narrow.Access = aos.Write
 	narrow.Grantee = "agent:scout"
+	narrow.GranteeID = 1 << 40
 	narrow.Mission = "launch"
 	narrow.ExpiresAt = new(minute(60))
 	narrow.Connection = "ignored: the store fills it in"

@@ -39,6 +39,7 @@ func TestStore(t *testing.T, open func(t *testing.T) aos.Store) {
 		{"Flows", flowCases},
 		{"Evidence", evidenceCases},
 		{"Transactions", transactionCases},
+		{"Bindings", bindingCases},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -108,7 +108,7 @@ func cmdAgent(ctx context.Context, e *env, args []string) error {
 		if err := c.do(ctx, "DELETE", "/v1/owner/agents/"+url.PathEscape(pos[0]), nil, nil); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "removed agent %s; its token no longer works\n", pos[0])
+		fmt.Fprintf(e.stdout, "removed agent %s; its token no longer works, its grants are revoked and its held calls failed\n", pos[0])
 		return nil
 	}
 	return usagef("unknown subcommand %q: add, list or remove", sub)

@@ -7,6 +7,8 @@
 package storecheck
 
 import (
+	"strings"
+
 	"github.com/aos-dev/aos"
 )
 
@@ -41,6 +43,22 @@ func Grant(g *aos.Grant) error {
 	}
 	if !g.Access.Valid() {
 		return aos.Errorf(aos.EBadRequest, "grant %s: access must be read or write", g.ID)
+	}
+	if g.GranteeID < 0 || (g.GranteeID != 0 && !strings.HasPrefix(g.Grantee, "agent:")) {
+		return aos.Errorf(aos.EBadRequest, "grant %s: only a grant to an agent names a grantee ID", g.ID)
+	}
+	return nil
+}
+
+// NewGrant checks a grant before it is created: as Grant, and a grant to an
+// agent must name the agent's principal ID, or it would cover nobody. (A
+// grant migrated from before IDs may keep 0, and is still updated.)
+func NewGrant(g *aos.Grant) error {
+	if err := Grant(g); err != nil {
+		return err
+	}
+	if strings.HasPrefix(g.Grantee, "agent:") && g.GranteeID == 0 {
+		return aos.Errorf(aos.EBadRequest, "grant %s: a grant to an agent needs the agent's principal ID", g.ID)
 	}
 	return nil
 }
