@@ -19,8 +19,8 @@ import (
 // Checkpoint is the body of a signed checkpoint, in the C2SP tlog-checkpoint
 // format: the origin line naming the log, the tree size in decimal, and the
 // base64 root hash, each ending in a newline, then one extension line,
-// "aos-state " and the hex digest of the state that decides calls at that
-// size (see State.Digest). Checkpoints written before the state was
+// "aos-state", the version of the state images (StateVersion) and the hex
+// digest of the state that decides calls at that size (see State.Digest). Checkpoints written before the state was
 // committed have no extension line; no other extension line is accepted.
 type Checkpoint struct {
 	Origin string
@@ -28,6 +28,8 @@ type Checkpoint struct {
 	Root   tlog.Hash
 	// State is the hex state digest, "" in a checkpoint that states none.
 	State string
+	// StateVersion is the version of the state images State digests.
+	StateVersion int
 }
 
 // stateLinePrefix starts the checkpoint's extension line.
@@ -37,7 +39,7 @@ const stateLinePrefix = "aos-state "
 func (c Checkpoint) Text() []byte {
 	b := fmt.Appendf(nil, "%s\n%d\n%s\n", c.Origin, c.Size, base64.StdEncoding.EncodeToString(c.Root[:]))
 	if c.State != "" {
-		b = fmt.Appendf(b, "%s%s\n", stateLinePrefix, c.State)
+		b = fmt.Appendf(b, "%s%d %s\n", stateLinePrefix, c.StateVersion, c.State)
 	}
 	return b
 }
@@ -47,12 +49,15 @@ func (c Checkpoint) Text() []byte {
 func ParseCheckpoint(text []byte) (Checkpoint, error) {
 	lines := strings.Split(string(text), "\n")
 	var state string
+	var stateVersion int
 	if len(lines) == 5 && lines[4] == "" {
-		var ok bool
-		state, ok = strings.CutPrefix(lines[3], stateLinePrefix)
-		if !ok || !isCommitment(state) {
+		rest, ok := strings.CutPrefix(lines[3], stateLinePrefix)
+		v, digest, ok2 := strings.Cut(rest, " ")
+		version, err := strconv.Atoi(v)
+		if !ok || !ok2 || err != nil || version < 1 || strconv.Itoa(version) != v || !isCommitment(digest) {
 			return Checkpoint{}, errors.New("checkpoint: malformed extension line")
 		}
+		state, stateVersion = digest, version
 		lines = append(lines[:3], "")
 	}
 	if len(lines) != 4 || lines[3] != "" {
@@ -69,7 +74,7 @@ func ParseCheckpoint(text []byte) (Checkpoint, error) {
 	if err != nil || len(root) != tlog.HashSize {
 		return Checkpoint{}, errors.New("checkpoint: malformed root hash")
 	}
-	c := Checkpoint{Origin: lines[0], Size: size, State: state}
+	c := Checkpoint{Origin: lines[0], Size: size, State: state, StateVersion: stateVersion}
 	copy(c.Root[:], root)
 	return c, nil
 }
@@ -93,7 +98,7 @@ func SignCheckpoint(c Checkpoint, s note.Signer) ([]byte, error) {
 	if err := checkOrigin(c.Origin); err != nil {
 		return nil, err
 	}
-	if c.State != "" && !isCommitment(c.State) {
+	if c.State != "" && (!isCommitment(c.State) || c.StateVersion < 1) {
 		return nil, errors.New("checkpoint: malformed state digest")
 	}
 	signed, err := note.Sign(&note.Note{Text: string(c.Text())}, s)

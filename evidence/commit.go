@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -85,7 +86,7 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 		if l.proj.baseline {
 			entries, err = buildEntries(size, now, []aos.Record{{
 				Kind: KindStateBaseline, Actor: "system", State: l.proj.state.Changes(),
-				Attrs: map[string]string{"reason": "the log began before its entries carried the state"},
+				Attrs: map[string]string{"reason": "the log's state images are older than this version of aos", "state_version": strconv.Itoa(StateVersion)},
 			}})
 			if err != nil {
 				return err
@@ -159,7 +160,7 @@ func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, 
 	if err := tx.AppendEntries(ctx, entries, r.start, hashes); err != nil {
 		return nil, fmt.Errorf("append entries: %w", err)
 	}
-	signed, err := SignCheckpoint(Checkpoint{Origin: l.origin, Size: newSize, Root: root, State: state}, l.signer)
+	signed, err := SignCheckpoint(Checkpoint{Origin: l.origin, Size: newSize, Root: root, State: state, StateVersion: StateVersion}, l.signer)
 	if err != nil {
 		return nil, err
 	}

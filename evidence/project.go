@@ -14,9 +14,11 @@ import (
 )
 
 // KindStateBaseline is the kind of the entry that states the whole state of
-// a log begun before entries carried state: replay starts again from its
-// rows. The log writes one, by itself, with the first batch it commits on
-// such a log.
+// a log begun before entries carried state, or before the current
+// StateVersion: replay starts again from its rows. The log writes one, by
+// itself, with the first batch it commits on such a log. Until then the
+// store's state is taken as it stands: an upgrade trusts the state it
+// finds, and says so in the entry.
 const KindStateBaseline = "state.baseline"
 
 // StateMismatchError says that the store's state is not the state the
@@ -77,7 +79,7 @@ func (l *Log) stateAt(ctx context.Context, tx aos.Tx, size int64) error {
 		return err
 	}
 	p.state, p.size, p.digest = state, size, state.Digest()
-	p.baseline = size > 0 && cp.State == ""
+	p.baseline = size > 0 && (cp.State == "" || cp.StateVersion != StateVersion)
 	return nil
 }
 
@@ -107,7 +109,7 @@ func (l *Log) loadChecked(ctx context.Context, tx aos.Tx, size int64) (*State, C
 	if cp.Size != size || stored.Size != size {
 		return nil, Checkpoint{}, fmt.Errorf("the newest checkpoint signs a tree of size %d, the log has %d entries", cp.Size, size)
 	}
-	if cp.State != "" && cp.State != state.Digest() {
+	if cp.State != "" && cp.StateVersion == StateVersion && cp.State != state.Digest() {
 		return nil, Checkpoint{}, &StateMismatchError{Size: size, Want: cp.State, Got: state.Digest()}
 	}
 	return state, cp, nil

@@ -71,7 +71,7 @@ func (c *checker) checkNewestState() {
 	}
 	var newest *signedTree
 	for i := range c.trees {
-		if t := &c.trees[i]; t.Size == c.size && t.State != "" && c.matches(*t) {
+		if t := &c.trees[i]; t.Size == c.size && t.State != "" && t.StateVersion == StateVersion && c.matches(*t) {
 			newest = t
 		}
 	}

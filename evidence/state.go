@@ -27,6 +27,12 @@ import (
 // settings, never a credential or a setting's value. Times have microsecond
 // precision, the least a store keeps.
 
+// StateVersion is the version of the state images. A change to what an
+// image holds gets a new version; on a log whose newest checkpoint states
+// an older one, the next batch writes a state.baseline entry with the
+// images as they are now, and the digest continues from it.
+const StateVersion = 1
+
 // State tables, in the order verify reports them.
 const (
 	TablePrincipal  = "principal"

@@ -12,7 +12,7 @@ import (
 // legacyLog makes, in tl's store, what a log written before entries carried
 // state looks like: entries without state, checkpoints without a state
 // line, and state in the store that no entry explains.
-func legacyLog(t *testing.T, tl *testLog) {
+func legacyLog(t *testing.T, tl *testLog, version int) {
 	t.Helper()
 	tl.fill(t, 3)
 	tl.store.edit(func(st *memState) {
@@ -22,7 +22,10 @@ func legacyLog(t *testing.T, tl *testLog) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.State = ""
+			c.StateVersion = version
+			if version == 0 {
+				c.State = ""
+			}
 			if st.checkpoints[i].Signed, err = SignCheckpoint(c, tl.signer); err != nil {
 				t.Fatal(err)
 			}
@@ -31,8 +34,13 @@ func legacyLog(t *testing.T, tl *testLog) {
 }
 
 func TestLog_StateBaseline(t *testing.T) {
+	t.Run("no state digests", func(t *testing.T) { testStateBaseline(t, 0) })
+	t.Run("images of another version", func(t *testing.T) { testStateBaseline(t, StateVersion+1) })
+}
+
+func testStateBaseline(t *testing.T, version int) {
 	tl := newTestLog(t)
-	legacyLog(t, tl)
+	legacyLog(t, tl, version)
 	// A new log on the old store: the first batch starts with a baseline.
 	l, err := New(Config{Store: tl.store, Signer: tl.signer, Verifier: tl.verifier, Origin: testOrigin, Now: tl.clock.Now})
 	if err != nil {
