@@ -21,6 +21,25 @@ import (
 // finds, and says so in the entry.
 const KindStateBaseline = "state.baseline"
 
+// ErrTampered is what errors.Is finds in the errors that say the store was
+// changed outside aos: a *StateMismatchError, a *TailCutError.
+var ErrTampered = errors.New("the store was changed outside aos")
+
+// TailCutError says that the checkpoint file outside the store holds a
+// signed tree larger than the store's log: entries were cut from its end.
+type TailCutError struct {
+	File      string
+	FileSize  int64 // the largest tree the file signs
+	StoreSize int64 // the store's log size
+}
+
+func (e *TailCutError) Error() string {
+	return fmt.Sprintf("the checkpoint file %s holds a signed tree of size %d, but the store's log has %d entries: entries were removed from the store",
+		e.File, e.FileSize, e.StoreSize)
+}
+
+func (e *TailCutError) Is(target error) bool { return target == ErrTampered }
+
 // StateMismatchError says that the store's state is not the state the
 // evidence log builds: the store was changed outside aos.
 type StateMismatchError struct {
@@ -29,6 +48,8 @@ type StateMismatchError struct {
 	// Want is the digest the signed checkpoint states; Got the store's.
 	Want, Got string
 }
+
+func (e *StateMismatchError) Is(target error) bool { return target == ErrTampered }
 
 func (e *StateMismatchError) Error() string {
 	return fmt.Sprintf("the stored state does not match the evidence log: the signed checkpoint of size %d states state digest %.16s…, the store's state digests to %.16s…",
@@ -142,8 +163,7 @@ func (l *Log) CheckState(ctx context.Context) error {
 		return err
 	}
 	if newest > size {
-		return fmt.Errorf("the checkpoint file %s holds a signed tree of size %d, but the store's log has %d entries: entries were removed from the store",
-			l.checkpointFile, newest, size)
+		return &TailCutError{File: l.checkpointFile, FileSize: newest, StoreSize: size}
 	}
 	return nil
 }

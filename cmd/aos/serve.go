@@ -43,6 +43,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	storeURL := fs.String("store", "", "store URL (default: SQLite in the home; or $AOS_STORE)")
 	checkpoints := fs.String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
 	keyFile := signingKeyFlag(fs)
+	stateEvery := fs.Duration("state-check", time.Minute, "how often the running server proves its store against the evidence log (0: only at start)")
 	webhook := fs.String("notify-webhook", "", "URL to post to when a call is held (or $AOS_NOTIFY_WEBHOOK)")
 	expiry := fs.Duration("approval-expiry", 72*time.Hour, "how long a held call waits for the owner")
 	hostSuffix := fs.String("proxy-host-suffix", "localhost", "route NAME.<suffix> hosts to connection NAME (empty: off)")
@@ -109,6 +110,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	defer stopBG()
 	go approvals.RunExpiry(bg, 30*time.Second)
 	go gw.RunResume(bg, 30*time.Second)
+	tampered := make(chan error, 1)
+	if *stateEvery > 0 {
+		go watchState(bg, log, *stateEvery, logger, tampered)
+	}
 	own := &owner.Service{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now, Logger: logger}
 	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Logger: logger, ProxyHostSuffix: *hostSuffix}
 
@@ -127,9 +132,13 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "aos serving on %s\n", url)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var stopped error
 	select {
 	case err := <-errc:
 		return err
+	case err := <-tampered:
+		stopped = withHint(fmt.Errorf("refusing to serve: %w", err),
+			"the store was changed outside aos while serving; run `aos evidence verify` to find the rows the evidence log does not explain")
 	case <-ctx.Done():
 	}
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -138,7 +147,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	logger.Info("aos stopped")
-	return nil
+	return stopped
 }
 
 // writeAtomic replaces a file so that readers see the old or the new

@@ -290,3 +290,34 @@ func TestState_RebuiltFromTheLogAlone(t *testing.T) {
 		t.Fatalf("newest checkpoint (size %d) states %s; rebuilt %s, stored %s", cp.Size, cp.State, rebuilt.Digest(), stored.Digest())
 	}
 }
+
+// TestServe_StopsWhenTheStoreChangesUnderIt: a grant widened in the store
+// while the server runs is found by the periodic state check, and the
+// server stops instead of enforcing it.
+func TestServe_StopsWhenTheStoreChangesUnderIt(t *testing.T) {
+	up := newUpstream(t)
+	in := startInstance(t, "", "--state-check", "100ms")
+	token := strings.TrimSpace(in.must(t, "", "agent", "add", "researcher"))
+	in.must(t, "secret-value", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts")
+	if code, _ := call(t, "GET", in.url+"/v1/proxy/crm/v1/contacts", token, ""); code != 200 {
+		t.Fatalf("granted read = %d", code)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(in.home, dbFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE grants SET scope = '*', access = 'write'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	select {
+	case code := <-in.done:
+		in.cancel = nil
+		logs := in.logs.String()
+		if code != 1 || !strings.Contains(logs, "refusing to serve") || !strings.Contains(logs, "state: ") && !strings.Contains(logs, "does not match the evidence log") {
+			t.Fatalf("serve exit %d:\n%s", code, logs)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the server kept serving a store changed under it:\n%s", in.logs)
+	}
+}
