@@ -85,4 +85,22 @@ func TestReplicas_SharePostgres(t *testing.T) {
 			t.Fatalf("verify from %s: %d %s%s", h.home, code, out, errs)
 		}
 	}
+
+	// The revoked grant brought back in the shared store: verify names it
+	// and neither replica serves the store.
+	conn, err := pgx.Connect(context.Background(), store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, err := conn.Exec(context.Background(), `UPDATE grants SET revoked_at = NULL, revoked_by = '' WHERE id = $1`, id)
+	conn.Close(context.Background())
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("tampering: %v %v", tag, err)
+	}
+	if code, out, errs := a.aos(t, "", "evidence", "verify", "--store", store); code != 1 ||
+		!strings.Contains(errs, "state: grant "+id+" differs from the log") {
+		t.Fatalf("verify after the grant was brought back in PostgreSQL: %d %s%s", code, out, errs)
+	}
+	serveMustRefuse(t, homeA, "--store", store)
+	serveMustRefuse(t, homeB, "--store", store)
 }

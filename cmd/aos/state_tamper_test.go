@@ -192,7 +192,7 @@ func TestState_Tampering(t *testing.T) {
 
 // serveMustRefuse runs `aos serve` on home and expects it to exit 1 at
 // once, saying why and pointing at `aos evidence verify`.
-func serveMustRefuse(t *testing.T, home string) {
+func serveMustRefuse(t *testing.T, home string, args ...string) {
 	t.Helper()
 	os.Remove(filepath.Join(home, serverURLFile))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -200,7 +200,7 @@ func serveMustRefuse(t *testing.T, home string) {
 	var out, errb bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"serve", "--home", home, "--listen", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb)
+		done <- Main(ctx, append([]string{"serve", "--home", home, "--listen", "127.0.0.1:0"}, args...), strings.NewReader(""), &out, &errb)
 	}()
 	select {
 	case code := <-done:
