@@ -57,6 +57,50 @@ func Message(a *aos.Approval) WebhookMessage {
 // Notify posts the message, retrying a few times on failure.
 func (w *Webhook) Notify(ctx context.Context, a *aos.Approval) {
 	body, _ := json.Marshal(Message(a))
+	if err := w.post(ctx, body); err != nil && w.Logger != nil {
+		w.Logger.Warn("approval webhook failed", "approval", a.ID, "err", err)
+	}
+}
+
+// Warner is told of events the owner should hear of that hold nothing,
+// such as an upstream echoing a credential. A Notifier may implement it.
+type Warner interface {
+	Warn(ctx context.Context, w Warning)
+}
+
+// Warning is the body a Webhook posts for such an event: a
+// Slack-compatible "text", what happened, on which connection and
+// operation, and the evidence entry that authorised the call. It never
+// carries a secret, the request or the answer.
+type Warning struct {
+	Text            string `json:"text"`
+	Warning         string `json:"warning"`
+	Connection      string `json:"connection"`
+	Operation       string `json:"operation,omitempty"`
+	AuthorizedEntry int64  `json:"authorized_entry"`
+}
+
+// CredentialEchoWarning is the warning that the upstream of a connection
+// echoed its credential in an answer, and that aos redacted it.
+func CredentialEchoWarning(conn, operation string, authorized int64) Warning {
+	return Warning{
+		Text: fmt.Sprintf("aos: the upstream of %s echoed the connection's credential in its answer to %s (evidence entry %d). "+
+			"aos redacted it before the agent or the store saw it; consider rotating the credential with `aos keys rotate %s`.",
+			conn, operation, authorized, conn),
+		Warning: "credential_echo", Connection: conn, Operation: operation, AuthorizedEntry: authorized,
+	}
+}
+
+// Warn posts the warning, retrying a few times on failure.
+func (w *Webhook) Warn(ctx context.Context, warning Warning) {
+	body, _ := json.Marshal(warning)
+	if err := w.post(ctx, body); err != nil && w.Logger != nil {
+		w.Logger.Warn("warning webhook failed", "warning", warning.Warning, "connection", warning.Connection, "err", err)
+	}
+}
+
+// post posts a JSON body to the webhook, trying three times.
+func (w *Webhook) post(ctx context.Context, body []byte) error {
 	client := w.Client
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
@@ -68,8 +112,7 @@ func (w *Webhook) Notify(ctx context.Context, a *aos.Approval) {
 		}
 		req, err := http.NewRequestWithContext(ctx, "POST", w.URL, bytes.NewReader(body))
 		if err != nil {
-			last = err
-			break
+			return errors.New("the webhook URL does not parse") // the error would repeat it
 		}
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := client.Do(req)
@@ -80,15 +123,13 @@ func (w *Webhook) Notify(ctx context.Context, a *aos.Approval) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode < 300 {
-				return
+				return nil
 			}
 			err = fmt.Errorf("webhook answered %s", resp.Status)
 		}
 		last = err
 	}
-	if w.Logger != nil {
-		w.Logger.Warn("approval webhook failed", "approval", a.ID, "err", last)
-	}
+	return last
 }
 
 func jsonReason(reason string) json.RawMessage {

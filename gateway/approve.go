@@ -57,7 +57,7 @@ func (g *Gateway) Resume(ctx context.Context) error {
 			}
 		case g.Now().Sub(*a.ExecutedAt) > staleExecution:
 			if err := g.finish(ctx, a.ID, nil, aos.Errorf(aos.EUpstream,
-				"the server stopped while the call was being sent; it was not sent again")); err != nil {
+				"the server stopped while the call was being sent; it was not sent again"), false); err != nil {
 				return err
 			}
 		}
@@ -96,7 +96,7 @@ func (g *Gateway) Execute(ctx context.Context, id string) (*aos.Approval, error)
 	var cred *aos.Credential
 	var conn *aos.Connection
 	var run bool
-	_, err = g.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+	idx, err := g.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
 		cred, conn, run = nil, nil, false
 		var err error
 		if a, err = tx.ApprovalByID(ctx, id); err != nil {
@@ -169,34 +169,39 @@ func (g *Gateway) Execute(ctx context.Context, id string) (*aos.Approval, error)
 		g.Approvals.Changed()
 		return a, nil
 	}
-	resp, callErr := g.send(ctx, a, conn, cred)
-	if err := g.finish(ctx, id, resp, callErr); err != nil {
+	resp, echoed, callErr := g.send(ctx, a, conn, cred)
+	if err := g.finish(ctx, id, resp, callErr, echoed); err != nil {
 		return nil, err
+	}
+	if echoed {
+		g.warnEcho(ctx, conn.Name, a.Operation, idx[0])
 	}
 	return g.Approvals.Get(ctx, id)
 }
 
-// send opens the held request and the credential and calls the upstream.
-func (g *Gateway) send(ctx context.Context, a *aos.Approval, conn *aos.Connection, cred *aos.Credential) (*connector.Response, error) {
+// send opens the held request and the credential and calls the upstream
+// (see sendCall: the answer is as the agent may see it, and echoed says
+// the credential was redacted from it).
+func (g *Gateway) send(ctx context.Context, a *aos.Approval, conn *aos.Connection, cred *aos.Credential) (resp *connector.Response, echoed bool, err error) {
 	k, err := g.Connectors.Lookup(conn.Type)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	raw, err := approval.OpenRequest(g.Vault, a)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var out connector.Outbound
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return nil, fmt.Errorf("approval %s: held request: %w", a.ID, err)
+		return nil, false, fmt.Errorf("approval %s: held request: %w", a.ID, err)
 	}
 	secret, err := g.Vault.Open(cred.Sealed, vault.CredentialAAD(conn.ID, cred.Version))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	call := &connector.Call{Operation: aos.Operation{Name: a.Operation, Access: a.Access},
 		Resource: a.Resource, Facts: a.Facts, Upstream: &out}
-	return k.Do(ctx, conn, secret, call)
+	return g.sendCall(ctx, k, conn, secret, call)
 }
 
 // heldResult is the upstream's answer as sealed into an approval.
@@ -220,8 +225,10 @@ func (g *Gateway) OpenResult(a *aos.Approval) (*connector.Response, error) {
 }
 
 // finish records the end of an execution: executed with the upstream's
-// answer (sealed), or failed with the error's code.
-func (g *Gateway) finish(ctx context.Context, id string, resp *connector.Response, callErr error) error {
+// answer (sealed), or failed with the error's code. echoed says the
+// upstream echoed the credential, which was redacted from resp: the
+// outcome's credential_echo attribute says so.
+func (g *Gateway) finish(ctx context.Context, id string, resp *connector.Response, callErr error, echoed bool) error {
 	_, err := g.Log.Record(context.WithoutCancel(ctx), func(tx aos.Tx) ([]aos.Record, error) {
 		a, err := tx.ApprovalByID(ctx, id)
 		if err != nil {
@@ -231,6 +238,9 @@ func (g *Gateway) finish(ctx context.Context, id string, resp *connector.Respons
 			return nil, nil
 		}
 		extra := map[string]string{}
+		if echoed {
+			extra["credential_echo"] = "redacted"
+		}
 		var rd *connector.Redecide
 		if errors.As(callErr, &rd) {
 			// The upstream showed the call is not what the owner approved.

@@ -317,8 +317,11 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 		return nil, err
 	}
 	start := time.Now()
-	resp, callErr := t.connector.Do(ctx, t.conn, secret, call)
-	g.recordOutcome(ctx, p, t.conn, idx[0], resp, callErr, time.Since(start))
+	resp, echoed, callErr := g.sendCall(ctx, t.connector, t.conn, secret, call)
+	g.recordOutcome(ctx, p, t.conn, idx[0], resp, callErr, echoed, time.Since(start))
+	if echoed {
+		g.warnEcho(ctx, t.conn.Name, call.Operation.Name, idx[0])
+	}
 	return resp, callErr
 }
 
@@ -365,9 +368,15 @@ func (g *Gateway) standing(ctx context.Context, tx aos.Tx, conn *aos.Connection,
 	return cred, nil, err
 }
 
-func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Connection, authorized int64, resp *connector.Response, callErr error, took time.Duration) {
+// recordOutcome records what became of an authorised call. echoed says
+// the upstream echoed the credential, which was redacted: the entry's
+// credential_echo attribute says so (never what was echoed).
+func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Connection, authorized int64, resp *connector.Response, callErr error, echoed bool, took time.Duration) {
 	conn := c.Name
 	attrs := map[string]string{"connection": conn, "authorized_entry": strconv.FormatInt(authorized, 10)}
+	if echoed {
+		attrs["credential_echo"] = "redacted"
+	}
 	var pl struct {
 		Bytes      int   `json:"bytes"`
 		DurationMS int64 `json:"duration_ms"`

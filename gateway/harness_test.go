@@ -47,6 +47,9 @@ type payConnector struct {
 	sent []connector.Outbound
 	// redecide is how many more Do calls answer connector.Redecide.
 	redecide int
+	// answer, if set, is what the upstream answers (given the credential
+	// as it went on the wire, to echo it); else a small JSON body.
+	answer func(secret string, call *connector.Call) *connector.Response
 }
 
 func (*payConnector) Type() string { return "pay" }
@@ -87,6 +90,9 @@ func (p *payConnector) Do(ctx context.Context, c *aos.Connection, secret vault.S
 		return nil, &connector.Redecide{Reason: "the upstream says otherwise"}
 	}
 	p.sent = append(p.sent, *call.Upstream)
+	if p.answer != nil {
+		return p.answer(string(secret.Reveal()), call), nil
+	}
 	return &connector.Response{Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"ok":true}`)}, nil
 }
 func (p *payConnector) count() int {

@@ -84,18 +84,32 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, name, rawPath, ra
 		writeHeld(w, out.Held)
 		return nil
 	}
-	resp := out.Response
+	s.writeAnswer(w, r, name, out.Response)
+	return nil
+}
+
+// writeAnswer writes the upstream's answer to a proxied request. Its
+// headers are those the gateway let pass (connector.PassAnswerHeaders: an
+// allow-list, never what the upstream chose to send); a Location, which
+// the gateway left only as a path under the connection's base URL, is put
+// under the proxy path the request came in on, so that a client following
+// it comes back through the gateway. Content-Length is the length of the
+// body as written: the gateway may have decoded or redacted it.
+func (s *Server) writeAnswer(w http.ResponseWriter, r *http.Request, name string, resp *connector.Response) {
 	h := w.Header()
 	for k, vs := range resp.Header {
 		h[k] = append([]string(nil), vs...)
 	}
-	connector.StripHopByHop(h) // they belong to the upstream's connection, not ours
+	if loc := resp.Header.Get("Location"); loc != "" {
+		if _, byHost := hostConnection(r.Host, s.ProxyHostSuffix); !byHost {
+			h.Set("Location", "/v1/proxy/"+name+loc)
+		}
+	}
 	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
 	w.WriteHeader(resp.Status)
 	if r.Method != http.MethodHead {
 		w.Write(resp.Body)
 	}
-	return nil
 }
 
 // CallResult is the body of a successful POST /v1/call: the upstream's

@@ -56,3 +56,13 @@ func checkQuery(raw string) (string, error) {
 	}
 	return raw, nil
 }
+
+// AnswerHeaderNames are GitHub's response headers that pass to the agent
+// beyond connector.AnswerHeaders: what Octokit and gh read (the request
+// id, the media type and API version served, the rate limit's resource).
+// Link passes too, rewritten under the base URL by Do.
+func (*Connector) AnswerHeaderNames() []string {
+	return []string{"X-Github-Request-Id", "X-Github-Media-Type", "X-Github-Api-Version-Selected", "X-Ratelimit-Resource"}
+}
+
+var _ connector.VendorHeaders = (*Connector)(nil)

@@ -128,3 +128,15 @@ func settings(c *aos.Connection) (*connector.Endpoint, error) {
 	}
 	return ep, nil
 }
+
+// AnswerHeaderNames are HubSpot's response headers that pass to the agent
+// beyond connector.AnswerHeaders: its rate-limit headers and request ids.
+func (*Connector) AnswerHeaderNames() []string {
+	return []string{
+		"X-Hubspot-Ratelimit-Daily", "X-Hubspot-Ratelimit-Daily-Remaining", "X-Hubspot-Ratelimit-Interval-Milliseconds",
+		"X-Hubspot-Ratelimit-Max", "X-Hubspot-Ratelimit-Remaining", "X-Hubspot-Ratelimit-Secondly",
+		"X-Hubspot-Ratelimit-Secondly-Remaining", "X-Hubspot-Correlation-Id", "X-Hubspot-Request-Id",
+	}
+}
+
+var _ connector.VendorHeaders = (*Connector)(nil)

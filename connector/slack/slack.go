@@ -211,3 +211,15 @@ func settings(c *aos.Connection) (*connector.Endpoint, *config, error) {
 	}
 	return ep, cfg, nil
 }
+
+// AnswerHeaderNames are Slack's response headers that pass to the agent
+// beyond connector.AnswerHeaders (whose Retry-After the Slack SDKs read
+// when rate limited): its request ids and back-off hint, and the scopes
+// the token holds and the method accepts, from which the SDKs fill
+// response_metadata.scopes and explain a missing_scope error. They name
+// scopes, never the token.
+func (*Connector) AnswerHeaderNames() []string {
+	return []string{"X-Slack-Req-Id", "X-Slack-Unique-Id", "X-Slack-Backoff", "X-Oauth-Scopes", "X-Accepted-Oauth-Scopes"}
+}
+
+var _ connector.VendorHeaders = (*Connector)(nil)

@@ -161,3 +161,13 @@ func baseOf(c *aos.Connection) (*url.URL, error) {
 func badRequest(format string, args ...any) *aos.Error {
 	return aos.Errorf(aos.EBadRequest, format, args...)
 }
+
+// AnswerHeaderNames are Stripe's response headers that pass to the agent
+// beyond connector.AnswerHeaders: those stripe-go and stripe-node read
+// (Request-Id, Idempotency-Key, Stripe-Should-Retry, Stripe-Version) and
+// Original-Request, which Stripe sends on a replayed idempotent request.
+func (*Connector) AnswerHeaderNames() []string {
+	return []string{"Request-Id", "Idempotency-Key", "Original-Request", "Stripe-Should-Retry", "Stripe-Version"}
+}
+
+var _ connector.VendorHeaders = (*Connector)(nil)
