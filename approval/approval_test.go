@@ -81,3 +81,26 @@ func TestPointNames(t *testing.T) {
 		t.Fatalf("PointNames = %q", got)
 	}
 }
+
+func TestWebhook_Warn(t *testing.T) {
+	got := make(chan []byte, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- b
+	}))
+	defer srv.Close()
+	var n approval.Notifier = &approval.Webhook{URL: srv.URL}
+	w, ok := n.(approval.Warner)
+	if !ok {
+		t.Fatal("Webhook is not a Warner")
+	}
+	w.Warn(context.Background(), approval.CredentialEchoWarning("crm", "contacts.list", 42))
+	var m approval.Warning
+	if err := json.Unmarshal(<-got, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Warning != "credential_echo" || m.Connection != "crm" || m.Operation != "contacts.list" || m.AuthorizedEntry != 42 ||
+		!strings.Contains(m.Text, "echoed the connection's credential") || !strings.Contains(m.Text, "aos keys rotate crm") {
+		t.Fatalf("warning = %+v", m)
+	}
+}

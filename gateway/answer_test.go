@@ -220,6 +220,33 @@ func TestGateway_Approve_credentialEcho(t *testing.T) {
 	}
 }
 
+func TestGateway_Proxy_credentialEchoInError(t *testing.T) {
+	const secret = "sk_live_in_an_error_0042"
+	tests := map[string]func(s string) error{
+		"upstream error": func(s string) error {
+			return aos.Errorf(aos.EUpstream, "cannot reach echo.invalid: bad key %s", url.QueryEscape(s))
+		},
+		"redecide": func(s string) error {
+			return &connector.Redecide{Reason: "the upstream says the default branch is " + s}
+		},
+	}
+	for name, fail := range tests {
+		t.Run(name, func(t *testing.T) {
+			w := newEchoWorld(t, secret, nil)
+			w.pay.fail = fail
+			_, err := w.proxy("GET", "/charges")
+			if err == nil {
+				t.Fatal("no error")
+			}
+			mustNotHold(t, "the error", []byte(err.Error()), secret)
+			if !strings.Contains(err.Error(), "[redacted by aos]") {
+				t.Errorf("error %q has no redaction mark", err)
+			}
+			w.warned.wait(t, 1)
+		})
+	}
+}
+
 func TestGateway_Proxy_noEcho(t *testing.T) {
 	w := newEchoWorld(t, "sk_live_quiet_upstream", func(string, *connector.Call) *connector.Response {
 		return &connector.Response{Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"id":"ch_1"}`)}

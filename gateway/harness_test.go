@@ -50,6 +50,8 @@ type payConnector struct {
 	// answer, if set, is what the upstream answers (given the credential
 	// as it went on the wire, to echo it); else a small JSON body.
 	answer func(secret string, call *connector.Call) *connector.Response
+	// fail, if set, is the error Do returns instead.
+	fail func(secret string) error
 }
 
 func (*payConnector) Type() string { return "pay" }
@@ -90,6 +92,9 @@ func (p *payConnector) Do(ctx context.Context, c *aos.Connection, secret vault.S
 		return nil, &connector.Redecide{Reason: "the upstream says otherwise"}
 	}
 	p.sent = append(p.sent, *call.Upstream)
+	if p.fail != nil {
+		return nil, p.fail(string(secret.Reveal()))
+	}
 	if p.answer != nil {
 		return p.answer(string(secret.Reveal()), call), nil
 	}

@@ -114,7 +114,9 @@ func (s *Server) writeAnswer(w http.ResponseWriter, r *http.Request, name string
 
 // CallResult is the body of a successful POST /v1/call: the upstream's
 // answer. Body is JSON when the upstream answered JSON, else Text holds
-// UTF-8 text, else Base64 holds the bytes.
+// UTF-8 text, else Base64 holds the bytes. Header holds some of the
+// headers the gateway let pass; a Location there is a path relative to
+// the connection's base URL.
 type CallResult struct {
 	Status int               `json:"status"`
 	Header map[string]string `json:"headers,omitempty"`

@@ -66,7 +66,13 @@ func TestCanary_CredentialEcho(t *testing.T) {
 		{"query", "query:api_key", "canary+query/key=9d1b&x"},
 	}
 	up := echoUpstream(t)
-	in := startInstance(t, "")
+	var hooked syncBuffer // what the owner's webhook received
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		hooked.Write(append(b, '\n'))
+	}))
+	t.Cleanup(hook.Close)
+	in := startInstance(t, "", "--notify-webhook", hook.URL)
 	var seen bytes.Buffer // everything the agent received
 	token := strings.TrimSpace(in.must(t, "", "agent", "add", "researcher"))
 	ops := filepath.Join(t.TempDir(), "ops.yaml")
@@ -112,6 +118,14 @@ func TestCanary_CredentialEcho(t *testing.T) {
 	if n := strings.Count(evidence, `"credential_echo": "redacted"`); n != 2*len(conns)+1 {
 		t.Errorf("%d outcome entries say credential_echo: redacted; want %d", n, 2*len(conns)+1)
 	}
+	want := 2*len(conns) + 1
+	for deadline := time.Now().Add(10 * time.Second); strings.Count(hooked.String(), `"warning":"credential_echo"`) < want; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the webhook received %d credential_echo warnings, want %d:\n%s",
+				strings.Count(hooked.String(), `"warning":"credential_echo"`), want, hooked.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	stored := readTree(t, in.home) // the database and its WAL while the server runs
 	in.stop()
 	stored = append(stored, readTree(t, in.home)...)
@@ -122,6 +136,9 @@ func TestCanary_CredentialEcho(t *testing.T) {
 		for _, f := range echoForms(c.secret) {
 			if bytes.Contains(seen.Bytes(), []byte(f)) {
 				t.Errorf("%s: the agent received the credential as %q", c.name, f)
+			}
+			if strings.Contains(hooked.String(), f) {
+				t.Errorf("%s: the webhook received the credential as %q", c.name, f)
 			}
 			if strings.Contains(in.logs.String(), f) {
 				t.Errorf("%s: the server log holds the credential as %q", c.name, f)
