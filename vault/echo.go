@@ -18,7 +18,9 @@ import (
 // nothing of the secret out, only text with the secret replaced.
 //
 // The forms are: the secret as it goes on the wire (trailing white space
-// dropped) and, for user:password, the password; their base64 (standard
+// dropped) and, for user:password, the password, and for a JSON secret
+// (a service account key) each value under a name that says it is secret
+// (api_secret, private_key, ...) and each long line of such a value; their base64 (standard
 // and URL alphabets, with and without padding), alone and as part of any
 // longer text that was base64-encoded whole (an echoed header block), and
 // that of the usual Authorization values (Bearer SECRET, token SECRET,
@@ -93,6 +95,7 @@ func echoForms(secret []byte) []string {
 	if _, pass, ok := strings.Cut(v, ":"); ok && pass != "" {
 		raw = append(raw, pass)
 	}
+	raw = append(raw, jsonSecrets(v)...)
 	values := slices.Clone(raw)
 	for _, t := range raw {
 		values = append(values, base64Cores(t)...)
@@ -120,6 +123,59 @@ func echoForms(secret []byte) []string {
 		return strings.Compare(a, b)
 	})
 	return slices.Compact(forms)
+}
+
+// jsonSecrets returns, if v is a JSON object, the string values in it
+// under names that say they are secret (see secretName), and the lines of
+// at least 16 bytes of those that have several (a PEM key's base64 lines,
+// which may be echoed without the rest).
+func jsonSecrets(v string) []string {
+	if !strings.HasPrefix(v, "{") {
+		return nil
+	}
+	var doc any
+	if json.Unmarshal([]byte(v), &doc) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(name string, x any)
+	walk = func(name string, x any) {
+		switch x := x.(type) {
+		case map[string]any:
+			for k, y := range x {
+				walk(k, y)
+			}
+		case []any:
+			for _, y := range x {
+				walk(name, y)
+			}
+		case string:
+			if !secretName(name) || strings.TrimSpace(x) == "" {
+				return
+			}
+			out = append(out, strings.TrimSpace(x))
+			if lines := strings.Split(x, "\n"); len(lines) > 1 {
+				for _, l := range lines {
+					if l = strings.TrimSpace(l); len(l) >= 16 {
+						out = append(out, l)
+					}
+				}
+			}
+		}
+	}
+	walk("", doc)
+	return out
+}
+
+// secretName reports whether a JSON member name says its value is secret.
+func secretName(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"secret", "password", "private_key", "privatekey", "token", "api_key", "apikey"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
 }
 
 var encodings = []*base64.Encoding{
@@ -152,6 +208,9 @@ func base64Cores(t string) []string {
 // a path segment, and with everything but unreserved characters escaped,
 // each with upper and lower case hex digits.
 func percentForms(t string) []string {
+	if escapeAll(t) == t {
+		return []string{t} // nothing to escape
+	}
 	forms := []string{t, url.QueryEscape(t), url.PathEscape(t), escapeAll(t)}
 	for _, f := range forms[1:] {
 		forms = append(forms, lowerHexEscapes(f))
@@ -197,6 +256,11 @@ func lowerHex(c byte) byte {
 // them, one that also escapes "/" (PHP), and one that escapes all
 // non-ASCII (Python).
 func jsonForms(t string) []string {
+	if !strings.ContainsFunc(t, func(r rune) bool {
+		return r < ' ' || r >= utf8.RuneSelf || strings.ContainsRune(`"\<>&/`, r)
+	}) {
+		return []string{t} // every encoder writes it as it is
+	}
 	plain := jsonString(t, false)
 	forms := []string{t, jsonString(t, true), plain, strings.ReplaceAll(plain, "/", `\/`), asciiJSON(plain)}
 	return forms

@@ -68,6 +68,28 @@ func TestSecret_EchoRedactor(t *testing.T) {
 	}
 }
 
+func TestSecret_EchoRedactor_jsonKey(t *testing.T) {
+	const line = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
+	key := `{"type":"service_account","client_email":"bot@p.iam.gserviceaccount.com",` +
+		`"private_key":"-----BEGIN PRIVATE KEY-----\n` + line + `\nshort\n-----END PRIVATE KEY-----\n",` +
+		`"measurement_protocol":[{"measurement_id":"G-ABC123","api_secret":"mp/secret+Xy9z"}]}`
+	r := vault.NewSecret([]byte(key)).EchoRedactor(echoReplacement)
+	for _, echo := range []string{
+		"https://www.google-analytics.com/mp/collect?api_secret=" + url.QueryEscape("mp/secret+Xy9z"),
+		`{"key":"` + line + `"}`,
+	} {
+		out, found := r.Redact([]byte(echo))
+		if !found || bytes.Contains(out, []byte("Xy9z")) || bytes.Contains(out, []byte(line)) {
+			t.Errorf("Redact(%q) = %q, %v", echo, out, found)
+		}
+	}
+	for _, kept := range []string{"bot@p.iam.gserviceaccount.com", "G-ABC123", "service_account"} {
+		if out, found := r.Redact([]byte(kept)); found {
+			t.Errorf("Redact(%q) = %q: not a secret", kept, out)
+		}
+	}
+}
+
 func TestEchoRedactor_Redact_untouched(t *testing.T) {
 	tests := map[string]struct{ secret, text string }{
 		"no echo":                   {"sk_live_abcdefgh", `{"id":"ch_1","amount":100}`},
@@ -114,4 +136,11 @@ func lowerEscapes(s string) string {
 func mustJSON(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+func BenchmarkSecret_EchoRedactor(b *testing.B) {
+	s := vault.NewSecret([]byte("sk_live_51Hx/Yq+z9&k<T>2"))
+	for b.Loop() {
+		s.EchoRedactor(echoReplacement)
+	}
 }
