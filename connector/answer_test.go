@@ -2,7 +2,9 @@ package connector_test
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aos-dev/aos/connector"
@@ -68,4 +70,40 @@ func TestPassAnswerHeaders(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzPassAnswerHeaders checks that whatever an upstream sends, only
+// allow-listed headers pass, none that carry a credential or a session,
+// and a Location only as a path that stays under the base URL.
+func FuzzPassAnswerHeaders(f *testing.F) {
+	for _, s := range [][3]string{
+		{"Set-Cookie", "s=1", "https://api.example.com/v2/x"}, {"X-Api-Key", "k", "/v2/../v1/x"},
+		{"Etag", `"a"`, "//evil.example/v2/x"}, {"Connection", "Etag", "https://api.example.com/v2"},
+		{"Link", "<https://x>", "%2e%2e/x"}, {"Request-Id", "r", "https://api.example.com:443/v2/y?q=1#f"},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	const base, request = "https://api.example.com/v2", "https://api.example.com/v2/items"
+	k := vendor{names: []string{"Request-Id", "Set-Cookie", "X-Api-Key"}}
+	allowed := append(append([]string(nil), connector.AnswerHeaders...), "Request-Id")
+	f.Fuzz(func(t *testing.T, name, value, location string) {
+		h := http.Header{}
+		h.Add(name, value)
+		h.Add("Location", location)
+		got := connector.PassAnswerHeaders(k, h, base, request)
+		for n := range got {
+			if !slices.Contains(allowed, n) {
+				t.Fatalf("%q passed: %v", n, got)
+			}
+		}
+		loc := got.Get("Location")
+		if loc == "" {
+			return
+		}
+		u, err := url.Parse(base + loc)
+		if !strings.HasPrefix(loc, "/") || err != nil || u.Host != "api.example.com" || !strings.HasPrefix(u.EscapedPath(), "/v2/") ||
+			strings.Contains("/"+u.EscapedPath()+"/", "/../") || strings.Contains(u.EscapedPath(), "/./") {
+			t.Fatalf("Location %q became %q, not a path under the base URL", location, loc)
+		}
+	})
 }

@@ -144,3 +144,32 @@ func BenchmarkSecret_EchoRedactor(b *testing.B) {
 		s.EchoRedactor(echoReplacement)
 	}
 }
+
+// FuzzEchoRedactor checks that a secret of 8 bytes or more, put in any
+// text raw or base64-encoded with that text, is found, and that no raw
+// occurrence survives. (A secret with '[' or ']' could be rebuilt around
+// the replacement's brackets, so it is not tried.)
+func FuzzEchoRedactor(f *testing.F) {
+	for _, s := range [][3]string{
+		{"sk_live_51Hx/Yq+z9", `{"a":"`, `"}`}, {"ada:pa55word", "Basic ", ""}, {"k=v&x/y+z", "?key=", "&page=2"},
+		{"ÄÖÜ-secret-€", "", ""}, {"aaaaaaaa", "aaaa", "aaaa"},
+	} {
+		f.Add(s[0], s[1], s[2])
+	}
+	f.Fuzz(func(t *testing.T, secret, prefix, suffix string) {
+		secret = strings.TrimSpace(secret)
+		if len(secret) < 8 || strings.ContainsAny(secret, "[]") {
+			return
+		}
+		r := vault.NewSecret([]byte(secret)).EchoRedactor(echoReplacement)
+		for _, text := range []string{prefix + secret + suffix, base64.StdEncoding.EncodeToString([]byte(prefix + secret + suffix))} {
+			out, found := r.RedactString(text)
+			if !found {
+				t.Fatalf("the secret %q was not found in %q", secret, text)
+			}
+			if strings.Contains(out, secret) {
+				t.Fatalf("Redact(%q) = %q still holds %q", text, out, secret)
+			}
+		}
+	})
+}
