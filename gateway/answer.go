@@ -107,6 +107,9 @@ func decodeBody(h http.Header, body []byte) ([]byte, error) {
 			}
 		}
 	}
+	if len(body) == 0 {
+		return body, nil // a HEAD or 304 answer names the coding of a body it does not carry
+	}
 	if len(codings) > maxEncodings {
 		return nil, aos.Errorf(aos.EUpstream, "the upstream's answer is compressed %d times over; aos passes on only what it can read", len(codings))
 	}

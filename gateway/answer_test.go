@@ -338,11 +338,12 @@ func TestGateway_Proxy_contentCoding(t *testing.T) {
 		code   string
 		want   string
 	}{
-		"raw deflate is decoded":    {coding: "deflate", body: raw, want: `{"ok":true}`},
-		"identity is plain":         {coding: "identity", body: []byte("plain"), want: "plain"},
-		"brotli is refused":         {coding: "br", body: []byte("\x1b\x00"), code: aos.EUpstream},
-		"corrupt gzip is refused":   {coding: "gzip", body: []byte("not gzip"), code: aos.EUpstream},
-		"three codings are refused": {coding: "gzip, gzip, gzip", body: []byte("x"), code: aos.EUpstream},
+		"raw deflate is decoded":       {coding: "deflate", body: raw, want: `{"ok":true}`},
+		"identity is plain":            {coding: "identity", body: []byte("plain"), want: "plain"},
+		"no body, whatever its coding": {coding: "br", body: nil, want: ""},
+		"brotli is refused":            {coding: "br", body: []byte("\x1b\x00"), code: aos.EUpstream},
+		"corrupt gzip is refused":      {coding: "gzip", body: []byte("not gzip"), code: aos.EUpstream},
+		"three codings are refused":    {coding: "gzip, gzip, gzip", body: []byte("x"), code: aos.EUpstream},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
