@@ -25,8 +25,8 @@ import (
 // longer text that was base64-encoded whole (an echoed header block), and
 // that of the usual Authorization values (Bearer SECRET, token SECRET,
 // Basic base64(SECRET)) and of SECRET: as a basic-auth user name; hex in
-// either case; and each of those percent-encoded (query, path and
-// everything-escaped, upper and lower case hex) and JSON-escaped (Go's and
+// either case; and each of those percent-encoded (as Go, JavaScript,
+// Python and RFC 3986 escape, upper and lower case hex) and JSON-escaped (Go's and
 // other encoders' escapes of <, >, &, / and non-ASCII). Forms shorter than
 // 8 bytes are left alone: they would match by chance and, by the gap left,
 // tell part of the secret. Longer forms are replaced first.
@@ -204,26 +204,29 @@ func base64Cores(t string) []string {
 	return out
 }
 
-// percentForms returns t and its percent-encodings: as a query value, as
-// a path segment, and with everything but unreserved characters escaped,
-// each with upper and lower case hex digits.
+// percentForms returns t and its percent-encodings as common encoders
+// write them: Go's query and path escapes, RFC 3986's strict one,
+// JavaScript's encodeURIComponent and encodeURI, Python's quote (which
+// keeps "/"), each with upper and lower case hex digits.
 func percentForms(t string) []string {
-	if escapeAll(t) == t {
+	if escapeExcept(t, "") == t {
 		return []string{t} // nothing to escape
 	}
-	forms := []string{t, url.QueryEscape(t), url.PathEscape(t), escapeAll(t)}
+	forms := []string{t, url.QueryEscape(t), url.PathEscape(t), escapeExcept(t, ""), escapeExcept(t, "!'()*"),
+		escapeExcept(t, ";,/?:@&=+$!'()*#"), escapeExcept(t, "/")}
 	for _, f := range forms[1:] {
 		forms = append(forms, lowerHexEscapes(f))
 	}
 	return forms
 }
 
-// escapeAll percent-encodes every byte of t but ALPHA, DIGIT and -._~.
-func escapeAll(t string) string {
+// escapeExcept percent-encodes every byte of t but ALPHA, DIGIT, -._~
+// and those in keep.
+func escapeExcept(t, keep string) string {
 	var b strings.Builder
 	for i := 0; i < len(t); i++ {
 		c := t[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~"+keep, c) >= 0 {
 			b.WriteByte(c)
 		} else {
 			fmt.Fprintf(&b, "%%%02X", c)

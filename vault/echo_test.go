@@ -36,6 +36,8 @@ func TestSecret_EchoRedactor(t *testing.T) {
 		{"base64 of an echoed header block", token, b64("Host: x\r\nAuthorization: Bearer " + token + "\r\nAccept: */*\r\n"), nil},
 		{"query escaped", token, "https://x/?key=" + url.QueryEscape(token), []string{url.QueryEscape(token)}},
 		{"path escaped", token, "/v1/" + url.PathEscape(token), []string{url.PathEscape(token)}},
+		{"encodeURIComponent", "key/with'(x)*!", "?k=key%2Fwith'(x)*!", []string{"key%2Fwith'(x)*!"}},
+		{"python quote keeps slashes", "key/with+plus=9", "?k=key/with%2Bplus%3D9", []string{"key/with%2Bplus%3D9"}},
 		{"percent lower case hex", token, lowerEscapes(url.QueryEscape(token)), []string{lowerEscapes(url.QueryEscape(token))}},
 		{"JSON Go", token, mustJSON(token), []string{strings.Trim(mustJSON(token), `"`)}},
 		{"JSON slash escaped", token, strings.ReplaceAll(token, "/", `\/`), []string{strings.ReplaceAll(token, "/", `\/`)}},
