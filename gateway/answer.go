@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/approval"
@@ -140,9 +142,39 @@ func decodeBody(h http.Header, body []byte) ([]byte, error) {
 	return body, nil
 }
 
+// echoWebhookEvery is how often the webhook hears of echoes on one
+// connection. Every echo is in the evidence and the server log; the
+// webhook, which a person reads, hears of the first and then at most once
+// an hour, so that an upstream echoing on every call cannot flood it (nor
+// hold a goroutine per call retrying it).
+const echoWebhookEvery = time.Hour
+
+// echoWarnings remembers when the webhook last heard of an echo on each
+// connection.
+type echoWarnings struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// due reports whether the webhook should hear of an echo on conn now, and
+// if so notes that it did.
+func (e *echoWarnings) due(conn string, now time.Time) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if last, ok := e.last[conn]; ok && now.Sub(last) < echoWebhookEvery {
+		return false
+	}
+	if e.last == nil {
+		e.last = map[string]time.Time{}
+	}
+	e.last[conn] = now
+	return true
+}
+
 // warnEcho tells the owner that the upstream echoed a connection's
 // credential (redacted before anyone saw it): a warning in the server log
-// and, if one is configured, the webhook. Neither carries the credential.
+// and, if one is configured, the webhook (see echoWebhookEvery). Neither
+// carries the credential.
 func (g *Gateway) warnEcho(ctx context.Context, conn, operation string, authorized int64) {
 	if g.Logger != nil {
 		g.Logger.Warn("the upstream echoed the connection's credential in its answer; aos redacted it",
@@ -151,7 +183,7 @@ func (g *Gateway) warnEcho(ctx context.Context, conn, operation string, authoriz
 	if g.Approvals == nil {
 		return
 	}
-	if w, ok := g.Approvals.Notify.(approval.Warner); ok {
+	if w, ok := g.Approvals.Notify.(approval.Warner); ok && g.echoes.due(conn, g.Now()) {
 		go w.Warn(context.WithoutCancel(ctx), approval.CredentialEchoWarning(conn, operation, authorized))
 	}
 }

@@ -220,6 +220,28 @@ func TestGateway_Approve_credentialEcho(t *testing.T) {
 	}
 }
 
+func TestGateway_Proxy_credentialEchoWebhookOncePerHour(t *testing.T) {
+	w := newEchoWorld(t, echoCases[0].secret, echoCases[0].answer)
+	for i := 0; i < 3; i++ {
+		if _, err := w.proxy("GET", "/charges"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.warned.wait(t, 1)
+	time.Sleep(50 * time.Millisecond) // a second warning, if any, would be on its way
+	if n := len(w.warned.wait(t, 1)); n != 1 {
+		t.Fatalf("%d webhook warnings for three echoes within the hour; want 1", n)
+	}
+	if n := strings.Count(w.logs.String(), "echoed the connection's credential"); n != 3 {
+		t.Errorf("%d log warnings for three echoes; want 3", n)
+	}
+	w.clock.Advance(time.Hour)
+	if _, err := w.proxy("GET", "/charges"); err != nil {
+		t.Fatal(err)
+	}
+	w.warned.wait(t, 2)
+}
+
 func TestGateway_Proxy_credentialEchoInError(t *testing.T) {
 	const secret = "sk_live_in_an_error_0042"
 	tests := map[string]func(s string) error{

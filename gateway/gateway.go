@@ -32,6 +32,8 @@ type Gateway struct {
 	Approvals  *approval.Service
 	Now        func() time.Time
 	Logger     *slog.Logger
+
+	echoes echoWarnings
 }
 
 // Outcome is what became of a call: the upstream's response, or the

@@ -118,7 +118,7 @@ func TestCanary_CredentialEcho(t *testing.T) {
 	if n := strings.Count(evidence, `"credential_echo": "redacted"`); n != 2*len(conns)+1 {
 		t.Errorf("%d outcome entries say credential_echo: redacted; want %d", n, 2*len(conns)+1)
 	}
-	want := 2*len(conns) + 1
+	want := len(conns) // the webhook hears once an hour per connection
 	for deadline := time.Now().Add(10 * time.Second); strings.Count(hooked.String(), `"warning":"credential_echo"`) < want; {
 		if time.Now().After(deadline) {
 			t.Fatalf("the webhook received %d credential_echo warnings, want %d:\n%s",
