@@ -211,6 +211,7 @@ func scrub(text string, secret vault.Secret) string {
 			text = strings.ReplaceAll(text, v, "[redacted]")
 		}
 	}
+	text, _ = secret.EchoRedactor("[redacted]").RedactString(text) // its base64, URL and JSON forms
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return '?'
