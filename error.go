@@ -26,6 +26,7 @@ const (
 	EApprovalStale       = "approval_stale"
 	EBadRequest          = "bad_request"
 	ETooLarge            = "too_large"
+	ETooManyPending      = "too_many_pending"
 	EUpstream            = "upstream_error"
 	EEvidenceUnavailable = "evidence_unavailable"
 	ENotFound            = "not_found"

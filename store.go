@@ -61,6 +61,15 @@ type Tx interface {
 	ApprovalByID(ctx context.Context, id string) (*Approval, error)
 	UpdateApproval(ctx context.Context, a *Approval) error                    // by ID; every field but ID, Kind, CreatedAt
 	ListApprovals(ctx context.Context, f ApprovalFilter) ([]*Approval, error) // by CreatedAt, then ID
+	// PendingApproval returns the oldest pending approval of the kind that
+	// the principal with requesterID asked for, whose Digest is digest, or
+	// ENotFound. It reads an index and never loads the sealed blobs:
+	// Request and Result are nil in what it returns.
+	PendingApproval(ctx context.Context, kind ApprovalKind, requesterID int64, digest string) (*Approval, error)
+	// CountPendingApprovals counts the pending approvals (of any kind) that
+	// the principal with requesterID asked for, or every pending approval
+	// when requesterID is 0, from an index and without loading them.
+	CountPendingApprovals(ctx context.Context, requesterID int64) (int, error)
 
 	// Money that moved, for the rolling weekly cap.
 	AddSpend(ctx context.Context, s Spend) error

@@ -32,6 +32,12 @@ type Gateway struct {
 	Approvals  *approval.Service
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// MaxPending bounds the calls one agent may have waiting for the
+	// owner; DefaultMaxPending if zero.
+	MaxPending int
+	// MaxHeldRequest bounds, in bytes (HeldSize), the request a call may
+	// be held with; DefaultMaxHeldRequest if zero.
+	MaxHeldRequest int
 
 	echoes echoWarnings
 }

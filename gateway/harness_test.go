@@ -108,7 +108,7 @@ func (p *payConnector) count() int {
 
 // harness is a gateway on a real SQLite store and evidence log.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	store  *sqlite.Store
 	log    *evidence.Log
 	clock  *clock
@@ -121,19 +121,24 @@ type harness struct {
 	faults *faultStore
 }
 
-// faultStore fails every Update while failing is set.
+// faultStore fails every Update while failing is set, and hands every
+// Update the transaction wrap returns, when wrap is set.
 type faultStore struct {
 	aos.Store
 	mu      sync.Mutex
 	failing bool
+	wrap    func(aos.Tx) aos.Tx
 }
 
 func (f *faultStore) Update(ctx context.Context, fn func(aos.Tx) error) error {
 	f.mu.Lock()
-	failing := f.failing
+	failing, wrap := f.failing, f.wrap
 	f.mu.Unlock()
 	if failing {
 		return errors.New("disk full (injected)")
+	}
+	if wrap != nil {
+		return f.Store.Update(ctx, func(tx aos.Tx) error { return fn(wrap(tx)) })
 	}
 	return f.Store.Update(ctx, fn)
 }
@@ -144,7 +149,7 @@ func (f *faultStore) fail(on bool) {
 	f.mu.Unlock()
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "aos.db"))

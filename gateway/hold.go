@@ -14,34 +14,50 @@ import (
 
 // hold stores the call as a pending approval, with its exact upstream
 // request sealed, and records the hold in the same transaction. The
-// upstream sees nothing.
+// upstream sees nothing. A request over MaxHeldRequest is refused
+// (ETooLarge), and so is a hold past the agent's MaxPending
+// (ETooManyPending); a retry of a call already waiting joins it, even then.
+// The transaction reads indexes only, never other approvals' sealed
+// requests: it is the single writer, and every call waits for it.
 func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *connector.Call, d aos.Decision, m Meta) (*aos.Approval, error) {
+	if size := HeldSize(call.Upstream); size > g.maxHeldRequest() {
+		return nil, g.denied(ctx, p, t.conn.Name, call, *g.tooLargeToHold(size), m)
+	}
 	request, err := json.Marshal(call.Upstream)
 	if err != nil {
 		return nil, err
 	}
+	digest := approval.Digest(request)
 	var a *aos.Approval
-	var stale *aos.Decision
+	var refused *aos.Decision
 	var joined bool
 	_, err = g.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
-		a, stale, joined = nil, nil, false
+		a, refused, joined = nil, nil, false
 		cred, st, err := g.standing(ctx, tx, t.conn, d.GrantID)
 		if err != nil {
 			return nil, err
 		}
 		if st != nil {
-			stale = st
+			refused = st
 			return []aos.Record{deniedRecord(p, t.conn.Name, call, d.GrantID, *st, m)}, nil
 		}
-		same, err := samePending(ctx, tx, p, request)
-		if err != nil {
-			return nil, err
-		}
-		if same != nil {
+		same, err := tx.PendingApproval(ctx, aos.ApprovalCall, p.ID, digest)
+		switch {
+		case err == nil:
 			// A retry of a call already waiting (SDKs retry a 202) joins
 			// it rather than asking the owner twice.
 			a, joined = same, true
 			return []aos.Record{heldRecord(p, t.conn.Name, call, d, m, a, "joined", "true")}, nil
+		case aos.ErrorCode(err) != aos.ENotFound:
+			return nil, err
+		}
+		pending, err := tx.CountPendingApprovals(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		if pending >= g.maxPending() {
+			refused = g.tooManyPending(p)
+			return []aos.Record{deniedRecord(p, t.conn.Name, call, d.GrantID, *refused, m)}, nil
 		}
 		a, err = g.Approvals.New(&aos.Approval{
 			Kind: aos.ApprovalCall, Points: d.Points, Requester: p.Ref(), RequesterID: p.ID,
@@ -61,8 +77,8 @@ func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *c
 	if err != nil {
 		return nil, err
 	}
-	if stale != nil {
-		return nil, aos.Errorf(stale.Code, "%s", stale.Reason)
+	if refused != nil {
+		return nil, aos.Errorf(refused.Code, "%s", refused.Reason)
 	}
 	if !joined {
 		g.Approvals.Held(ctx, a)
@@ -105,21 +121,4 @@ func summary(call *connector.Call) string {
 		s += fmt.Sprintf(", %d recipients", f.Recipients)
 	}
 	return s
-}
-
-// samePending returns the pending approval of p's identical request, if any.
-// p is matched by ID: a later agent of a removed one's name never joins (and
-// so never reads the result of) the removed agent's call.
-func samePending(ctx context.Context, tx aos.Tx, p *aos.Principal, request []byte) (*aos.Approval, error) {
-	pending, err := tx.ListApprovals(ctx, aos.ApprovalFilter{Statuses: []aos.ApprovalStatus{aos.ApprovalPending}})
-	if err != nil {
-		return nil, err
-	}
-	digest := approval.Digest(request)
-	for _, a := range pending {
-		if a.RequesterID == p.ID && a.Digest == digest && a.Kind == aos.ApprovalCall {
-			return a, nil
-		}
-	}
-	return nil, nil
 }

@@ -24,6 +24,8 @@ func statusOf(code string) int {
 		return http.StatusConflict
 	case aos.ETooLarge:
 		return http.StatusRequestEntityTooLarge
+	case aos.ETooManyPending:
+		return http.StatusTooManyRequests
 	case aos.EUpstream:
 		return http.StatusBadGateway
 	case aos.EEvidenceUnavailable:

@@ -34,6 +34,7 @@ func TestStore(t *testing.T, open func(t *testing.T) aos.Store) {
 		{"Settings", settingCases},
 		{"State", stateCases},
 		{"Approvals", approvalCases},
+		{"PendingApprovals", pendingCases},
 		{"Ledger", ledgerCases},
 		{"Fingerprints", fingerprintCases},
 		{"Flows", flowCases},

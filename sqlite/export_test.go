@@ -1,0 +1,7 @@
+package sqlite
+
+// Queries whose plans the external tests check.
+var (
+	PendingByDigest         = pendingByDigest
+	CountPendingOfRequester = countPendingOfRequester
+)
