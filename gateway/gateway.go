@@ -141,6 +141,10 @@ func (g *Gateway) resolve(ctx context.Context, name string) (*target, error) {
 
 func (g *Gateway) run(ctx context.Context, p *aos.Principal, name string, m Meta,
 	mapCall func(connector.Connector, *aos.Connection) (*connector.Call, error)) (*Outcome, error) {
+	// Before anything is recorded: even a denial keeps the meta.
+	if err := m.Check(); err != nil {
+		return nil, err
+	}
 	for attempt := 0; ; attempt++ {
 		out, err := g.runOnce(ctx, p, name, m, mapCall)
 		var rd *connector.Redecide
