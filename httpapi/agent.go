@@ -201,8 +201,15 @@ type ApprovalState struct {
 	Result *CallResult `json:"result,omitempty"`
 }
 
-// maxWait bounds a long poll.
-const maxWait = 5 * time.Minute
+// DefaultMaxWait bounds a long poll when Server.MaxWait is zero.
+const DefaultMaxWait = 5 * time.Minute
+
+func (s *Server) maxWait() time.Duration {
+	if s.MaxWait > 0 {
+		return s.MaxWait
+	}
+	return DefaultMaxWait
+}
 
 func (s *Server) handleApproval(w http.ResponseWriter, r *http.Request) error {
 	var wait time.Duration
@@ -211,8 +218,9 @@ func (s *Server) handleApproval(w http.ResponseWriter, r *http.Request) error {
 		if err != nil || d < 0 {
 			return aos.Errorf(aos.EBadRequest, "wait must be a duration such as 30s")
 		}
-		wait = min(d, maxWait)
+		wait = min(d, s.maxWait())
 	}
+	extendDeadlines(w, wait)
 	a, err := s.Gateway.Approvals.Wait(r.Context(), principalOf(r.Context()), r.PathValue("id"), wait)
 	if err != nil {
 		return err

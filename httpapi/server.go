@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -34,6 +35,9 @@ type Server struct {
 	// NAME.<suffix> (such as crm.localhost:7070) is proxied to connection
 	// NAME with its whole path. Empty disables it.
 	ProxyHostSuffix string
+	// MaxWait bounds the wait of a long poll on an approval;
+	// DefaultMaxWait if zero.
+	MaxWait time.Duration
 }
 
 // Handler returns the root handler. Proxied requests are dispatched before

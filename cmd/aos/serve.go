@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -47,7 +46,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	webhook := fs.String("notify-webhook", "", "URL to post to when a call is held (or $AOS_NOTIFY_WEBHOOK)")
 	expiry := fs.Duration("approval-expiry", 72*time.Hour, "how long a held call waits for the owner")
 	hostSuffix := fs.String("proxy-host-suffix", "localhost", "route NAME.<suffix> hosts to connection NAME (empty: off)")
+	limits := limitFlags(fs)
 	if _, err := parseExactly(fs, args, 0, ""); err != nil {
+		return err
+	}
+	if err := limits.check(); err != nil {
 		return err
 	}
 	h, err := resolveHome(e, *homeDir)
@@ -102,7 +105,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if *webhook != "" {
 		approvals.Notify = &approval.Webhook{URL: *webhook, Logger: logger}
 	}
-	gw := &gateway.Gateway{Store: st, Log: log, Vault: v, Connectors: reg, Approvals: approvals, Now: time.Now, Logger: logger}
+	gw := &gateway.Gateway{Store: st, Log: log, Vault: v, Connectors: reg, Approvals: approvals, Now: time.Now, Logger: logger,
+		MaxPending: limits.maxPending, MaxHeldRequest: int(limits.maxHeld)}
 	if err := gw.Resume(ctx); err != nil {
 		return fmt.Errorf("resuming approved calls: %w", err)
 	}
@@ -126,8 +130,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		ln.Close()
 		return err
 	}
-	srv := &http.Server{Handler: api.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	srv := api.HTTPServer(limits.http, slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
+	ln = limits.http.Listen(ln)
 	logger.Info("aos serving", "url", url, "home", h.dir)
 	fmt.Fprintf(e.stdout, "aos serving on %s\n", url)
 	errc := make(chan error, 1)
