@@ -66,6 +66,10 @@ type Tx interface {
 	// ENotFound. It reads an index and never loads the sealed blobs:
 	// Request and Result are nil in what it returns.
 	PendingApproval(ctx context.Context, kind ApprovalKind, requesterID int64, digest string) (*Approval, error)
+	// ApprovalWithoutBlobs is ApprovalByID without the sealed request and
+	// result (nil in what it returns), for callers that only look at an
+	// approval's state, such as a long poll, and must not load them.
+	ApprovalWithoutBlobs(ctx context.Context, id string) (*Approval, error)
 	// CountPendingApprovals counts the pending approvals (of any kind) that
 	// the principal with requesterID asked for, or every pending approval
 	// when requesterID is 0, from an index and without loading them.

@@ -273,12 +273,22 @@ func (s *Service) Wait(ctx context.Context, p *aos.Principal, id string, wait ti
 	defer deadline.Stop()
 	for {
 		ch := s.changes()
-		a, err := s.Get(ctx, id)
+		// Every change wakes every waiter: each looks at the state only,
+		// never loading the sealed request (up to the held request bound)
+		// until the approval is settled.
+		var a *aos.Approval
+		err := s.Store.View(ctx, func(tx aos.Tx) (err error) {
+			a, err = tx.ApprovalWithoutBlobs(ctx, id)
+			return err
+		})
 		if err == nil && p.Kind != aos.Owner && a.RequesterID != p.ID {
 			err = aos.Errorf(aos.ENotFound, "no approval %s", id)
 		}
-		if err != nil || a.Status.Final() {
-			return a, err
+		if err != nil {
+			return nil, err
+		}
+		if a.Status.Final() {
+			return s.Get(ctx, id)
 		}
 		// Another replica may change it: look again at least every second.
 		select {

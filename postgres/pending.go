@@ -44,6 +44,19 @@ func (t *tx) PendingApproval(ctx context.Context, kind aos.ApprovalKind, request
 	return a, nil
 }
 
+// ApprovalWithoutBlobs returns the approval, in any status, without its
+// sealed request and result, or ENotFound.
+func (t *tx) ApprovalWithoutBlobs(ctx context.Context, id string) (*aos.Approval, error) {
+	a, err := scanApproval(t.tx.QueryRow(ctx, approvalSelectNoBlobs+` WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, storecheck.NotFound("approval", id)
+	}
+	if err != nil {
+		return nil, badText("approval without blobs", err)
+	}
+	return a, nil
+}
+
 // CountPendingApprovals counts pending approvals of requesterID (every
 // requester's for 0) from an index.
 func (t *tx) CountPendingApprovals(ctx context.Context, requesterID int64) (int, error) {

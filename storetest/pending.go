@@ -12,6 +12,7 @@ var pendingCases = []testCase{
 	{"FindMissing", testPendingFindMissing},
 	{"Count", testPendingCount},
 	{"SeesOwnWrites", testPendingSeesOwnWrites},
+	{"WithoutBlobs", testApprovalWithoutBlobs},
 }
 
 // otherDigest is a digest no approval of newApproval has.
@@ -158,6 +159,30 @@ func testPendingSeesOwnWrites(t *testing.T, s aos.Store) {
 		if n != 1 {
 			t.Errorf("CountPendingApprovals = %d, want 1", n)
 		}
+		return nil
+	})
+}
+
+// testApprovalWithoutBlobs checks that ApprovalWithoutBlobs is
+// ApprovalByID, in any status, but for the sealed request and result.
+func testApprovalWithoutBlobs(t *testing.T, s aos.Store) {
+	full := fullApproval("ap_full") // failed, with a request and a result
+	createApprovals(t, s, full, newApproval("ap_pending", 1, 100))
+	view(t, s, func(ctx context.Context, tx aos.Tx) error {
+		for _, want := range []*aos.Approval{full, newApproval("ap_pending", 1, 100)} {
+			got, err := tx.ApprovalWithoutBlobs(ctx, want.ID)
+			if err != nil {
+				return err
+			}
+			if got.Request != nil || got.Result != nil {
+				t.Errorf("%s: loaded the sealed blobs: request %d bytes, result %d bytes", want.ID, len(got.Request), len(got.Result))
+			}
+			w := *want
+			w.Request, w.Result = nil, nil
+			checkApproval(t, got, &w)
+		}
+		_, err := tx.ApprovalWithoutBlobs(ctx, "ap_missing")
+		wantCode(t, "ApprovalWithoutBlobs(missing)", err, aos.ENotFound)
 		return nil
 	})
 }
