@@ -134,6 +134,10 @@ func TestGateway_stripe(t *testing.T) {
 		{"invoice pay", "acct", "POST", "/v1/invoices/in_1/pay", "", nil, 202, "", "", aos.PointMoney},
 		{"report run", "acct", "POST", "/v1/reporting/report_runs", "report_type=balance.summary.1", nil, 202, "", "", aos.PointCustomerData},
 		{"price", "acct", "POST", "/v1/prices", "currency=usd&unit_amount=500&product=prod_1", nil, 202, "", "", aos.PointProduction},
+		{"customer credit by balance", "acct", "POST", "/v1/customers/cus_123", "balance=-5000000", nil, 202, "", "", aos.PointMoney},
+		{"customer update", "acct", "POST", "/v1/customers/cus_123", "name=Ada&metadata[balance]=1", nil, 200, "customer", "", ""},
+		{"subscription item discount", "acct", "POST", "/v1/subscriptions", "customer=cus_1&items[0][price]=price_1&discounts[0][coupon]=FREE", nil, 202, "", "", aos.PointMoney},
+		{"invoice void", "acct", "POST", "/v1/invoices/in_1/void", "", nil, 202, "", "", aos.PointMoney},
 	}
 	for _, route := range []struct {
 		name   string

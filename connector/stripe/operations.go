@@ -73,6 +73,22 @@ func loadTable(yaml []byte) (*opTable, error) {
 			return nil, fmt.Errorf("rules.go: money rule for unknown operation %q", name)
 		}
 	}
+	for _, name := range moneyParamOps {
+		if _, ok := tab.Lookup(name); !ok {
+			return nil, fmt.Errorf("rules.go: money parameters of unknown operation %q", name)
+		}
+	}
+	for name := range readAmount {
+		if _, ok := tab.Lookup(name); !ok {
+			return nil, fmt.Errorf("money.go: amount read on unknown operation %q", name)
+		}
+	}
+	for _, op := range tab.Operations() {
+		_, listed := withinAmount[op.Name]
+		if slices.Contains(op.Points, aos.PointMoney) != listed {
+			return nil, fmt.Errorf("money.go: operation %q: withinAmount must list exactly the operations whose amount the table reads", op.Name)
+		}
+	}
 	return t, nil
 }
 
@@ -111,10 +127,12 @@ func (t *opTable) knownType(typ string) bool {
 }
 
 // operation returns the operation of a definition as the policy sees it:
-// the table's points, plus money when code reads its amount (rules.go).
+// the table's points, plus money when code reads its amount (rules.go)
+// or its parameters can move money (money.go).
 func (t *opTable) operation(d *opdef.Def) aos.Operation {
 	op := d.Operation()
-	if _, ok := moneyRules[op.Name]; ok && !slices.Contains(op.Points, aos.PointMoney) {
+	_, ruled := moneyRules[op.Name]
+	if (ruled || slices.Contains(moneyParamOps, op.Name)) && !slices.Contains(op.Points, aos.PointMoney) {
 		op.Points = append([]aos.ApprovalPoint{aos.PointMoney}, op.Points...)
 	}
 	return op

@@ -113,8 +113,8 @@ func (r *request) params(query url.Values) (url.Values, error) {
 func (r *request) decide(d *opdef.Def, query, params url.Values) error {
 	r.op = operations.operation(d)
 	r.facts = d.Facts(r.header.Get("Content-Type"), query, r.body)
-	if rule, ok := moneyRules[r.op.Name]; ok && rule(params) {
-		r.facts.Amount, r.facts.Currency, r.facts.AmountUnknown = 0, "", true
+	if r.op.Access == aos.Write {
+		r.moneyFacts(params)
 	}
 	expanded, ok := expansions(params)
 	if !ok {
@@ -122,6 +122,25 @@ func (r *request) decide(d *opdef.Def, query, params url.Values) error {
 	}
 	r.resource = resourceOf(operations.typeOf[r.op.Name], expanded)
 	return nil
+}
+
+// moneyFacts sets the money facts of a write from what the table read,
+// the operation's rule (rules.go) and its money parameters (money.go).
+// Whatever moves money beyond the amount the request states holds the
+// call, its amount unknown.
+func (r *request) moneyFacts(params url.Values) {
+	name := r.op.Name
+	within := withinAmount[name]
+	if amount, ok := readAmount[name]; ok {
+		within = []string{amount, "currency"}
+		if params.Has(amount) || params.Has("currency") {
+			r.facts.Amount, r.facts.Currency, r.facts.AmountUnknown = statedAmount(params, amount)
+		}
+	}
+	rule, ruled := moneyRules[name]
+	if ruled && rule(params) || len(moneyKeys(params, within)) > 0 {
+		r.facts.Amount, r.facts.Currency, r.facts.AmountUnknown = 0, "", true
+	}
 }
 
 // parseQuery checks a raw query, of up to maxQueryLen bytes, and parses

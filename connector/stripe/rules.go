@@ -9,13 +9,15 @@ import (
 // a GET or DELETE, the form body of a POST), moves money.
 type moneyRule func(params url.Values) bool
 
-// moneyRules are the operations that move money whose amount is not in
-// the request: it is the total of an existing object (a payment intent, a
-// charge, an invoice, a dispute) or follows from prices. The table cannot
+// moneyRules are the operations that move money, or change what a
+// customer owes, whose amount is not in the request: it is the total of
+// an existing object (a payment intent, a charge, an invoice, an invoice
+// item, a dispute, a payout) or follows from prices. The table cannot
 // declare them (opdef's money point needs an amount and a currency to
 // read), so code adds the money point, and a request the rule matches is
 // held with Facts.AmountUnknown: the gateway cannot tell it is under the
-// cap, so it never assumes so.
+// cap, so it never assumes so. Parameters that move money on any write
+// are read by name as well (money.go).
 var moneyRules = map[string]moneyRule{
 	// The charge's or intent's amount, in its currency, which the request
 	// does not state (amount and amount_to_capture have no currency).
@@ -23,55 +25,41 @@ var moneyRules = map[string]moneyRule{
 	"payment_intents.confirm":                 always,
 	"payment_intents.capture":                 always,
 	"payment_intents.increment_authorization": always,
-	// The invoice's total.
-	"invoices.finalize":   always,
-	"invoices.pay":        always,
+	// The invoice's total: paid, or no longer owed (void, written off,
+	// a draft deleted).
+	"invoices.finalize":           always,
+	"invoices.pay":                always,
+	"invoices.void":               always,
+	"invoices.mark_uncollectible": always,
+	"invoices.delete":             always,
+	// An invoice item's amount, no longer owed.
+	"invoiceitems.delete": always,
+	// A credit note's amount, credited, or owed again when voided.
 	"credit_notes.create": always,
+	"credit_notes.void":   always,
 	// Closing a dispute concedes the disputed amount.
 	"disputes.close": always,
+	// Reversing a payout brings its amount back from the bank.
+	"payouts.reverse": always,
 	// A subscription bills from its prices, at once and then every period.
 	"subscriptions.create": always,
 	"subscriptions.resume": always,
 	"subscriptions.update": changesBilling,
-	// invoice_now bills what the subscription owes when it is cancelled.
-	"subscriptions.cancel": flagOn("invoice_now"),
-	// auto_advance turns on automatic collection of the invoice's total.
-	"invoices.create": flagOn("auto_advance"),
-	"invoices.update": flagOn("auto_advance"),
-	// The table reads amount_off and currency; amounts in other currencies
-	// (currency_options[eur][amount_off]) would escape the cap.
-	"coupons.create": anyParam("currency_options"),
-	// The table reads amount and currency; an item priced by quantity or a
-	// price instead has a total the request does not state.
-	"invoiceitems.create": anyParam("quantity", "quantity_decimal", "unit_amount_decimal", "price", "price_data", "pricing"),
+}
+
+// moneyParamOps are the write operations that take a parameter that moves
+// money (money.go) and have no rule or table amount of their own: their
+// description shows the money point, which a request raises when it
+// carries such a parameter. TestMoneyParams checks the list against every
+// parameter Stripe's description gives each operation.
+var moneyParamOps = []string{
+	"coupons.update", "customers.create", "customers.update",
+	"disputes.update", "invoices.create", "invoices.update", "payment_intents.update",
+	"prices.create", "prices.update", "products.create", "products.update",
+	"subscriptions.cancel", "transfers.reversals.create",
 }
 
 func always(url.Values) bool { return true }
-
-// flagOn matches a request that sets a boolean parameter to anything but
-// "false": a value the connector cannot read counts as on.
-func flagOn(name string) moneyRule {
-	return func(params url.Values) bool {
-		vs, ok := params[name]
-		return ok && !(len(vs) == 1 && vs[0] == "false")
-	}
-}
-
-// anyParam matches a request that carries any of the named parameters,
-// alone or nested (name[...]).
-func anyParam(names ...string) moneyRule {
-	return func(params url.Values) bool {
-		for key := range params {
-			name, _, _ := strings.Cut(key, "[")
-			for _, n := range names {
-				if name == n {
-					return true
-				}
-			}
-		}
-		return false
-	}
-}
 
 // notBilling are the subscription fields an update may change without
 // changing what is billed. Any other field (items, proration, trials,

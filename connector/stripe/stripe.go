@@ -8,7 +8,10 @@
 // anything else is an unknown operation and is denied. Money moves read
 // their amount and currency from the form body; a money move whose amount
 // or currency the request does not state is held (Facts.AmountUnknown),
-// never guessed. Report runs and Sigma query results are exports of
+// never guessed. Any write parameter that moves money or changes what a
+// customer owes (a customer's balance, a discount, a price, a trial end,
+// an item's quantity, at any depth: money.go) makes the call a money move,
+// held unless its amount is the one the request states. Report runs and Sigma query results are exports of
 // customer data; price changes are billing rules (production).
 //
 // The resource of a request is the Stripe object type its path starts
@@ -72,7 +75,8 @@ func (k *Connector) Describe() connector.Description {
 		Summary: "Stripe's REST API (v1), for unmodified Stripe SDKs. The resource is the object type a path starts with " +
 			"(/v1/refunds/re_1 is refunds; nested paths belong to their top-level type; a request that expands other " +
 			"objects needs their types too). Money moves are held over the caps, or when the request does not state " +
-			"their amount and currency; report runs and Sigma results are customer-data exports; prices are billing " +
+			"their amount and currency; any write parameter that moves money or changes what a customer owes (balance, " +
+			"amounts, prices, discounts, coupons, trials, quantities, fees, at any depth) is a money move; report runs and Sigma results are customer-data exports; prices are billing " +
 			"rules (production). The credential is a secret (sk_) or restricted (rk_) key; publishable keys are refused. " +
 			"Connections hold customer data.",
 		ScopeSyntax: []string{
