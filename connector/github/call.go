@@ -23,7 +23,8 @@ import (
 // credential.
 //
 // Errors: EBadRequest for a malformed method, path, query, header or
-// repository name, EOutOfScope for a path that climbs with "..",
+// repository name, or a query parameter on a write that GitHub's
+// description does not declare for it (see checkWriteQuery), EOutOfScope for a path that climbs with "..",
 // EUnknownOperation for a request that is no known operation, ETooLarge
 // for a body over connector.MaxBody.
 func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
@@ -60,6 +61,9 @@ func (k *Connector) newCall(c *aos.Connection, ep *connector.Endpoint, method st
 	}
 	d, params, err := match(method, p)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkWriteQuery(d, query); err != nil {
 		return nil, err
 	}
 	resource, err := resourceOf(d, p)

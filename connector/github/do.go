@@ -106,6 +106,9 @@ func (k *Connector) verify(ep *connector.Endpoint, method string, call *connecto
 	if err != nil {
 		return nil, err
 	}
+	if err := checkWriteQuery(d, query); err != nil {
+		return nil, err
+	}
 	return &checked{url: ep.URL(p.escaped(), query), path: p, params: params}, nil
 }
 

@@ -130,6 +130,18 @@ func TestOctokit_throughGateway(t *testing.T) {
 		{Name: "branch protection", Connection: "gh", Method: "repos.updateBranchProtection", Params: protection},
 		{Name: "actions secret", Connection: "gh", Method: "actions.createOrUpdateRepoSecret",
 			Params: with("secret_name", "DEPLOY_KEY", "encrypted_value", "c2VjcmV0", "key_id", "568250167242549743")},
+		// Running the repository's workflows, which hold its deploy secrets.
+		{Name: "dispatch a workflow", Connection: "gh", Method: "actions.createWorkflowDispatch",
+			Params: with("workflow_id", "deploy.yml", "ref", "feature", "inputs", map[string]any{"env": "production"})},
+		{Name: "repository dispatch", Connection: "gh", Method: "repos.createDispatchEvent", Params: with("event_type", "deploy")},
+		{Name: "re-run a workflow", Connection: "gh", Method: "actions.reRunWorkflow", Params: with("run_id", 42)},
+		{Name: "re-run failed jobs", Connection: "gh", Method: "actions.reRunWorkflowFailedJobs", Params: with("run_id", 42)},
+		{Name: "re-run a job", Connection: "gh", Method: "actions.reRunJobForWorkflowRun", Params: with("job_id", 7)},
+		{Name: "enable a workflow", Connection: "gh", Method: "actions.enableWorkflow", Params: with("workflow_id", "deploy.yml")},
+		{Name: "workflow file on a feature branch", Connection: "gh", Method: "repos.createOrUpdateFileContents",
+			Params: with("path", ".github/workflows/deploy.yml", "branch", "feature", "message", "m", "content", "b246IHB1c2g=")},
+		{Name: "merge into refs/heads/main", Connection: "gh", Method: "repos.merge", Params: with("base", "refs/heads/main", "head", "feature")},
+		{Name: "undeclared query on a write", Connection: "gh", Route: "POST /repos/{owner}/{repo}/issues?labels=bug", Params: with("title", "Q")},
 	})
 
 	t.Run("granted calls go through", func(t *testing.T) {
@@ -163,9 +175,15 @@ func TestOctokit_throughGateway(t *testing.T) {
 				t.Errorf("%s: %+v, want 403 %s", name, o, code)
 			}
 		}
+		if o := out["undeclared query on a write"]; o.OK || o.Status != 400 || o.field(t, "error", "code") != aos.EBadRequest {
+			t.Errorf("undeclared query on a write: %+v, want 400 %s", o, aos.EBadRequest)
+		}
 	})
 	held := map[string]string{"merge into main": "production", "push to main": "production",
-		"publish release": "public-claim", "branch protection": "production", "actions secret": "production"}
+		"publish release": "public-claim", "branch protection": "production", "actions secret": "production",
+		"dispatch a workflow": "production", "repository dispatch": "production", "re-run a workflow": "production",
+		"re-run failed jobs": "production", "re-run a job": "production", "enable a workflow": "production",
+		"workflow file on a feature branch": "production", "merge into refs/heads/main": "production"}
 	t.Run("approval points hold the call", func(t *testing.T) {
 		for name, point := range held {
 			o := out[name]
@@ -183,6 +201,9 @@ func TestOctokit_throughGateway(t *testing.T) {
 				t.Errorf("%s %s reached GitHub with Authorization %q", r.Method, r.Path, r.Authorization)
 			}
 			switch {
+			case r.Method != "GET" && (strings.Contains(r.Path, "/actions/") || strings.HasSuffix(r.Path, "/dispatches") ||
+				strings.Contains(r.Path, "/contents/") || strings.HasSuffix(r.Path, "/merges") || r.Query != ""):
+				t.Errorf("GitHub received %s %s?%s", r.Method, r.Path, r.Query)
 			case strings.Contains(r.Path, "/secret"), strings.Contains(r.Path, "nonsense"),
 				strings.Contains(r.Path, "/protection"), r.Method == "PATCH" && strings.HasSuffix(r.Path, "main"),
 				strings.HasSuffix(r.Path, "/releases") && !strings.Contains(string(r.Body), `"draft":true`),

@@ -56,8 +56,11 @@ func (k *Connector) facts(c *aos.Connection, d *opdef.Def, resource string, para
 	q, _ := url.ParseQuery(query) // checked by checkQuery
 	f := d.Facts(contentType, q, body)
 	name := d.Name()
-	if find, ok := branchTargets[name]; ok {
-		f.Production = k.toDefaultBranch(c, resource, find(k, c, resource, params, body))
+	find, toBranch := branchTargets[name]
+	touches, toFiles := dotGitHubWrites[name]
+	if toBranch || toFiles {
+		f.Production = toBranch && k.toDefaultBranch(c, resource, find(k, c, resource, params, body)) ||
+			toFiles && touches(params, body)
 	}
 	switch name {
 	case createRelease, updateRelease:
@@ -80,9 +83,32 @@ func (k *Connector) toDefaultBranch(c *aos.Connection, resource string, t target
 		return true
 	}
 	def, ok := k.cache().defaultBranch(c, resource)
-	// Git compares names exactly, but a server on a case-insensitive
-	// store may not: a branch that differs only in case counts.
-	return !ok || strings.EqualFold(def, t.branch)
+	return !ok || sameBranch(def, t.branch)
+}
+
+// sameBranch reports whether name may name the branch def. GitHub reads a
+// branch given as "refs/heads/main" or "heads/main" as main, as Git does,
+// so every such reading of name is compared; and Git compares names
+// exactly, but a server on a case-insensitive store may not, so a branch
+// that differs only in case counts.
+func sameBranch(def, name string) bool {
+	for {
+		if strings.EqualFold(def, name) {
+			return true
+		}
+		switch {
+		case hasPrefixFold(name, "refs/"):
+			name = name[len("refs/"):]
+		case hasPrefixFold(name, "heads/"):
+			name = name[len("heads/"):]
+		default:
+			return false
+		}
+	}
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // repoUpdateFacts reads PATCH /repos/{owner}/{repo}: making the

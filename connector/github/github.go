@@ -31,13 +31,22 @@
 //
 // The table lists the points each operation can raise; most are fixed by
 // path (branch protection, rulesets, secrets, webhooks, collaborators,
-// deploy keys, environments, deployments and Actions policy are
-// production; Pages changes are public-claim). Where the request decides,
-// code does (facts.go): a release is public-claim unless it is a draft, and
-// merging or pushing is production unless its target is proven not to be
-// the default branch. The default branch is learnt from the upstream's own
-// answers (see branch.go) and, until it is known, every target counts as
-// the default: the call is held.
+// deploy keys, environments, deployments, Actions policy and runners, and
+// everything that runs the repository's workflows, which hold its deploy
+// secrets: dispatches, repository_dispatch, re-runs, approving runs and
+// deployments, enabling a workflow, re-requesting checks, are production;
+// Pages changes are public-claim). Where the request decides, code does
+// (facts.go): a release is public-claim unless it is a draft, merging or
+// pushing is production unless its target is proven not to be the default
+// branch (a branch written "refs/heads/main" or "heads/main" is main), and
+// writing a file under .github (workflows, local actions, CODEOWNERS) is
+// production on any branch (workflow.go). The default branch is learnt
+// from the upstream's own answers (see branch.go) and, until it is known,
+// every target counts as the default: the call is held.
+//
+// A write takes only the query parameters GitHub's description declares
+// for it (writequery.go, generated with the tables; most take none): any
+// other is refused, never forwarded (query.go).
 //
 // # Paths
 //
@@ -111,9 +120,11 @@ func (k *Connector) Describe() connector.Description {
 			"Operations are GitHub's operationIds (repos.get, pulls.merge, ...); GET and HEAD read, other methods write. " +
 			"Resources: repo:owner/name for /repos/..., org:owner for /orgs/..., self for GET /user and /rate_limit " +
 			"(covered by every scope), account for everything else (covered only by *). " +
-			"Merging or pushing to the default branch, branch protection, rulesets, secrets, webhooks, collaborators, " +
-			"deploy keys, environments and deployments are held as production; publishing a release and Pages changes " +
-			"as public-claim. The token is sent as a bearer token.",
+			"Merging or pushing to the default branch, writing files under .github on any branch, running workflows " +
+			"(dispatches, repository_dispatch, re-runs, approvals, enabling), branch protection, rulesets, secrets, webhooks, " +
+			"collaborators, deploy keys, runners, environments and deployments are held as production; publishing a release " +
+			"and Pages changes as public-claim. A write's query parameters are only those GitHub declares for it. " +
+			"The token is sent as a bearer token.",
 		ScopeSyntax: []string{
 			"repo:OWNER/NAME (one repository)",
 			"org:OWNER (every repository of the owner, and /orgs/OWNER endpoints)",

@@ -52,11 +52,15 @@ func TestTables(t *testing.T) {
 	// every one code decides lists its points.
 	for _, name := range codeMarked(t) {
 		_, branch := branchTargets[name]
-		if !branch && name != createRelease && name != updateRelease && name != updateRepo {
+		_, files := dotGitHubWrites[name]
+		if !branch && !files && name != createRelease && name != updateRelease && name != updateRepo {
 			t.Errorf("%s is marked (code) in the table, but no code decides its points", name)
 		}
 	}
 	for name := range branchTargets {
+		wantPoints(t, name, aos.PointProduction)
+	}
+	for name := range dotGitHubWrites {
 		wantPoints(t, name, aos.PointProduction)
 	}
 	wantPoints(t, createRelease, aos.PointPublicClaim)
@@ -124,6 +128,21 @@ func TestTables_Points(t *testing.T) {
 		{"repos.create-deployment", []aos.ApprovalPoint{aos.PointProduction}},
 		{"repos.create-deployment-status", []aos.ApprovalPoint{aos.PointProduction}},
 		{"repos.delete", []aos.ApprovalPoint{aos.PointProduction}},
+		{"actions.create-workflow-dispatch", []aos.ApprovalPoint{aos.PointProduction}},
+		{"repos.create-dispatch-event", []aos.ApprovalPoint{aos.PointProduction}},
+		{"actions.re-run-workflow", []aos.ApprovalPoint{aos.PointProduction}},
+		{"actions.re-run-workflow-failed-jobs", []aos.ApprovalPoint{aos.PointProduction}},
+		{"actions.re-run-job-for-workflow-run", []aos.ApprovalPoint{aos.PointProduction}},
+		{"actions.approve-workflow-run", []aos.ApprovalPoint{aos.PointProduction}},
+		{"actions.review-pending-deployments-for-run", []aos.ApprovalPoint{aos.PointProduction}},
+		{"actions.enable-workflow", []aos.ApprovalPoint{aos.PointProduction}},
+		{"checks.rerequest-suite", []aos.ApprovalPoint{aos.PointProduction}},
+		{"checks.rerequest-run", []aos.ApprovalPoint{aos.PointProduction}},
+		{"actions.create-self-hosted-runner-group-for-org", []aos.ApprovalPoint{aos.PointProduction}},
+		{"actions.create-registration-token-for-repo", []aos.ApprovalPoint{aos.PointProduction}},
+		{"git.create-tree", []aos.ApprovalPoint{aos.PointProduction}},
+		{"actions.cancel-workflow-run", nil},
+		{"actions.disable-workflow", nil},
 		{"repos.create-release", []aos.ApprovalPoint{aos.PointPublicClaim}},
 		{"repos.create-pages-site", []aos.ApprovalPoint{aos.PointPublicClaim}},
 		{"repos.request-pages-build", []aos.ApprovalPoint{aos.PointPublicClaim}},

@@ -30,6 +30,10 @@ func TestRun(t *testing.T) {
 		`{name: repos.create-pages-site, method: POST, path: "/repos/{owner}/{repo}/pages", access: write, points: [public-claim]}`,
 		`{name: repos.create-webhook, method: POST, path: "/repos/{owner}/{repo}/hooks", access: write, points: [production]}`,
 		`Left out, since a parameter is not a whole segment (another operation covers the path): repos.compare-commits.`,
+		// Running workflows is production.
+		`{name: actions.create-workflow-dispatch, method: POST, path: "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", access: write, points: [production]}`,
+		`{name: actions.re-run-workflow, method: POST, path: "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun", access: write, points: [production]}`,
+		`{name: repos.create-dispatch-event, method: POST, path: "/repos/{owner}/{repo}/dispatches", access: write, points: [production]}`,
 	} {
 		if !strings.Contains(string(one), want) {
 			t.Errorf("operations.yaml lacks %s\n%s", want, one)
@@ -42,6 +46,23 @@ func TestRun(t *testing.T) {
 	if strings.Contains(string(one), "issues.list-comments") == strings.Contains(string(two), "issues.list-comments") ||
 		!strings.Contains(string(one)+string(two), "issues.get-comment") {
 		t.Errorf("the overlapping operations are not split:\n%s\n%s", one, two)
+	}
+	// The query parameters of writes, from the operation and its path
+	// item; reads are not listed.
+	wq, err := os.ReadFile(filepath.Join(dir, "writequery.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"actions.delete-actions-cache-by-key": {"key", "ref"},`,
+		`"actions.re-run-workflow":             {"x"},`,
+	} {
+		if !strings.Contains(string(wq), want) {
+			t.Errorf("writequery.go lacks %s\n%s", want, wq)
+		}
+	}
+	if strings.Contains(string(wq), "get-actions-cache-list") || strings.Contains(string(wq), "create-workflow-dispatch") {
+		t.Errorf("writequery.go lists a read or a write without query parameters:\n%s", wq)
 	}
 	// Generating again gives the same bytes.
 	again := t.TempDir()

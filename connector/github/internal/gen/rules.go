@@ -33,8 +33,9 @@ var conditional = map[string]struct {
 	"git.create-ref":                       {"production", "when the ref is a branch not proven to be other than the default branch"},
 	"git.update-ref":                       {"production", "when the ref is a branch not proven to be other than the default branch"},
 	"git.delete-ref":                       {"production", "when the ref is a branch not proven to be other than the default branch"},
-	"repos.create-or-update-file-contents": {"production", "when no branch is given, or the branch is not proven to be other than the default"},
-	"repos.delete-file":                    {"production", "when no branch is given, or the branch is not proven to be other than the default"},
+	"repos.create-or-update-file-contents": {"production", "when the file is under .github (workflows, actions, CODEOWNERS), when no branch is given, or the branch is not proven to be other than the default"},
+	"repos.delete-file":                    {"production", "when the file is under .github (workflows, actions, CODEOWNERS), when no branch is given, or the branch is not proven to be other than the default"},
+	"git.create-tree":                      {"production", "when an entry's path is under .github (workflows, actions, CODEOWNERS), or the entries cannot be read"},
 	"repos.merge":                          {"production", "unless the base is proven not to be the default branch"},
 	"repos.merge-upstream":                 {"production", "unless the branch is proven not to be the default branch"},
 	"repos.rename-branch":                  {"production", "unless the branch is proven not to be the default branch"},
@@ -88,6 +89,14 @@ var pathRules = []pathRule{
 	{"production", regexp.MustCompile(`/actions/runs/\{run_id\}/(pending_deployments|deployment_protection_rule)$`)},
 	// Actions policy and the machines that run workflows.
 	{"production", regexp.MustCompile(`/actions/(permissions|runners|runner-groups|hosted-runners|oidc)(/|$)`)},
+	// Running the repository's workflows, which hold its deploy secrets:
+	// dispatching one (or a repository_dispatch event), enabling one,
+	// re-running a run or a job, approving a fork's run, re-requesting a
+	// check suite or run (which re-runs the workflow behind it).
+	{"production", regexp.MustCompile(`^/repos/\{owner\}/\{repo\}/dispatches$`)},
+	{"production", regexp.MustCompile(`/actions/workflows/\{workflow_id\}/(dispatches|enable)$`)},
+	{"production", regexp.MustCompile(`/actions/runs/\{run_id\}/(rerun|rerun-failed-jobs|approve)$|/actions/jobs/\{job_id\}/rerun$`)},
+	{"production", regexp.MustCompile(`/(check-suites/\{check_suite_id\}|check-runs/\{check_run_id\})/rerequest$`)},
 }
 
 // pointsFor returns the points of a row and the note of a conditional one.
