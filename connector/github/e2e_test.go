@@ -212,6 +212,17 @@ func TestOctokit_throughGateway(t *testing.T) {
 			}
 		}
 	})
+	t.Run("an approved workflow dispatch runs once", func(t *testing.T) {
+		id, _ := out["dispatch a workflow"].field(t, "approval_id").(string)
+		a, err := in.Gateway.Approve(context.Background(), in.Boss, id, "deploy window")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := gh.Dispatches(app)
+		if a.Status != aos.ApprovalExecuted || len(d) != 1 || d[0].Inputs["env"] != "production" {
+			t.Errorf("approval %s is %s; dispatches %+v", id, a.Status, d)
+		}
+	})
 	t.Run("an approved merge into main runs once", func(t *testing.T) {
 		id, _ := out["merge into main"].field(t, "approval_id").(string)
 		a, err := in.Gateway.Approve(context.Background(), in.Boss, id, "reviewed")

@@ -44,6 +44,19 @@ func TestServer_ServeHTTP(t *testing.T) {
 			t.Errorf("got %d %v %v", resp.StatusCode, m, resp.Header)
 		}
 	})
+	t.Run("workflow dispatch", func(t *testing.T) {
+		resp, _ := do(t, s, token, "POST", "/repos/acme/app/actions/workflows/deploy.yml/dispatches", `{"ref":"main","inputs":{"env":"production"}}`)
+		if resp.StatusCode != 204 {
+			t.Errorf("dispatch: %d", resp.StatusCode)
+		}
+		if resp, m := do(t, s, token, "POST", "/repos/acme/app/actions/workflows/deploy.yml/dispatches", `{}`); resp.StatusCode != 422 || m["message"] == nil {
+			t.Errorf("dispatch without ref: %d %v", resp.StatusCode, m)
+		}
+		d := s.Dispatches(full)
+		if len(d) != 1 || d[0].Workflow != "deploy.yml" || d[0].Ref != "main" || d[0].Inputs["env"] != "production" {
+			t.Errorf("dispatches = %+v", d)
+		}
+	})
 	t.Run("repository", func(t *testing.T) {
 		resp, m := do(t, s, token, "GET", "/repos/ACME/app", "")
 		if resp.StatusCode != 200 || m["default_branch"] != "main" || m["full_name"] != "acme/app" {

@@ -40,6 +40,8 @@ func (s *Server) routeRepo(w http.ResponseWriter, r *http.Request, rp *repo, res
 		writeJSON(w, http.StatusOK, map[string]string{"key_id": "568250167242549743", "key": "hBT5WZEj8ZoOv6TYJsfWq7MxTEQopZO5/IT3ZCVQPzs="})
 	case n == 3 && at(0, "actions") && at(1, "secrets") && m == "PUT":
 		s.putSecret(w, rp, rest[2], body)
+	case n == 4 && at(0, "actions") && at(1, "workflows") && at(3, "dispatches") && m == "POST":
+		s.dispatchWorkflow(w, rp, rest[2], body)
 	default:
 		notFound(w)
 	}

@@ -20,6 +20,7 @@ type repo struct {
 	releases      []map[string]any
 	protection    map[string]map[string]any // branch → protection
 	secrets       map[string]bool
+	dispatches    []Dispatch
 	nextNumber    int
 }
 
