@@ -88,6 +88,12 @@ func TestConnector_Describe(t *testing.T) {
 		{"credit_notes.create", aos.Write, aos.PointMoney},
 		{"customers.list", aos.Read, ""},
 		{"customers.delete", aos.Write, ""},
+		{"customers.update", aos.Write, aos.PointMoney},
+		{"customers.create", aos.Write, aos.PointMoney},
+		{"invoices.void", aos.Write, aos.PointMoney},
+		{"invoices.update", aos.Write, aos.PointMoney},
+		{"products.create", aos.Write, aos.PointMoney},
+		{"refunds.update", aos.Write, ""},
 		{"reporting.report_runs.create", aos.Write, aos.PointCustomerData},
 		{"sigma.scheduled_query_runs.list", aos.Read, aos.PointCustomerData},
 		{"prices.update", aos.Write, aos.PointProduction},
@@ -138,6 +144,8 @@ func FuzzAnalyze(f *testing.F) {
 		{"GET", "/v1/coupons/SUMMER%2025", "", ""},
 		{"POST", "/v1/coupons", "", "percent_off=5&duration=once"},
 		{"GET", "/v1/events", "", ""},
+		{"POST", "/v1/customers/cus_1", "", "balance=-5000000&metadata[amount]=1&discounts[0][coupon]=C"},
+		{"POST", "/v1/payment_intents/pi_1", "", "amount=100&currency=usd"},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1], s[2], s[3])
