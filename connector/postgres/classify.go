@@ -205,7 +205,8 @@ func (st *statement) collect(toks []token) {
 			if i >= 2 && toks[i-1].punct(".") && toks[i-2].kind == tIdent {
 				q = toks[i-2].text
 			}
-			call := i+1 < len(toks) && toks[i+1].punct("(")
+			// INSERT INTO t (columns) names a table, not a call.
+			call := i+1 < len(toks) && toks[i+1].punct("(") && !intoTarget(toks, i)
 			st.idents = append(st.idents, occurrence{qualifier: q, name: t.text, call: call})
 		}
 	}
@@ -219,6 +220,20 @@ func (st *statement) collect(toks []token) {
 		}
 		i = end - 1
 	}
+}
+
+// intoTarget reports whether the name at i follows INTO, alone or
+// qualified.
+func intoTarget(toks []token, i int) bool {
+	for j := i; j >= 0; j -= 2 {
+		if prevKeyword(toks, j, "into") {
+			return true
+		}
+		if j < 2 || !toks[j-1].punct(".") || toks[j-2].kind != tIdent {
+			return false
+		}
+	}
+	return false
 }
 
 // builtinSchema reports whether functions of a schema are built in.

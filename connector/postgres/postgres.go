@@ -18,9 +18,9 @@
 // FromCall reads the statement with a lexer faithful to PostgreSQL's own
 // (see lex.go) and refuses what it cannot place: more than one statement,
 // COPY, DO, CALL, SET, transaction control, and calls of built-in
-// functions that reach outside the relations a grant can name (server
-// files, large objects, dblink, statements passed as strings,
-// set_config, other sessions, notifications; see deniedFunction). It names
+// functions that reach outside the database whatever the grant (server
+// files, large objects, dblink, set_config, other sessions,
+// notifications; see deniedFunction). It names
 // every relation the statement puts in a FROM, JOIN, INTO, UPDATE, USING
 // or TABLE position, and every schema-qualified function, with
 // unqualified names in the connection's schema (public unless the base
@@ -33,10 +33,19 @@
 // and the statement runs only if each is one the policy allowed or is
 // reached through one: the tables a view reads, the partitions and
 // inheritance children of a table, the tables its row-security policies
-// read. A plan that writes is refused for a read. A function outside
-// pg_catalog and extensions that the statement may call must be among the
-// resources, which means calling it schema-qualified; operators defined
-// outside pg_catalog and extensions are refused. Reads run in a READ ONLY
+// read. A plan that writes is refused for a read.
+//
+// Functions are let through by an allow-list read from the server's
+// catalog (see functions.go), before the statement is even planned and
+// again on the plan: under a grant on tables or schemas a statement may
+// call only the server's own IMMUTABLE functions and a short list of STABLE
+// ones that only format or convert values (none that takes a regclass or
+// reads catalogs, statistics or other sessions), and user functions that
+// are among the resources, which means calling them schema-qualified.
+// Anything else (an extension's function or operator, a VOLATILE built-in
+// such as setval, pg_get_viewdef, pg_stat_get_activity) is decided again on
+// a resource that names the database too, which only a grant on the whole
+// database covers. User-defined operators are refused. Reads run in a READ ONLY
 // transaction, so that even a write the checks missed (one smuggled
 // through a function) is refused by the server.
 //

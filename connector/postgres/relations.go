@@ -202,11 +202,14 @@ func matchingParens(toks []token) []int {
 }
 
 // deniedExact and deniedPrefixes name built-in functions that reach
-// outside the relations a grant can name or outside the transaction:
-// server files, large objects, other databases, statements passed as
-// strings, settings, other sessions, locks that outlive the call,
-// notifications, replication and backups. A statement that calls one is
-// never run, whatever the grant.
+// outside the database or outside the transaction: server files, large
+// objects, other databases, statements passed as strings, settings, other
+// sessions, locks that outlive the call, notifications, replication and
+// backups. A statement that calls one is never run, even under a grant on
+// the whole database. They are not what keeps a grant on tables or
+// schemas to its tables: that is the allow-list of functions.go, which
+// admits only safe built-ins and granted user functions, whatever their
+// names.
 var deniedExact = map[string]bool{
 	"set_config": true, "ts_stat": true, "ts_rewrite": true, "loread": true, "lowrite": true,
 	"pg_terminate_backend": true, "pg_cancel_backend": true, "pg_reload_conf": true,

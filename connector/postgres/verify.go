@@ -77,7 +77,21 @@ func (p *planFacts) walk(v any) {
 // verify confirms, with the server and before the statement runs, that
 // it reaches only what the call was authorised for (x.items), and writes
 // nothing if it is a read. It runs in the call's transaction.
+//
+// The functions the statement itself may call are checked against the
+// allow-list (see functions.go) before the server even plans it, since
+// planning evaluates IMMUTABLE functions of constants; those its plan
+// calls (through a view, or an inlined SQL function) after.
 func (x *execution) verify(ctx context.Context, pc *pgconn.PgConn) error {
+	whole := x.wholeDatabase()
+	if !whole {
+		if err := x.checkFunctions(ctx, pc, callSites(x.st.idents)); err != nil {
+			return err
+		}
+		if err := x.checkOperators(ctx, pc); err != nil {
+			return err
+		}
+	}
 	p, err := explain(ctx, pc, x.sql, x.params)
 	if err != nil {
 		return err
@@ -95,7 +109,7 @@ func (x *execution) verify(ctx context.Context, pc *pgconn.PgConn) error {
 	if err := deniedInPlan(p); err != nil {
 		return err
 	}
-	if x.wholeDatabase() {
+	if whole {
 		// The grant covered the database itself, and so everything in it.
 		return nil
 	}
@@ -123,10 +137,17 @@ func (x *execution) verify(ctx context.Context, pc *pgconn.PgConn) error {
 		return &connector.Redecide{Call: &corrected, Reason: fmt.Sprintf(
 			"the server's plan reaches %s, which the statement does not name", strings.Join(missing, ", "))}
 	}
-	if err := x.checkFunctions(ctx, pc, p.functions); err != nil {
+	return x.checkFunctions(ctx, pc, planCallSites(p))
+}
+
+// checkFunctions refuses a call whose statement or plan may call a
+// function outside its grant (see checkCallSites and refuseFunction).
+func (x *execution) checkFunctions(ctx context.Context, pc *pgconn.PgConn, sites []callSite) error {
+	o, err := x.checkCallSites(ctx, pc, sites)
+	if err != nil || o == nil {
 		return err
 	}
-	return x.checkOperators(ctx, pc)
+	return x.refuseFunction(o)
 }
 
 // wholeDatabase reports whether the call's resource is the database as
@@ -210,101 +231,24 @@ SELECT n.nspname, c.relname FROM implied i
   JOIN pg_catalog.pg_class c ON c.oid = i.oid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace`
 
-// userFunctionsSQL lists the functions outside pg_catalog,
-// information_schema and extensions that have one of the names $1, with
-// whether attribute notation (x.f for f(x)) can call them, and which of
-// the names $2 are schemas (with a NULL function name).
-const userFunctionsSQL = `SELECT n.nspname, p.proname,
-    p.pronargs = 1 AND EXISTS (SELECT 1 FROM pg_catalog.pg_type t WHERE t.oid = p.proargtypes[0] AND t.typtype IN ('c', 'p'))
-  FROM pg_catalog.pg_proc p
-  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-  WHERE p.proname = ANY ($1::text[]) AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-      AND d.objid = p.oid AND d.deptype = 'e')
-UNION ALL
-SELECT nspname, NULL, true FROM pg_catalog.pg_namespace WHERE nspname = ANY ($2::text[])`
-
-// checkFunctions refuses a statement that may call a function outside
-// pg_catalog, information_schema and extensions (see mayCall) unless the
-// function is among the call's resource items, as a schema-qualified call
-// makes it.
-func (x *execution) checkFunctions(ctx context.Context, pc *pgconn.PgConn, scanned []rel) error {
-	names, quals := map[string]bool{}, map[string]bool{}
-	for _, o := range x.st.idents {
-		names[o.name] = true
-		if o.qualifier != "" {
-			quals[o.qualifier] = true
-		}
-	}
-	for _, f := range scanned {
-		names[f.name] = true
-	}
-	rows, err := query(ctx, pc, userFunctionsSQL, []byte(pgArray(keys(names))), []byte(pgArray(keys(quals))))
-	if err != nil {
-		return err
-	}
-	schemas := map[string]bool{}
-	var fns []rel
-	attribute := map[rel]bool{}
-	for _, r := range rows {
-		if r[1] == nil {
-			schemas[string(r[0])] = true
-			continue
-		}
-		f := rel{string(r[0]), string(r[1])}
-		fns = append(fns, f)
-		attribute[f] = attribute[f] || string(r[2]) == "t"
-	}
-	inItems := map[rel]bool{}
-	for _, it := range x.items {
-		if len(it) == 3 && it[0] == x.ep.db {
-			inItems[rel{it[1], it[2]}] = true
-		}
-	}
-	for _, f := range fns {
-		if x.mayCall(f, attribute[f], schemas, scanned) && !inItems[f] {
-			return aos.Errorf(aos.EOutOfScope, "the statement may call %s.%s, a function outside pg_catalog: call it with its schema (%s.%s(...)) so the grant can be checked",
-				f.schema, f.name, f.schema, f.name)
-		}
-	}
-	return nil
-}
-
-// mayCall reports whether the statement may call the user function f:
-// the plan scans it, or the statement calls a function of its name
-// unqualified (resolved along the search path) or qualified by its schema
-// (or by a name that is no schema), or, when attribute notation can call
-// f, writes x.f.
-func (x *execution) mayCall(f rel, attribute bool, schemas map[string]bool, scanned []rel) bool {
-	for _, s := range scanned {
-		if s == f {
-			return true
-		}
-	}
-	for _, o := range x.st.idents {
-		if o.name != f.name {
-			continue
-		}
-		switch {
-		case o.call && (o.qualifier == "" || o.qualifier == f.schema || !schemas[o.qualifier]):
-			return true
-		case !o.call && o.qualifier != "" && attribute:
-			return true
-		}
-	}
-	return false
-}
-
-const userOperatorsSQL = `SELECT n.nspname, o.oprname FROM pg_catalog.pg_operator o
+// operatorsSQL finds an operator named in $1, in the schemas $2 (all
+// when $2 is NULL), that is not the server's own: defined by a user
+// (extension false) or by an extension (true).
+const operatorsSQL = `SELECT n.nspname, o.oprname, EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+      WHERE d.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass AND d.objid = o.oid AND d.deptype = 'e')
+  FROM pg_catalog.pg_operator o
   JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-  WHERE o.oprname = ANY ($1::text[]) AND n.nspname <> 'pg_catalog'
-    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_operator'::pg_catalog.regclass
-      AND d.objid = o.oid AND d.deptype = 'e')
+  WHERE o.oprname = ANY ($1::text[]) AND ($2::text[] IS NULL OR n.nspname = ANY ($2::text[]))
+    AND NOT (n.nspname = 'pg_catalog' AND o.oid < 16384)
+  ORDER BY 3, 1, 2
   LIMIT 1`
 
-// checkOperators refuses a statement that may use an operator defined
-// outside pg_catalog and extensions: the function behind it is code the
-// checks cannot see.
+// checkOperators refuses a statement that may use an operator that is not
+// the server's own, along the search path (pg_catalog, then the
+// connection's schema) or anywhere when the statement writes
+// OPERATOR(schema.op): the function behind it is code the checks cannot
+// see. A user's operator is refused; an extension's is outside the grant
+// unless it is on the whole database, as an extension's function is.
 func (x *execution) checkOperators(ctx context.Context, pc *pgconn.PgConn) error {
 	ops := map[string]bool{}
 	for _, o := range x.st.operators {
@@ -313,15 +257,24 @@ func (x *execution) checkOperators(ctx context.Context, pc *pgconn.PgConn) error
 	if len(ops) == 0 {
 		return nil
 	}
-	rows, err := query(ctx, pc, userOperatorsSQL, []byte(pgArray(keys(ops))))
+	path := []byte(pgArray([]string{"pg_catalog", x.ep.schema}))
+	for _, o := range x.st.idents {
+		if o.name == "operator" && o.call {
+			path = nil
+		}
+	}
+	rows, err := query(ctx, pc, operatorsSQL, []byte(pgArray(keys(ops))), path)
 	if err != nil {
 		return err
 	}
-	if len(rows) > 0 {
-		return aos.Errorf(aos.EUnknownOperation, "the statement may use the operator %s.%s, defined outside pg_catalog and extensions, which the connector cannot check",
-			rows[0][0], rows[0][1])
+	if len(rows) == 0 {
+		return nil
 	}
-	return nil
+	if string(rows[0][2]) == "t" {
+		return x.refuseFunction(&outsideGrant{fn: catalogFn{rel: rel{string(rows[0][0]), "operator " + string(rows[0][1])}, kind: fnOther}})
+	}
+	return aos.Errorf(aos.EUnknownOperation, "the statement may use the operator %s.%s, defined outside pg_catalog and extensions, which the connector cannot check",
+		rows[0][0], rows[0][1])
 }
 
 func keys(m map[string]bool) []string {
