@@ -103,8 +103,9 @@ func paramText(raw json.RawMessage) ([]byte, error) {
 
 // plan maps an operation and its args to a call: the statement's class
 // must suit the operation, the resource is every relation and
-// schema-qualified function it names, and the facts follow from the
-// class, the operation and the connection's customer-data flag. FromCall
+// schema-qualified function it names, and the facts follow from the class
+// and the operation (a query's customer data is counted on its result, by
+// Do: see checkBulk). FromCall
 // and Do both use it, so Do can tell a call was authorised as it is.
 func plan(c *aos.Connection, ep *endpoint, op aos.Operation, a *args) (*connector.Call, *statement, error) {
 	st, err := classify(a.SQL)
@@ -119,8 +120,6 @@ func plan(c *aos.Connection, ep *endpoint, op aos.Operation, a *args) (*connecto
 	case st.class == classDDL:
 		call.Facts.Production = true
 	case op.Name == "copy_out":
-		call.Facts.Export = true
-	case c.HoldsCustomerData && st.names() && !bounded(st, a.Params):
 		call.Facts.Export = true
 	}
 	body, err := json.Marshal(a)
@@ -170,29 +169,6 @@ func resourceItems(ep *endpoint, st *statement) []string {
 		return []string{item(ep.db)}
 	}
 	return items
-}
-
-// names reports whether the statement names a relation or a function
-// outside the catalogs.
-func (st *statement) names() bool { return len(st.relations)+len(st.functions) > 0 }
-
-// bounded reports whether a statement's top-level LIMIT keeps it within
-// BulkRows rows.
-func bounded(st *statement, params []json.RawMessage) bool {
-	n := st.limitN
-	if k := st.limitParam; k > 0 {
-		if k > len(params) {
-			return false
-		}
-		t, err := paramText(params[k-1])
-		if err != nil || t == nil {
-			return false
-		}
-		if n, err = strconv.ParseInt(string(t), 10, 64); err != nil {
-			return false
-		}
-	}
-	return n >= 0 && n <= BulkRows
 }
 
 // FromCall maps POST /v1/call: operation query, execute or copy_out with

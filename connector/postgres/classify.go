@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/aos-dev/aos"
@@ -42,10 +41,6 @@ type statement struct {
 	// server-side checks of user-defined functions and operators.
 	idents    []occurrence
 	operators []string
-	// limit is the top-level row bound: limitN rows, or the parameter
-	// limitParam (1-based); neither when the statement has no bound.
-	limitN     int64
-	limitParam int
 }
 
 // classify reads one statement. Errors are *aos.Error values:
@@ -68,7 +63,7 @@ func classify(sql string) (*statement, error) {
 	if len(toks) == 0 {
 		return nil, badRequest("the SQL is empty")
 	}
-	st := &statement{limitN: -1}
+	st := &statement{}
 	if st.class, st.verb, err = leading(toks); err != nil {
 		return nil, err
 	}
@@ -78,7 +73,6 @@ func classify(sql string) (*statement, error) {
 	st.collect(toks)
 	if st.class != classDDL {
 		st.relationsOf(toks, ctes(toks))
-		st.limitOf(toks)
 	}
 	return st, nil
 }
@@ -262,70 +256,4 @@ func qualifiedName(toks []token, i int) (qname, int, bool) {
 		return qname{db: parts[0], schema: parts[1], name: parts[2]}, j, true
 	}
 	return qname{}, i, false
-}
-
-// limitOf finds the statement's top-level LIMIT n, LIMIT $k or FETCH
-// FIRST n ROWS ONLY. LIMIT ALL, FETCH ... WITH TIES, an expression or no
-// bound at all leave the statement unbounded.
-func (st *statement) limitOf(toks []token) {
-	depth := 0
-	for i, t := range toks {
-		switch {
-		case t.punct("("):
-			depth++
-		case t.punct(")"):
-			depth--
-		case depth != 0:
-		case t.kw("limit"):
-			st.limitN, st.limitParam = boundAt(toks, i+1)
-		case t.kw("fetch"):
-			st.limitN, st.limitParam = fetchBound(toks, i+1)
-		}
-	}
-}
-
-// boundAt reads a literal row count or a parameter that ends the clause.
-func boundAt(toks []token, i int) (int64, int) {
-	if i >= len(toks) || !clauseEnd(toks, i+1) {
-		return -1, 0
-	}
-	switch t := toks[i]; t.kind {
-	case tNumber:
-		if n, err := strconv.ParseInt(t.text, 10, 64); err == nil && n >= 0 {
-			return n, 0
-		}
-	case tParam:
-		if k, err := strconv.Atoi(t.text); err == nil && k > 0 {
-			return -1, k
-		}
-	}
-	return -1, 0
-}
-
-// clauseEnd reports whether a row count ending at i is the whole value.
-func clauseEnd(toks []token, i int) bool {
-	if i >= len(toks) {
-		return true
-	}
-	t := toks[i]
-	return t.kw("offset") || t.kw("for") || t.kw("row") || t.kw("rows") || t.punct(")")
-}
-
-// fetchBound reads FETCH FIRST|NEXT [n] ROW|ROWS ONLY.
-func fetchBound(toks []token, i int) (int64, int) {
-	if i >= len(toks) || !(toks[i].kw("first") || toks[i].kw("next")) {
-		return -1, 0
-	}
-	i++
-	n, k := int64(1), 0
-	if i < len(toks) && (toks[i].kind == tNumber || toks[i].kind == tParam) {
-		if n, k = boundAt(toks, i); n < 0 && k == 0 {
-			return -1, 0
-		}
-		i++
-	}
-	if i+1 < len(toks) && (toks[i].kw("row") || toks[i].kw("rows")) && toks[i+1].kw("only") {
-		return n, k
-	}
-	return -1, 0
 }

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,50 +159,6 @@ func TestClassify(t *testing.T) {
 			}
 			if got := makeResource(resourceItems(shop, st)); got != tt.resource {
 				t.Errorf("resource = %q, want %q", got, tt.resource)
-			}
-		})
-	}
-}
-
-func TestClassify_Limit(t *testing.T) {
-	tests := []struct {
-		name, sql string
-		params    string
-		bounded   bool
-	}{
-		{name: "no limit", sql: "SELECT * FROM customers"},
-		{name: "small limit", sql: "SELECT * FROM customers LIMIT 10", bounded: true},
-		{name: "limit at the cap", sql: "SELECT * FROM customers LIMIT 100", bounded: true},
-		{name: "limit over the cap", sql: "SELECT * FROM customers LIMIT 101"},
-		{name: "limit all", sql: "SELECT * FROM customers LIMIT ALL"},
-		{name: "limit expression", sql: "SELECT * FROM customers LIMIT 5 + 1000"},
-		{name: "limit with offset", sql: "SELECT * FROM customers LIMIT 5 OFFSET 10", bounded: true},
-		{name: "limit param", sql: "SELECT * FROM customers LIMIT $1", params: `[10]`, bounded: true},
-		{name: "limit param as string", sql: "SELECT * FROM customers LIMIT $1", params: `["10"]`, bounded: true},
-		{name: "limit param too big", sql: "SELECT * FROM customers LIMIT $1", params: `[1000]`},
-		{name: "limit param null", sql: "SELECT * FROM customers LIMIT $1", params: `[null]`},
-		{name: "limit param missing", sql: "SELECT * FROM customers LIMIT $2", params: `[1]`},
-		{name: "limit only in a subquery", sql: "SELECT * FROM (SELECT * FROM customers LIMIT 5) x, customers"},
-		{name: "limit in a CTE only", sql: "WITH x AS (SELECT * FROM customers LIMIT 5) SELECT * FROM customers"},
-		{name: "limit after union", sql: "SELECT * FROM customers UNION ALL SELECT * FROM customers LIMIT 5", bounded: true},
-		{name: "fetch first", sql: "SELECT * FROM customers FETCH FIRST 20 ROWS ONLY", bounded: true},
-		{name: "fetch first row", sql: "SELECT * FROM customers FETCH NEXT ROW ONLY", bounded: true},
-		{name: "fetch with ties", sql: "SELECT * FROM customers ORDER BY id FETCH FIRST 5 ROWS WITH TIES"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st, err := classify(tt.sql)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var params []json.RawMessage
-			if tt.params != "" {
-				if err := json.Unmarshal([]byte(tt.params), &params); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if got := bounded(st, params); got != tt.bounded {
-				t.Fatalf("bounded = %v, want %v", got, tt.bounded)
 			}
 		})
 	}

@@ -30,9 +30,12 @@ import (
 // rolls back. Reads always roll back; writes commit. The session is reset
 // (DISCARD ALL) before it goes back to the pool.
 //
-// A query on a connection that holds customer data, not held as an
-// export, returns at most BulkRows rows; any call at most MaxRows rows
-// and connector.MaxBody bytes, with truncated set when rows were left out.
+// On a connection that holds customer data, the result of a query or a
+// write is counted before it is returned, and before a write commits: one
+// that carries more than BulkRows customers is rolled back and decided
+// again as an export (see checkBulk). Any call returns at most MaxRows
+// rows and connector.MaxBody bytes, with truncated set when rows were
+// left out.
 //
 // Errors: those above; EReadOnly when the server refuses a write inside
 // a read (SQLSTATE 25006); EBadRequest for a statement the server rejects
@@ -77,6 +80,10 @@ type execution struct {
 	items    [][]string
 	rowCap   int
 	call     *connector.Call // as authorised
+	// countCustomers: the connection holds customer data, and the result
+	// is counted before it is returned (see checkBulk).
+	countCustomers bool
+	connName       string
 }
 
 // within reports whether every item of the resource a statement names is
@@ -134,13 +141,11 @@ func authorised(c *aos.Connection, call *connector.Call) (*execution, error) {
 		return nil, aos.Errorf(aos.EUnknownOperation, "the call was authorised without the approval point it needs (the connection's settings may have changed); send it again")
 	}
 	items, _ := splitResource(call.Resource)
-	x := &execution{ep: ep, st: st, op: op, sql: a.SQL, resource: call.Resource, items: items, rowCap: MaxRows, call: call}
+	x := &execution{ep: ep, st: st, op: op, sql: a.SQL, resource: call.Resource, items: items, rowCap: MaxRows, call: call,
+		countCustomers: c.HoldsCustomerData && op.Name != "copy_out", connName: c.Name}
 	for _, p := range a.Params {
 		t, _ := paramText(p) // checked by parseArgs
 		x.params = append(x.params, t)
-	}
-	if op.Name == "query" && c.HoldsCustomerData && !call.Facts.Export {
-		x.rowCap = BulkRows
 	}
 	if op.Name == "copy_out" {
 		x.rowCap = 1_000_000
@@ -159,6 +164,9 @@ func (x *execution) run(ctx context.Context, pc *pgconn.PgConn) (res *result, re
 		return nil, false, err
 	}
 	res, err = x.inTransaction(ctx, pc)
+	if err == nil {
+		err = x.checkBulk(res) // before a write commits
+	}
 	end := "COMMIT"
 	if err != nil || x.op.Access == aos.Read || res.canceled {
 		end = "ROLLBACK"

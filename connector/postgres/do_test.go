@@ -303,23 +303,6 @@ func TestDo_Limits(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	t.Run("customer data: bulk select is an export", func(t *testing.T) {
-		c := f.conn(2, "crm", true)
-		_, cl, err := call(t, k, c, "query", "SELECT email FROM customers")
-		if err != nil || !cl.Facts.Export {
-			t.Fatalf("facts %+v, %v", cl.Facts, err)
-		}
-		_, cl, err = call(t, k, c, "query", "SELECT email FROM customers LIMIT 2")
-		if err != nil || cl.Facts.Export {
-			t.Fatalf("a LIMIT 2 select is not an export: %+v, %v", cl.Facts, err)
-		}
-	})
-	t.Run("customer data: a non-export returns at most BulkRows", func(t *testing.T) {
-		d, cl, err := call(t, k, f.conn(2, "crm", true), "query", "SELECT g FROM generate_series(1, 500) g")
-		if err != nil || cl.Facts.Export || len(d.Rows) != BulkRows || !d.Truncated {
-			t.Fatalf("rows %d, export %v, %v", len(d.Rows), cl.Facts.Export, err)
-		}
-	})
 	t.Run("copy_out", func(t *testing.T) {
 		d, cl, err := call(t, k, f.conn(1, "shop", false), "copy_out", "SELECT id, email, name FROM customers WHERE id < 3 ORDER BY id")
 		if err != nil || !cl.Facts.Export {

@@ -59,11 +59,12 @@
 // Schema changes (CREATE, ALTER, DROP, TRUNCATE, COMMENT, REINDEX, ...,
 // SELECT INTO), GRANT and REVOKE, role and policy changes have the
 // resource DB and the production fact. copy_out is an export. On a
-// connection that holds customer data, a query that names a relation or
-// function and has no top-level LIMIT (or FETCH FIRST) of at most
-// BulkRows rows, as a literal or a bound parameter, is a bulk select: an
-// export too. Whatever the statement, Do never returns more than BulkRows
-// rows of a query on such a connection that was not held as an export.
+// connection that holds customer data, a bulk read is decided by what its
+// result carries, not by the statement's shape: Do counts the customers
+// in the rows a query (or a write's RETURNING) produced, with the pii
+// package, before anything reaches the agent, and one that carries more
+// than BulkRows is rolled back and decided again as an export, held at
+// customer-data (see bulk.go).
 //
 // # What the checks cannot see
 //
@@ -88,11 +89,10 @@ const Type = "postgres"
 const (
 	// MaxRows is the most rows a call returns; more set truncated.
 	MaxRows = 10_000
-	// BulkRows is the most rows a query on a connection that holds
-	// customer data may return without being an export: a query without a
-	// top-level LIMIT (or FETCH FIRST) of at most BulkRows rows is held at
-	// customer-data, and Do never returns more than BulkRows rows of a
-	// query that was not.
+	// BulkRows is the most customers the result of a call on a connection
+	// that holds customer data may carry without being an export: more
+	// (1,000 rows of addresses, or one row that aggregates them) and the
+	// call is held at customer-data.
 	BulkRows = 100
 	// StatementTimeout bounds each statement (SET LOCAL statement_timeout).
 	StatementTimeout = 30 * time.Second
@@ -157,8 +157,10 @@ func (k *Connector) Describe() connector.Description {
 			"in a READ ONLY transaction, execute one INSERT, UPDATE, DELETE, MERGE or schema change, copy_out " +
 			"exports a query's rows as CSV. The resource is every table, view and schema-qualified function the " +
 			"statement reaches, as DB/SCHEMA/NAME, checked against PostgreSQL's own plan before anything runs; one grant must cover them all. " +
-			"Schema, role, privilege and policy changes act on DB and are held at production; copy_out, and a query " +
-			"without LIMIT of at most 100 rows on a connection that holds customer data, are held at customer-data.",
+			"Only the server's own immutable functions and a few stable ones that format values are allowed under a table " +
+			"or schema grant; extension, volatile and catalog-reading functions need a grant on the whole database. " +
+			"Schema, role, privilege and policy changes act on DB and are held at production; copy_out, and on a connection " +
+			"that holds customer data a result that carries more than 100 customers, are held at customer-data.",
 		ScopeSyntax: []string{
 			"DB/SCHEMA/TABLE (one table, view or function, as PostgreSQL stores its name)",
 			"DB/SCHEMA (every table, view and function of a schema)",
