@@ -20,7 +20,8 @@ const (
 type qname struct{ db, schema, name string }
 
 // occurrence is one identifier of a statement, with the identifier before
-// the dot that qualifies it ("" if none), and whether "(" follows it.
+// the dot that qualifies it ("" if none, "." after a parenthesised
+// expression, as in (x).f), and whether "(" follows it.
 type occurrence struct {
 	qualifier, name string
 	call            bool
@@ -196,8 +197,11 @@ func (st *statement) collect(toks []token) {
 			st.operators = append(st.operators, t.text)
 		case tIdent:
 			q := ""
-			if i >= 2 && toks[i-1].punct(".") && toks[i-2].kind == tIdent {
+			switch {
+			case i >= 2 && toks[i-1].punct(".") && toks[i-2].kind == tIdent:
 				q = toks[i-2].text
+			case i >= 1 && toks[i-1].punct("."):
+				q = "." // (x).name: attribute notation on an expression
 			}
 			// INSERT INTO t (columns) names a table, not a call.
 			call := i+1 < len(toks) && toks[i+1].punct("(") && !intoTarget(toks, i)

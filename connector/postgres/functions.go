@@ -136,8 +136,9 @@ type callSite struct {
 }
 
 // callSites lists where tokens may call functions: a name before "(",
-// qualified or not, and x.name, which attribute notation can make a call.
-// A name after INTO is a table with its column list, not a call.
+// qualified or not, and x.name or (x).name, which attribute notation can
+// make a call. A name after INTO is a table with its column list, not a
+// call.
 func callSites(occs []occurrence) []callSite {
 	var sites []callSite
 	for _, o := range occs {
@@ -147,26 +148,6 @@ func callSites(occs []occurrence) []callSite {
 		case o.qualifier != "":
 			sites = append(sites, callSite{schema: o.qualifier, name: o.name})
 		}
-	}
-	return sites
-}
-
-// planCallSites lists where a plan may call functions: the functions it
-// scans, and the calls written in its expressions (EXPLAIN VERBOSE writes
-// a function with its schema when its name alone would not find it).
-func planCallSites(p *planFacts) []callSite {
-	var sites []callSite
-	for _, f := range p.functions {
-		sites = append(sites, callSite{schema: f.schema, name: f.name, call: true})
-	}
-	for _, s := range p.texts {
-		toks, err := lex(s)
-		if err != nil {
-			continue // not an expression
-		}
-		var st statement
-		st.collect(toks)
-		sites = append(sites, callSites(st.idents)...)
 	}
 	return sites
 }

@@ -63,6 +63,7 @@ func TestVerify_FunctionsOutsideTheGrant(t *testing.T) {
 		{"current_setting", "query", "select current_setting('data_directory') from allowed"},
 		{"an extension's function in another schema", "query", "select contrib.digest(v, 'sha256') from allowed"},
 		{"an extension's operator", "query", "select v from allowed where v operator(contrib.%) 'x'"},
+		{"a user function by attribute notation on an expression", "query", "select (o).label from orders o"},
 		{"a volatile extension function", "query", "select t.* from allowed a, public.normal_rand(1, 0, 1) t"},
 	}
 	for _, tt := range tests {
@@ -119,10 +120,12 @@ func TestVerify_SafeFunctions(t *testing.T) {
 		"SELECT g, o.id FROM orders o, generate_series(1, 3) g",
 		"SELECT regexp_replace(email, '@.*', ''), split_part(email, '@', 2), md5(email) FROM customers",
 		"INSERT INTO allowed (v) SELECT lower('X') WHERE false",
+		"INSERT INTO victim (v) VALUES ('c') RETURNING id", // the column default calls nextval: the owner's code
 		"SELECT public.label(o) FROM orders o",
+		"DELETE FROM victim WHERE v = 'c'",
 	} {
 		op := "query"
-		if strings.HasPrefix(sql, "INSERT") {
+		if strings.HasPrefix(sql, "INSERT") || strings.HasPrefix(sql, "DELETE") {
 			op = "execute"
 		}
 		if _, _, err := call(t, k, c, op, sql); err != nil {
