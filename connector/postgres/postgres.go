@@ -36,10 +36,10 @@
 // read. A plan that writes is refused for a read.
 //
 // Functions are let through by an allow-list read from the server's
-// catalog (see functions.go), before the statement is even planned and
-// again on the plan: under a grant on tables or schemas a statement may
-// call only the server's own IMMUTABLE functions and a short list of STABLE
-// ones that only format or convert values (none that takes a regclass or
+// catalog (see functions.go), for every call in the statement's text,
+// before the statement is even planned: under a grant on tables or
+// schemas a statement may call only the server's own IMMUTABLE functions
+// and a short list of STABLE ones that only format or convert values (none that takes a regclass or
 // reads catalogs, statistics or other sessions), and user functions that
 // are among the resources, which means calling them schema-qualified.
 // Anything else (an extension's function or operator, a VOLATILE built-in
