@@ -110,6 +110,12 @@ func TestPostgres_Gateway(t *testing.T) {
 		{"COPY", analyst, "shop", "query", "COPY orders TO STDOUT", aos.EUnknownOperation},
 		{"two statements", analyst, "shop", "query", "SELECT * FROM orders; DELETE FROM orders", aos.EBadRequest},
 		{"a relation hidden from the lexer", analyst, "shop", "query", "SELECT * FROM (orders JOIN customers ON true)", aos.EOutOfScope},
+		{"an extension function that runs SQL", analyst, "shop", "query",
+			"SELECT t.* FROM orders o, crosstab('select secret, secret, secret from other') AS t(r text, c text)", aos.EOutOfScope},
+		{"a built-in that resets a sequence", analyst, "shop", "execute",
+			"INSERT INTO sales.leads (id, note) SELECT 1, pg_catalog.setval('other_id_seq', 1, false)::text", aos.EOutOfScope},
+		{"a built-in that reads other sessions", analyst, "shop", "query",
+			"SELECT s.query FROM orders, pg_stat_get_activity(NULL) s", aos.EOutOfScope},
 	}
 	before := count(t, "SELECT count(*) FROM orders")
 	for _, tt := range denied {
@@ -123,6 +129,14 @@ func TestPostgres_Gateway(t *testing.T) {
 	if after := count(t, "SELECT count(*) FROM orders"); after != before {
 		t.Fatalf("orders went from %d to %d: a denied call wrote", before, after)
 	}
+
+	t.Run("a grant on the whole database covers an extension function", func(t *testing.T) {
+		r := agentCall(t, in, migrator, "shop", "query",
+			"SELECT t.* FROM orders o, crosstab('select secret, secret, secret from other') AS t(r text, c text) LIMIT 1")
+		if r.status != 200 || marshal(r.Body.Rows) != `[["other-secret","other-secret"]]` {
+			t.Fatalf("reply = %d %+v", r.status, r)
+		}
+	})
 
 	t.Run("the proxy is not a way in", func(t *testing.T) {
 		r := agentRequest(t, analyst, "GET", in.URL+"/v1/proxy/shop/orders", nil)

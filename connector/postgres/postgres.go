@@ -39,13 +39,14 @@
 // catalog (see functions.go), for every call in the statement's text,
 // before the statement is even planned: under a grant on tables or
 // schemas a statement may call only the server's own IMMUTABLE functions
-// and a short list of STABLE ones that only format or convert values (none that takes a regclass or
-// reads catalogs, statistics or other sessions), and user functions that
-// are among the resources, which means calling them schema-qualified.
-// Anything else (an extension's function or operator, a VOLATILE built-in
-// such as setval, pg_get_viewdef, pg_stat_get_activity) is decided again on
-// a resource that names the database too, which only a grant on the whole
-// database covers. User-defined operators are refused. Reads run in a READ ONLY
+// and a short list of STABLE ones that only format or convert values
+// (none that takes a regclass or reads catalogs, statistics or other
+// sessions), and user functions that are among the resources, which means
+// calling them schema-qualified. Anything else (an extension's function
+// or operator, a VOLATILE built-in such as setval, pg_get_viewdef,
+// pg_stat_get_activity) is decided again on a resource that names the
+// database too, which only a grant on the whole database covers.
+// User-defined operators are refused. Reads run in a READ ONLY
 // transaction, so that even a write the checks missed (one smuggled
 // through a function) is refused by the server.
 //
