@@ -198,6 +198,17 @@ func TestAllowList_EveryFunction(t *testing.T) {
 		"pg_get_serial_sequence": true, "obj_description": true, "row_security_active": true, "pgstattuple": true,
 		"txid_current": true, "pg_sleep": true, "pg_notify": true, "pg_advisory_lock": true, "pg_column_size": true,
 	}
+	stable := map[string]bool{}
+	for _, fn := range fns {
+		if fn.schema == "pg_catalog" && fn.volatility == "s" {
+			stable[fn.name] = true
+		}
+	}
+	for _, name := range stableSafe {
+		if !stable[name] {
+			t.Errorf("stableSafe names %s, which is no STABLE function of pg_catalog", name)
+		}
+	}
 	var safe, refused, ungranted int
 	for _, fn := range fns {
 		if fn.safe {
