@@ -75,6 +75,16 @@ var stableSafe = []string{
 	"current_database", "current_schema", "current_user", "session_user",
 }
 
+// catalogRefTypes are the types whose values name catalog objects and are
+// read from text by looking them up (regclass: 'hidden.t'::regclass finds
+// a relation by name). text search configurations and dictionaries
+// (regconfig, regdictionary) are not among them: they name no data.
+const catalogRefTypes = `('pg_catalog.regclass'::pg_catalog.regtype, 'pg_catalog.regproc'::pg_catalog.regtype,
+        'pg_catalog.regprocedure'::pg_catalog.regtype, 'pg_catalog.regoper'::pg_catalog.regtype,
+        'pg_catalog.regoperator'::pg_catalog.regtype, 'pg_catalog.regtype'::pg_catalog.regtype,
+        'pg_catalog.regnamespace'::pg_catalog.regtype, 'pg_catalog.regrole'::pg_catalog.regtype,
+        'pg_catalog.regcollation'::pg_catalog.regtype)`
+
 // safeFunctionSQL is the allow-list as a condition on pg_proc p and
 // pg_namespace n; $2 is stableSafe. It is true only for a safe built-in.
 // 16384 is PostgreSQL's FirstNormalObjectId: objects with a lower OID were
@@ -84,11 +94,7 @@ const safeFunctionSQL = `(n.nspname = 'pg_catalog' AND p.oid < 16384 AND p.proki
       AND d.objid = p.oid AND d.deptype = 'e')
     AND (p.provolatile = 'i' OR p.provolatile = 's' AND p.proname = ANY ($2::text[]))
     AND NOT EXISTS (SELECT 1 FROM unnest(COALESCE(p.proallargtypes, p.proargtypes::pg_catalog.oid[])) AS a(t)
-      WHERE a.t IN ('pg_catalog.regclass'::pg_catalog.regtype, 'pg_catalog.regproc'::pg_catalog.regtype,
-        'pg_catalog.regprocedure'::pg_catalog.regtype, 'pg_catalog.regoper'::pg_catalog.regtype,
-        'pg_catalog.regoperator'::pg_catalog.regtype, 'pg_catalog.regtype'::pg_catalog.regtype,
-        'pg_catalog.regnamespace'::pg_catalog.regtype, 'pg_catalog.regrole'::pg_catalog.regtype,
-        'pg_catalog.regcollation'::pg_catalog.regtype)
+      WHERE a.t IN ` + catalogRefTypes + `
         OR a.t = 'pg_catalog.oid'::pg_catalog.regtype AND p.prokind <> 'a'
           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_operator o WHERE o.oprcode = p.oid)
           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_cast c WHERE c.castfunc = p.oid)))`
@@ -252,11 +258,44 @@ func (x *execution) refuseFunction(o *outsideGrant) error {
 	if f.schema != "pg_catalog" {
 		what = "a function of an extension or of the server outside pg_catalog"
 	}
-	reason := fmt.Sprintf("the statement may call %s.%s, %s; only a grant on the whole database %s covers it", f.schema, f.name, what, x.ep.db)
+	return x.outsideGrant(fmt.Sprintf("the statement may call %s.%s, %s; only a grant on the whole database %s covers it", f.schema, f.name, what, x.ep.db))
+}
+
+// outsideGrant refuses what only a grant on the whole database covers:
+// the call is decided again on a resource that names the database too.
+func (x *execution) outsideGrant(reason string) error {
 	if x.call == nil {
 		return aos.Errorf(aos.EOutOfScope, "%s", reason)
 	}
 	corrected := *x.call
 	corrected.Resource = makeResource(append(strings.Split(x.resource, ","), item(x.ep.db)))
 	return &connector.Redecide{Call: &corrected, Reason: reason}
+}
+
+// catalogTypesSQL finds, among the names $1, a type (or a domain over
+// one) of catalogRefTypes.
+const catalogTypesSQL = `SELECT n.nspname, t.typname FROM pg_catalog.pg_type t
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+  WHERE t.typname = ANY ($1::text[]) AND (t.oid IN ` + catalogRefTypes + ` OR t.typbasetype IN ` + catalogRefTypes + `)
+  ORDER BY 1, 2
+  LIMIT 1`
+
+// checkTypes refuses, outside a grant on the whole database, a statement
+// that names a type whose values are read by looking up catalog objects:
+// a cast to regclass turns any relation's name into its OID, or an error
+// when there is none, whatever the grant.
+func (x *execution) checkTypes(ctx context.Context, pc *pgconn.PgConn) error {
+	names := map[string]bool{}
+	for _, o := range x.st.idents {
+		names[o.name] = true
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	rows, err := query(ctx, pc, catalogTypesSQL, []byte(pgArray(keys(names))))
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	return x.outsideGrant(fmt.Sprintf("the statement may name the type %s.%s, whose values are found by looking up catalog objects by name; only a grant on the whole database %s covers it",
+		rows[0][0], rows[0][1], x.ep.db))
 }

@@ -63,6 +63,9 @@ func TestVerify_FunctionsOutsideTheGrant(t *testing.T) {
 		{"current_setting", "query", "select current_setting('data_directory') from allowed"},
 		{"an extension's function in another schema", "query", "select contrib.digest(v, 'sha256') from allowed"},
 		{"an extension's operator", "query", "select v from allowed where v operator(contrib.%) 'x'"},
+		{"a cast to regclass finds another schema's table", "query", "select 'hidden.t'::regclass::oid from allowed"},
+		{"a typed regclass literal", "query", "select regclass 'hidden.t' from allowed"},
+		{"a cast to regclass[]", "query", "select cast('{hidden.t}' as pg_catalog.regclass[]) from allowed"},
 		{"a user function by attribute notation on an expression", "query", "select (o).label from orders o"},
 		{"a volatile extension function", "query", "select t.* from allowed a, public.normal_rand(1, 0, 1) t"},
 	}

@@ -93,6 +93,9 @@ func (x *execution) verify(ctx context.Context, pc *pgconn.PgConn) error {
 		if err := x.checkOperators(ctx, pc); err != nil {
 			return err
 		}
+		if err := x.checkTypes(ctx, pc); err != nil {
+			return err
+		}
 	}
 	p, err := explain(ctx, pc, x.sql, x.params)
 	if err != nil {
