@@ -45,8 +45,9 @@
 // calling them schema-qualified. Anything else (an extension's function
 // or operator, a VOLATILE built-in such as setval, pg_get_viewdef,
 // pg_stat_get_activity) is decided again on a resource that names the
-// database too, which only a grant on the whole database covers.
-// User-defined operators are refused. Reads run in a READ ONLY
+// database too, which only a grant on the whole database covers, as is a
+// statement that names regclass or a like type, whose values are found by
+// looking up catalog objects. User-defined operators are refused. Reads run in a READ ONLY
 // transaction, so that even a write the checks missed (one smuggled
 // through a function) is refused by the server.
 //
