@@ -111,6 +111,17 @@ type Spend struct {
 	ApprovalID string `json:"approval_id,omitempty"`
 }
 
+// CustomerRead is customer data an agent received from a connection that
+// holds it: how many customers one answer carried. The gateway sums an
+// agent's reads over a rolling window, so that a bulk read taken page by
+// page is held like one taken at once.
+type CustomerRead struct {
+	AgentID      int64     `json:"agent_id"`
+	ConnectionID int64     `json:"connection_id"`
+	At           time.Time `json:"at"`
+	Customers    int64     `json:"customers"`
+}
+
 // Fingerprint is a keyed hash of one piece of customer data seen coming out
 // of a system of record. The value itself is never kept.
 type Fingerprint struct {

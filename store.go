@@ -80,6 +80,13 @@ type Tx interface {
 	// SpentSince sums AmountUSD of spends with At after since.
 	SpentSince(ctx context.Context, since time.Time) (int64, error)
 
+	// Customer data agents received, for the rolling bulk-read limit.
+	// AddCustomerRead adds a row; it returns EBadRequest for a negative count.
+	AddCustomerRead(ctx context.Context, r CustomerRead) error
+	// CustomerReadsSince sums Customers of the agent's reads from the
+	// connection with At strictly after since.
+	CustomerReadsSince(ctx context.Context, agentID, connectionID int64, since time.Time) (int64, error)
+
 	// Fingerprints of customer data seen coming out of systems of record.
 	// PutFingerprints inserts or, for a MAC already known from the same
 	// connection, updates Category and LastSeen (FirstSeen stays).

@@ -61,6 +61,11 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// Customers is how many customers the connector counted in the answer
+	// of a connection that holds customer data; 0 when it does not count.
+	// The gateway adds it to the agent's running total (see
+	// WithCustomerAllowance).
+	Customers int64
 }
 
 // MaxBody bounds request and response bodies passing through the gateway.

@@ -67,7 +67,7 @@ func passable(k connector.Connector, conn *aos.Connection, call *connector.Call,
 		requestURL = call.Upstream.URL
 	}
 	h = connector.PassAnswerHeaders(k, h, conn.BaseURL, requestURL)
-	return &connector.Response{Status: resp.Status, Header: h, Body: body}, echoed, nil
+	return &connector.Response{Status: resp.Status, Header: h, Body: body, Customers: resp.Customers}, echoed, nil
 }
 
 // redactError replaces the credential in the message of an error a

@@ -293,12 +293,18 @@ func (g *Gateway) denied(ctx context.Context, p *aos.Principal, conn string, cal
 func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call *connector.Call, d aos.Decision, m Meta) (*connector.Response, error) {
 	var cred *aos.Credential
 	var stale *aos.Decision
+	var received int64 // customers the agent received from the connection recently
 	idx, err := g.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
 		cred, stale = nil, nil
 		var err error
 		cred, stale, err = g.recheck(ctx, tx, t.conn, d.GrantID)
 		if err != nil {
 			return nil, err
+		}
+		if t.conn.HoldsCustomerData {
+			if received, err = tx.CustomerReadsSince(ctx, p.ID, t.conn.ID, g.Now().Add(-connector.CustomerWindow)); err != nil {
+				return nil, err
+			}
 		}
 		if stale == nil {
 			if err := g.spend(ctx, tx, t, call, ""); err != nil {
@@ -329,7 +335,11 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 		return nil, err
 	}
 	start := time.Now()
-	resp, echoed, callErr := g.sendCall(ctx, t.connector, t.conn, secret, call)
+	callCtx := ctx
+	if t.conn.HoldsCustomerData {
+		callCtx = connector.WithCustomerAllowance(ctx, connector.BulkCustomers-received)
+	}
+	resp, echoed, callErr := g.sendCall(callCtx, t.connector, t.conn, secret, call)
 	g.recordOutcome(ctx, p, t.conn, idx[0], resp, callErr, echoed, time.Since(start))
 	if echoed {
 		g.warnEcho(ctx, t.conn.Name, call.Operation.Name, idx[0])
@@ -405,10 +415,20 @@ func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Co
 		pl.Bytes = len(resp.Body)
 	}
 	b, _ := json.Marshal(pl)
+	if callErr == nil && resp.Customers > 0 {
+		attrs["customers"] = strconv.FormatInt(resp.Customers, 10)
+	}
 	_, err := g.Log.Record(context.WithoutCancel(ctx), func(tx aos.Tx) ([]aos.Record, error) {
 		if callErr == nil {
 			if err := g.learn(ctx, tx, c, resp); err != nil {
 				return nil, err
+			}
+			if resp.Customers > 0 {
+				// What the agent received counts against its allowance.
+				if err := tx.AddCustomerRead(ctx, aos.CustomerRead{AgentID: p.ID, ConnectionID: c.ID,
+					At: g.Now().UTC(), Customers: resp.Customers}); err != nil {
+					return nil, err
+				}
 			}
 		}
 		return []aos.Record{{Kind: "call.outcome", Actor: p.Ref(), Subject: conn, Attrs: attrs, Payload: b}}, nil

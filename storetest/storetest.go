@@ -36,6 +36,7 @@ func TestStore(t *testing.T, open func(t *testing.T) aos.Store) {
 		{"Approvals", approvalCases},
 		{"PendingApprovals", pendingCases},
 		{"Ledger", ledgerCases},
+		{"CustomerReads", customerReadCases},
 		{"Fingerprints", fingerprintCases},
 		{"Flows", flowCases},
 		{"Evidence", evidenceCases},

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -147,9 +148,13 @@ func approvedCustomers(call *connector.Call, conn string) (int, bool) {
 
 // checkBulk decides on a result before it is returned (and before a
 // write commits). A call not decided as an export may carry at most
-// BulkRows customers; one decided on a count may carry at most that count;
-// an export decided otherwise (copy_out) is not limited here.
-func (x *execution) checkBulk(res *result) error {
+// BulkRows customers, and at most the calling agent's allowance when the
+// gateway gave one (connector.WithCustomerAllowance: what is left of
+// BulkRows after what the agent received recently, so that paging
+// through a table is held like reading it at once); one decided on a
+// count may carry at most that count; an export decided otherwise
+// (copy_out) is not limited here. It notes the count in res.
+func (x *execution) checkBulk(ctx context.Context, res *result) error {
 	if !x.countCustomers || res == nil {
 		return nil
 	}
@@ -157,10 +162,15 @@ func (x *execution) checkBulk(res *result) error {
 	if x.call != nil && x.call.Facts.Export && !counted {
 		return nil
 	}
+	allowance, limited := connector.CustomerAllowance(ctx)
 	if !counted {
 		limit = BulkRows
+		if limited && allowance < int64(limit) {
+			limit = int(allowance)
+		}
 	}
 	n := countCustomers(res.columns, res.rows)
+	res.customers = n.customers
 	if n.customers <= limit {
 		return nil
 	}
@@ -170,6 +180,10 @@ func (x *execution) checkBulk(res *result) error {
 	}
 	reason := fmt.Sprintf("the result carries %d customers (%s), more than %d: it is held as an export",
 		n.customers, strings.Join(n.categories, ", "), BulkRows)
+	if limit < BulkRows {
+		reason = fmt.Sprintf("the result carries %d customers (%s); with the %d this agent received from %s in the last %s that is more than %d: it is held as an export",
+			n.customers, strings.Join(n.categories, ", "), BulkRows-limit, x.connName, connector.CustomerWindow, BulkRows)
+	}
 	if x.call == nil {
 		return aos.Errorf(aos.EOutOfScope, "%s", reason)
 	}

@@ -66,7 +66,8 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if err != nil {
 		return nil, err
 	}
-	return &connector.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}, nil
+	return &connector.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body,
+		Customers: int64(res.customers)}, nil
 }
 
 // execution is one statement, checked and ready to run.
@@ -165,7 +166,7 @@ func (x *execution) run(ctx context.Context, pc *pgconn.PgConn) (res *result, re
 	}
 	res, err = x.inTransaction(ctx, pc)
 	if err == nil {
-		err = x.checkBulk(res) // before a write commits
+		err = x.checkBulk(ctx, res) // before a write commits
 	}
 	end := "COMMIT"
 	if err != nil || x.op.Access == aos.Read || res.canceled {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -202,6 +203,35 @@ func TestPostgres_Gateway(t *testing.T) {
 		r = agentCall(t, in, analyst, "crm", "copy_out", "SELECT email FROM customers LIMIT 2")
 		if r.status != 202 || r.ApprovalPoints[0] != aos.PointCustomerData {
 			t.Fatalf("copy_out reply = %d %+v", r.status, r)
+		}
+	})
+
+	t.Run("paging through customers is held like reading them at once", func(t *testing.T) {
+		pager := in.Agent(t, "pager", "ops")
+		page := func(offset int) reply {
+			return agentCall(t, in, pager, "crm", "query", fmt.Sprintf("SELECT email FROM people ORDER BY email LIMIT 60 OFFSET %d", offset))
+		}
+		if r := page(0); r.status != 200 || len(r.Body.Rows) != 60 {
+			t.Fatalf("first page = %d %+v", r.status, r.Error)
+		}
+		// 60 more would take the agent past 100 customers in a day.
+		r := page(60)
+		if r.status != 202 || r.ApprovalPoints[0] != aos.PointCustomerData || strings.Contains(marshal(r), "@example.com") {
+			t.Fatalf("second page = %d %+v", r.status, r)
+		}
+		if r := agentCall(t, in, pager, "crm", "query", "SELECT count(*) FROM people"); r.status != 200 {
+			t.Fatalf("a count without customers = %d %+v", r.status, r.Error)
+		}
+		// The allowance is the agent's own: another agent reads a page.
+		other := in.Agent(t, "other-pager", "ops")
+		if r := agentCall(t, in, other, "crm", "query", "SELECT email FROM people ORDER BY email LIMIT 60 OFFSET 60"); r.status != 200 {
+			t.Fatalf("another agent's first page = %d %+v", r.status, r.Error)
+		}
+		// Approved, the held page is delivered, and the approval does not
+		// count against the agent's allowance.
+		a, err := in.Gateway.Approve(context.Background(), in.Boss, r.ApprovalID, "ok")
+		if err != nil || a.Status != aos.ApprovalExecuted {
+			t.Fatalf("approve: %+v, %v", a, err)
 		}
 	})
 

@@ -95,7 +95,7 @@ const (
 	// that holds customer data may carry without being an export: more
 	// (1,000 rows of addresses, or one row that aggregates them) and the
 	// call is held at customer-data.
-	BulkRows = 100
+	BulkRows = connector.BulkCustomers
 	// StatementTimeout bounds each statement (SET LOCAL statement_timeout).
 	StatementTimeout = 30 * time.Second
 	// callTimeout bounds a whole call: connecting, checking and running.

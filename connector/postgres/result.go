@@ -36,6 +36,8 @@ type result struct {
 	// transaction and leaves the session unfit for reuse.
 	canceled bool
 	tag      pgconn.CommandTag
+	// customers is how many customers checkBulk counted in the rows.
+	customers int
 }
 
 // execute runs the statement and reads its rows up to the call's caps. A

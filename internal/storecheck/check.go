@@ -112,6 +112,14 @@ func Spend(s aos.Spend) error {
 	return nil
 }
 
+// CustomerRead checks a customer read before it is added.
+func CustomerRead(r aos.CustomerRead) error {
+	if r.Customers < 0 {
+		return aos.Errorf(aos.EBadRequest, "a customer read cannot be negative (%d)", r.Customers)
+	}
+	return nil
+}
+
 // SettingKey checks the key of a setting before it is put.
 func SettingKey(key string) error {
 	if key == "" {
