@@ -37,6 +37,13 @@ const (
 	messageRFC822 = "message/rfc822"
 )
 
+// EnvelopeHeaders names the pseudo-header fields of a send's Outbound that
+// say where the mail goes, which the gateway does not scan for customer
+// data: mailing a customer is not leaking their address to them.
+func (k *Connector) EnvelopeHeaders() []string { return []string{hdrMailFrom, hdrRcptTo} }
+
+var _ connector.Envelope = (*Connector)(nil)
+
 // addrList is one address or a list of them.
 type addrList []string
 
