@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -160,5 +161,25 @@ func TestGateway_ScanBeyondTheBody(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the owner approves the held read and it is sent once", func(t *testing.T) {
+		var approvalID string
+		if status, body := s.do(t, "GET", "/v1/proxy/notes/v1/lookup?q="+customer, nil, ""); status == http.StatusAccepted {
+			var a struct {
+				ID string `json:"approval_id"`
+			}
+			json.Unmarshal(body, &a)
+			approvalID = a.ID
+		} else {
+			t.Fatalf("%d %s, want held", status, body)
+		}
+		before := s.notes.count()
+		ap, err := s.in.Gateway.Approve(context.Background(), s.in.Boss, approvalID, "a lookup the owner allows")
+		if err != nil || ap.Status != aos.ApprovalExecuted {
+			t.Fatalf("approve: %v %+v", err, ap)
+		}
+		if got := s.notes.count() - before; got != 1 {
+			t.Fatalf("the upstream got %d requests, want 1", got)
+		}
+	})
 	s.in.Verify(t)
 }

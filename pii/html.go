@@ -14,7 +14,8 @@ import (
 // decoded; tags gone; inline elements joined without a break, so that
 // "ada<b></b>&#64;example.com" is the address a mail client shows; block
 // elements and <br> breaking the text) as one value, and, as text of their
-// own, every attribute value (a mailto: link, an alt or title text), every
+// own, every attribute value (a mailto: link, an alt or title text; a URL
+// also with its %XX escapes decoded), every
 // comment and the content of <script>, <style> and the like, which the
 // markup carries even where it is not shown. Characters that render as
 // nothing (zero-width spaces and joiners, soft hyphens) are dropped from
@@ -42,6 +43,9 @@ func (x *extractor) html(body []byte) {
 				var v []byte
 				_, v, hasAttr = z.TagAttr()
 				x.text(string(v))
+				if dec, ok := percentDecoded(string(v)); ok {
+					x.text(dec)
+				}
 			}
 			a := atom.Lookup(name)
 			switch {
@@ -52,6 +56,40 @@ func (x *extractor) html(body []byte) {
 			}
 		}
 	}
+}
+
+// percentDecoded decodes the %XX escapes of a URL in an attribute
+// ("mailto:ada%40example.com", "https://x.example/?e=ada%40example.com"),
+// where a click sends what they encode; malformed escapes stay as they
+// are. It reports whether anything was decoded.
+func percentDecoded(s string) (string, bool) {
+	if !strings.Contains(s, "%") {
+		return s, false
+	}
+	var b strings.Builder
+	decoded := false
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
+			i += 2
+			decoded = true
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String(), decoded
+}
+
+func isHex(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case isDigit(c):
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 // writeShown adds text as it renders: without the characters that show

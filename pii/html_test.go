@@ -33,6 +33,7 @@ func TestExtract_HTML(t *testing.T) {
 		{"a comment inside the address", `<p>grace<!-- x -->@customer.example</p>`, []string{"grace@customer.example"}, nil, false, ""},
 		{"zero-width space and soft hyphen", `<p>gra&#8203;ce@cust&shy;omer.example</p>`, []string{"grace@customer.example"}, nil, false, ""},
 		{"mailto link", `<a href="mailto:carol&#x40;client.example">write</a>`, []string{"carol@client.example"}, nil, false, ""},
+		{"percent-encoded in a link", `<a href="https://x.example/?e=carol%40client.example&amp;n=%zz">x</a>`, []string{"carol@client.example"}, nil, false, ""},
 		{"title and alt text", `<img alt="Call +1 415 555 0142"><abbr title="Grace Hopper">GH</abbr>`, nil, []string{"+1 415 555 0142"}, false, "Grace Hopper"},
 		{"script content", `<script>var x = "dave@partner.example"</script>`, []string{"dave@partner.example"}, nil, false, ""},
 		{"card split by an entity", `<td>4242&#x20;4242 4242 4242</td>`, nil, nil, true, ""},
