@@ -77,3 +77,18 @@ func TestCandidates_HTML(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkExtract_HTML reads about 1 MiB of mail-like HTML, as the scan of
+// a large HTML message does.
+func BenchmarkExtract_HTML(b *testing.B) {
+	var page strings.Builder
+	for i := 0; page.Len() < MaxBytes; i++ {
+		page.WriteString(`<tr><td><b>Customer</b> ` + strings.Repeat("x", i%7) + `</td><td><a href="mailto:person` +
+			string(rune('a'+i%26)) + `&#64;example.com">write</a> or call +44&nbsp;20&nbsp;7946&nbsp;0958</td></tr>` + "\n")
+	}
+	body := []byte(page.String())
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		Extract("text/html", body)
+	}
+}
