@@ -128,6 +128,8 @@ func TestGateway_ScanBeyondTheBody(t *testing.T) {
 			"/v1/proxy/chat/api/chat.postMessage", ua("bot for " + customer), "channel=" + general + "&text=hi", true, slackPosts},
 		{"slack: card number in the query", "POST",
 			"/v1/proxy/chat/api/chat.postMessage?channel=" + general + "&text=4242+4242+4242+4242", form, "", true, slackPosts},
+		{"slack: zero-width space inside the address, in the body", "POST",
+			"/v1/proxy/chat/api/chat.postMessage", form, "channel=" + general + "&text=call+grace%E2%80%8B.hopper%40customer.example", true, slackPosts},
 		{"slack: clean query is sent", "POST",
 			"/v1/proxy/chat/api/chat.postMessage?channel=" + general + "&text=standup+at+ten", form, "", false, slackPosts},
 		{"http: card number in the query", "POST", "/v1/proxy/notes/v1/notes?text=card+4242+4242+4242+4242", nil, "", true, s.notes.count},

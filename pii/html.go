@@ -15,11 +15,9 @@ import (
 // "ada<b></b>&#64;example.com" is the address a mail client shows; block
 // elements and <br> breaking the text) as one value, and, as text of their
 // own, every attribute value (a mailto: link, an alt or title text; a URL
-// also with its %XX escapes decoded), every
-// comment and the content of <script>, <style> and the like, which the
-// markup carries even where it is not shown. Characters that render as
-// nothing (zero-width spaces and joiners, soft hyphens) are dropped from
-// the text, and every kind of space becomes a plain one.
+// also with its %XX escapes decoded), every comment and the content of
+// <script>, <style> and the like, which the markup carries even where it
+// is not shown. Every kind of space becomes a plain one.
 func (x *extractor) html(body []byte) {
 	z := html.NewTokenizer(bytes.NewReader(body))
 	var shown strings.Builder
@@ -92,25 +90,17 @@ func unhex(c byte) byte {
 	return c - 'A' + 10
 }
 
-// writeShown adds text as it renders: without the characters that show
-// as nothing, and with every space (a no-break space, a thin space) a
-// plain one, as the detectors read spaces.
+// writeShown adds text as it renders, with every space (a no-break
+// space, a thin space) a plain one, as the detectors read spaces. (What
+// renders as nothing is dropped from every value, see visible.)
 func writeShown(b *strings.Builder, s string) {
 	for _, r := range s {
-		switch {
-		case invisible(r):
-		case r != '\n' && unicode.IsSpace(r):
-			b.WriteByte(' ')
-		default:
-			b.WriteRune(r)
+		if r != '\n' && unicode.IsSpace(r) {
+			r = ' '
 		}
+		b.WriteRune(r)
 	}
 }
-
-// invisible reports whether r renders as nothing in running text: a
-// format character (zero-width space, joiners, byte-order mark, soft
-// hyphen...).
-func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }
 
 // rawText are the elements whose content is not rendered as text.
 var rawText = map[atom.Atom]bool{atom.Script: true, atom.Style: true, atom.Template: true}

@@ -3,6 +3,7 @@ package pii
 import (
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // extractor walks a payload and collects its items.
@@ -136,6 +137,7 @@ func (x *extractor) text(s string) {
 // Values shorter than minWhole are left out, but not what is inside them.
 // The company's own people's data (staff) keeps only detector hits.
 func (x *extractor) value(key string, fl field, staff bool, v string) {
+	v = visible(v)
 	trimmed := strings.TrimSpace(v)
 	whole := Item{Key: key, Value: v, Category: classifyValue(fl, trimmed)}
 	if whole.Category == CategoryNationalID {
@@ -161,6 +163,26 @@ func (x *extractor) value(key string, fl field, staff bool, v string) {
 		}
 	}
 }
+
+// visible returns v without the characters that render as nothing (see
+// invisible): "grace\u200b@example.com" is the address a reader sees, in
+// any payload, and is found and learnt as such.
+func visible(v string) string {
+	if !strings.ContainsFunc(v, invisible) {
+		return v
+	}
+	return strings.Map(func(r rune) rune {
+		if invisible(r) {
+			return -1
+		}
+		return r
+	}, v)
+}
+
+// invisible reports whether r renders as nothing in running text: a
+// format character (zero-width space and joiners, byte-order mark, soft
+// hyphen, direction marks...).
+func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }
 
 // unpersonal drops the category of anything but a detector hit.
 func unpersonal(it Item) Item {
