@@ -21,6 +21,7 @@ func TestExtract_Invisible(t *testing.T) {
 		{"soft hyphen in an email, JSON", "application/json", `{"text": "grace.hop\u00adper@customer.example"}`, "grace.hopper@customer.example", false},
 		{"word joiner in a name, form", "application/x-www-form-urlencoded", "text=ask+Gra%E2%81%A0ce+Hopper", "", false},
 		{"zero-width joiner in a card number", "text/plain", "card 4\u200d2\u200d4\u200d2 4242 42\u200d42 4242", "", true},
+		{"email spelled in tag characters", "text/plain", "all good" + toTags("grace.hopper@customer.example"), "grace.hopper@customer.example", false},
 		{"byte-order mark before an email", "text/plain", "\ufeffgrace.hopper@customer.example", "grace.hopper@customer.example", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -42,4 +43,13 @@ func TestExtract_Invisible(t *testing.T) {
 			}
 		})
 	}
+}
+
+// toTags spells ASCII s in Unicode tag characters, invisible when shown.
+func toTags(s string) string {
+	var out []rune
+	for _, r := range s {
+		out = append(out, 0xE0000+r)
+	}
+	return string(out)
 }

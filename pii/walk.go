@@ -137,6 +137,9 @@ func (x *extractor) text(s string) {
 // Values shorter than minWhole are left out, but not what is inside them.
 // The company's own people's data (staff) keeps only detector hits.
 func (x *extractor) value(key string, fl field, staff bool, v string) {
+	if hidden := tagged(v); hidden != "" {
+		x.value(key, fieldOther, staff, hidden)
+	}
 	v = visible(v)
 	trimmed := strings.TrimSpace(v)
 	whole := Item{Key: key, Value: v, Category: classifyValue(fl, trimmed)}
@@ -177,6 +180,20 @@ func visible(v string) string {
 		}
 		return r
 	}, v)
+}
+
+// tagged returns the text spelled in Unicode tag characters (U+E0020 to
+// U+E007E, each an invisible copy of an ASCII character) inside v, which
+// a reader does not see but a program reads back: data smuggled in them
+// is read like any other text.
+func tagged(v string) string {
+	var b strings.Builder
+	for _, r := range v {
+		if 0xE0020 <= r && r <= 0xE007E {
+			b.WriteRune(r - 0xE0000)
+		}
+	}
+	return b.String()
 }
 
 // invisible reports whether r renders as nothing in running text: a
