@@ -21,8 +21,8 @@ const formContent = "application/x-www-form-urlencoded"
 // data in its path (see pathItems), and every header field except the
 // envelope ones (fields that name where the call goes, declared by the
 // connector). Nothing else is left out: whatever a connector forwards
-// reaches the upstream, so whatever it forwards is read. unscanned reports that a part is larger
-// than pii.MaxBytes and was read only in part.
+// reaches the upstream, so whatever it forwards is read. unscanned reports
+// that a part is larger than pii.MaxBytes and was read only in part.
 func outboundItems(out *connector.Outbound, envelope []string) (items []pii.Item, unscanned bool) {
 	read := func(contentType string, b []byte) {
 		if len(b) == 0 {
