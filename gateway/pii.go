@@ -12,17 +12,23 @@ import (
 // record, in the flow map.
 const unattributed = "unattributed"
 
-// scan fills a write's customer-data facts from its payload: customer data
-// learnt from other connections (by fingerprint), and what the detectors
-// find. Reads carry no payload out and are not scanned.
+// scan fills a call's customer-data facts from everything its upstream
+// request carries (see outboundItems: the body, the URL's query and path,
+// every header field but the envelope): customer data learnt from other
+// connections (by fingerprint), and what the detectors find. Reads are
+// scanned too: a query string carries data out as surely as a body.
 func (g *Gateway) scan(ctx context.Context, conn *aos.Connection, call *connector.Call) error {
-	if call.Operation.Access != aos.Write || call.Upstream == nil || len(call.Upstream.Body) == 0 {
+	if call.Upstream == nil {
 		return nil
 	}
-	if len(call.Upstream.Body) > pii.MaxBytes {
+	var envelope []string
+	if e, ok := g.Connectors[conn.Type].(connector.Envelope); ok {
+		envelope = e.EnvelopeHeaders()
+	}
+	items, unscanned := outboundItems(call.Upstream, envelope)
+	if unscanned {
 		call.Facts.Unscanned = true
 	}
-	items := pii.Extract(call.Upstream.Header.Get("Content-Type"), call.Upstream.Body)
 	if len(items) == 0 {
 		return nil
 	}

@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net/mail"
 	"net/url"
 	"strings"
 )
@@ -16,9 +15,12 @@ import (
 // it sits under; also when the content type is missing or text/plain but
 // the body starts like JSON; a body that stops being JSON is read on as
 // text), application/x-www-form-urlencoded (a field holding JSON is read as
-// JSON) and multipart bodies (each part by its own content type); anything
-// else is text. Inside every value, and in text, it also finds email
-// addresses, phone numbers and detector hits, each as an item of its own.
+// JSON), multipart bodies (each part by its own content type, decoded from
+// base64 or quoted-printable), HTML (read as the text it renders to, see
+// html.go) and emails (message/rfc822: every header field that carries
+// text, see message.go, and the body); anything else is text. Inside every
+// value, and in text, it also finds email addresses, phone numbers and
+// detector hits, each as an item of its own.
 //
 // Values under keys that name the company's own people rather than its
 // customers ("owner", "assignee", "created_by", "author" and the like, and
@@ -65,6 +67,8 @@ func (x *extractor) payload(contentType string, body []byte) {
 		x.multipart(body, params["boundary"])
 	case mt == "message/rfc822":
 		x.message(body)
+	case mt == "text/html" || mt == "application/xhtml+xml":
+		x.html(body)
 	default:
 		x.member(string(body))
 	}
@@ -182,34 +186,12 @@ func (x *extractor) multipart(body []byte, boundary string) {
 			x.text(string(body))
 			return
 		}
+		// NextPart has already decoded a quoted-printable part.
+		data = decodeTransfer(p.Header.Get("Content-Transfer-Encoding"), data)
 		ct := p.Header.Get("Content-Type")
 		if strings.HasPrefix(ct, "text/plain") {
 			ct = ""
 		}
 		x.field(p.FormName(), data, ct)
 	}
-}
-
-// message reads an email: its Subject and body, by the body's own content
-// type. The address fields (From, To, Cc, Reply-To…) are left out: the
-// recipients of a mail are where it goes, not what it carries, and counting
-// them would make every send look like personal data leaving.
-func (x *extractor) message(body []byte) {
-	m, err := mail.ReadMessage(bytes.NewReader(body))
-	if err != nil {
-		x.member(string(body))
-		return
-	}
-	if subj := m.Header.Get("Subject"); subj != "" {
-		if dec, err := new(mime.WordDecoder).DecodeHeader(subj); err == nil {
-			subj = dec
-		}
-		x.member(subj)
-	}
-	rest, _ := io.ReadAll(m.Body)
-	ct := m.Header.Get("Content-Type")
-	if ct == "" {
-		ct = "text/plain"
-	}
-	x.payload(ct, rest)
 }

@@ -17,6 +17,10 @@ func contentTypeOf(path string) string {
 		return "application/x-www-form-urlencoded"
 	case ".multipart":
 		return "multipart/form-data; boundary=XBOUNDARY"
+	case ".html":
+		return "text/html; charset=utf-8"
+	case ".eml":
+		return "message/rfc822"
 	}
 	return "text/plain; charset=utf-8"
 }

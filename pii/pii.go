@@ -49,7 +49,12 @@
 // # Normalisation
 //
 // Values are normalised before they are hashed, identically when learning
-// and when scanning, so trivial variations still match: emails are trimmed
+// and when scanning, so trivial variations still match. Characters that
+// render as nothing (zero-width spaces and joiners, soft hyphens, direction
+// marks: Unicode format characters) are dropped from every value first, so
+// that what a reader sees is what is matched; text spelled in tag
+// characters (invisible copies of ASCII) is read as a value of its own.
+// Emails are trimmed
 // and lower-cased; phone numbers are reduced to their digits, keeping a
 // leading + (a leading 00 becomes +), with 8 to 15 digits; when scanning, a
 // North American 10-digit number is also tried with +1 and the other way

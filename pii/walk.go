@@ -3,6 +3,7 @@ package pii
 import (
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // extractor walks a payload and collects its items.
@@ -136,6 +137,10 @@ func (x *extractor) text(s string) {
 // Values shorter than minWhole are left out, but not what is inside them.
 // The company's own people's data (staff) keeps only detector hits.
 func (x *extractor) value(key string, fl field, staff bool, v string) {
+	if hidden := tagged(v); hidden != "" {
+		x.value(key, fieldOther, staff, hidden)
+	}
+	v = visible(v)
 	trimmed := strings.TrimSpace(v)
 	whole := Item{Key: key, Value: v, Category: classifyValue(fl, trimmed)}
 	if whole.Category == CategoryNationalID {
@@ -161,6 +166,40 @@ func (x *extractor) value(key string, fl field, staff bool, v string) {
 		}
 	}
 }
+
+// visible returns v without the characters that render as nothing (see
+// invisible): "grace\u200b@example.com" is the address a reader sees, in
+// any payload, and is found and learnt as such.
+func visible(v string) string {
+	if !strings.ContainsFunc(v, invisible) {
+		return v
+	}
+	return strings.Map(func(r rune) rune {
+		if invisible(r) {
+			return -1
+		}
+		return r
+	}, v)
+}
+
+// tagged returns the text spelled in Unicode tag characters (U+E0020 to
+// U+E007E, each an invisible copy of an ASCII character) inside v, which
+// a reader does not see but a program reads back: data smuggled in them
+// is read like any other text.
+func tagged(v string) string {
+	var b strings.Builder
+	for _, r := range v {
+		if 0xE0020 <= r && r <= 0xE007E {
+			b.WriteRune(r - 0xE0000)
+		}
+	}
+	return b.String()
+}
+
+// invisible reports whether r renders as nothing in running text: a
+// format character (zero-width space and joiners, byte-order mark, soft
+// hyphen, direction marks...).
+func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }
 
 // unpersonal drops the category of anything but a detector hit.
 func unpersonal(it Item) Item {

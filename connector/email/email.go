@@ -30,9 +30,16 @@
 // Recipients is the number of distinct addresses in to, cc and bcc: more
 // than the owner's recipient limit holds the send at public-claim. A send
 // is not public by itself. The gateway's scan of the message sets the
-// customer-data facts. The connection may name the company's internal
-// domains (internal=... in the base URL); a send's result lists its
-// external recipients, those at any other domain.
+// customer-data facts: it reads the Subject, every display name, the
+// Reply-To addresses, the message ids and other header fields, and the
+// text and HTML bodies (HTML as the text it renders to). The envelope
+// (where the mail goes) is not scanned: mailing a customer is not leaking
+// their address. But every recipient, Bcc included, reads To and Cc, so
+// the To and Cc addresses that some recipient outside the company, other
+// than the address's owner, reads are scanned with the message. The
+// connection may name the company's internal domains (internal=... in the
+// base URL); a send's result lists its external recipients, those at any
+// other domain.
 //
 // # Connection
 //

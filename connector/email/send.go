@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/aos-dev/aos"
@@ -30,12 +31,40 @@ const (
 
 // The Outbound of a send: method "send" to the server's URL, the envelope
 // in pseudo-header fields (never sent as such), the message as the body.
+// hdrShown, another pseudo-header field never sent, lists the To and Cc
+// addresses that a recipient outside the company other than their owner
+// reads in the message: the gateway scans it with the message, so a
+// customer's address shown to an outsider is customer data leaving, while
+// the envelope itself (where the mail goes) is not scanned.
 const (
 	methodSend    = "send"
 	hdrMailFrom   = "Mail-From"
 	hdrRcptTo     = "Rcpt-To"
+	hdrShown      = "Shown-To-Outsiders"
 	messageRFC822 = "message/rfc822"
 )
+
+// EnvelopeHeaders names the pseudo-header fields of a send's Outbound that
+// say where the mail goes, which the gateway does not scan for customer
+// data: mailing a customer is not leaking their address to them.
+func (k *Connector) EnvelopeHeaders() []string { return []string{hdrMailFrom, hdrRcptTo} }
+
+var _ connector.Envelope = (*Connector)(nil)
+
+// shownToOutsiders returns the To and Cc addresses that some recipient
+// outside the company, other than the address's owner, reads in the
+// message (every recipient, Bcc included, reads To and Cc). Bcc addresses
+// are shown to no one.
+func shownToOutsiders(ep *endpoint, d *draft, rcpts []address) []string {
+	var shown []string
+	for _, a := range slices.Concat(d.to, d.cc) {
+		if slices.ContainsFunc(rcpts, func(r address) bool { return r.key() != a.key() && !ep.isInternal(r) }) &&
+			!slices.Contains(shown, a.addr) {
+			shown = append(shown, a.addr)
+		}
+	}
+	return shown
+}
 
 // addrList is one address or a list of them.
 type addrList []string
@@ -110,6 +139,9 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	h.Set(hdrMailFrom, d.from.addr)
 	for _, r := range rcpts {
 		h.Add(hdrRcptTo, r.addr)
+	}
+	for _, a := range shownToOutsiders(ep, d, rcpts) {
+		h.Add(hdrShown, a)
 	}
 	h.Set("Content-Type", messageRFC822)
 	call := &connector.Call{
