@@ -88,6 +88,14 @@ func decodeSegment(raw string) (string, error) {
 			}
 			return "", aos.Errorf(aos.EOutOfScope, "the path has a '..' segment, which would climb out of the path it names")
 		}
+		// A server that normalises the path after routing (NFKC) must not
+		// find a separator, query, escape or climb that was not decided on.
+		if r, bad := httpsyntax.NormalizesToSyntax(piece); bad {
+			if r == utf8.RuneError {
+				return "", badRequest("the path has a segment that Unicode normalisation turns into a dot segment")
+			}
+			return "", badRequest("the path contains %U, which Unicode normalisation turns into path syntax", r)
+		}
 	}
 	return s, nil
 }

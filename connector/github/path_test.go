@@ -1,10 +1,15 @@
 package github
 
 import (
+	"net/url"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector/internal/httpsyntax"
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestParsePath(t *testing.T) {
@@ -37,6 +42,11 @@ func TestParsePath(t *testing.T) {
 		{"/repos/acme/app;x", "", aos.EBadRequest},
 		{"/repos/acme/app/a%E2%80%8Bb", "", aos.EBadRequest},
 		{"/repos/acme/app?x=1", "", aos.EBadRequest},
+		{"/repos/acme/app/contents/a%E2%81%87b", "", aos.EBadRequest},       // U+2047 DOUBLE QUESTION MARK is "??"
+		{"/repos/acme/app/contents/%EF%BC%8F", "", aos.EBadRequest},         // U+FF0F FULLWIDTH SOLIDUS is "/"
+		{"/repos/acme/app/contents/a%2F%E2%80%A5%2Fb", "", aos.EBadRequest}, // U+2025 TWO DOT LEADER is ".."
+		{"/repos/acme/app/contents/%EF%BC%85%32%65", "", aos.EBadRequest},   // U+FF05 FULLWIDTH PERCENT SIGN is "%"
+		{"/repos/acme/app/contents/caf%C3%A9", "/repos/acme/app/contents/caf%C3%A9", ""},
 		{"/" + strings.Repeat("a", maxPathLen), "", aos.EBadRequest},
 	}
 	for _, tt := range tests {
@@ -59,7 +69,8 @@ func TestParsePath(t *testing.T) {
 // to the same segments, and so to the same operation and resource.
 func FuzzParsePath(f *testing.F) {
 	for _, s := range []string{"/repos/acme/app", "//repos/a/b/git/refs/heads%2Fmain", "/repos/a/b/contents/x%20y/",
-		"/repos/a/b/%2e%2e", "/orgs/a%2Fb/x", "/repos/a/b/contents/%25", "/a/%C3%A9"} {
+		"/repos/a/b/%2e%2e", "/orgs/a%2Fb/x", "/repos/a/b/contents/%25", "/a/%C3%A9",
+		"/repos/a/b/contents/%E2%81%87", "/repos/a/b/contents/x%2F%EF%BC%8E%EF%BC%8E", "/a/%EF%BC%8F"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -83,4 +94,56 @@ func FuzzParsePath(f *testing.F) {
 			t.Fatalf("parsePath(%q): the rebuilt path is another operation", raw)
 		}
 	})
+}
+
+// TestParsePath_everyCodePoint walks every code point (surrogates
+// excepted), percent-encoded, alone in a segment, between letters, and
+// beside an encoded slash, and checks that parsePath refuses it or keeps
+// segments whose normal forms (NFC, NFD, NFKC, NFKD) hold exactly the
+// delimiters they hold themselves, no control or formatting character
+// and no dot segment.
+func TestParsePath_everyCodePoint(t *testing.T) {
+	forms := []norm.Form{norm.NFC, norm.NFD, norm.NFKC, norm.NFKD}
+	for r := rune(0); r <= utf8.MaxRune; r++ {
+		if 0xD800 <= r && r <= 0xDFFF {
+			continue
+		}
+		esc := url.PathEscape(string(r))
+		for _, raw := range []string{"/repos/" + esc, "/repos/a" + esc + "b/c", "/repos/a/contents/x%2F" + esc} {
+			p, err := parsePath(raw)
+			if err != nil {
+				continue
+			}
+			for _, seg := range p.segs {
+				if !strings.ContainsFunc(seg, func(r rune) bool { return r >= utf8.RuneSelf }) {
+					continue // ASCII is its own normal form
+				}
+				for _, f := range forms {
+					if n := f.String(seg); !sameSyntax(seg, n) {
+						t.Errorf("parsePath(%q) keeps %q (%U), whose normal form %q is other path syntax", raw, seg, r, n)
+					}
+				}
+			}
+		}
+	}
+}
+
+// sameSyntax reports whether n, the normal form of segment s, holds the
+// same delimiters as s, no control or formatting character and no dot
+// segment.
+func sameSyntax(s, n string) bool {
+	for _, d := range `/\?#%;.` {
+		if strings.Count(s, string(d)) != strings.Count(n, string(d)) {
+			return false
+		}
+	}
+	if strings.ContainsFunc(n, func(r rune) bool { return unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) }) {
+		return false
+	}
+	for piece := range strings.SplitSeq(n, "/") {
+		if httpsyntax.IsDotSegment(piece) {
+			return false
+		}
+	}
+	return true
 }

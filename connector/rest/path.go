@@ -144,14 +144,13 @@ func checkPath(p, noun string) *aos.Error {
 			// Invisible characters (zero-width, bidi overrides) make a path
 			// read differently than it matches, to people and normalisers.
 			return badRequest("the %s contains an invisible formatting character", noun)
-		case syntaxLookalikes[r]:
-			return badRequest("the %s contains %U, which Unicode normalisation turns into path syntax", noun, r)
 		}
 	}
 	return checkSegments(p, noun)
 }
 
-// checkSegments rejects empty and dot segments. A trailing slash (one
+// checkSegments rejects empty and dot segments, and segments that Unicode
+// normalisation turns into path syntax (checkNormalForm). A trailing slash (one
 // empty last segment) is allowed.
 func checkSegments(p, noun string) *aos.Error {
 	rest := strings.TrimSuffix(p[1:], "/")
@@ -172,41 +171,27 @@ func checkSegments(p, noun string) *aos.Error {
 		case httpsyntax.IsDotSegment(seg):
 			return outOfScope("the %s has a '..' segment, which would climb out of the path it names", noun)
 		}
+		if err := checkNormalForm(seg, noun); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// syntaxLookalikes are characters that Unicode normalisation (NFC or NFKC,
-// which some servers and frameworks apply to paths after routing) turns
-// into ASCII path syntax: . / \ ; % ? #. Rejecting them keeps a server
-// that normalises from seeing "..", a new separator or a path parameter
-// the policy did not see.
-var syntaxLookalikes = map[rune]bool{
-	'\u037E': true, // GREEK QUESTION MARK → ; (NFC)
-	'\u2024': true, // ONE DOT LEADER → .
-	'\u2025': true, // TWO DOT LEADER → ..
-	'\u2026': true, // HORIZONTAL ELLIPSIS → ...
-	'\u2100': true, // ACCOUNT OF → a/c
-	'\u2101': true, // ADDRESSED TO THE SUBJECT → a/s
-	'\u2105': true, // CARE OF → c/o
-	'\u2106': true, // CADA UNA → c/u
-	'\uFE14': true, // PRESENTATION FORM FOR VERTICAL SEMICOLON → ;
-	'\uFE16': true, // PRESENTATION FORM FOR VERTICAL QUESTION MARK → ?
-	'\uFE19': true, // PRESENTATION FORM FOR VERTICAL HORIZONTAL ELLIPSIS → ...
-	'\uFE30': true, // PRESENTATION FORM FOR VERTICAL TWO DOT LEADER → ..
-	'\uFE52': true, // SMALL FULL STOP → .
-	'\uFE54': true, // SMALL SEMICOLON → ;
-	'\uFE56': true, // SMALL QUESTION MARK → ?
-	'\uFE5F': true, // SMALL NUMBER SIGN → #
-	'\uFE68': true, // SMALL REVERSE SOLIDUS → \
-	'\uFE6A': true, // SMALL PERCENT SIGN → %
-	'\uFF03': true, // FULLWIDTH NUMBER SIGN → #
-	'\uFF05': true, // FULLWIDTH PERCENT SIGN → %
-	'\uFF0E': true, // FULLWIDTH FULL STOP → .
-	'\uFF0F': true, // FULLWIDTH SOLIDUS → /
-	'\uFF1B': true, // FULLWIDTH SEMICOLON → ;
-	'\uFF1F': true, // FULLWIDTH QUESTION MARK → ?
-	'\uFF3C': true, // FULLWIDTH REVERSE SOLIDUS → \
+// checkNormalForm refuses a segment that Unicode compatibility
+// normalisation (NFKC or NFKD, which some servers and frameworks apply to
+// paths after routing) turns into path syntax: a new separator, query,
+// fragment, escape, path parameter or dot segment that the policy did not
+// see (see httpsyntax.NormalizesToSyntax).
+func checkNormalForm(seg, noun string) *aos.Error {
+	r, bad := httpsyntax.NormalizesToSyntax(seg)
+	switch {
+	case !bad:
+		return nil
+	case r == utf8.RuneError:
+		return badRequest("the %s has a segment that Unicode normalisation turns into a dot segment", noun)
+	}
+	return badRequest("the %s contains %U, which Unicode normalisation turns into path syntax", noun, r)
 }
 
 func badRequest(format string, args ...any) *aos.Error {
