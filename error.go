@@ -27,6 +27,7 @@ const (
 	EBadRequest          = "bad_request"
 	ETooLarge            = "too_large"
 	ETooManyPending      = "too_many_pending"
+	EUnsupportedEncoding = "unsupported_encoding" // a request body coded as the gateway cannot read
 	EUpstream            = "upstream_error"
 	EEvidenceUnavailable = "evidence_unavailable"
 	ENotFound            = "not_found"

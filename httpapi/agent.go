@@ -73,8 +73,13 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, name, rawPath, ra
 	if err != nil {
 		return err
 	}
+	// The body is decoded: it no longer has the coding or the length the
+	// agent's headers state.
+	header := r.Header.Clone()
+	header.Del("Content-Encoding")
+	header.Del("Content-Length")
 	req := &connector.HTTPRequest{
-		Method: r.Method, RawPath: rawPath, RawQuery: rawQuery, Header: r.Header.Clone(), Body: body,
+		Method: r.Method, RawPath: rawPath, RawQuery: rawQuery, Header: header, Body: body,
 	}
 	out, err := s.Gateway.Proxy(r.Context(), principalOf(r.Context()), name, req, metaOf(r))
 	if err != nil {

@@ -26,6 +26,8 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case aos.ETooManyPending:
 		return http.StatusTooManyRequests
+	case aos.EUnsupportedEncoding:
+		return http.StatusUnsupportedMediaType
 	case aos.EUpstream:
 		return http.StatusBadGateway
 	case aos.EEvidenceUnavailable:

@@ -121,7 +121,8 @@ func (s *Server) with(h func(http.ResponseWriter, *http.Request) error, may func
 	}
 }
 
-// decodeJSON reads a JSON request body of at most limit bytes into v.
+// decodeJSON reads a JSON request body of at most limit bytes, before and
+// after its content codings are undone (see connector.DecodeBody), into v.
 func decodeJSON(r *http.Request, limit int64, v any) error {
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
@@ -129,6 +130,12 @@ func decodeJSON(r *http.Request, limit int64, v any) error {
 	}
 	if int64(len(body)) > limit {
 		return aos.Errorf(aos.ETooLarge, "request body is larger than %d bytes", limit)
+	}
+	if body, err = connector.DecodeBody(r.Header.Values("Content-Encoding"), body); err != nil {
+		return err
+	}
+	if int64(len(body)) > limit {
+		return aos.Errorf(aos.ETooLarge, "request body is larger than %d bytes once decoded", limit)
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
@@ -146,7 +153,11 @@ func decodeJSON(r *http.Request, limit int64, v any) error {
 	return nil
 }
 
-// readBody reads a proxied request body of at most connector.MaxBody bytes.
+// readBody reads a proxied request body of at most connector.MaxBody
+// bytes and undoes its content codings (connector.DecodeBody), to at most
+// connector.MaxBody bytes: the gateway reads facts from, scans and sends
+// upstream the bytes the upstream acts on, never a coded body it could
+// not read. The caller drops Content-Encoding from what it forwards.
 func readBody(r *http.Request) ([]byte, error) {
 	if r.ContentLength > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "request body is larger than %d bytes", connector.MaxBody)
@@ -158,5 +169,5 @@ func readBody(r *http.Request) ([]byte, error) {
 	if len(b) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "request body is larger than %d bytes", connector.MaxBody)
 	}
-	return b, nil
+	return connector.DecodeBody(r.Header.Values("Content-Encoding"), b)
 }

@@ -1,0 +1,90 @@
+package connector
+
+import (
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/aos-dev/aos"
+)
+
+// maxCodings bounds the content codings stacked on one body ("gzip, gzip"
+// is two); real clients apply one.
+const maxCodings = 3
+
+// DecodeBody undoes the content codings that a request's Content-Encoding
+// field values list (applied in order, so undone from last to first), so
+// that the gateway reads the facts of, scans, decides on and sends
+// upstream the bytes the upstream would act on. The caller sends the
+// decoded bytes without Content-Encoding.
+//
+// It reads gzip (and x-gzip), deflate (zlib, or raw deflate as some
+// clients send it) and identity, in any case, stacked up to three deep.
+// Each layer is decoded to at most MaxBody bytes, so a small body that
+// expands without bound (a decompression bomb) costs no more than a
+// large one: past that it is ETooLarge. Any other coding (br, zstd,
+// compress, or a name it does not know) is EUnsupportedEncoding, as is a
+// deeper stack; a body that does not decode as its coding says is
+// EBadRequest. An empty body is returned as it is.
+func DecodeBody(contentEncoding []string, body []byte) ([]byte, error) {
+	var codings []string
+	for _, v := range contentEncoding {
+		for c := range strings.SplitSeq(v, ",") {
+			switch c = strings.ToLower(strings.Trim(c, " \t")); c {
+			case "", "identity":
+			case "gzip", "x-gzip", "deflate":
+				codings = append(codings, c)
+			default:
+				return nil, aos.Errorf(aos.EUnsupportedEncoding,
+					"the request body's Content-Encoding %.32q cannot be read; send it as gzip, deflate or without a coding", c)
+			}
+		}
+	}
+	if len(codings) > maxCodings {
+		return nil, aos.Errorf(aos.EUnsupportedEncoding, "the request body has more than %d content codings", maxCodings)
+	}
+	if len(body) == 0 {
+		return body, nil
+	}
+	for _, c := range slices.Backward(codings) {
+		var err error
+		if body, err = decodeLayer(c, body); err != nil {
+			return nil, err
+		}
+	}
+	return body, nil
+}
+
+// decodeLayer undoes one coding, reading at most MaxBody bytes of output.
+func decodeLayer(coding string, body []byte) ([]byte, error) {
+	var r io.Reader
+	var err error
+	switch coding {
+	case "gzip", "x-gzip":
+		r, err = gzip.NewReader(bytes.NewReader(body))
+	case "deflate":
+		// RFC 9110 §8.4.1.2: zlib. Some clients send raw deflate instead;
+		// either way the upstream receives the decoded bytes, so reading
+		// both cannot make the gateway and the upstream disagree.
+		r, err = zlib.NewReader(bytes.NewReader(body))
+		if errors.Is(err, zlib.ErrHeader) {
+			r, err = flate.NewReader(bytes.NewReader(body)), nil
+		}
+	}
+	if err != nil {
+		return nil, aos.Errorf(aos.EBadRequest, "the request body is not valid %s", coding)
+	}
+	out, err := io.ReadAll(io.LimitReader(r, MaxBody+1))
+	switch {
+	case err != nil:
+		return nil, aos.Errorf(aos.EBadRequest, "the request body is not valid %s", coding)
+	case len(out) > MaxBody:
+		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB once decoded", MaxBody>>20)
+	}
+	return out, nil
+}
