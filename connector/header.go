@@ -12,9 +12,13 @@ const maxAllowedValue = 4096
 
 // AllowedHeaders returns the headers of h named in allow (canonical
 // names), and only those: an allow-list cannot leak the agent's token,
-// cookies or gateway headers. A value longer than 4 KiB, or with a
-// control character other than tab, is EBadRequest naming the header.
+// cookies or gateway headers. An override header (IsOverrideHeader) is
+// refused rather than dropped, and so is a value longer than 4 KiB or
+// with a control character other than tab: EBadRequest naming the header.
 func AllowedHeaders(h http.Header, allow []string) (http.Header, error) {
+	if err := CheckHeaderOverrides(h); err != nil {
+		return nil, err
+	}
 	out := http.Header{}
 	for _, name := range allow {
 		for _, v := range h.Values(name) {

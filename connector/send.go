@@ -16,8 +16,12 @@ import (
 // and body (none when empty). host names the upstream in the EInternal
 // error returned when the request cannot be built. The request has no
 // credential yet, and its Host is target's; Endpoint.NewRequest pins it
-// to the base URL's host.
+// to the base URL's host. A request carrying a method, URL or host
+// override (see CheckOverrides) is never built: EBadRequest.
 func NewRequest(ctx context.Context, host, method, target string, header http.Header, body []byte) (*http.Request, error) {
+	if err := CheckOverrides(&Outbound{Method: method, URL: target, Header: header, Body: body}); err != nil {
+		return nil, err
+	}
 	var r io.Reader
 	if len(body) > 0 {
 		r = bytes.NewReader(body)

@@ -86,6 +86,9 @@ func dataCall(ep *endpoint, op aos.Operation, id string, body map[string]json.Ra
 		out.Body, _ = json.Marshal(body)
 		out.Header = http.Header{"Content-Type": {"application/json"}}
 	}
+	if err := connector.CheckOverrides(out); err != nil {
+		return nil, err
+	}
 	return &connector.Call{Operation: op, Resource: Resource(id), Upstream: out}, nil
 }
 
@@ -141,6 +144,11 @@ func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*conn
 	}
 	if r == nil {
 		return nil, badRequest("no request")
+	}
+	// No header goes upstream, but an override is refused, not dropped,
+	// as by every connector.
+	if err := connector.CheckHeaderOverrides(r.Header); err != nil {
+		return nil, err
 	}
 	path, err := url.PathUnescape(r.RawPath)
 	m := proxyPath.FindStringSubmatch(path)

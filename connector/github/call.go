@@ -70,12 +70,15 @@ func (k *Connector) newCall(c *aos.Connection, ep *connector.Endpoint, method st
 	if err != nil {
 		return nil, err
 	}
-	target := ep.URL(p.escaped(), query)
+	out := &connector.Outbound{Method: method, URL: ep.URL(p.escaped(), query), Header: header, Body: body}
+	if err := connector.CheckOverrides(out); err != nil {
+		return nil, err
+	}
 	return &connector.Call{
 		Operation: d.Operation(),
 		Resource:  resource,
 		Facts:     k.facts(c, d, resource, params, header.Get("Content-Type"), query, body),
-		Upstream:  &connector.Outbound{Method: method, URL: target, Header: header, Body: body},
+		Upstream:  out,
 	}, nil
 }
 

@@ -47,7 +47,7 @@ func TestConnector_Do(t *testing.T) {
 	t.Run("the token replaces the agent's, and only GitHub's headers go", func(t *testing.T) {
 		f, c := upstream(t)
 		h := http.Header{"Authorization": {"token aos_agent"}, "Cookie": {"s=1"}, "X-Github-Api-Version": {"2022-11-28"},
-			"Aos-Purpose": {"x"}, "X-Forwarded-For": {"10.0.0.1"}}
+			"Aos-Purpose": {"x"}, "X-Custom": {"10.0.0.1"}}
 		_, resp, err := run(t, New(), c, "GET", "/repos/acme/app", "", h)
 		if err != nil || resp.Status != 200 {
 			t.Fatalf("got %v, %v", resp, err)
@@ -56,7 +56,7 @@ func TestConnector_Do(t *testing.T) {
 		if got.Authorization != "Bearer "+fakeToken {
 			t.Errorf("upstream Authorization = %q", got.Authorization)
 		}
-		for _, name := range []string{"Cookie", "Aos-Purpose", "X-Forwarded-For"} {
+		for _, name := range []string{"Cookie", "Aos-Purpose", "X-Custom"} {
 			if v := got.Header.Get(name); v != "" {
 				t.Errorf("upstream got %s: %q", name, v)
 			}

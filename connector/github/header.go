@@ -25,9 +25,13 @@ const defaultUserAgent = "aos-gateway"
 const maxHeaderBytes = 16 << 10
 
 // forwardHeader returns the headers of h that go upstream (see
-// forwarded), with a User-Agent. A value with a control character other
-// than tab is EBadRequest.
+// forwarded), with a User-Agent. An override header
+// (connector.IsOverrideHeader), or a value with a control character other
+// than tab, is EBadRequest.
 func forwardHeader(h http.Header) (http.Header, error) {
+	if err := connector.CheckHeaderOverrides(h); err != nil {
+		return nil, err
+	}
 	out := http.Header{}
 	size := 0
 	for _, name := range forwarded {

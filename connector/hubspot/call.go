@@ -72,16 +72,15 @@ func (k *Connector) mapRequest(c *aos.Connection, ep *connector.Endpoint, r requ
 	if err != nil {
 		return nil, err
 	}
+	out := &connector.Outbound{Method: method, URL: ep.URL(connector.EscapePath(path), r.rawQuery), Header: header, Body: r.body}
+	if err := connector.CheckOverrides(out); err != nil {
+		return nil, err
+	}
 	return &connector.Call{
 		Operation: def.Operation(),
 		Resource:  resource,
 		Facts:     def.Facts(ct, query, r.body),
-		Upstream: &connector.Outbound{
-			Method: method,
-			URL:    ep.URL(connector.EscapePath(path), r.rawQuery),
-			Header: header,
-			Body:   r.body,
-		},
+		Upstream:  out,
 	}, nil
 }
 

@@ -41,6 +41,26 @@
 //
 //	ops.yaml:12: operation "refunds.create": unknown point "mony" (want money, public-claim, customer-data, production)
 //
+// # Headers
+//
+// A file may also list request headers that go upstream beyond its
+// connector's own allow-list (the rest connector forwards Accept,
+// Content-Type, User-Agent and a few more):
+//
+//	headers: [X-Tenant, Api-Version]
+//
+// A name that would let an agent frame, route, override or authenticate
+// the request is an error: hop-by-hop and framing fields (Host,
+// Content-Length, Content-Encoding, Transfer-Encoding, ...), method, URL
+// and host overrides (X-HTTP-Method-Override, X-Original-URL,
+// X-Forwarded-*, Forwarded, ...), AOS-* fields, and anything that carries
+// a credential or session (Authorization, Cookie, names with auth, token,
+// secret, password, credential, api-key, session or signature in them, or
+// ending in key, Idempotency-Key excepted). A file may hold headers: alone,
+// without operations: the connection then keeps its connector's default
+// operations. In the normal form, headers follow operations, in canonical
+// case.
+//
 // # Paths
 //
 // A path pattern is matched against a request's canonical path (decoded

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 	"gopkg.in/yaml.v3"
 )
@@ -184,13 +186,22 @@ func (p *parser) str(e entry, what string) (string, error) {
 
 // table reads the root mapping.
 func (p *parser) table(root *yaml.Node) (*Table, error) {
-	top, err := p.mapping(root, "the file", "operations")
+	top, err := p.mapping(root, "the file", "operations", "headers")
 	if err != nil {
 		return nil, err
 	}
+	t := newTable()
+	if he, ok := top["headers"]; ok {
+		if t.headers, err = p.headers(he); err != nil {
+			return nil, err
+		}
+	}
 	ops, ok := top["operations"]
-	if !ok {
-		return nil, p.errorf(root, "the file must declare operations:")
+	switch {
+	case !ok && t.headers != nil:
+		return t, nil // headers alone: the connection keeps its default operations
+	case !ok:
+		return nil, p.errorf(root, "the file must declare operations: (or headers: alone)")
 	}
 	if err := p.check(ops.value); err != nil {
 		return nil, err
@@ -204,7 +215,6 @@ func (p *parser) table(root *yaml.Node) (*Table, error) {
 	if len(ops.value.Content) > MaxOperations {
 		return nil, p.errorf(ops.value, "more than %d operations", MaxOperations)
 	}
-	t := newTable()
 	lines := map[*Def]int{}
 	for _, n := range ops.value.Content {
 		d, err := p.operation(n)
@@ -221,6 +231,43 @@ func (p *parser) table(root *yaml.Node) (*Table, error) {
 		t.add(d)
 	}
 	return t, nil
+}
+
+// maxHeaders bounds the header names a file adds.
+const maxHeaders = 64
+
+// headers reads the headers list: names of request headers that go
+// upstream beyond the connector's own allow-list, returned in canonical
+// form. Names that would let an agent frame, route, override or
+// authenticate the request are refused (connector.CheckAddedHeader).
+func (p *parser) headers(e entry) ([]string, error) {
+	if err := p.check(e.value); err != nil {
+		return nil, err
+	}
+	if e.value.Kind != yaml.SequenceNode || len(e.value.Content) == 0 {
+		return nil, p.errorf(e.value, "headers must be a list of header names, such as [X-Request-Id]")
+	}
+	if len(e.value.Content) > maxHeaders {
+		return nil, p.errorf(e.value, "headers lists more than %d names", maxHeaders)
+	}
+	var names []string
+	for _, n := range e.value.Content {
+		if err := p.check(n); err != nil {
+			return nil, err
+		}
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" || len(n.Value) > maxNameLen {
+			return nil, p.errorf(n, "headers must be header names, such as X-Request-Id")
+		}
+		if err := connector.CheckAddedHeader(n.Value); err != nil {
+			return nil, p.errorf(n, "headers: %s", aos.ErrorMessage(err))
+		}
+		name := http.CanonicalHeaderKey(n.Value)
+		if slices.Contains(names, name) {
+			return nil, p.errorf(n, "headers: %s is listed twice", name)
+		}
+		names = append(names, name)
+	}
+	return names, nil
 }
 
 // conflicts rejects a new operation whose pattern leaves a path in doubt

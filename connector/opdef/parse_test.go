@@ -152,10 +152,19 @@ func TestParse_errors(t *testing.T) {
 		{"two documents", with() + "---\noperations: []\n", 6, "more than one YAML document"},
 		{"not a mapping", "- a\n", 1, "must be a mapping"},
 		{"unknown top key", "operations: []\nversion: 2\n", 2, `unknown key "version"`},
-		{"no operations", "{}\n", 1, "must declare operations"},
+		{"no operations", "{}\n", 1, "must declare operations: (or headers: alone)"},
 		{"operations not a list", "operations: {}\n", 1, "must be a list"},
 		{"no operation", "operations: []\n", 1, "empty"},
 		{"operation not a mapping", "operations:\n  - refunds\n", 2, "must be a mapping"},
+		{"headers not a list", "headers: X-Tenant\n", 1, "headers must be a list"},
+		{"headers empty", "headers: []\n", 1, "headers must be a list"},
+		{"header not a name", "headers:\n  - [a]\n", 2, "must be header names"},
+		{"header not a token", "headers:\n  - X Tenant\n", 2, "not a valid header name"},
+		{"header repeated", "headers:\n  - X-Tenant\n  - x-tenant\n", 3, "listed twice"},
+		{"header carries a credential", "headers: [X-Tenant, X-Api-Key]\n", 1, "credential"},
+		{"header overrides the method", "headers:\n  - X-HTTP-Method-Override\n", 2, "overrides the method"},
+		{"header frames the request", "headers:\n  - Content-Encoding\n", 2, "frames or routes"},
+		{"headers with an empty operations list", "headers: [X-Tenant]\noperations: []\n", 2, "empty"},
 		{"unknown key", with("amount: /amount"), 6, `unknown key "amount"`},
 		{"repeated key", with("method: GET"), 6, `key "method" is repeated (first at line 3)`},
 		{"no name", op("method: POST", "path: /x", "access: read"), 2, "has no name"},
@@ -252,6 +261,8 @@ func TestParse_accepted(t *testing.T) {
 		{"flow style", `{"operations": [{"name": "a", "method": "GET", "path": "/a", "access": "read", "points": []}]}`},
 		{"major amount constant", with("points: [money]", "facts:", "  amount: value:12.50", "  amount_unit: major", "  currency: value:eur")},
 		{"pointer escapes", with("points: [money]", "facts:", "  amount: /a~1b/~0/", "  currency: /")},
+		{"headers alone", "headers: [x-tenant, Api-Version]\n"},
+		{"headers and operations", "headers: [X-Tenant]\n" + with()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -323,4 +334,32 @@ func FuzzParse(f *testing.F) {
 			def.Facts("application/json", nil, data)
 		}
 	})
+}
+
+// TestTable_Headers checks the headers a file adds: canonical, in file
+// order, kept by the normal form after the operations, and absent from
+// the normal form of a file without them.
+func TestTable_Headers(t *testing.T) {
+	tab, err := opdef.Parse("ops.yaml", []byte("headers: [x-tenant, api-version]\n"+with()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tab.Headers(); !reflect.DeepEqual(got, []string{"X-Tenant", "Api-Version"}) || !tab.HasOperations() {
+		t.Fatalf("Headers() = %q, HasOperations() = %v", got, tab.HasOperations())
+	}
+	b, _ := tab.MarshalJSON()
+	if !bytes.HasSuffix(b, []byte(`],"headers":["X-Tenant","Api-Version"]}`)) {
+		t.Fatalf("normal form %s", b)
+	}
+	alone, err := opdef.Parse("ops.yaml", []byte("headers: [X-Tenant]\n"))
+	if err != nil || alone.HasOperations() || len(alone.Operations()) != 0 {
+		t.Fatalf("Parse(headers alone) = %v, %v", alone, err)
+	}
+	if b, _ := alone.MarshalJSON(); string(b) != `{"headers":["X-Tenant"]}` {
+		t.Fatalf("normal form %s", b)
+	}
+	plain, _ := opdef.Parse("ops.yaml", []byte(with()))
+	if b, _ := plain.MarshalJSON(); bytes.Contains(b, []byte("headers")) || plain.Headers() != nil {
+		t.Fatalf("normal form of a file without headers: %s", b)
+	}
 }

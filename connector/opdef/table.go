@@ -11,6 +11,7 @@ import (
 // Table is a parsed operation file. It is immutable and safe for
 // concurrent use.
 type Table struct {
+	headers  []string // added request headers, canonical, in file order
 	defs     []*Def
 	byName   map[string]*Def
 	byMethod map[string][]*Def
@@ -65,6 +66,14 @@ func (t *Table) Match(method, canonicalPath string) (*Def, map[string]string, bo
 	return best, best.pattern.params(segs), true
 }
 
+// Headers lists the request header names (canonical form) that the file
+// adds to its connector's allow-list, in file order; nil when none.
+func (t *Table) Headers() []string { return slices.Clone(t.headers) }
+
+// HasOperations reports whether the file declares operations; a file
+// may add headers alone.
+func (t *Table) HasOperations() bool { return len(t.defs) > 0 }
+
 // Lookup returns the operation named name.
 func (t *Table) Lookup(name string) (*Def, bool) {
 	d, ok := t.byName[name]
@@ -109,7 +118,8 @@ func (d *Def) FixedPath() (string, bool) {
 
 // fileJSON is the normal form of a table.
 type fileJSON struct {
-	Operations []defJSON `json:"operations"`
+	Operations []defJSON `json:"operations,omitempty"`
+	Headers    []string  `json:"headers,omitempty"`
 }
 
 type defJSON struct {
@@ -139,7 +149,7 @@ type factsJSON struct {
 // documentation). Parse reads it back to an equal table, and the same
 // table always gives the same bytes.
 func (t *Table) MarshalJSON() ([]byte, error) {
-	f := fileJSON{Operations: make([]defJSON, len(t.defs))}
+	f := fileJSON{Operations: make([]defJSON, len(t.defs)), Headers: t.headers}
 	for i, d := range t.defs {
 		f.Operations[i] = defJSON{
 			Name: d.name, Method: d.method, Path: d.pattern.text, Access: d.access,

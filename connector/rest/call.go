@@ -20,12 +20,17 @@ import (
 // path becomes the canonical resource (see Canonical), and
 // the upstream request goes to the base URL plus the re-escaped resource,
 // with the query as the agent sent it less the credential's parameter of a
-// query:NAME connection, and the agent's headers less those named by
-// droppedHeader: hop-by-hop fields, Host, Authorization, Cookie, AOS-*,
-// X-Forwarded-*, Forwarded, X-Real-IP, Content-Length, Accept-Encoding
-// and the credential's header. The Outbound carries no credential.
+// query:NAME connection, and those of the agent's headers that are on the
+// allow-list (see forwardHeader: a fixed list, plus the names the
+// connection's operation file adds), never the credential's. The Outbound
+// carries no credential.
 //
-// Errors: EBadRequest for a malformed method, path, query or header,
+// A method, URL or host override (X-HTTP-Method-Override, X-Original-URL,
+// X-Forwarded-*, Forwarded, a _method query, form or JSON parameter: see
+// connector.CheckOverrides) is refused, not dropped.
+//
+// Errors: EBadRequest for a malformed method, path, query or header, or an
+// override,
 // EOutOfScope for a path that names another host or climbs with "..",
 // EUnknownOperation for a method that is never forwarded or a request that
 // is not a declared operation, ETooLarge for a body over connector.MaxBody.
@@ -49,7 +54,7 @@ func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*conn
 	if err != nil {
 		return nil, err
 	}
-	header, err := forwardHeader(r.Header, a)
+	header, err := forwardHeader(r.Header, a, ops.headers)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +130,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	for name, v := range ca.Headers {
 		h[name] = []string{v}
 	}
-	header, err := forwardHeader(h, a)
+	header, err := forwardHeader(h, a, ops.headers)
 	if err != nil {
 		return nil, argError("headers", err)
 	}
@@ -226,6 +231,12 @@ func newCall(ep *connector.Endpoint, ops operations, method, resource, query str
 			Header: header,
 			Body:   body,
 		},
+	}
+	// The headers were checked by forwardHeader; a method override in the
+	// query or the body would have the upstream run another operation
+	// than the one looked up.
+	if err := connector.CheckOverrides(call.Upstream); err != nil {
+		return nil, err
 	}
 	if def != nil {
 		call.Facts = readFacts(def, header, query, body)

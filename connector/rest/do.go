@@ -56,7 +56,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if err != nil {
 		return nil, err
 	}
-	header, err := forwardHeader(out.Header, a)
+	header, err := forwardHeader(out.Header, a, ops.headers)
 	if err != nil {
 		return nil, err
 	}

@@ -15,34 +15,47 @@ func foldHeader(name string) string {
 	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
 }
 
-// droppedHeader reports whether an agent's header (folded) stays behind.
-func droppedHeader(f string, a auth) bool {
-	switch f {
-	case "host", // the upstream Host is always the base URL's
-		"authorization", "cookie", // the agent's own token and session
-		"forwarded", "x-real-ip", // client addresses are the gateway's to state
-		"content-length", // the body's length is recomputed
-		// The upstream client asks for compression itself and decodes the
-		// answer, so the gateway sees (and scans) plain bytes, never a
-		// compressed body it cannot read.
-		"accept-encoding":
-		return true
-	}
-	return connector.IsHopByHop(f) ||
-		strings.HasPrefix(f, "aos-") || // meant for the gateway (AOS-Purpose, ...)
-		strings.HasPrefix(f, "x-forwarded-") ||
-		f == foldHeader(a.header()) // whatever the credential travels in
+// forwarded are the request headers that go upstream on every http
+// connection: those a REST client sends to describe what it sends and
+// what it wants back (media types, languages, conditional and range
+// requests, idempotency keys, preferences, request ids, its name). Every
+// other header stays behind unless the connection's operation file adds it
+// (opdef headers:, checked by connector.CheckAddedHeader): the agent's
+// token and cookies, AOS-* fields, hop-by-hop and framing fields
+// (Content-Length, Content-Encoding: the transport has decoded the body),
+// Accept-Encoding (the upstream client asks for compression itself and
+// decodes the answer, so the gateway scans plain bytes) and whatever the
+// credential travels in.
+var forwarded = []string{
+	"Accept", "Accept-Language", "Content-Language", "Content-Type", "Idempotency-Key",
+	"If-Match", "If-Modified-Since", "If-None-Match", "If-Range", "If-Unmodified-Since",
+	"Prefer", "Range", "User-Agent", "X-Request-Id",
 }
 
 // maxHeaderBytes bounds the headers an agent can forward.
 const maxHeaderBytes = 64 << 10
 
 // forwardHeader returns the headers of an agent's request that go
-// upstream: every field except the dropped ones (droppedHeader) and those
-// the Connection header names. Names must be tokens and values must not
-// contain control characters other than tab; otherwise it returns an
-// *aos.Error with code EBadRequest naming the header.
-func forwardHeader(h http.Header, a auth) (http.Header, error) {
+// upstream: those in forwarded or added (canonical names, from the
+// connection's operation file), less any that the Connection header names
+// hop-by-hop and the one the credential travels in, under their
+// canonical names. Every name must be a token,
+// and no header may be an override of the method, URL or host
+// (connector.IsOverrideHeader), which is refused rather than dropped so
+// that the agent learns why; values must not contain control characters
+// other than tab. Errors are *aos.Error values with code EBadRequest
+// naming the header.
+func forwardHeader(h http.Header, a auth, added []string) (http.Header, error) {
+	if err := connector.CheckHeaderOverrides(h); err != nil {
+		return nil, err
+	}
+	allowed := map[string]string{} // folded name → canonical name
+	for _, list := range [][]string{forwarded, added} {
+		for _, name := range list {
+			allowed[foldHeader(name)] = name
+		}
+	}
+	delete(allowed, foldHeader(a.header())) // only the gateway sets the credential
 	named := map[string]bool{}
 	for name, vs := range h {
 		if foldHeader(name) != "connection" {
@@ -61,10 +74,10 @@ func forwardHeader(h http.Header, a auth) (http.Header, error) {
 			return nil, badRequest("header name %.64q is not a valid token", name)
 		}
 		f := foldHeader(name)
-		if droppedHeader(f, a) || named[f] {
+		key, ok := allowed[f]
+		if !ok || named[f] {
 			continue
 		}
-		key := http.CanonicalHeaderKey(name)
 		for _, v := range vs {
 			if !httpsyntax.ValidHeaderValue(v) {
 				return nil, badRequest("header %s has a control character in its value", key)

@@ -16,6 +16,9 @@ import (
 type operations struct {
 	conn  string       // the connection's name, for messages
 	table *opdef.Table // nil: the method rule
+	// headers are the request headers the operation file adds to those
+	// forwarded (see forwardHeader); a file may add headers alone.
+	headers []string
 }
 
 // lookup returns the operation that a request, its method (upper case, a

@@ -29,6 +29,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/opdef"
 )
 
 // Type is the connector type name, as in `aos connect http NAME`.
@@ -70,7 +71,9 @@ func (k *Connector) Describe() connector.Description {
 		Summary: "Any REST API at a base URL. The resource is the request path; GET, HEAD and OPTIONS read, " +
 			"every other method (POST, PUT, PATCH, DELETE, ...) writes; TRACE and CONNECT are never forwarded. " +
 			"--operations FILE declares named operations instead (method, path pattern, access, approval points and " +
-			"where to read their facts); then anything undeclared is denied. " +
+			"where to read their facts); then anything undeclared is denied. Request headers go upstream by an allow-list " +
+			"(Accept, Content-Type, User-Agent, conditional and range headers, Idempotency-Key, X-Request-Id, ...), to which " +
+			"the file's headers: list adds; method, URL and host overrides (X-HTTP-Method-Override, X-Forwarded-*, _method) are refused. " +
 			"The credential goes upstream as --auth bearer (default), basic (user:password), header:NAME or query:NAME.",
 		ScopeSyntax: []string{
 			"/PATH/PREFIX (whole segments: /v1/contacts covers /v1/contacts/42, not /v1/contactsX; / covers every path)",
@@ -101,6 +104,10 @@ func (k *Connector) Covers(scope, resource string) bool { return Covers(scope, r
 // operation file as the owner wrote it (YAML or JSON; see package opdef),
 // that text as one JSON string, or the normal form. It is validated and
 // replaced by the normal form, which is what a stored connection holds.
+// The file's headers: add request headers to those forwarded (see
+// forwardHeader); a file of headers alone keeps the method rule. A header
+// that would frame, route, override or authenticate the request is
+// refused (connector.CheckAddedHeader), as is the credential's header.
 // An empty Config, or JSON null, keeps the method rule (and is stored as
 // empty).
 //
@@ -119,6 +126,9 @@ func (k *Connector) Configure(c *aos.Connection) error {
 	var config []byte
 	if declares(c.Config) {
 		t, err := parseOperations(c.Config)
+		if err == nil {
+			err = checkAddedHeaders(t, a)
+		}
 		if err != nil {
 			return badRequest("%s", parseErrorMessage(err))
 		}
@@ -186,9 +196,28 @@ func (k *Connector) settings(c *aos.Connection) (*connector.Endpoint, auth, oper
 		return nil, auth{}, ops, aos.Errorf(aos.EInternal, "connection %s has an invalid auth mode: %s", c.Name, aos.ErrorMessage(err))
 	}
 	if declares(c.Config) {
-		if ops.table, err = k.tables.get(c.Config); err != nil {
+		t, err := k.tables.get(c.Config)
+		if err == nil {
+			err = checkAddedHeaders(t, a)
+		}
+		if err != nil {
 			return nil, auth{}, ops, aos.Errorf(aos.EInternal, "connection %s has invalid declared operations: %s", c.Name, parseErrorMessage(err))
+		}
+		if ops.headers = t.Headers(); t.HasOperations() {
+			ops.table = t
 		}
 	}
 	return ep, a, ops, nil
+}
+
+// checkAddedHeaders refuses an operation file that adds the header the
+// connection's credential travels in: only the gateway may set it. (The
+// file's other header rules are opdef's: connector.CheckAddedHeader.)
+func checkAddedHeaders(t *opdef.Table, a auth) error {
+	for _, h := range t.Headers() {
+		if foldHeader(h) == foldHeader(a.header()) {
+			return badRequest("%s: headers: %s cannot be forwarded: the connection's credential travels in it (--auth %s)", operationsName, h, a)
+		}
+	}
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 // boundary, and never what merely shares its prefix.
 func FuzzCheckScope(f *testing.F) {
 	for _, s := range []string{"/", "*", "/v1/contacts", "/v1/contacts/", "/v1//x", "/v1/./x", "/v1/%2e%2e",
-		"v1", "/v1/contacts;x", `/v1\x`, "/v1/ü", "/v1/*", "/v1/contacts?x=1"} {
+		"v1", "/v1/contacts;x", `/v1\x`, "/v1/ü", "/v1/*", "/v1/contacts?x=1", "/v1/a\u2047b", "/v1/\u2025", "/v1/v\u24881"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, scope string) {

@@ -155,16 +155,15 @@ func (k *Connector) call(c *aos.Connection, ep *connector.Endpoint, cfg *config,
 	case p.method.kind == publicLink:
 		f.Public = true
 	}
+	out := &connector.Outbound{Method: p.verb, URL: ep.URL("/"+p.name, p.query), Header: p.header, Body: p.body}
+	if err := connector.CheckOverrides(out); err != nil {
+		return nil, err
+	}
 	return &connector.Call{
 		Operation: aos.Operation{Name: p.name, Access: p.method.access, Points: p.method.points()},
 		Resource:  p.resource,
 		Facts:     f,
-		Upstream: &connector.Outbound{
-			Method: p.verb,
-			URL:    ep.URL("/"+p.name, p.query),
-			Header: p.header,
-			Body:   p.body,
-		},
+		Upstream:  out,
 	}, nil
 }
 

@@ -204,7 +204,7 @@ func TestConnector_FromHTTP_headers(t *testing.T) {
 		"X-Stripe-Client-User-Agent": {`{"lang":"node"}`},
 		"X-Stripe-Client-Telemetry":  {`{"last_request_metrics":{}}`},
 		"Aos-Purpose":                {"refund a duplicate"},
-		"X-Forwarded-For":            {"10.0.0.1"},
+		"X-Custom":                   {"10.0.0.1"},
 		"Connection":                 {"close"},
 		"Host":                       {"pay.localhost"},
 	}

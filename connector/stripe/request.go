@@ -80,6 +80,14 @@ func analyze(method, rawPath, rawQuery string, h http.Header, body []byte) (*req
 	if err != nil {
 		return nil, err
 	}
+	// A method override would have Stripe, or a proxy before it, run
+	// another operation than the one matched.
+	if err := connector.CheckQueryOverrides(rawQuery); err != nil {
+		return nil, err
+	}
+	if err := connector.CheckBodyOverrides(r.header.Get("Content-Type"), body); err != nil {
+		return nil, err
+	}
 	return r, r.decide(d, query, params)
 }
 
@@ -165,6 +173,9 @@ var connectedAccount = []string{"Stripe-Account", "Stripe-Context"}
 // compared case-insensitively, with '_' read as '-' (CGI servers merge
 // both).
 func forwardHeader(h http.Header) (http.Header, error) {
+	if err := connector.CheckHeaderOverrides(h); err != nil {
+		return nil, err
+	}
 	out := http.Header{}
 	size := 0
 	for name, vs := range h {
