@@ -156,6 +156,7 @@ func TestParse_errors(t *testing.T) {
 		{"operations not a list", "operations: {}\n", 1, "must be a list"},
 		{"no operation", "operations: []\n", 1, "empty"},
 		{"operation not a mapping", "operations:\n  - refunds\n", 2, "must be a mapping"},
+		{"pattern with a normalisation lookalike", op("name: a", "method: GET", "path: /v1/a\u2047b", "access: read"), 4, "U+2047"},
 		{"headers not a list", "headers: X-Tenant\n", 1, "headers must be a list"},
 		{"headers empty", "headers: []\n", 1, "headers must be a list"},
 		{"header not a name", "headers:\n  - [a]\n", 2, "must be header names"},

@@ -1,6 +1,7 @@
 package opdef
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -104,6 +105,12 @@ func checkLiteral(seg string, last bool) string {
 		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
 			return "has a control or invisible formatting character"
 		}
+	}
+	if r, bad := httpsyntax.NormalizesToSyntax(seg); bad {
+		if r == utf8.RuneError {
+			return "has a segment (" + seg + ") that Unicode normalisation turns into a dot segment, which never appears in the paths the gateway forwards"
+		}
+		return fmt.Sprintf("has %U, which Unicode normalisation turns into path syntax and never appears in the paths the gateway forwards", r)
 	}
 	return ""
 }
