@@ -192,7 +192,7 @@ func cmdConnect(ctx context.Context, e *env, args []string) error {
 	credEnv := fs.String("credential-env", "", "read the credential from this environment variable")
 	credFile := fs.String("credential-file", "", "read the credential from this file")
 	auth := fs.String("auth", "", "http connector: bearer | basic | header:NAME | query:NAME")
-	ops := fs.String("operations", "", "http connector: file of declared operations")
+	ops := fs.String("operations", "", "http connector: file of declared operations and headers: to forward")
 	settings := fs.String("settings", "", "connector settings file (JSON), such as slack's external_channels")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseExactly(fs.FlagSet, args, 2, "TYPE and NAME")
