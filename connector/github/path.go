@@ -91,8 +91,11 @@ func decodeSegment(raw string) (string, error) {
 		// A server that normalises the path after routing (NFKC) must not
 		// find a separator, query, escape or climb that was not decided on.
 		if r, bad := httpsyntax.NormalizesToSyntax(piece); bad {
-			if r == utf8.RuneError {
+			switch r {
+			case utf8.RuneError:
 				return "", badRequest("the path has a segment that Unicode normalisation turns into a dot segment")
+			case '%':
+				return "", badRequest("the path has a segment that Unicode normalisation turns into a percent-escape")
 			}
 			return "", badRequest("the path contains %U, which Unicode normalisation turns into path syntax", r)
 		}

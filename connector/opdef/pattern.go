@@ -107,8 +107,11 @@ func checkLiteral(seg string, last bool) string {
 		}
 	}
 	if r, bad := httpsyntax.NormalizesToSyntax(seg); bad {
-		if r == utf8.RuneError {
+		switch r {
+		case utf8.RuneError:
 			return "has a segment (" + seg + ") that Unicode normalisation turns into a dot segment, which never appears in the paths the gateway forwards"
+		case '%':
+			return "has a segment (" + seg + ") that Unicode normalisation turns into a percent-escape, which never appears in the paths the gateway forwards"
 		}
 		return fmt.Sprintf("has %U, which Unicode normalisation turns into path syntax and never appears in the paths the gateway forwards", r)
 	}

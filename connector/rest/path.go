@@ -190,6 +190,8 @@ func checkNormalForm(seg, noun string) *aos.Error {
 		return nil
 	case r == utf8.RuneError:
 		return badRequest("the %s has a segment that Unicode normalisation turns into a dot segment", noun)
+	case r == '%':
+		return badRequest("the %s has a segment that Unicode normalisation turns into a percent-escape", noun)
 	}
 	return badRequest("the %s contains %U, which Unicode normalisation turns into path syntax", noun, r)
 }

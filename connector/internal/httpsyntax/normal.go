@@ -21,9 +21,10 @@ const normalDelimiters = `/\?#%;.`
 // normal form holds a delimiter, '.', or a control or invisible formatting
 // character (U+2047 DOUBLE QUESTION MARK is "??", U+FF0F FULLWIDTH SOLIDUS
 // is "/", U+2025 TWO DOT LEADER is ".."), or a segment whose normal form is
-// a dot segment. A non-ASCII control or formatting character (C1
-// controls, zero-width and bidi marks) is refused as it is. It returns
-// that character, or utf8.RuneError when it is the segment as a whole.
+// a dot segment or holds a percent-escape that seg does not ("%２e" is
+// "%2e"). A non-ASCII control or formatting character (C1 controls,
+// zero-width and bidi marks) is refused as it is. It returns that
+// character, utf8.RuneError for a dot segment, or '%' for an escape.
 // ASCII characters are their own normal form and are left to the
 // caller's raw-form rules.
 //
@@ -44,10 +45,29 @@ func NormalizesToSyntax(seg string) (rune, bool) {
 	if ascii {
 		return 0, false
 	}
-	if IsDotSegment(norm.NFKC.String(seg)) || IsDotSegment(norm.NFKD.String(seg)) {
-		return utf8.RuneError, true
+	for _, f := range []norm.Form{norm.NFKC, norm.NFKD} {
+		n := f.String(seg)
+		switch {
+		case IsDotSegment(n):
+			return utf8.RuneError, true
+		case HasEscape(n) && !HasEscape(seg):
+			// "%２e" becomes "%2e": a server that normalises and then
+			// decodes again reads '.', as from a double encoding.
+			return '%', true
+		}
 	}
 	return 0, false
+}
+
+// HasEscape reports whether s holds a percent-escape: '%' followed by two
+// hexadecimal digits.
+func HasEscape(s string) bool {
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] == '%' && IsHex(s[i+1]) && IsHex(s[i+2]) {
+			return true
+		}
+	}
+	return false
 }
 
 // runeNormalizesToSyntax reports whether a non-ASCII rune's NFKC or NFKD

@@ -29,6 +29,11 @@ func TestNormalizesToSyntax(t *testing.T) {
 		{"digit one full stop", "v\u24881", '\u2488'},
 		{"account of", "\u2100", '\u2100'},
 		{"ascii dots and a space-like mark", "..\u2000", utf8.RuneError},
+		{"fullwidth digit after a percent", "%\uFF12e", '%'},
+		{"fullwidth letters after a percent", "%\uFF25\uFF26", '%'},
+		{"a raw escape is the caller's", "%2e\u00e9", 0},
+		{"a percent before a fullwidth letter that is no hex digit", "%\uFF47\uFF47", 0},
+		{"a percent sign and an accent", "100%\u00e9", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,9 +46,10 @@ func TestNormalizesToSyntax(t *testing.T) {
 }
 
 // TestNormalizesToSyntax_everyCodePoint walks every Unicode scalar value
-// and checks that a segment made of it, alone or between letters, is
+// and checks that a segment made of it, alone or as a digit of an escape, is
 // either refused or normalises (NFC, NFD, NFKC, NFKD) to nothing that is
-// a delimiter, a control or formatting character, or a dot segment.
+// a delimiter, a control or formatting character, or a dot segment; and,
+// after a raw '%', to no percent-escape.
 func TestNormalizesToSyntax_everyCodePoint(t *testing.T) {
 	forms := []norm.Form{norm.NFC, norm.NFD, norm.NFKC, norm.NFKD}
 	refused := 0
@@ -51,14 +57,14 @@ func TestNormalizesToSyntax_everyCodePoint(t *testing.T) {
 		if 0xD800 <= r && r <= 0xDFFF {
 			continue // surrogates are not scalar values; UTF-8 cannot hold them
 		}
-		for _, seg := range []string{string(r), "a" + string(r) + "b"} {
+		for _, seg := range []string{string(r), "%" + string(r) + "e", "%e" + string(r)} {
 			if _, bad := NormalizesToSyntax(seg); bad {
 				refused++
 				continue
 			}
 			for _, f := range forms {
 				n := f.String(seg)
-				if strings.ContainsAny(n, normalDelimiters) || strings.ContainsFunc(n, isControlOrFormat) || IsDotSegment(n) {
+				if !sameDelimiters(seg, n) || strings.ContainsFunc(n, isControlOrFormat) || IsDotSegment(n) || HasEscape(n) {
 					t.Errorf("NormalizesToSyntax accepts %q (%U), whose normal form %q is path syntax", seg, r, n)
 				}
 			}
@@ -67,4 +73,14 @@ func TestNormalizesToSyntax_everyCodePoint(t *testing.T) {
 	if refused == 0 {
 		t.Fatal("no code point was refused")
 	}
+}
+
+// sameDelimiters reports whether n holds each delimiter as often as s.
+func sameDelimiters(s, n string) bool {
+	for _, d := range normalDelimiters {
+		if strings.Count(s, string(d)) != strings.Count(n, string(d)) {
+			return false
+		}
+	}
+	return true
 }
