@@ -30,8 +30,12 @@ const maxCodings = 3
 // large one: past that it is ETooLarge. Any other coding (br, zstd,
 // compress, or a name it does not know) is EUnsupportedEncoding, as is a
 // deeper stack; a body that does not decode as its coding says is
-// EBadRequest. An empty body is returned as it is.
+// EBadRequest. An empty body is returned as it is, whatever coding is
+// named.
 func DecodeBody(contentEncoding []string, body []byte) ([]byte, error) {
+	if len(body) == 0 {
+		return body, nil // nothing to read, whatever coding is named
+	}
 	var codings []string
 	for _, v := range contentEncoding {
 		for c := range strings.SplitSeq(v, ",") {
@@ -47,9 +51,6 @@ func DecodeBody(contentEncoding []string, body []byte) ([]byte, error) {
 	}
 	if len(codings) > maxCodings {
 		return nil, aos.Errorf(aos.EUnsupportedEncoding, "the request body has more than %d content codings", maxCodings)
-	}
-	if len(body) == 0 {
-		return body, nil
 	}
 	for _, c := range slices.Backward(codings) {
 		var err error

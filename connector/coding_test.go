@@ -52,6 +52,7 @@ func TestDecodeBody(t *testing.T) {
 		{"stacked over two fields", []string{"deflate", "gzip"}, compress(t, "gzip", compress(t, "zlib", plain)), ""},
 		{"identity beside gzip", []string{"identity, gzip"}, gz, ""},
 		{"empty body", []string{"gzip"}, nil, ""},
+		{"empty body in a coding it cannot read", []string{"br"}, nil, ""},
 		{"br", []string{"br"}, plain, aos.EUnsupportedEncoding},
 		{"zstd", []string{"zstd"}, plain, aos.EUnsupportedEncoding},
 		{"compress", []string{"compress"}, plain, aos.EUnsupportedEncoding},
@@ -75,7 +76,7 @@ func TestDecodeBody(t *testing.T) {
 			}
 			want := plain
 			switch tt.name {
-			case "empty body":
+			case "empty body", "empty body in a coding it cannot read":
 				want = nil
 			case "one layer too few":
 				want = gz // what the upstream would act on is what is scanned

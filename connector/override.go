@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/aos-dev/aos"
@@ -229,10 +230,32 @@ var framingHeaders = map[string]bool{
 	"via": true, "te": true,
 }
 
-// credentialWords are parts of header names that carry a credential or a
-// session (Authorization, Cookie, X-Api-Key, X-Auth-Token, ...), compared
-// with '-' and '_' removed. A name ending in "key" is one too.
-var credentialWords = []string{"auth", "token", "secret", "passw", "credential", "apikey", "cookie", "session", "signature"}
+// credentialParts are parts of header names that carry a credential or a
+// session (Authorization, Cookie, X-Api-Key, X-Auth-Token, ...), looked
+// for anywhere in the name with '-' and '_' removed, so that run-together
+// names (X-Authtoken, Apisecret) count too; a name ending in "key" is one
+// as well. This is stricter than credentialWords, the whole words that
+// keep an answer's header from the agent, and includes them.
+var credentialParts = []string{"auth", "token", "secret", "passw", "credential", "apikey", "cookie", "session", "signature", "jwt"}
+
+// namesCredential reports whether a header name (folded) names a
+// credential or a session, by credentialParts or by any of its words in
+// credentialWords. Idempotency-Key, a request's own key, does not.
+func namesCredential(folded string) bool {
+	squashed := strings.NewReplacer("-", "", "_", "").Replace(folded)
+	if strings.HasSuffix(squashed, "idempotencykey") {
+		return false
+	}
+	if strings.HasSuffix(squashed, "key") || containsAny(squashed, credentialParts) {
+		return true
+	}
+	for w := range strings.FieldsFuncSeq(folded, func(r rune) bool { return r == '-' || r == '_' }) {
+		if slices.Contains(credentialWords, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // CheckAddedHeader refuses a header name that an owner asks a connection
 // to forward beyond its connector's allow-list (an operation file's
@@ -242,12 +265,11 @@ var credentialWords = []string{"auth", "token", "secret", "passw", "credential",
 // Content-Encoding, Transfer-Encoding, ...), an override header
 // (IsOverrideHeader), an AOS-* field meant for the gateway, or one that
 // carries a credential or session (Authorization, Cookie, any name with
-// auth, token, secret, password, credential, api-key, session or
-// signature in it, or ending in key, Idempotency-Key excepted). The error, EBadRequest, names the
+// auth, token, secret, password, credential, api-key, session, signature
+// or jwt in it, or ending in key, Idempotency-Key excepted). The error, EBadRequest, names the
 // header and why.
 func CheckAddedHeader(name string) error {
 	f := foldName(name)
-	squashed := strings.NewReplacer("-", "", "_", "").Replace(f)
 	switch {
 	case !httpsyntax.IsToken(name):
 		return aos.Errorf(aos.EBadRequest, "header %.64q is not a valid header name", name)
@@ -255,7 +277,7 @@ func CheckAddedHeader(name string) error {
 		return aos.Errorf(aos.EBadRequest, "header %s cannot be forwarded: it frames or routes the request, which the gateway does", name)
 	case IsOverrideHeader(f):
 		return aos.Errorf(aos.EBadRequest, "header %s cannot be forwarded: it overrides the method, URL or host the gateway decides on", name)
-	case (strings.HasSuffix(squashed, "key") || containsAny(squashed, credentialWords)) && !strings.HasSuffix(squashed, "idempotencykey"):
+	case namesCredential(f):
 		return aos.Errorf(aos.EBadRequest, "header %s cannot be forwarded: it would carry a credential or session, which only the gateway sets", name)
 	}
 	return nil
