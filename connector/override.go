@@ -83,13 +83,51 @@ func foldParam(name string) string {
 // decoded) is a method override such as _method.
 func IsOverrideParam(name string) bool { return overrideParams[foldParam(name)] }
 
+// clientHeaders say who the client is, not what the request is: a reverse
+// proxy in front of aos (TLS termination) adds them to every request. They
+// are never forwarded (no allow-list lets them through, and
+// CheckAddedHeader refuses to add them), so an agent's request that
+// carries them is not refused for it.
+var clientHeaders = map[string]bool{
+	"x-forwarded-for": true, "x-forwarded-proto": true, "x-forwarded-port": true,
+	"x-forwarded-ssl": true, "x-real-ip": true,
+}
+
+// fromFrontProxy reports whether a header an agent's request carries is
+// one a reverse proxy in front of aos adds about the client: a client
+// header, or Forwarded without a host parameter (RFC 7239 for=, by= and
+// proto= name the client and the hop; host= overrides the host).
+func fromFrontProxy(name string, values []string) bool {
+	f := foldName(name)
+	if clientHeaders[f] {
+		return true
+	}
+	if f != "forwarded" {
+		return false
+	}
+	for _, v := range values {
+		for _, elem := range strings.Split(v, ",") {
+			for _, pair := range strings.Split(elem, ";") {
+				k, _, _ := strings.Cut(pair, "=")
+				if k = strings.ToLower(strings.TrimSpace(k)); k != "for" && k != "by" && k != "proto" {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
 // CheckHeaderOverrides refuses a request whose headers hold an override
 // header (IsOverrideHeader), with EBadRequest naming it. Connectors call
 // it on the agent's headers before their allow-list, which would only
-// drop it.
+// drop it. What a reverse proxy in front of aos adds about the client
+// (X-Forwarded-For, X-Forwarded-Proto, X-Real-IP, Forwarded without
+// host=) is left for the allow-list to drop: refusing it would refuse
+// every call behind such a proxy, and it never reaches the upstream.
 func CheckHeaderOverrides(h http.Header) error {
-	for name := range h {
-		if IsOverrideHeader(name) {
+	for name, values := range h {
+		if IsOverrideHeader(name) && !fromFrontProxy(name, values) {
 			return aos.Errorf(aos.EBadRequest, "header %.64s is refused: it overrides the method, URL, host or client "+
 				"that the upstream sees, which the gateway decides on", http.CanonicalHeaderKey(name))
 		}

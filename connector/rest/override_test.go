@@ -48,9 +48,10 @@ func TestConnector_FromHTTP_overrides(t *testing.T) {
 	}
 	for _, h := range []string{"X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "x_http_method_override",
 		"X-Original-URL", "X-Rewrite-URL", "X-Original-Method", "X-Host", "X-Original-Host", "X-HTTP-Host-Override",
-		"X-Forwarded-Host", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Prefix", "Forwarded", "X-Real-IP"} {
+		"X-Forwarded-Host", "X-Forwarded-Prefix", "X-Forwarded-Server", "Forwarded"} {
 		add("header "+h, connector.HTTPRequest{Header: http.Header{h: {"DELETE"}}}, http.CanonicalHeaderKey(h))
 	}
+	add("Forwarded with host=", connector.HTTPRequest{Header: http.Header{"Forwarded": {"for=192.0.2.1;host=evil.example"}}}, "Forwarded")
 	for _, q := range []string{"_method=DELETE", "a=1&_METHOD=DELETE", "%5Fmethod=DELETE", "_method[]=DELETE", ".method=DELETE",
 		"_HttpMethod=DELETE", "x-http-method-override=DELETE"} {
 		add("query "+q, connector.HTTPRequest{RawQuery: q}, "parameter")
@@ -83,11 +84,21 @@ func TestConnector_FromHTTP_noOverride(t *testing.T) {
 		{Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"data": {"_method": "DELETE"}, "method": "x"}`)},
 		{Header: http.Header{"Content-Type": {"text/plain"}}, Body: []byte("_method=DELETE")},
 		{Header: http.Header{"X-Request-Id": {"r-1"}, "X-Forwarded": {"not an override name"}}},
+		// What a reverse proxy in front of aos adds about the client: not
+		// refused, and never forwarded.
+		{Header: http.Header{"X-Forwarded-For": {"192.0.2.1"}, "X-Forwarded-Proto": {"https"}, "X-Real-Ip": {"192.0.2.1"},
+			"Forwarded": {"for=192.0.2.1;proto=https, for=198.51.100.7"}}},
 	} {
 		req.Method, req.RawPath = "POST", "/v1/items/42"
 		call, err := New().FromHTTP(c, &req)
 		if err != nil || call.Operation.Name != "items.update" {
 			t.Errorf("FromHTTP(%+v) = %v; want items.update", req, err)
+			continue
+		}
+		for name := range call.Upstream.Header {
+			if connector.IsOverrideHeader(name) {
+				t.Errorf("FromHTTP(%+v) forwards %s", req, name)
+			}
 		}
 	}
 }
