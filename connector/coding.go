@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"errors"
 	"io"
+	"mime"
 	"slices"
 	"strings"
 
@@ -88,4 +89,35 @@ func decodeLayer(coding string, body []byte) ([]byte, error) {
 		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB once decoded", MaxBody>>20)
 	}
 	return out, nil
+}
+
+// CheckCharset refuses a request body that the gateway and the upstream
+// could read in different character encodings: a Content-Type whose
+// charset is other than UTF-8 (or US-ASCII, its subset), a Content-Type
+// naming a charset that does not parse, and a body that opens with a
+// UTF-16 or UTF-32 byte order mark, which JSON parsers honour. Facts and
+// the customer-data scan read bytes as UTF-8: a card number spelled in
+// UTF-16 would pass them unseen and reach an upstream that decodes it.
+// Errors: EUnsupportedEncoding.
+func CheckCharset(contentTypes []string, body []byte) error {
+	for _, ct := range contentTypes {
+		_, params, err := mime.ParseMediaType(ct)
+		if err != nil {
+			if strings.Contains(strings.ToLower(ct), "charset") {
+				return aos.Errorf(aos.EUnsupportedEncoding, "the request's Content-Type names a charset but does not parse; send UTF-8")
+			}
+			continue
+		}
+		switch cs := strings.ToLower(strings.TrimSpace(params["charset"])); cs {
+		case "", "utf-8", "utf8", "us-ascii", "ascii":
+		default:
+			return aos.Errorf(aos.EUnsupportedEncoding, "the request body's charset %.32q cannot be read; send it as UTF-8", cs)
+		}
+	}
+	for _, bom := range [][]byte{{0x00, 0x00, 0xFE, 0xFF}, {0xFF, 0xFE, 0x00, 0x00}, {0xFE, 0xFF}, {0xFF, 0xFE}} {
+		if bytes.HasPrefix(body, bom) {
+			return aos.Errorf(aos.EUnsupportedEncoding, "the request body is UTF-16 or UTF-32 (it opens with a byte order mark); send it as UTF-8")
+		}
+	}
+	return nil
 }

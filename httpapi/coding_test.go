@@ -150,3 +150,57 @@ func TestCall_ContentEncoding(t *testing.T) {
 		t.Fatalf("the upstream received %d requests", n)
 	}
 }
+
+// TestProxy_Charset: a body in another character encoding than UTF-8 is
+// refused, since the facts and the scan read UTF-8 and an upstream that
+// honours the charset would read what they did not see.
+func TestProxy_Charset(t *testing.T) {
+	up := &upstreamRecorder{}
+	srv := httptest.NewServer(up)
+	t.Cleanup(srv.Close)
+	in := gatewaytest.Start(t, rest.New())
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: srv.URL, Scope: "/", Write: true,
+		Credential: vault.NewSecret([]byte("upstream-secret"))})
+	token := in.Agent(t, "bot", "")
+	utf16 := func(s string, bom bool) []byte {
+		var b []byte
+		if bom {
+			b = append(b, 0xFF, 0xFE)
+		}
+		for _, r := range s {
+			b = append(b, byte(r), 0)
+		}
+		return b
+	}
+	card := `{"note": "card 4242 4242 4242 4242 exp 12/30"}`
+	for _, tt := range []struct {
+		name, contentType string
+		body              []byte
+		status            int
+	}{
+		{"UTF-16 named by its charset", "application/json; charset=utf-16le", utf16(card, false), http.StatusUnsupportedMediaType},
+		{"UTF-16 with a byte order mark", "application/json", utf16(card, true), http.StatusUnsupportedMediaType},
+		{"a charset that does not parse", `application/json; charset="utf-16`, []byte(card), http.StatusUnsupportedMediaType},
+		{"Latin-1 text", "text/plain; charset=ISO-8859-1", []byte("card 4242 4242 4242 4242"), http.StatusUnsupportedMediaType},
+		{"UTF-8 named is read and held", "application/json; charset=UTF-8", []byte(card), http.StatusAccepted},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(up.requests())
+			req, _ := http.NewRequest(http.MethodPost, in.URL+"/v1/proxy/crm/v1/notes", bytes.NewReader(tt.body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", tt.contentType)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d (%s), want %d", resp.StatusCode, raw, tt.status)
+			}
+			if n := len(up.requests()) - before; n != 0 {
+				t.Fatalf("the upstream received %d requests", n)
+			}
+		})
+	}
+}

@@ -134,6 +134,9 @@ func decodeJSON(r *http.Request, limit int64, v any) error {
 	if body, err = connector.DecodeBody(r.Header.Values("Content-Encoding"), body); err != nil {
 		return err
 	}
+	if err := connector.CheckCharset(r.Header.Values("Content-Type"), body); err != nil {
+		return err
+	}
 	if int64(len(body)) > limit {
 		return aos.Errorf(aos.ETooLarge, "request body is larger than %d bytes once decoded", limit)
 	}
@@ -169,5 +172,8 @@ func readBody(r *http.Request) ([]byte, error) {
 	if len(b) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "request body is larger than %d bytes", connector.MaxBody)
 	}
-	return connector.DecodeBody(r.Header.Values("Content-Encoding"), b)
+	if b, err = connector.DecodeBody(r.Header.Values("Content-Encoding"), b); err != nil {
+		return nil, err
+	}
+	return b, connector.CheckCharset(r.Header.Values("Content-Type"), b)
 }
