@@ -180,3 +180,20 @@ func (r *Redecide) Error() string { return "the call must be decided again: " + 
 type Compound interface {
 	Items(resource string) []string
 }
+
+// KeyRevoker is implemented by connectors whose upstream can revoke a
+// credential through its own API (Slack's auth.revoke). The exposed-key
+// runbook calls it with the retired secret. Detail is what the upstream
+// answered, caller-safe: never the secret.
+type KeyRevoker interface {
+	RevokeKey(ctx context.Context, c *aos.Connection, secret vault.Secret) (detail string, err error)
+}
+
+// KeyChecker is implemented by connectors that can ask the upstream,
+// read-only, whether it still accepts a credential (GitHub's GET /user,
+// Stripe's GET /v1/balance). live is false only when the upstream refused
+// the credential as unknown, revoked or expired; an upstream that cannot
+// be asked is an error. Detail is caller-safe: never the secret.
+type KeyChecker interface {
+	CheckKey(ctx context.Context, c *aos.Connection, secret vault.Secret) (live bool, detail string, err error)
+}

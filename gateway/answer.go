@@ -28,8 +28,15 @@ const echoReplacement = "[redacted by aos]"
 // passed on (see passable), and whether the upstream echoed the
 // credential. Every upstream call goes through it: allowed calls
 // (execute) and approved ones (Execute), so what the agent receives and
-// what an approval's sealed result holds are the same.
-func (g *Gateway) sendCall(ctx context.Context, k connector.Connector, conn *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, bool, error) {
+// what an approval's sealed result holds are the same. It sends nothing
+// with a credential declared exposed after the call was authorised
+// (guardSend).
+func (g *Gateway) sendCall(ctx context.Context, k connector.Connector, conn *aos.Connection, cred *aos.Credential, secret vault.Secret, call *connector.Call) (*connector.Response, bool, error) {
+	release, err := g.guardSend(ctx, conn, cred)
+	if err != nil {
+		return nil, false, err
+	}
+	defer release()
 	echo := secret.EchoRedactor(echoReplacement)
 	resp, err := k.Do(ctx, conn, secret, call)
 	if err != nil {

@@ -201,7 +201,7 @@ func (g *Gateway) send(ctx context.Context, a *aos.Approval, conn *aos.Connectio
 	}
 	call := &connector.Call{Operation: aos.Operation{Name: a.Operation, Access: a.Access},
 		Resource: a.Resource, Facts: a.Facts, Upstream: &out}
-	return g.sendCall(ctx, k, conn, secret, call)
+	return g.sendCall(ctx, k, conn, cred, secret, call)
 }
 
 // heldResult is the upstream's answer as sealed into an approval.

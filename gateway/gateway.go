@@ -39,7 +39,8 @@ type Gateway struct {
 	// be held with; DefaultMaxHeldRequest if zero.
 	MaxHeldRequest int
 
-	echoes echoWarnings
+	echoes  echoWarnings
+	sending inflight
 }
 
 // Outcome is what became of a call: the upstream's response, or the
@@ -339,7 +340,7 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 	if t.conn.HoldsCustomerData {
 		callCtx = connector.WithCustomerAllowance(ctx, connector.BulkCustomers-received)
 	}
-	resp, echoed, callErr := g.sendCall(callCtx, t.connector, t.conn, secret, call)
+	resp, echoed, callErr := g.sendCall(callCtx, t.connector, t.conn, cred, secret, call)
 	g.recordOutcome(ctx, p, t.conn, idx[0], resp, callErr, echoed, time.Since(start))
 	if echoed {
 		g.warnEcho(ctx, t.conn.Name, call.Operation.Name, idx[0])

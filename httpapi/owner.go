@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/owner"
@@ -85,6 +86,9 @@ type ConnectRequest struct {
 	// take one, as the owner wrote it; errors name its lines.
 	Operations string `json:"operations,omitempty"`
 	Credential string `json:"credential"`
+	// RotateEvery is the credential's rotation period, such as "90d";
+	// empty means the default, 90 days.
+	RotateEvery string `json:"rotate_every,omitempty"`
 }
 
 // ConnectResponse is the new connection and its first grant, with what the
@@ -103,11 +107,20 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, ownerBodyLimit, &req); err != nil {
 		return err
 	}
+	var period time.Duration
+	if req.RotateEvery != "" {
+		d, err := owner.ParseDuration(req.RotateEvery)
+		if err != nil {
+			return err
+		}
+		period = d
+	}
 	secret := vault.NewSecret([]byte(req.Credential))
 	req.Credential = ""
 	res, err := s.Owner.ConnectAndInspect(r.Context(), principalOf(r.Context()), owner.ConnectRequest{
 		Type: req.Type, Name: req.Name, Scope: req.Scope, Write: req.Write, BaseURL: req.BaseURL,
 		Auth: req.Auth, HoldsCustomerData: req.HoldsCustomerData, Config: []byte(req.Operations), Credential: secret,
+		RotationPeriod: period,
 	})
 	if err != nil {
 		return err

@@ -14,6 +14,8 @@ const (
 	forOwner                          // the owner only: changes and decisions
 	forReaders                        // the owner and auditors: listings and evidence
 	forAgentsAndOwner                 // an agent for its own approvals, the owner for any
+	forSecurity                       // the owner, auditors and agents of the security-infra department
+	forPrincipals                     // any principal: what only takes access away
 )
 
 type route struct {
@@ -53,6 +55,10 @@ func (s *Server) routes() []route {
 		{"POST /v1/owner/approvals/{id}/deny", forOwner, s.handleDecide(false)},
 		{"GET /v1/owner/caps", forReaders, s.handleGetCaps},
 		{"PUT /v1/owner/caps", forOwner, s.handlePutCaps},
+		{"GET /v1/owner/keys", forSecurity, s.handleListKeys},
+		{"PUT /v1/owner/keys/{name}", forOwner, s.handleKeySettings},
+		{"POST /v1/owner/keys/{name}/rotate", forOwner, s.handleRotateKey},
+		{"POST /v1/owner/keys/{name}/exposed", forPrincipals, s.handleExposedKey},
 	}
 }
 
@@ -61,7 +67,7 @@ func (s *Server) routes() []route {
 func OwnerRoutes() []string {
 	var out []string
 	for _, rt := range (&Server{}).routes() {
-		if rt.who == forOwner || rt.who == forReaders {
+		if rt.who == forOwner || rt.who == forReaders || rt.who == forSecurity {
 			out = append(out, rt.pattern)
 		}
 	}
@@ -76,6 +82,12 @@ func (s *Server) guard(rt route) http.HandlerFunc {
 		return s.ownerOnly(rt.handle)
 	case forReaders:
 		return s.reader(rt.handle)
+	case forSecurity:
+		return s.with(rt.handle, func(p *aos.Principal) bool {
+			return p.Kind == aos.Owner || p.Kind == aos.Auditor || p.Kind == aos.Agent && p.Department == "security-infra"
+		}, "this route is for the owner, auditors and the security-infra department")
+	case forPrincipals:
+		return s.with(rt.handle, func(*aos.Principal) bool { return true }, "")
 	}
 	return s.with(rt.handle, func(p *aos.Principal) bool { return p.Kind == aos.Agent || p.Kind == aos.Owner },
 		"this route is for agents and the owner")

@@ -16,6 +16,7 @@ import (
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/gateway"
 	"github.com/aos-dev/aos/owner"
+	"github.com/aos-dev/aos/secinfra"
 	"log/slog"
 )
 
@@ -31,6 +32,9 @@ type Server struct {
 	Owner    *owner.Service
 	Evidence EvidenceReader
 	Logger   *slog.Logger
+	// Keys is the key inventory and exposed-key runbook; nil builds one
+	// on Owner and Gateway.
+	Keys *secinfra.Keys
 	// ProxyHostSuffix enables host-based routing: a request to
 	// NAME.<suffix> (such as crm.localhost:7070) is proxied to connection
 	// NAME with its whole path. Empty disables it.

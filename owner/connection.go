@@ -20,6 +20,9 @@ type ConnectRequest struct {
 	HoldsCustomerData bool
 	Config            []byte
 	Credential        vault.Secret
+	// RotationPeriod is how often the credential is due for rotation;
+	// zero means aos.DefaultRotationPeriod.
+	RotationPeriod time.Duration
 }
 
 // Connect connects a tool and creates its first grant, for the whole
@@ -67,6 +70,9 @@ func (s *Service) ConnectAndInspect(ctx context.Context, actor *aos.Principal, r
 	if req.Credential.IsZero() {
 		return nil, aos.Errorf(aos.EBadRequest, "the credential is empty")
 	}
+	if req.RotationPeriod != 0 && req.RotationPeriod < aos.MinRotationPeriod {
+		return nil, aos.Errorf(aos.EBadRequest, "a rotation period must be at least %s", aos.MinRotationPeriod)
+	}
 	c := &aos.Connection{
 		Name: req.Name, Type: req.Type, BaseURL: req.BaseURL, Auth: req.Auth,
 		HoldsCustomerData: req.HoldsCustomerData, Config: req.Config,
@@ -99,6 +105,9 @@ func (s *Service) ConnectAndInspect(ctx context.Context, actor *aos.Principal, r
 		if cred, err = s.newCredential(c.ID, 1, req.Credential, now); err != nil {
 			return nil, err
 		}
+		if req.RotationPeriod > 0 {
+			cred.RotationPeriod = req.RotationPeriod
+		}
 		if err := tx.CreateCredential(ctx, cred); err != nil {
 			return nil, err
 		}
@@ -111,6 +120,7 @@ func (s *Service) ConnectAndInspect(ctx context.Context, actor *aos.Principal, r
 				"type": c.Type, "base_url": c.BaseURL, "auth": c.Auth,
 				"holds_customer_data": strconv.FormatBool(c.HoldsCustomerData),
 				"credential_version":  "1", "credential_fingerprint": cred.Fingerprint,
+				"rotation_period": cred.RotationPeriod.String(),
 			}},
 			grantRecord(actor, g),
 		}, nil

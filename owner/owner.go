@@ -58,6 +58,16 @@ type Status struct {
 	ActiveGrants int   `json:"active_grants"`
 	Pending      int   `json:"pending_approvals"`
 	LogSize      int64 `json:"evidence_entries"`
+	// Overdue lists the connected connections whose active credential is
+	// due for rotation (aos.Credential.Overdue), by name.
+	Overdue []OverdueKey `json:"overdue_keys,omitempty"`
+}
+
+// OverdueKey is a credential due for rotation.
+type OverdueKey struct {
+	Connection string    `json:"connection"`
+	Version    int       `json:"version"`
+	DueAt      time.Time `json:"due_at"`
 }
 
 // Status summarises the instance. Owner or auditor.
@@ -76,8 +86,18 @@ func (s *Service) Status(ctx context.Context) (*Status, error) {
 		}
 		st.Connections = len(conns)
 		for _, c := range conns {
-			if c.Connected() {
-				st.Connected++
+			if !c.Connected() {
+				continue
+			}
+			st.Connected++
+			cred, err := tx.ActiveCredential(ctx, c.ID)
+			if aos.ErrorCode(err) == aos.ENotFound {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if cred.Overdue(now) {
+				st.Overdue = append(st.Overdue, OverdueKey{Connection: c.Name, Version: cred.Version, DueAt: cred.DueAt()})
 			}
 		}
 		grants, err := tx.ListGrants(ctx, aos.GrantFilter{})

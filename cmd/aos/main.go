@@ -63,7 +63,7 @@ func init() {
 		"status":     {"aos status [--json]", cmdStatus},
 		"agent":      {"aos agent add NAME [--department D] | aos agent list | aos agent remove NAME", cmdAgent},
 		"connectors": {"aos connectors [--json]", cmdConnectors},
-		"connect":    {"aos connect TYPE NAME --scope SCOPE [--write] [--base-url URL] [--holds-customer-data] [--credential-env VAR | --credential-file F] [--auth MODE] [--operations FILE | --settings FILE]", cmdConnect},
+		"connect":    {"aos connect TYPE NAME --scope SCOPE [--write] [--base-url URL] [--holds-customer-data] [--credential-env VAR | --credential-file F] [--auth MODE] [--operations FILE | --settings FILE] [--rotate-every 90d]", cmdConnect},
 		"grant":      {"aos grant NAME --scope SCOPE [--write] [--to AGENT | --to department:D] [--expires 30d] [--mission M]", cmdGrant},
 		"grants":     {"aos grants [--all] [--json]", cmdGrants},
 		"revoke":     {"aos revoke GRANT_ID", cmdRevoke},
@@ -74,6 +74,7 @@ func init() {
 		"approvals":  {"aos approvals [--all] [--json]", cmdApprovals},
 		"approve":    {"aos approve ID [--reason TEXT]", cmdApprove},
 		"deny":       {"aos deny ID --reason TEXT", cmdDeny},
+		"keys":       {"aos keys [--json] | aos keys NAME --rotate-every D | aos keys rotate NAME [--credential-env VAR | --credential-file F] | aos keys exposed NAME [--credential-env VAR | --credential-file F]", cmdKeys},
 		"caps":       {"aos caps [--per-move USD] [--per-week USD] [--rate CUR=RATE] [--recipient-limit N] [--strict on|off]", cmdCaps},
 	}
 }

@@ -51,6 +51,12 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "grants:       %d active\n", st.ActiveGrants)
 	fmt.Fprintf(e.stdout, "approvals:    %d pending\n", st.Pending)
 	fmt.Fprintf(e.stdout, "evidence:     %d entries\n", st.LogSize)
+	if len(st.Overdue) > 0 {
+		fmt.Fprintf(e.stdout, "keys overdue: %d\n", len(st.Overdue))
+		for _, k := range st.Overdue {
+			fmt.Fprintf(e.stdout, "  %s version %d, due %s: run `aos keys rotate %s`\n", k.Connection, k.Version, k.DueAt.UTC().Format(time.RFC3339), k.Connection)
+		}
+	}
 	return nil
 }
 
@@ -194,6 +200,7 @@ func cmdConnect(ctx context.Context, e *env, args []string) error {
 	auth := fs.String("auth", "", "http connector: bearer | basic | header:NAME | query:NAME")
 	ops := fs.String("operations", "", "http connector: file of declared operations and headers: to forward")
 	settings := fs.String("settings", "", "connector settings file (JSON), such as slack's external_channels")
+	rotateEvery := fs.String("rotate-every", "", "how often the credential is due for rotation, such as 90d (the default)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parseExactly(fs.FlagSet, args, 2, "TYPE and NAME")
 	if err != nil {
@@ -202,8 +209,13 @@ func cmdConnect(ctx context.Context, e *env, args []string) error {
 	if *scope == "" {
 		return usagef("--scope is required (write * for account-wide access)")
 	}
+	if *rotateEvery != "" {
+		if _, err := owner.ParseDuration(*rotateEvery); err != nil {
+			return usagef("--rotate-every: %s", aos.ErrorMessage(err))
+		}
+	}
 	req := httpapi.ConnectRequest{Type: pos[0], Name: pos[1], Scope: *scope, Write: *write, BaseURL: *baseURL,
-		Auth: *auth, HoldsCustomerData: *holds}
+		Auth: *auth, HoldsCustomerData: *holds, RotateEvery: *rotateEvery}
 	switch {
 	case *ops != "" && *settings != "":
 		return usagef("--operations and --settings are the same slot: give one")
