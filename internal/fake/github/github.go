@@ -179,3 +179,11 @@ func (s *Server) id() int64 {
 }
 
 func (s *Server) timestamp() string { return s.now.Format(time.RFC3339) }
+
+// RevokeToken makes the fake refuse its token from now on with 401 Bad
+// credentials, as GitHub does once a token is revoked.
+func (s *Server) RevokeToken() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Token = ""
+}

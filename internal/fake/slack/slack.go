@@ -4,7 +4,7 @@
 // from the query and from form, JSON or multipart bodies; the token from
 // the Authorization header (or a token argument); every answer carries
 // the X-OAuth-Scopes and X-Accepted-OAuth-Scopes headers. It implements
-// auth.test, conversations.info (num_members only with
+// auth.test, auth.revoke, conversations.info (num_members only with
 // include_num_members=true), conversations.list and history, chat.
 // postMessage, update and delete, reactions.add and the external file
 // upload pair, and records every request.
@@ -72,6 +72,7 @@ type Server struct {
 	ts       int
 	files    int
 	requests []Request
+	revoked  bool // auth.revoke was called: the token answers token_revoked
 }
 
 // New starts a fake that accepts token, until the test ends. Its Web API
@@ -176,6 +177,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-OAuth-Scopes", strings.Join(s.Scopes, ","))
 	w.Header().Set("X-Accepted-OAuth-Scopes", acceptedScopes[name])
 	var ans answer
+	s.mu.Lock()
+	revoked := s.revoked
+	s.mu.Unlock()
 	switch token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "); {
 	case err != nil:
 		ans = fail("invalid_arguments")
@@ -183,6 +187,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		ans = fail("not_authed")
 	case token != s.Token && a.Get("token") != s.Token:
 		ans = fail("invalid_auth")
+	case revoked:
+		ans = fail("token_revoked")
+	case name == "auth.revoke":
+		// Slack revokes the token the call is made with; test=true only
+		// says whether it would.
+		if a.Get("test") != "true" && a.Get("test") != "1" {
+			s.mu.Lock()
+			s.revoked = true
+			s.mu.Unlock()
+		}
+		ans = answer{"ok": true, "revoked": a.Get("test") != "true" && a.Get("test") != "1"}
 	default:
 		ans = s.method(name, a)
 	}
