@@ -43,8 +43,8 @@ type keyLog struct {
 }
 
 type seenRequest struct {
-	key  string
-	done time.Time
+	key, query string
+	done       time.Time
 }
 
 func (u *keyLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +53,20 @@ func (u *keyLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, `{"data":[]}`)
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.seen = append(u.seen, seenRequest{key: strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), done: time.Now()})
+	u.seen = append(u.seen, seenRequest{key: strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "),
+		query: r.URL.RawQuery, done: time.Now()})
+}
+
+// keyFor returns the key the request with the given query carried.
+func (u *keyLog) keyFor(query string) string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for _, s := range u.seen {
+		if s.query == query {
+			return s.key
+		}
+	}
+	return ""
 }
 
 func (u *keyLog) count(key string) int {
