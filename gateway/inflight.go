@@ -21,8 +21,9 @@ import (
 // command returns, no call of this process sends the old key or is still
 // waiting for an answer to it. Other replicas read the same store before
 // every send, so none starts a send with the key after the status
-// committed; one that had already passed that read may still be waiting
-// for the upstream's answer (bounded by the upstream timeout).
+// committed; for the sends they had already started, the exposed-key
+// runbook waits on the evidence log, where each call's outcome is recorded
+// once its upstream has answered (secinfra.Keys.Exposed).
 type inflight struct {
 	mu    sync.Mutex
 	calls map[credKey]*credCalls

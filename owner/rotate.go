@@ -178,14 +178,16 @@ func (s *Service) SetRotationPeriod(ctx context.Context, actor *aos.Principal, n
 // (RotatedAt now), so that no call is authorised or sent with it from the
 // moment this returns, on any replica (the gateway reads the status in the
 // authorising transaction and again before sending). Any principal may
-// call it: it only takes access away. It returns the version it retired,
-// or ENotFound when the connection has no active credential.
-func (s *Service) ExposeCredential(ctx context.Context, actor *aos.Principal, name string) (*aos.Credential, error) {
+// call it: it only takes access away. It returns the version it retired
+// and the index of the credential.exposed entry (every call authorised
+// with the version has an earlier entry), or ENotFound when the connection
+// has no active credential.
+func (s *Service) ExposeCredential(ctx context.Context, actor *aos.Principal, name string) (*aos.Credential, int64, error) {
 	if actor == nil {
-		return nil, aos.Errorf(aos.EForbidden, "declaring a key exposed needs a principal")
+		return nil, 0, aos.Errorf(aos.EForbidden, "declaring a key exposed needs a principal")
 	}
 	var cred *aos.Credential
-	_, err := s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+	idx, err := s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
 		c, err := tx.ConnectionByName(ctx, name)
 		if err != nil {
 			return nil, err
@@ -204,5 +206,8 @@ func (s *Service) ExposeCredential(ctx context.Context, actor *aos.Principal, na
 			"credential_version": strconv.Itoa(cred.Version), "credential_fingerprint": cred.Fingerprint,
 		}}}, nil
 	})
-	return cred, err
+	if err != nil {
+		return nil, 0, err
+	}
+	return cred, idx[0], nil
 }

@@ -22,6 +22,11 @@ type ExposedReport struct {
 	AlreadyExposed bool `json:"already_exposed,omitempty"`
 	// Provider is what the provider's API answered about the exposed key.
 	Provider []ProviderAnswer `json:"provider"`
+	// Unsettled are the authorisation entries of calls made with the key
+	// before it was revoked that had not ended within the settle window
+	// (see SettleWindow): their replica may still be waiting for the
+	// upstream, or died before recording the outcome.
+	Unsettled []int64 `json:"unsettled_calls,omitempty"`
 	// Rotated is the new active version, when a new secret was given and
 	// accepted; RotateError says why it was not.
 	Rotated     int    `json:"rotated_version,omitempty"`
@@ -73,8 +78,12 @@ func (s *Stale) Clean() bool {
 //     Exposed returns, no call is authorised with it on any replica (the
 //     gateway reads the active credential in the authorising transaction),
 //     and none is sent with it: the gateway reads the version's status
-//     again right before sending, and Drain waits for the calls this
-//     process had already started (see gateway.DrainCredential).
+//     again right before sending. Then it waits until every call
+//     authorised with the key before has recorded its outcome, on
+//     whichever replica runs it, read from the shared evidence log (at most
+//     SettleWindow; those still open are reported), and for the sends of
+//     this process (Drain), so no request carrying the key is still being
+//     answered when Exposed returns.
 //  2. Ask the provider: revoke the key through its API where the connector
 //     can (connector.KeyRevoker), then check it is dead where it can
 //     (connector.KeyChecker). Each answer is evidence.
@@ -96,7 +105,7 @@ func (k *Keys) Exposed(ctx context.Context, actor *aos.Principal, name string, s
 		return nil, aos.Errorf(aos.EForbidden, "only the owner may rotate in a new credential; declare the key exposed without one")
 	}
 	rep := &ExposedReport{Connection: name, Provider: []ProviderAnswer{}, Done: []string{}, Left: []string{}}
-	cred, err := k.Owner.ExposeCredential(ctx, actor, name)
+	cred, revokedAt, err := k.Owner.ExposeCredential(ctx, actor, name)
 	switch {
 	case aos.ErrorCode(err) == aos.ENotFound:
 		if cred, err = k.lastExposed(ctx, name); err != nil {
@@ -114,7 +123,16 @@ func (k *Keys) Exposed(ctx context.Context, actor *aos.Principal, name string, s
 		if err := k.Drain(ctx, cred.ConnectionID, cred.Version); err != nil {
 			return nil, err
 		}
-		rep.Done = append(rep.Done, "waited for the calls already sending with it to end")
+	}
+	if !rep.AlreadyExposed {
+		open, err := k.settle(ctx, name, cred.Version, revokedAt, *cred.RotatedAt, k.settleWindow())
+		if err != nil {
+			return nil, err
+		}
+		rep.Unsettled = open
+		if len(open) == 0 {
+			rep.Done = append(rep.Done, "waited for the calls authorised with it before, on every replica, to end")
+		}
 	}
 	conn, err := k.connection(ctx, name)
 	if err != nil {
@@ -346,6 +364,9 @@ func leftToDo(c *aos.Connection, rep *ExposedReport) []string {
 		left = append(left, fmt.Sprintf("%s still accepts the exposed key (version %d): revoke or roll it at the provider now", c.Type, rep.Version))
 	case !revoked && !dead:
 		left = append(left, fmt.Sprintf("revoke or roll the exposed key (version %d, fingerprint shown by `aos keys`) at the %s provider: aos could not confirm it is dead", rep.Version, c.Type))
+	}
+	if n := len(rep.Unsettled); n > 0 {
+		left = append(left, fmt.Sprintf("%d call(s) made with the exposed key before it was revoked had not ended within %s (evidence entries %v): check the provider's logs for them", n, SettleWindow, rep.Unsettled))
 	}
 	if rep.Rotated == 0 && len(rep.GrantsWithoutCredential) > 0 {
 		left = append(left, fmt.Sprintf("create a new key at the provider and run `aos keys rotate %s`: until then %d grant(s) on %s are refused", c.Name, len(rep.GrantsWithoutCredential), c.Name))

@@ -34,6 +34,9 @@ type Keys struct {
 	// ProviderTimeout bounds each question to the provider (revoke, check);
 	// DefaultProviderTimeout if zero.
 	ProviderTimeout time.Duration
+	// SettleWindow overrides the package's SettleWindow (tests); zero
+	// means SettleWindow.
+	SettleWindow time.Duration
 	// Changed wakes those waiting on approvals after the runbook failed
 	// some (approval.Service.Changed); nil when none wait here.
 	Changed func()
@@ -43,6 +46,13 @@ type Keys struct {
 const DefaultProviderTimeout = 15 * time.Second
 
 func (k *Keys) now() time.Time { return k.Owner.Now().UTC() }
+
+func (k *Keys) settleWindow() time.Duration {
+	if k.SettleWindow > 0 {
+		return k.SettleWindow
+	}
+	return SettleWindow
+}
 
 // List returns the inventory (see Inventory). The owner, auditors and
 // agents of Department. Errors: EForbidden.
