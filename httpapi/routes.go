@@ -59,6 +59,9 @@ func (s *Server) routes() []route {
 		{"PUT /v1/owner/keys/{name}", forOwner, s.handleKeySettings},
 		{"POST /v1/owner/keys/{name}/rotate", forOwner, s.handleRotateKey},
 		{"POST /v1/owner/keys/{name}/exposed", forPrincipals, s.handleExposedKey},
+		{"GET /v1/owner/review", forSecurity, s.handleReview},
+		{"POST /v1/owner/review/apply", forSecurity, s.handleReviewApply},
+		{"POST /v1/owner/review/dismiss", forOwner, s.handleReviewDismiss},
 	}
 }
 

@@ -35,6 +35,8 @@ type Server struct {
 	// Keys is the key inventory and exposed-key runbook; nil builds one
 	// on Owner and Gateway.
 	Keys *secinfra.Keys
+	// Review runs the access review; nil answers its routes not_found.
+	Review *secinfra.Reviewer
 	// ProxyHostSuffix enables host-based routing: a request to
 	// NAME.<suffix> (such as crm.localhost:7070) is proxied to connection
 	// NAME with its whole path. Empty disables it.

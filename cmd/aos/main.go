@@ -76,6 +76,7 @@ func init() {
 		"deny":       {"aos deny ID --reason TEXT", cmdDeny},
 		"keys":       {"aos keys [--json] | aos keys NAME --rotate-every D | aos keys rotate NAME [--credential-env VAR | --credential-file F] | aos keys exposed NAME [--credential-env VAR | --credential-file F]", cmdKeys},
 		"caps":       {"aos caps [--per-move USD] [--per-week USD] [--rate CUR=RATE] [--recipient-limit N] [--strict on|off]", cmdCaps},
+		"review":     {"aos review [--json | --markdown] [--window 90d] [--all] | --apply ID... | --dismiss ID --reason TEXT", cmdReview},
 	}
 }
 

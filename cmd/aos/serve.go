@@ -23,6 +23,7 @@ import (
 	"github.com/aos-dev/aos/gateway"
 	"github.com/aos-dev/aos/httpapi"
 	"github.com/aos-dev/aos/owner"
+	"github.com/aos-dev/aos/secinfra"
 	"github.com/aos-dev/aos/vault"
 )
 
@@ -46,6 +47,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	webhook := fs.String("notify-webhook", "", "URL to post to when a call is held (or $AOS_NOTIFY_WEBHOOK)")
 	expiry := fs.Duration("approval-expiry", 72*time.Hour, "how long a held call waits for the owner")
 	hostSuffix := fs.String("proxy-host-suffix", "localhost", "route NAME.<suffix> hosts to connection NAME (empty: off)")
+	reviewEvery := fs.Duration("review-every", secinfra.DefaultReviewEvery, "how often the server runs the access review and stores its report (0: never)")
+	reviewWindow := fs.Duration("review-window", secinfra.DefaultReviewWindow, "the access review's tracking window")
 	limits := limitFlags(fs)
 	if _, err := parseExactly(fs, args, 0, ""); err != nil {
 		return err
@@ -101,6 +104,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if *expiry <= 0 {
 		return usagef("--approval-expiry must be positive")
 	}
+	if *reviewEvery < 0 || *reviewWindow <= 0 {
+		return usagef("--review-every must not be negative and --review-window must be positive")
+	}
 	approvals := &approval.Service{Store: st, Log: log, Vault: v, Now: time.Now, Expiry: *expiry, Logger: logger}
 	if *webhook != "" {
 		approvals.Notify = &approval.Webhook{URL: *webhook, Logger: logger}
@@ -119,7 +125,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		go watchState(bg, log, *stateEvery, logger, tampered)
 	}
 	own := &owner.Service{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now, Logger: logger}
-	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Logger: logger, ProxyHostSuffix: *hostSuffix}
+	review := &secinfra.Reviewer{Store: st, Log: log, Entries: log, Connectors: reg, Now: time.Now, Window: *reviewWindow}
+	if *reviewEvery > 0 {
+		sched := &secinfra.ReviewScheduler{Reviewer: review, Every: *reviewEvery, Clock: wallClock{}, Logger: logger}
+		if hook, ok := approvals.Notify.(*approval.Webhook); ok {
+			sched.Announce = hook // counts and an entry index, never a finding's detail
+		}
+		go sched.Run(bg)
+	}
+	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Review: review, Logger: logger, ProxyHostSuffix: *hostSuffix}
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -163,3 +177,9 @@ func writeAtomic(path string, data []byte, mode os.FileMode) error {
 	}
 	return os.Rename(tmp, path)
 }
+
+// wallClock is the real time, for the review schedule.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time                         { return time.Now() }
+func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
