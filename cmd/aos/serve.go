@@ -56,6 +56,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := limits.check(); err != nil {
 		return err
 	}
+	if *reviewEvery < 0 || *reviewWindow <= 0 {
+		return usagef("--review-every must not be negative and --review-window must be positive")
+	}
 	h, err := resolveHome(e, *homeDir)
 	if err != nil {
 		return err
@@ -103,9 +106,6 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	if *expiry <= 0 {
 		return usagef("--approval-expiry must be positive")
-	}
-	if *reviewEvery < 0 || *reviewWindow <= 0 {
-		return usagef("--review-every must not be negative and --review-window must be positive")
 	}
 	approvals := &approval.Service{Store: st, Log: log, Vault: v, Now: time.Now, Expiry: *expiry, Logger: logger}
 	if *webhook != "" {
