@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -184,23 +183,24 @@ func grantFindings(s *reviewSnapshot, k connector.Connector, g *aos.Grant) []Fin
 }
 
 // narrowScopes returns the fewest scopes, each within old, that cover every
-// resource used, when that is narrower than old. It reports false when a
-// resource cannot be granted as a scope of its own, or when the narrowing
-// would take more than maxNarrowScopes scopes.
+// resource used, when that is narrower than old. Each scope is a resource
+// that was used and can be granted as it is; a used resource that cannot
+// (GitHub's "self") must be covered by one of them. It reports false when
+// some resource would be left uncovered, or when the narrowing would take
+// more than maxNarrowScopes scopes.
 func narrowScopes(k connector.Connector, old string, used map[string]bool) ([]string, bool) {
-	if len(used) == 0 {
+	var cands, rest []string
+	for r := range used {
+		if s, err := k.CheckScope(r); err == nil && s == r && scopeWithin(k, old, s) {
+			cands = append(cands, s)
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	if len(cands) == 0 {
 		return nil, false
 	}
-	var cands []string
-	for r := range used {
-		s, err := k.CheckScope(r)
-		if err != nil || s != r || !scopeWithin(k, old, s) {
-			return nil, false
-		}
-		cands = append(cands, s)
-	}
 	sort.Strings(cands)
-	cands = slices.Compact(cands)
 	var out []string
 	for _, c := range cands {
 		inner := false
@@ -212,6 +212,15 @@ func narrowScopes(k connector.Connector, old string, used map[string]bool) ([]st
 		}
 		if !inner {
 			out = append(out, c)
+		}
+	}
+	for _, r := range rest {
+		covered := false
+		for _, s := range out {
+			covered = covered || k.Covers(s, r)
+		}
+		if !covered {
+			return nil, false
 		}
 	}
 	if len(out) > maxNarrowScopes || len(out) == 1 && out[0] == old {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/github"
 	"github.com/aos-dev/aos/connector/rest"
 )
 
@@ -216,6 +217,21 @@ func TestReview_ScopeWider(t *testing.T) {
 				t.Fatalf("finding %+v, want scopes %v", f, c.want)
 			}
 		})
+	}
+}
+
+func TestReview_NarrowScopes_GitHub(t *testing.T) {
+	// An organisation-wide grant used on two repositories (and on the
+	// token's own user, which every scope covers) narrows to those two.
+	k := github.New()
+	got, ok := narrowScopes(k, "org:acme", map[string]bool{"repo:acme/api": true, "repo:acme/web": true, "self": true})
+	if !ok || !slices.Equal(got, []string{"repo:acme/api", "repo:acme/web"}) {
+		t.Fatalf("narrowed to %v %t", got, ok)
+	}
+	// A use that only the old scope covers (the organisation itself)
+	// forbids narrowing to the repositories.
+	if got, ok := narrowScopes(k, "*", map[string]bool{"repo:acme/api": true, "account": true}); ok {
+		t.Fatalf("narrowed to %v, losing the account-level use", got)
 	}
 }
 
