@@ -238,15 +238,8 @@ func scopeWithin(k connector.Connector, old, s string) bool {
 
 func credentialFindings(s *reviewSnapshot, c *aos.Connection, k connector.Connector, cred *aos.Credential, grants []*aos.Grant) []Finding {
 	var out []Finding
-	base := cred.CreatedAt
-	if cred.RotatedAt != nil && cred.RotatedAt.After(base) {
-		base = *cred.RotatedAt
-	}
-	period := cred.RotationPeriod
-	if period <= 0 {
-		period = aos.DefaultRotationPeriod
-	}
-	if due := base.Add(period); !s.now.Before(due) {
+	// The same due date as the key inventory's.
+	if due := cred.DueAt(); cred.Overdue(s.now) {
 		f := Finding{ID: ReviewRotationOverdue + "/" + c.Name, Kind: ReviewRotationOverdue, Connection: c.Name,
 			Summary: fmt.Sprintf("the credential of %s (version %d) was due for rotation on %s",
 				c.Name, cred.Version, due.UTC().Format(time.DateOnly)),
