@@ -100,7 +100,7 @@ type instance struct {
 
 var t0 = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 
-func start(t *testing.T) *instance {
+func start(t testing.TB) *instance {
 	t.Helper()
 	ctx := context.Background()
 	clock := &fakeClock{now: t0}
@@ -181,7 +181,7 @@ func (in *instance) reviewAs(t *testing.T, token, query string) *secinfra.Review
 	return &rep
 }
 
-func (in *instance) entries(t *testing.T) []aos.Entry {
+func (in *instance) entries(t testing.TB) []aos.Entry {
 	t.Helper()
 	es, err := in.log.Tail(context.Background(), 1<<20)
 	if err != nil {
@@ -203,7 +203,7 @@ func (in *instance) verify(t *testing.T) {
 }
 
 // upstream is a loopback REST API that answers every request with 200.
-func upstream(t *testing.T) *httptest.Server {
+func upstream(t testing.TB) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write([]byte(`{"ok":true}`))
