@@ -92,6 +92,7 @@ type instance struct {
 	store    *sqlite.Store
 	log      *evidence.Log
 	owner    *owner.Service
+	gateway  *gateway.Gateway
 	review   *secinfra.Reviewer
 	boss     *aos.Principal
 	token    string // the owner's
@@ -119,7 +120,7 @@ func start(t testing.TB) *instance {
 	reg := connector.Registry{"http": rest.New()}
 	apps := &approval.Service{Store: st, Log: log, Vault: v, Now: clock.Now}
 	gw := &gateway.Gateway{Store: st, Log: log, Vault: v, Connectors: reg, Approvals: apps, Now: clock.Now}
-	in := &instance{clock: clock, store: st, log: log, verifier: vkey,
+	in := &instance{clock: clock, store: st, log: log, verifier: vkey, gateway: gw,
 		owner:  &owner.Service{Store: st, Log: log, Vault: v, Connectors: reg, Now: clock.Now},
 		review: &secinfra.Reviewer{Store: st, Log: log, Entries: log, Connectors: reg, Now: clock.Now},
 	}
