@@ -78,7 +78,7 @@ func (r *Reviewer) Apply(ctx context.Context, actor *aos.Principal, ids []string
 		f := byID[id]
 		switch {
 		case f == nil:
-			return nil, aos.Errorf(aos.ENotFound, "no finding %q in the review now; run `aos review` for the current ones", clipID(id))
+			return nil, aos.Errorf(aos.ENotFound, "no finding %q in the review now; run `aos review` (with the same --window) for the current ones", clipID(id))
 		case !f.Remedy.Applicable:
 			return nil, aos.Errorf(aos.EBadRequest, "finding %s is for a person to act on: %s", f.ID, f.Remedy.Text)
 		}
@@ -250,7 +250,7 @@ func (r *Reviewer) Dismiss(ctx context.Context, actor *aos.Principal, id, reason
 		}
 	}
 	if f == nil {
-		return nil, aos.Errorf(aos.ENotFound, "no finding %q in the review now; run `aos review` for the current ones", clipID(id))
+		return nil, aos.Errorf(aos.ENotFound, "no finding %q in the review now; run `aos review` (with the same --window) for the current ones", clipID(id))
 	}
 	d := &Dismissal{ID: f.ID, Digest: f.Digest, Reason: reason, By: actor.Ref()}
 	_, err = r.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
