@@ -135,12 +135,20 @@ type Fingerprint struct {
 
 // Flow is customer data moving from a source to a destination.
 type Flow struct {
-	ID          string    `json:"id"`
-	Source      string    `json:"source"`
-	Destination string    `json:"destination"`
-	Categories  []string  `json:"categories"`
-	Count       int       `json:"count"`
-	At          time.Time `json:"at"`
-	ApprovalID  string    `json:"approval_id,omitempty"`
-	Entry       int64     `json:"entry"`
+	ID          string `json:"id"`
+	Source      string `json:"source"`
+	Destination string `json:"destination"`
+	// Resource is the destination's resource the call wrote to ("" for
+	// flows recorded before it was kept).
+	Resource   string    `json:"resource,omitempty"`
+	Categories []string  `json:"categories"`
+	Count      int       `json:"count"`
+	At         time.Time `json:"at"`
+	ApprovalID string    `json:"approval_id,omitempty"`
+	Entry      int64     `json:"entry"`
+	// Subjects are the keyed fingerprints (MACs, never values) of the
+	// customer data that crossed, so that one customer's data can be
+	// followed. AddFlow stores them; ListFlows leaves them out. They are
+	// never encoded.
+	Subjects [][]byte `json:"-"`
 }

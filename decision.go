@@ -77,6 +77,10 @@ type FlowFact struct {
 	Source     string   `json:"source"`
 	Categories []string `json:"categories"`
 	Count      int      `json:"count"`
+	// Subjects are the MACs of the pieces of customer data, for the flow
+	// map. They are never encoded: facts go into the evidence and into
+	// approvals, and an approved call finds them again from its request.
+	Subjects [][]byte `json:"-"`
 }
 
 // Decision is the result of policy.Decide.

@@ -95,9 +95,13 @@ type Tx interface {
 	// macs, with Connection filled in.
 	FindFingerprints(ctx context.Context, macs [][]byte) ([]Fingerprint, error)
 
-	// Flows of customer data.
+	// Flows of customer data. AddFlow stores f.Subjects with the flow.
 	AddFlow(ctx context.Context, f *Flow) error
 	ListFlows(ctx context.Context) ([]*Flow, error) // by At, then ID
+	// FlowsOfSubjects returns the flows that carried any of macs (as
+	// AddFlow was given them in Subjects), each once, by At, then ID, with
+	// Subjects left out.
+	FlowsOfSubjects(ctx context.Context, macs [][]byte) ([]*Flow, error)
 
 	BindingTx
 	EvidenceTx

@@ -29,6 +29,9 @@ type Match struct {
 	Categories []string // sorted, each once
 	// Count is the number of distinct pieces of customer data.
 	Count int
+	// MACs are the fingerprints of those pieces, sorted: what the flow
+	// map keeps to follow one customer's data, never the values.
+	MACs [][]byte
 }
 
 // Assess combines the fingerprints found for a payload's candidates with
@@ -62,7 +65,8 @@ func Assess(mac MAC, items []Item, found []aos.Fingerprint, destination string) 
 	}
 	for _, name := range slices.Sorted(maps.Keys(sources)) {
 		s := sources[name]
-		a.Matches = append(a.Matches, Match{Source: name, Categories: s.categories.sorted(), Count: len(s.macs)})
+		a.Matches = append(a.Matches, Match{Source: name, Categories: s.categories.sorted(), Count: len(s.macs),
+			MACs: sortedMACs(s.macs)})
 		a.CustomerSources = append(a.CustomerSources, name)
 	}
 	a.CustomerData = all.sorted()
@@ -100,4 +104,13 @@ func union(a, b []string) []string {
 		s.add(v)
 	}
 	return s.sorted()
+}
+
+// sortedMACs returns the MACs in m, sorted.
+func sortedMACs(m map[string]bool) [][]byte {
+	out := make([][]byte, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, []byte(k))
+	}
+	return out
 }

@@ -88,20 +88,32 @@ func (t *tx) FindFingerprints(ctx context.Context, macs [][]byte) ([]aos.Fingerp
 
 // AddFlow stores f under its caller-chosen ID, as for grants and approvals.
 // It returns EBadRequest if f has no ID and EConflict if the ID is taken.
-// Source, Destination, ApprovalID and Entry are stored as given, not checked.
+// Source, Destination, Resource, ApprovalID and Entry are stored as given,
+// not checked; f.Subjects go with the flow, each once, in the same
+// savepoint, so either both are stored or neither.
 func (t *tx) AddFlow(ctx context.Context, f *aos.Flow) error {
 	if err := t.writable("add flow", storecheck.Flow(f)); err != nil {
 		return err
 	}
 	var enc encoder
-	args := []any{f.ID, f.Source, f.Destination, enc.json("categories", f.Categories), f.Count,
+	args := []any{f.ID, f.Source, f.Destination, f.Resource, enc.json("categories", f.Categories), f.Count,
 		enc.time("at", f.At), f.ApprovalID, f.Entry}
 	if enc.err != nil {
 		return enc.err
 	}
-	_, err := t.exec(ctx, `INSERT INTO flows
-		(id, source, destination, categories, count, at, approval_id, entry)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, args...)
+	err := t.guard(ctx, func() error {
+		_, err := t.tx.Exec(ctx, `INSERT INTO flows
+			(id, source, destination, resource, categories, count, at, approval_id, entry)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, args...)
+		if err != nil {
+			return err
+		}
+		if macs := storecheck.DistinctMACs(f.Subjects); len(macs) > 0 {
+			_, err = t.tx.Exec(ctx, `INSERT INTO flow_subjects (mac, flow_id) SELECT unnest($1::bytea[]), $2`,
+				macs, f.ID)
+		}
+		return err
+	})
 	if isUnique(err) {
 		return storecheck.Exists("flow", f.ID)
 	}
@@ -113,19 +125,42 @@ func (t *tx) AddFlow(ctx context.Context, f *aos.Flow) error {
 
 // ListFlows returns every flow, by At and then ID.
 func (t *tx) ListFlows(ctx context.Context) ([]*aos.Flow, error) {
-	rows, err := t.tx.Query(ctx, `SELECT id, source, destination, categories, count, at, approval_id, entry
-		FROM flows ORDER BY at, id`)
+	rows, err := t.tx.Query(ctx, `SELECT `+flowColumns+` FROM flows ORDER BY at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list flows: %w", err)
 	}
-	fs, err := collect(rows, func(r pgx.Rows) (*aos.Flow, error) {
-		var f aos.Flow
-		err := r.Scan(&f.ID, &f.Source, &f.Destination, scanJSON{&f.Categories}, &f.Count,
-			&f.At, &f.ApprovalID, &f.Entry)
-		return &f, err
-	})
+	fs, err := collect(rows, scanFlow)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list flows: %w", err)
+	}
+	return fs, nil
+}
+
+// flowColumns are the columns scanFlow reads, in its order.
+const flowColumns = `id, source, destination, resource, categories, count, at, approval_id, entry`
+
+func scanFlow(r pgx.Rows) (*aos.Flow, error) {
+	var f aos.Flow
+	err := r.Scan(&f.ID, &f.Source, &f.Destination, &f.Resource, scanJSON{&f.Categories}, &f.Count,
+		&f.At, &f.ApprovalID, &f.Entry)
+	return &f, err
+}
+
+// FlowsOfSubjects returns the flows that carried any of macs, each once, by
+// At and then ID. All the MACs go in one query, as an array.
+func (t *tx) FlowsOfSubjects(ctx context.Context, macs [][]byte) ([]*aos.Flow, error) {
+	asked := storecheck.DistinctMACs(macs)
+	if len(asked) == 0 {
+		return nil, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+flowColumns+` FROM flows WHERE id IN
+		(SELECT flow_id FROM flow_subjects WHERE mac = ANY($1)) ORDER BY at, id`, asked)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: flows of subjects: %w", err)
+	}
+	fs, err := collect(rows, scanFlow)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: flows of subjects: %w", err)
 	}
 	return fs, nil
 }

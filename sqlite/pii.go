@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 
@@ -112,49 +113,58 @@ func (t *tx) findFingerprints(ctx context.Context, fps []aos.Fingerprint, macs [
 
 // AddFlow stores f under its caller-chosen ID, as for grants and approvals.
 // It returns EBadRequest if f has no ID and EConflict if the ID is taken.
-// Source, Destination, ApprovalID and Entry are stored as given, not checked.
+// Source, Destination, Resource, ApprovalID and Entry are stored as given,
+// not checked; f.Subjects go with the flow (see addFlowSubjects).
 func (t *tx) AddFlow(ctx context.Context, f *aos.Flow) error {
 	if err := t.writable("add flow", storecheck.Flow(f)); err != nil {
 		return err
 	}
 	var enc encoder
-	args := []any{f.ID, f.Source, f.Destination, enc.json("categories", f.Categories), f.Count,
+	args := []any{f.ID, f.Source, f.Destination, f.Resource, enc.json("categories", f.Categories), f.Count,
 		enc.time("at", f.At), f.ApprovalID, f.Entry}
 	if enc.err != nil {
 		return enc.err
 	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO flows
-		(id, source, destination, categories, count, at, approval_id, entry)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		(id, source, destination, resource, categories, count, at, approval_id, entry)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if isUnique(err) {
 		return storecheck.Exists("flow", f.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("sqlite: add flow: %w", err)
 	}
-	return nil
+	return t.addFlowSubjects(ctx, f)
 }
 
 // ListFlows returns every flow, by At and then ID.
 func (t *tx) ListFlows(ctx context.Context) ([]*aos.Flow, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT id, source, destination, categories, count, at, approval_id, entry
-		FROM flows ORDER BY at, id`)
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+flowColumns+` FROM flows ORDER BY at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list flows: %w", err)
 	}
+	fs, err := scanFlows(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list flows: %w", err)
+	}
+	return fs, nil
+}
+
+// flowColumns are the columns scanFlows reads, in its order.
+const flowColumns = `id, source, destination, resource, categories, count, at, approval_id, entry`
+
+// scanFlows reads every row of flowColumns and closes rows.
+func scanFlows(rows *sql.Rows) ([]*aos.Flow, error) {
 	defer rows.Close()
 	var fs []*aos.Flow
 	for rows.Next() {
 		var f aos.Flow
-		err := rows.Scan(&f.ID, &f.Source, &f.Destination, scanJSON{&f.Categories}, &f.Count,
+		err := rows.Scan(&f.ID, &f.Source, &f.Destination, &f.Resource, scanJSON{&f.Categories}, &f.Count,
 			scanTime{&f.At}, &f.ApprovalID, &f.Entry)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: list flows: %w", err)
+			return nil, err
 		}
 		fs = append(fs, &f)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list flows: %w", err)
-	}
-	return fs, nil
+	return fs, rows.Err()
 }

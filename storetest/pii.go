@@ -31,6 +31,10 @@ var flowCases = []testCase{
 	{"AddAndList", testFlowAddAndList},
 	{"DuplicateID", testFlowDuplicateID},
 	{"NoID", testFlowNoID},
+	{"OfSubjects", testFlowsOfSubjects},
+	{"OfSubjectsEmpty", testFlowsOfSubjectsEmpty},
+	{"SubjectWithoutMAC", testFlowSubjectWithoutMAC},
+	{"SubjectsInView", testFlowSubjectsInView},
 }
 
 // newFingerprint returns a fingerprint of mac from c, first and last seen
@@ -247,7 +251,7 @@ func testFingerprintNoMAC(t *testing.T, s aos.Store) {
 }
 
 func newFlow(id string, atMinute int) *aos.Flow {
-	return &aos.Flow{ID: id, Source: "crm:contacts/*", Destination: "mail:lists/launch",
+	return &aos.Flow{ID: id, Source: "crm:contacts/*", Destination: "mail:lists/launch", Resource: "/lists/launch",
 		Categories: []string{"email", "name"}, Count: 250, At: minute(atMinute), ApprovalID: "a1", Entry: 1 << 33}
 }
 
@@ -262,6 +266,7 @@ func checkFlow(t *testing.T, got, want *aos.Flow) {
 	g, w := *got, *want
 	g.At, w.At = time.Time{}, time.Time{}
 	g.Categories, w.Categories = orNil(g.Categories), orNil(w.Categories)
+	w.Subjects = nil // never listed
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("flow %s = %+v, want %+v", want.ID, g, w)
 	}

@@ -99,6 +99,11 @@ func Flow(f *aos.Flow) error {
 	if f == nil || f.ID == "" {
 		return aos.Errorf(aos.EBadRequest, "a flow needs an ID")
 	}
+	for i, m := range f.Subjects {
+		if len(m) == 0 {
+			return aos.Errorf(aos.EBadRequest, "flow %s: subject %d has no MAC", f.ID, i)
+		}
+	}
 	return nil
 }
 

@@ -81,3 +81,13 @@ func SortFingerprints(fps []aos.Fingerprint) {
 		return cmp.Compare(a.ConnectionID, b.ConnectionID)
 	})
 }
+
+// SortFlows sorts fs as ListFlows returns them: by At and then ID.
+func SortFlows(fs []*aos.Flow) {
+	slices.SortFunc(fs, func(a, b *aos.Flow) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+}
