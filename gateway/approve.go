@@ -153,7 +153,11 @@ func (g *Gateway) Execute(ctx context.Context, id string) (*aos.Approval, error)
 		if err := g.spend(ctx, tx, t, &connector.Call{Facts: a.Facts}, a.ID); err != nil {
 			return nil, err
 		}
-		if err := g.recordFlows(ctx, tx, conn.Name, a.Facts, a.ID); err != nil {
+		facts, err := g.heldSubjects(ctx, tx, conn, a)
+		if err != nil {
+			return nil, err
+		}
+		if err := g.recordFlows(ctx, tx, conn.Name, a.Resource, facts, a.ID); err != nil {
 			return nil, err
 		}
 		run = true

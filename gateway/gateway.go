@@ -311,7 +311,7 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 			if err := g.spend(ctx, tx, t, call, ""); err != nil {
 				return nil, err
 			}
-			if err := g.recordFlows(ctx, tx, t.conn.Name, call.Facts, ""); err != nil {
+			if err := g.recordFlows(ctx, tx, t.conn.Name, call.Resource, call.Facts, ""); err != nil {
 				return nil, err
 			}
 		}

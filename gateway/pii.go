@@ -49,7 +49,8 @@ func (g *Gateway) scan(ctx context.Context, conn *aos.Connection, call *connecto
 	f.Sensitive, f.Personal = a.Sensitive, a.Personal
 	f.Flows = nil
 	for _, m := range a.Matches {
-		f.Flows = append(f.Flows, aos.FlowFact{Source: m.Source, Categories: m.Categories, Count: m.Count})
+		f.Flows = append(f.Flows, aos.FlowFact{Source: m.Source, Categories: m.Categories, Count: m.Count,
+			Subjects: m.MACs})
 	}
 	if len(a.Personal) > 0 {
 		f.Flows = append(f.Flows, aos.FlowFact{Source: unattributed, Categories: a.Personal})
@@ -75,13 +76,13 @@ func (g *Gateway) learn(ctx context.Context, tx aos.Tx, conn *aos.Connection, re
 	return tx.PutFingerprints(ctx, fps)
 }
 
-// recordFlows stores the customer data a call moved, once it is allowed to
-// move it.
-func (g *Gateway) recordFlows(ctx context.Context, tx aos.Tx, dest string, f aos.Facts, approvalID string) error {
+// recordFlows stores the customer data a call moved to resource on dest,
+// with the fingerprints of what it carried, once it is allowed to move it.
+func (g *Gateway) recordFlows(ctx context.Context, tx aos.Tx, dest, resource string, f aos.Facts, approvalID string) error {
 	now := g.Now().UTC()
 	for _, fl := range f.Flows {
-		err := tx.AddFlow(ctx, &aos.Flow{ID: aos.NewID("fl_"), Source: fl.Source, Destination: dest,
-			Categories: fl.Categories, Count: fl.Count, At: now, ApprovalID: approvalID})
+		err := tx.AddFlow(ctx, &aos.Flow{ID: aos.NewID("fl_"), Source: fl.Source, Destination: dest, Resource: resource,
+			Categories: fl.Categories, Count: fl.Count, At: now, ApprovalID: approvalID, Subjects: fl.Subjects})
 		if err != nil {
 			return err
 		}

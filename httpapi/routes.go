@@ -62,6 +62,8 @@ func (s *Server) routes() []route {
 		{"GET /v1/owner/review", forSecurity, s.handleReview},
 		{"POST /v1/owner/review/apply", forSecurity, s.handleReviewApply},
 		{"POST /v1/owner/review/dismiss", forOwner, s.handleReviewDismiss},
+		{"GET /v1/owner/pii-map", forSecurity, s.handlePIIMap},
+		{"POST /v1/owner/pii-map", forSecurity, s.handlePIIMap},
 	}
 }
 

@@ -77,6 +77,7 @@ func init() {
 		"keys":       {"aos keys [--json] | aos keys NAME --rotate-every D | aos keys rotate NAME [--credential-env VAR | --credential-file F] | aos keys exposed NAME [--credential-env VAR | --credential-file F]", cmdKeys},
 		"caps":       {"aos caps [--per-move USD] [--per-week USD] [--rate CUR=RATE] [--recipient-limit N] [--strict on|off]", cmdCaps},
 		"review":     {"aos review [--json | --markdown] [--window 90d] [--all] | --apply ID... | --dismiss ID --reason TEXT", cmdReview},
+		"pii-map":    {"aos pii-map [--format text|json|dot] [--subject EMAIL_PHONE_OR_ID]", cmdPIIMap},
 	}
 }
 

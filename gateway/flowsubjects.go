@@ -1,0 +1,52 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/approval"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/pii"
+)
+
+// heldSubjects returns the facts of approved call a with each flow's
+// Subjects found again from its sealed request. Subjects are never kept
+// with an approval's facts (those are written to the evidence), so the flow
+// map learns whose data an approved call carries here, inside the
+// transaction that records its flows. Only the sources the held facts name
+// are filled in: what was learnt since the hold does not widen a flow the
+// owner approved.
+func (g *Gateway) heldSubjects(ctx context.Context, tx aos.Tx, conn *aos.Connection, a *aos.Approval) (aos.Facts, error) {
+	f := a.Facts
+	if len(f.Flows) == 0 {
+		return f, nil
+	}
+	raw, err := approval.OpenRequest(g.Vault, a)
+	if err != nil {
+		return f, err
+	}
+	var out connector.Outbound
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return f, fmt.Errorf("approval %s: held request: %w", a.ID, err)
+	}
+	var envelope []string
+	if e, ok := g.Connectors[conn.Type].(connector.Envelope); ok {
+		envelope = e.EnvelopeHeaders()
+	}
+	items, _ := outboundItems(&out, envelope)
+	found, err := tx.FindFingerprints(ctx, pii.Candidates(g.Vault.MAC, items))
+	if err != nil {
+		return f, err
+	}
+	bySource := make(map[string][][]byte)
+	for _, m := range pii.Assess(g.Vault.MAC, items, found, conn.Name).Matches {
+		bySource[m.Source] = m.MACs
+	}
+	f.Flows = append([]aos.FlowFact(nil), f.Flows...)
+	for i := range f.Flows {
+		f.Flows[i].Subjects = bySource[f.Flows[i].Source]
+	}
+	return f, nil
+}
