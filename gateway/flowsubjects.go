@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/approval"
@@ -49,4 +52,41 @@ func (g *Gateway) heldSubjects(ctx context.Context, tx aos.Tx, conn *aos.Connect
 		f.Flows[i].Subjects = bySource[f.Flows[i].Source]
 	}
 	return f, nil
+}
+
+// customerSegment stands, in a flow's resource, for a path segment that
+// holds customer data.
+const customerSegment = "{customer-data}"
+
+// flowResource returns resource as the flow map keeps it: each
+// '/'-separated segment that holds customer data learnt from a system of
+// record (an email, a phone, a record id, a name), or a card number, IBAN
+// or national id, is replaced by customerSegment. The map then never shows
+// a value, even from an API that puts a customer in its path
+// (/contacts/alice@example.com/notes), while the company's own names
+// (from:sales@company.com) stay readable.
+func (g *Gateway) flowResource(ctx context.Context, tx aos.Tx, resource string) (string, error) {
+	segs := strings.Split(resource, "/")
+	for i, seg := range segs {
+		if seg == "" {
+			continue
+		}
+		v := seg
+		if u, err := url.PathUnescape(seg); err == nil {
+			v = u
+		}
+		items := append(pii.Extract("text/plain", []byte(v)), pii.Item{Value: v})
+		held := slices.ContainsFunc(items, func(it pii.Item) bool { return it.Detector != "" })
+		if !held {
+			found, err := tx.FindFingerprints(ctx, pii.Candidates(g.Vault.MAC, items))
+			if err != nil {
+				return "", err
+			}
+			held = len(found) > 0
+		}
+		if held {
+			segs[i] = customerSegment
+		}
+	}
+	return strings.Join(segs, "/"), nil
 }

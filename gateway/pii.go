@@ -79,6 +79,13 @@ func (g *Gateway) learn(ctx context.Context, tx aos.Tx, conn *aos.Connection, re
 // recordFlows stores the customer data a call moved to resource on dest,
 // with the fingerprints of what it carried, once it is allowed to move it.
 func (g *Gateway) recordFlows(ctx context.Context, tx aos.Tx, dest, resource string, f aos.Facts, approvalID string) error {
+	if len(f.Flows) == 0 {
+		return nil
+	}
+	resource, err := g.flowResource(ctx, tx, resource)
+	if err != nil {
+		return err
+	}
 	now := g.Now().UTC()
 	for _, fl := range f.Flows {
 		err := tx.AddFlow(ctx, &aos.Flow{ID: aos.NewID("fl_"), Source: fl.Source, Destination: dest, Resource: resource,
