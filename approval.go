@@ -125,21 +125,28 @@ type CustomerRead struct {
 // Fingerprint is a keyed hash of one piece of customer data seen coming out
 // of a system of record. The value itself is never kept.
 type Fingerprint struct {
-	MAC          []byte    `json:"-"`
-	ConnectionID int64     `json:"-"`
-	Connection   string    `json:"connection"`
-	Category     string    `json:"category"`
-	FirstSeen    time.Time `json:"first_seen"`
-	LastSeen     time.Time `json:"last_seen"`
+	MAC          []byte `json:"-"`
+	ConnectionID int64  `json:"-"`
+	Connection   string `json:"connection"`
+	// Resource is the resource of the answer it was last seen in, with
+	// any segment that holds customer data replaced.
+	Resource  string    `json:"resource,omitempty"`
+	Category  string    `json:"category"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
 }
 
 // Flow is customer data moving from a source to a destination.
 type Flow struct {
-	ID          string `json:"id"`
-	Source      string `json:"source"`
-	Destination string `json:"destination"`
-	// Resource is the destination's resource the call wrote to ("" for
-	// flows recorded before it was kept).
+	ID     string `json:"id"`
+	Source string `json:"source"`
+	// SourceResource is where in Source the data was last read from (the
+	// resources, comma-separated, when it came from several).
+	SourceResource string `json:"source_resource,omitempty"`
+	Destination    string `json:"destination"`
+	// Resource is the destination's resource the call wrote to. Both
+	// resources keep "{customer-data}" for a segment that holds customer
+	// data, and are "" for flows recorded before they were kept.
 	Resource   string    `json:"resource,omitempty"`
 	Categories []string  `json:"categories"`
 	Count      int       `json:"count"`

@@ -77,6 +77,9 @@ type FlowFact struct {
 	Source     string   `json:"source"`
 	Categories []string `json:"categories"`
 	Count      int      `json:"count"`
+	// SourceResources are the resources of Source the data was last read
+	// from, sorted.
+	SourceResources []string `json:"source_resources,omitempty"`
 	// Subjects are the MACs of the pieces of customer data, for the flow
 	// map. They are never encoded: facts go into the evidence and into
 	// approvals, and an approved call finds them again from its request.

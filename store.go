@@ -89,7 +89,7 @@ type Tx interface {
 
 	// Fingerprints of customer data seen coming out of systems of record.
 	// PutFingerprints inserts or, for a MAC already known from the same
-	// connection, updates Category and LastSeen (FirstSeen stays).
+	// connection, updates Resource, Category and LastSeen (FirstSeen stays).
 	PutFingerprints(ctx context.Context, fps []Fingerprint) error
 	// FindFingerprints returns every stored fingerprint whose MAC is among
 	// macs, with Connection filled in.

@@ -256,7 +256,7 @@ func (g *Gateway) finish(ctx context.Context, id string, resp *connector.Respons
 		} else {
 			a.Status, a.ResultStatus = aos.ApprovalExecuted, resp.Status
 			if conn, err := tx.ConnectionByName(ctx, a.Connection); err == nil {
-				if err := g.learn(ctx, tx, conn, resp); err != nil {
+				if err := g.learn(ctx, tx, conn, a.Resource, resp); err != nil {
 					return nil, err
 				}
 			}

@@ -66,6 +66,22 @@ const customerSegment = "{customer-data}"
 // (/contacts/alice@example.com/notes), while the company's own names
 // (from:sales@company.com) stay readable.
 func (g *Gateway) flowResource(ctx context.Context, tx aos.Tx, resource string) (string, error) {
+	return g.scrubResource(ctx, tx, resource, nil)
+}
+
+// learntResource is flowResource for the resource of an answer from which
+// fps are being learnt: their values count as customer data too.
+func (g *Gateway) learntResource(ctx context.Context, tx aos.Tx, resource string, fps []aos.Fingerprint) (string, error) {
+	learnt := make(map[string]bool, len(fps))
+	for _, fp := range fps {
+		learnt[string(fp.MAC)] = true
+	}
+	return g.scrubResource(ctx, tx, resource, learnt)
+}
+
+// scrubResource replaces each segment of resource that holds a detector
+// hit, stored customer data or one of the MACs in learnt.
+func (g *Gateway) scrubResource(ctx context.Context, tx aos.Tx, resource string, learnt map[string]bool) (string, error) {
 	segs := strings.Split(resource, "/")
 	for i, seg := range segs {
 		if seg == "" {
@@ -77,8 +93,10 @@ func (g *Gateway) flowResource(ctx context.Context, tx aos.Tx, resource string) 
 		}
 		items := append(pii.Extract("text/plain", []byte(v)), pii.Item{Value: v})
 		held := slices.ContainsFunc(items, func(it pii.Item) bool { return it.Detector != "" })
+		cands := pii.Candidates(g.Vault.MAC, items)
+		held = held || slices.ContainsFunc(cands, func(m []byte) bool { return learnt[string(m)] })
 		if !held {
-			found, err := tx.FindFingerprints(ctx, pii.Candidates(g.Vault.MAC, items))
+			found, err := tx.FindFingerprints(ctx, cands)
 			if err != nil {
 				return "", err
 			}

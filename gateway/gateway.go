@@ -341,7 +341,7 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 		callCtx = connector.WithCustomerAllowance(ctx, connector.BulkCustomers-received)
 	}
 	resp, echoed, callErr := g.sendCall(callCtx, t.connector, t.conn, cred, secret, call)
-	g.recordOutcome(ctx, p, t.conn, idx[0], resp, callErr, echoed, time.Since(start))
+	g.recordOutcome(ctx, p, t.conn, call.Resource, idx[0], resp, callErr, echoed, time.Since(start))
 	if echoed {
 		g.warnEcho(ctx, t.conn.Name, call.Operation.Name, idx[0])
 	}
@@ -394,7 +394,7 @@ func (g *Gateway) standing(ctx context.Context, tx aos.Tx, conn *aos.Connection,
 // recordOutcome records what became of an authorised call. echoed says
 // the upstream echoed the credential, which was redacted: the entry's
 // credential_echo attribute says so (never what was echoed).
-func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Connection, authorized int64, resp *connector.Response, callErr error, echoed bool, took time.Duration) {
+func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Connection, resource string, authorized int64, resp *connector.Response, callErr error, echoed bool, took time.Duration) {
 	conn := c.Name
 	attrs := map[string]string{"connection": conn, "authorized_entry": strconv.FormatInt(authorized, 10)}
 	if echoed {
@@ -421,7 +421,7 @@ func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Co
 	}
 	_, err := g.Log.Record(context.WithoutCancel(ctx), func(tx aos.Tx) ([]aos.Record, error) {
 		if callErr == nil {
-			if err := g.learn(ctx, tx, c, resp); err != nil {
+			if err := g.learn(ctx, tx, c, resource, resp); err != nil {
 				return nil, err
 			}
 			if resp.Customers > 0 {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"strings"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -50,7 +51,7 @@ func (g *Gateway) scan(ctx context.Context, conn *aos.Connection, call *connecto
 	f.Flows = nil
 	for _, m := range a.Matches {
 		f.Flows = append(f.Flows, aos.FlowFact{Source: m.Source, Categories: m.Categories, Count: m.Count,
-			Subjects: m.MACs})
+			SourceResources: m.Resources, Subjects: m.MACs})
 	}
 	if len(a.Personal) > 0 {
 		f.Flows = append(f.Flows, aos.FlowFact{Source: unattributed, Categories: a.Personal})
@@ -59,8 +60,8 @@ func (g *Gateway) scan(ctx context.Context, conn *aos.Connection, call *connecto
 }
 
 // learn remembers, as fingerprints, the customer data in a response from a
-// connection that holds customer data.
-func (g *Gateway) learn(ctx context.Context, tx aos.Tx, conn *aos.Connection, resp *connector.Response) error {
+// connection that holds customer data, to a call on resource.
+func (g *Gateway) learn(ctx context.Context, tx aos.Tx, conn *aos.Connection, resource string, resp *connector.Response) error {
 	if !conn.HoldsCustomerData || resp == nil || resp.Status >= 300 || len(resp.Body) == 0 {
 		return nil
 	}
@@ -68,9 +69,13 @@ func (g *Gateway) learn(ctx context.Context, tx aos.Tx, conn *aos.Connection, re
 	if len(fps) == 0 {
 		return nil
 	}
+	resource, err := g.learntResource(ctx, tx, resource, fps)
+	if err != nil {
+		return err
+	}
 	now := g.Now().UTC()
 	for i := range fps {
-		fps[i].ConnectionID, fps[i].Connection = conn.ID, conn.Name
+		fps[i].ConnectionID, fps[i].Connection, fps[i].Resource = conn.ID, conn.Name, resource
 		fps[i].FirstSeen, fps[i].LastSeen = now, now
 	}
 	return tx.PutFingerprints(ctx, fps)
@@ -88,7 +93,8 @@ func (g *Gateway) recordFlows(ctx context.Context, tx aos.Tx, dest, resource str
 	}
 	now := g.Now().UTC()
 	for _, fl := range f.Flows {
-		err := tx.AddFlow(ctx, &aos.Flow{ID: aos.NewID("fl_"), Source: fl.Source, Destination: dest, Resource: resource,
+		err := tx.AddFlow(ctx, &aos.Flow{ID: aos.NewID("fl_"), Source: fl.Source,
+			SourceResource: strings.Join(fl.SourceResources, ","), Destination: dest, Resource: resource,
 			Categories: fl.Categories, Count: fl.Count, At: now, ApprovalID: approvalID, Subjects: fl.Subjects})
 		if err != nil {
 			return err

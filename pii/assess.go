@@ -32,6 +32,9 @@ type Match struct {
 	// MACs are the fingerprints of those pieces, sorted: what the flow
 	// map keeps to follow one customer's data, never the values.
 	MACs [][]byte
+	// Resources are the resources of Source they were last seen in,
+	// sorted, each once ("" left out).
+	Resources []string
 }
 
 // Assess combines the fingerprints found for a payload's candidates with
@@ -44,8 +47,8 @@ func Assess(mac MAC, items []Item, found []aos.Fingerprint, destination string) 
 	var a Assessment
 	seen := make(map[string]bool, len(found))
 	type source struct {
-		categories set
-		macs       map[string]bool
+		categories, resources set
+		macs                  map[string]bool
 	}
 	sources := make(map[string]*source)
 	var all set
@@ -60,13 +63,16 @@ func Assess(mac MAC, items []Item, found []aos.Fingerprint, destination string) 
 			sources[fp.Connection] = s
 		}
 		s.categories.add(fp.Category)
+		if fp.Resource != "" {
+			s.resources.add(fp.Resource)
+		}
 		s.macs[string(fp.MAC)] = true
 		all.add(fp.Category)
 	}
 	for _, name := range slices.Sorted(maps.Keys(sources)) {
 		s := sources[name]
 		a.Matches = append(a.Matches, Match{Source: name, Categories: s.categories.sorted(), Count: len(s.macs),
-			MACs: sortedMACs(s.macs)})
+			MACs: sortedMACs(s.macs), Resources: s.resources.sorted()})
 		a.CustomerSources = append(a.CustomerSources, name)
 	}
 	a.CustomerData = all.sorted()

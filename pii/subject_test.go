@@ -54,10 +54,12 @@ func TestSubject_MatchesLearnt(t *testing.T) {
 }
 
 // TestAssess_MatchMACs checks that a match names the fingerprints of what
-// crossed, each once, so that a flow can be followed by subject.
+// crossed, each once, so that a flow can be followed by subject, and the
+// resources they were read from.
 func TestAssess_MatchMACs(t *testing.T) {
 	a, b := testMAC(Purpose, []byte("a@example.com")), testMAC(Purpose, []byte("b@example.com"))
-	found := []aos.Fingerprint{{MAC: b, Connection: "crm", Category: CategoryEmail}, {MAC: a, Connection: "crm", Category: CategoryEmail}}
+	found := []aos.Fingerprint{{MAC: b, Connection: "crm", Category: CategoryEmail, Resource: "/v1/leads"},
+		{MAC: a, Connection: "crm", Category: CategoryEmail, Resource: "/v1/contacts"}}
 	got := Assess(testMAC, Extract("text/plain", []byte("a@example.com b@example.com")), found, "mail")
 	if len(got.Matches) != 1 || len(got.Matches[0].MACs) != 2 {
 		t.Fatalf("matches = %+v, want one from crm with two MACs", got.Matches)
@@ -65,5 +67,8 @@ func TestAssess_MatchMACs(t *testing.T) {
 	m := got.Matches[0].MACs
 	if bytes.Compare(m[0], m[1]) >= 0 {
 		t.Errorf("MACs not sorted")
+	}
+	if r := got.Matches[0].Resources; len(r) != 2 || r[0] != "/v1/contacts" || r[1] != "/v1/leads" {
+		t.Errorf("resources = %v, want [/v1/contacts /v1/leads]", r)
 	}
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // PutFingerprints stores fps in order, as if one by one. A fingerprint whose
-// MAC is already known from the same connection sets its Category and
+// MAC is already known from the same connection sets its Resource, Category and
 // LastSeen to the given values (even an earlier LastSeen) and keeps its
 // FirstSeen. So when fps holds one MAC and connection twice, the last one's
 // category and last-seen time win and the first one's first-seen time stays.
@@ -29,15 +29,15 @@ func (t *tx) PutFingerprints(ctx context.Context, fps []aos.Fingerprint) error {
 			return err
 		}
 		var enc encoder
-		args := []any{fp.MAC, fp.ConnectionID, fp.Category,
+		args := []any{fp.MAC, fp.ConnectionID, fp.Resource, fp.Category,
 			enc.time("first_seen", fp.FirstSeen), enc.time("last_seen", fp.LastSeen)}
 		if enc.err != nil {
 			return enc.err
 		}
-		b.Queue(`INSERT INTO fingerprints (mac, connection_id, category, first_seen, last_seen)
-			VALUES ($1, $2, $3, $4, $5)
+		b.Queue(`INSERT INTO fingerprints (mac, connection_id, resource, category, first_seen, last_seen)
+			VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (mac, connection_id) DO UPDATE SET
-			category = excluded.category, last_seen = excluded.last_seen`, args...)
+			resource = excluded.resource, category = excluded.category, last_seen = excluded.last_seen`, args...)
 	}
 	if b.Len() == 0 {
 		return nil
@@ -68,7 +68,7 @@ func (t *tx) FindFingerprints(ctx context.Context, macs [][]byte) ([]aos.Fingerp
 	if len(asked) == 0 {
 		return nil, nil
 	}
-	rows, err := t.tx.Query(ctx, `SELECT f.mac, f.connection_id, c.name, f.category, f.first_seen, f.last_seen
+	rows, err := t.tx.Query(ctx, `SELECT f.mac, f.connection_id, c.name, f.resource, f.category, f.first_seen, f.last_seen
 		FROM fingerprints f JOIN connections c ON c.id = f.connection_id
 		WHERE f.mac = ANY($1)`, asked)
 	if err != nil {
@@ -76,7 +76,7 @@ func (t *tx) FindFingerprints(ctx context.Context, macs [][]byte) ([]aos.Fingerp
 	}
 	fps, err := collect(rows, func(r pgx.Rows) (aos.Fingerprint, error) {
 		var fp aos.Fingerprint
-		err := r.Scan(&fp.MAC, &fp.ConnectionID, &fp.Connection, &fp.Category, &fp.FirstSeen, &fp.LastSeen)
+		err := r.Scan(&fp.MAC, &fp.ConnectionID, &fp.Connection, &fp.Resource, &fp.Category, &fp.FirstSeen, &fp.LastSeen)
 		return fp, err
 	})
 	if err != nil {
@@ -96,15 +96,15 @@ func (t *tx) AddFlow(ctx context.Context, f *aos.Flow) error {
 		return err
 	}
 	var enc encoder
-	args := []any{f.ID, f.Source, f.Destination, f.Resource, enc.json("categories", f.Categories), f.Count,
+	args := []any{f.ID, f.Source, f.SourceResource, f.Destination, f.Resource, enc.json("categories", f.Categories), f.Count,
 		enc.time("at", f.At), f.ApprovalID, f.Entry}
 	if enc.err != nil {
 		return enc.err
 	}
 	err := t.guard(ctx, func() error {
 		_, err := t.tx.Exec(ctx, `INSERT INTO flows
-			(id, source, destination, resource, categories, count, at, approval_id, entry)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, args...)
+			(id, source, source_resource, destination, resource, categories, count, at, approval_id, entry)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, args...)
 		if err != nil {
 			return err
 		}
@@ -137,11 +137,11 @@ func (t *tx) ListFlows(ctx context.Context) ([]*aos.Flow, error) {
 }
 
 // flowColumns are the columns scanFlow reads, in its order.
-const flowColumns = `id, source, destination, resource, categories, count, at, approval_id, entry`
+const flowColumns = `id, source, source_resource, destination, resource, categories, count, at, approval_id, entry`
 
 func scanFlow(r pgx.Rows) (*aos.Flow, error) {
 	var f aos.Flow
-	err := r.Scan(&f.ID, &f.Source, &f.Destination, &f.Resource, scanJSON{&f.Categories}, &f.Count,
+	err := r.Scan(&f.ID, &f.Source, &f.SourceResource, &f.Destination, &f.Resource, scanJSON{&f.Categories}, &f.Count,
 		&f.At, &f.ApprovalID, &f.Entry)
 	return &f, err
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/aos-dev/aos/pii"
 )
 
-// FlowMap is where customer data went: one edge per source connection,
-// destination connection and destination resource, over every flow the
+// FlowMap is where customer data went: one edge per source connection and
+// resource, destination connection and resource, over every flow the
 // gateway recorded (or, for a subject, every flow that carried it). It
 // holds names, categories, counts, times and approval ids; never a value.
 type FlowMap struct {
@@ -26,9 +26,11 @@ type FlowMap struct {
 type Edge struct {
 	// Source is the connection the data was learnt from ("unattributed"
 	// for personal data never seen from a system of record).
-	Source      string `json:"source"`
-	Destination string `json:"destination"`
-	Resource    string `json:"resource,omitempty"`
+	Source string `json:"source"`
+	// SourceResource is where in Source the data was last read from.
+	SourceResource string `json:"source_resource,omitempty"`
+	Destination    string `json:"destination"`
+	Resource       string `json:"resource,omitempty"`
 	// Categories are every category that crossed, sorted, each once.
 	Categories []string `json:"categories"`
 	// Count sums the pieces of customer data each crossing carried.
@@ -48,21 +50,22 @@ type Edge struct {
 }
 
 // edgeKey is what one edge groups.
-type edgeKey struct{ source, destination, resource string }
+type edgeKey struct{ source, sourceResource, destination, resource string }
 
-// BuildMap groups flows into edges, ordered by source, destination and
-// resource. The flows are taken in the order given (ListFlows' order: by
+// BuildMap groups flows into edges, ordered by source, its resource,
+// destination and its resource. The flows are taken in the order given (ListFlows' order: by
 // time, then ID) and are not changed.
 func BuildMap(flows []*aos.Flow) *FlowMap {
 	m := &FlowMap{Edges: []Edge{}}
 	index := make(map[edgeKey]int)
 	for _, f := range flows {
-		k := edgeKey{f.Source, f.Destination, f.Resource}
+		k := edgeKey{f.Source, f.SourceResource, f.Destination, f.Resource}
 		i, ok := index[k]
 		if !ok {
 			i = len(m.Edges)
 			index[k] = i
-			m.Edges = append(m.Edges, Edge{Source: f.Source, Destination: f.Destination, Resource: f.Resource,
+			m.Edges = append(m.Edges, Edge{Source: f.Source, SourceResource: f.SourceResource,
+				Destination: f.Destination, Resource: f.Resource,
 				Categories: []string{}, Approvals: []string{}, First: f.At, Last: f.At})
 		}
 		e := &m.Edges[i]
@@ -91,14 +94,15 @@ func BuildMap(flows []*aos.Flow) *FlowMap {
 		slices.Sort(m.Edges[i].Categories)
 	}
 	slices.SortStableFunc(m.Edges, func(a, b Edge) int {
-		return compareKeys(edgeKey{a.Source, a.Destination, a.Resource}, edgeKey{b.Source, b.Destination, b.Resource})
+		return compareKeys(edgeKey{a.Source, a.SourceResource, a.Destination, a.Resource},
+			edgeKey{b.Source, b.SourceResource, b.Destination, b.Resource})
 	})
 	return m
 }
 
 func compareKeys(a, b edgeKey) int {
-	return cmp.Or(cmp.Compare(a.source, b.source), cmp.Compare(a.destination, b.destination),
-		cmp.Compare(a.resource, b.resource))
+	return cmp.Or(cmp.Compare(a.source, b.source), cmp.Compare(a.sourceResource, b.sourceResource),
+		cmp.Compare(a.destination, b.destination), cmp.Compare(a.resource, b.resource))
 }
 
 // Map reads the flow map from store: every flow, or when subject is not

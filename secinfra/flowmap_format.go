@@ -21,9 +21,10 @@ func WriteText(w io.Writer, m *FlowMap) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tDESTINATION\tRESOURCE\tCATEGORIES\tCOUNT\tCALLS\tFIRST\tLAST\tAPPROVED BY")
+	fmt.Fprintln(tw, "SOURCE\tFROM\tDESTINATION\tTO\tCATEGORIES\tCOUNT\tCALLS\tFIRST\tLAST\tAPPROVED BY")
 	for _, e := range m.Edges {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", e.Source, e.Destination, orDash(e.Resource),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", e.Source, orDash(e.SourceResource),
+			e.Destination, orDash(e.Resource),
 			orDash(strings.Join(e.Categories, ",")), e.Count, e.Crossings, stamp(e.First), stamp(e.Last),
 			approvedBy(e))
 	}
@@ -49,8 +50,8 @@ func orDash(s string) string {
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
 
 // WriteDOT writes the map as a Graphviz graph: connections are nodes, and
-// each edge is labelled with its resource, categories, counts and
-// approvals.
+// each edge is labelled with its resources (from → to), categories,
+// counts and approvals.
 func WriteDOT(w io.Writer, m *FlowMap) error {
 	var b strings.Builder
 	b.WriteString("digraph pii_map {\n\trankdir=LR;\n\tnode [shape=box];\n")
@@ -71,7 +72,7 @@ func WriteDOT(w io.Writer, m *FlowMap) error {
 		fmt.Fprintf(&b, "\t%s [label=%s%s];\n", dotQuote(n), dotQuote(n), attrs)
 	}
 	for _, e := range m.Edges {
-		label := []string{orDash(e.Resource), orDash(strings.Join(e.Categories, ", ")),
+		label := []string{orDash(e.SourceResource) + " → " + orDash(e.Resource), orDash(strings.Join(e.Categories, ", ")),
 			strconv.Itoa(e.Count) + " in " + plural(e.Crossings, "call"),
 			stamp(e.First) + " to " + stamp(e.Last)}
 		if len(e.Approvals) > 0 {

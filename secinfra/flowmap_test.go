@@ -38,6 +38,7 @@ func TestBuildMap_Edges(t *testing.T) {
 		{ID: "f4", Source: "crm", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 1, At: at(4), ApprovalID: "ap_1"},
 		{ID: "f5", Source: "unattributed", Destination: "mail", Resource: "/send", Categories: []string{"email"}, At: at(5)},
 		{ID: "f6", Source: "crm", Destination: "mail", Resource: "/lists", Categories: []string{"email"}, Count: 9, At: at(6), ApprovalID: "ap_4"},
+		{ID: "f7", Source: "crm", SourceResource: "/deals", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 1, At: at(7), ApprovalID: "ap_5"},
 	}
 	m := secinfra.BuildMap(flows)
 	type edge struct {
@@ -57,13 +58,14 @@ func TestBuildMap_Edges(t *testing.T) {
 		for _, f := range e.Flows {
 			ids = append(ids, f.ID)
 		}
-		got = append(got, edge{e.Source + ">" + e.Destination + e.Resource, strings.Join(e.Categories, ","),
+		got = append(got, edge{e.Source + e.SourceResource + ">" + e.Destination + e.Resource, strings.Join(e.Categories, ","),
 			e.Count, e.Crossings, e.First, e.Last, strings.Join(e.Approvals, ","), e.Unapproved, strings.Join(ids, ",")})
 	}
 	want := []edge{
 		{"crm>ga/collect", "email,phone", 2, 1, at(2), at(2), "ap_2", 0, "f2"},
 		{"crm>mail/lists", "email", 9, 1, at(6), at(6), "ap_4", 0, "f6"},
 		{"crm>mail/send", "email,name", 5, 3, at(1), at(4), "ap_1,ap_3", 0, "f1,f3,f4"},
+		{"crm/deals>mail/send", "email", 1, 1, at(7), at(7), "ap_5", 0, "f7"},
 		{"unattributed>mail/send", "email", 0, 1, at(5), at(5), "", 1, "f5"},
 	}
 	if !slices.Equal(got, want) {
@@ -155,16 +157,16 @@ func TestMap_Subject(t *testing.T) {
 
 func TestWriteText(t *testing.T) {
 	m := secinfra.BuildMap([]*aos.Flow{
-		{ID: "f1", Source: "crm", Destination: "mail", Resource: "/send", Categories: []string{"email", "name"}, Count: 2, At: at(1), ApprovalID: "ap_1"},
+		{ID: "f1", Source: "crm", SourceResource: "/v1/contacts", Destination: "mail", Resource: "/send", Categories: []string{"email", "name"}, Count: 2, At: at(1), ApprovalID: "ap_1"},
 		{ID: "f2", Source: "unattributed", Destination: "chat", Categories: []string{"email"}, At: at(2)},
 	})
 	var b bytes.Buffer
 	if err := secinfra.WriteText(&b, m); err != nil {
 		t.Fatal(err)
 	}
-	want := `SOURCE        DESTINATION  RESOURCE  CATEGORIES  COUNT  CALLS  FIRST             LAST              APPROVED BY
-crm           mail         /send     email,name  2      1      2026-12-01 09:01  2026-12-01 09:01  ap_1
-unattributed  chat         -         email       0      1      2026-12-01 09:02  2026-12-01 09:02  no approval (1)
+	want := `SOURCE        FROM          DESTINATION  TO     CATEGORIES  COUNT  CALLS  FIRST             LAST              APPROVED BY
+crm           /v1/contacts  mail         /send  email,name  2      1      2026-12-01 09:01  2026-12-01 09:01  ap_1
+unattributed  -             chat         -      email       0      1      2026-12-01 09:02  2026-12-01 09:02  no approval (1)
 `
 	if b.String() != want {
 		t.Errorf("text =\n%s\nwant\n%s", b.String(), want)
@@ -189,7 +191,7 @@ unattributed  chat         -         email       0      1      2026-12-01 09:02 
 
 func TestWriteDOT(t *testing.T) {
 	m := secinfra.BuildMap([]*aos.Flow{
-		{ID: "f1", Source: "crm", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 2, At: at(1), ApprovalID: "ap_1"},
+		{ID: "f1", Source: "crm", SourceResource: "/v1/contacts", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 2, At: at(1), ApprovalID: "ap_1"},
 		{ID: "f2", Source: "crm", Destination: "mail", Resource: "/a\"b\\c\nd];x", Categories: []string{"email"}, Count: 1, At: at(2), ApprovalID: "ap_2"},
 		{ID: "f3", Source: "unattributed", Destination: "mail", Resource: "/send", Categories: []string{"phone"}, At: at(3)},
 	})
@@ -203,9 +205,9 @@ func TestWriteDOT(t *testing.T) {
 	"crm" [label="crm"];
 	"mail" [label="mail"];
 	"unattributed" [label="unattributed", style=dashed];
-	"crm" -> "mail" [label="/a\"b\\c\nd];x\nemail\n1 in 1 call\n2026-12-01 09:02 to 2026-12-01 09:02\napproved: ap_2"];
-	"crm" -> "mail" [label="/send\nemail\n2 in 1 call\n2026-12-01 09:01 to 2026-12-01 09:01\napproved: ap_1"];
-	"unattributed" -> "mail" [label="/send\nphone\n0 in 1 call\n2026-12-01 09:03 to 2026-12-01 09:03\nno approval: 1 call"];
+	"crm" -> "mail" [label="- → /a\"b\\c\nd];x\nemail\n1 in 1 call\n2026-12-01 09:02 to 2026-12-01 09:02\napproved: ap_2"];
+	"crm" -> "mail" [label="/v1/contacts → /send\nemail\n2 in 1 call\n2026-12-01 09:01 to 2026-12-01 09:01\napproved: ap_1"];
+	"unattributed" -> "mail" [label="- → /send\nphone\n0 in 1 call\n2026-12-01 09:03 to 2026-12-01 09:03\nno approval: 1 call"];
 }
 `
 	if b.String() != want {

@@ -16,7 +16,7 @@ import (
 const findChunk = 500
 
 // PutFingerprints stores fps in order, as if one by one. A fingerprint whose
-// MAC is already known from the same connection sets its Category and
+// MAC is already known from the same connection sets its Resource, Category and
 // LastSeen to the given values (even an earlier LastSeen) and keeps its
 // FirstSeen. So when fps holds one MAC and connection twice, the last one's
 // category and last-seen time win and the first one's first-seen time stays.
@@ -34,7 +34,7 @@ func (t *tx) PutFingerprints(ctx context.Context, fps []aos.Fingerprint) error {
 			return err
 		}
 		var enc encoder
-		rows[i] = []any{fp.MAC, fp.ConnectionID, fp.Category,
+		rows[i] = []any{fp.MAC, fp.ConnectionID, fp.Resource, fp.Category,
 			enc.time("first_seen", fp.FirstSeen), enc.time("last_seen", fp.LastSeen)}
 		if enc.err != nil {
 			return enc.err
@@ -44,9 +44,9 @@ func (t *tx) PutFingerprints(ctx context.Context, fps []aos.Fingerprint) error {
 		return nil
 	}
 	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO fingerprints
-		(mac, connection_id, category, first_seen, last_seen) VALUES (?, ?, ?, ?, ?)
+		(mac, connection_id, resource, category, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (mac, connection_id) DO UPDATE SET
-		category = excluded.category, last_seen = excluded.last_seen`)
+		resource = excluded.resource, category = excluded.category, last_seen = excluded.last_seen`)
 	if err != nil {
 		return fmt.Errorf("sqlite: put fingerprints: %w", err)
 	}
@@ -85,7 +85,7 @@ func (t *tx) FindFingerprints(ctx context.Context, macs [][]byte) ([]aos.Fingerp
 
 // fingerprintSelect reads fingerprints with their connection's name; a
 // WHERE on f.mac follows, which the primary key (mac, connection_id) serves.
-const fingerprintSelect = `SELECT f.mac, f.connection_id, c.name, f.category, f.first_seen, f.last_seen
+const fingerprintSelect = `SELECT f.mac, f.connection_id, c.name, f.resource, f.category, f.first_seen, f.last_seen
 	FROM fingerprints f JOIN connections c ON c.id = f.connection_id`
 
 // findFingerprints appends to fps the fingerprints of the MACs in macs,
@@ -98,7 +98,7 @@ func (t *tx) findFingerprints(ctx context.Context, fps []aos.Fingerprint, macs [
 	defer rows.Close()
 	for rows.Next() {
 		var fp aos.Fingerprint
-		err := rows.Scan(&fp.MAC, &fp.ConnectionID, &fp.Connection, &fp.Category,
+		err := rows.Scan(&fp.MAC, &fp.ConnectionID, &fp.Connection, &fp.Resource, &fp.Category,
 			scanTime{&fp.FirstSeen}, scanTime{&fp.LastSeen})
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: find fingerprints: %w", err)
@@ -120,14 +120,14 @@ func (t *tx) AddFlow(ctx context.Context, f *aos.Flow) error {
 		return err
 	}
 	var enc encoder
-	args := []any{f.ID, f.Source, f.Destination, f.Resource, enc.json("categories", f.Categories), f.Count,
+	args := []any{f.ID, f.Source, f.SourceResource, f.Destination, f.Resource, enc.json("categories", f.Categories), f.Count,
 		enc.time("at", f.At), f.ApprovalID, f.Entry}
 	if enc.err != nil {
 		return enc.err
 	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO flows
-		(id, source, destination, resource, categories, count, at, approval_id, entry)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		(id, source, source_resource, destination, resource, categories, count, at, approval_id, entry)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 	if isUnique(err) {
 		return storecheck.Exists("flow", f.ID)
 	}
@@ -151,7 +151,7 @@ func (t *tx) ListFlows(ctx context.Context) ([]*aos.Flow, error) {
 }
 
 // flowColumns are the columns scanFlows reads, in its order.
-const flowColumns = `id, source, destination, resource, categories, count, at, approval_id, entry`
+const flowColumns = `id, source, source_resource, destination, resource, categories, count, at, approval_id, entry`
 
 // scanFlows reads every row of flowColumns and closes rows.
 func scanFlows(rows *sql.Rows) ([]*aos.Flow, error) {
@@ -159,7 +159,7 @@ func scanFlows(rows *sql.Rows) ([]*aos.Flow, error) {
 	var fs []*aos.Flow
 	for rows.Next() {
 		var f aos.Flow
-		err := rows.Scan(&f.ID, &f.Source, &f.Destination, &f.Resource, scanJSON{&f.Categories}, &f.Count,
+		err := rows.Scan(&f.ID, &f.Source, &f.SourceResource, &f.Destination, &f.Resource, scanJSON{&f.Categories}, &f.Count,
 			scanTime{&f.At}, &f.ApprovalID, &f.Entry)
 		if err != nil {
 			return nil, err

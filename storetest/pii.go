@@ -91,10 +91,11 @@ func checkFingerprints(t *testing.T, what string, got, want []aos.Fingerprint) {
 	for i := range want {
 		g, w := got[i], want[i]
 		if !bytes.Equal(g.MAC, w.MAC) || g.ConnectionID != w.ConnectionID || g.Connection != w.Connection ||
-			g.Category != w.Category {
-			t.Errorf("%s: fingerprint = {MAC:%q ConnectionID:%d Connection:%q Category:%q}, "+
-				"want {MAC:%q ConnectionID:%d Connection:%q Category:%q}", what,
-				g.MAC, g.ConnectionID, g.Connection, g.Category, w.MAC, w.ConnectionID, w.Connection, w.Category)
+			g.Category != w.Category || g.Resource != w.Resource {
+			t.Errorf("%s: fingerprint = {MAC:%q ConnectionID:%d Connection:%q Resource:%q Category:%q}, "+
+				"want {MAC:%q ConnectionID:%d Connection:%q Resource:%q Category:%q}", what,
+				g.MAC, g.ConnectionID, g.Connection, g.Resource, g.Category,
+				w.MAC, w.ConnectionID, w.Connection, w.Resource, w.Category)
 		}
 		checkTime(t, fmt.Sprintf("%s: %q FirstSeen", what, w.MAC), g.FirstSeen, w.FirstSeen)
 		checkTime(t, fmt.Sprintf("%s: %q LastSeen", what, w.MAC), g.LastSeen, w.LastSeen)
@@ -106,6 +107,7 @@ func testFingerprintPutAndFind(t *testing.T, s aos.Store) {
 	mail := createConnection(t, s, "mail")
 	alice := newFingerprint("mac-alice", crm, "email", 1, 2)
 	bob := newFingerprint("mac-bob", crm, "phone", 3, 3)
+	bob.Resource = "/v1/contacts/{customer-data}"
 	aliceMail := newFingerprint("mac-alice", mail, "email", 4, 5)
 	binary := newFingerprint("\x00\xff\x00mac", mail, "name", 6, 6)
 	// Connection is ignored on put: the store fills in the name on find.
@@ -135,17 +137,21 @@ func testFingerprintFindNone(t *testing.T, s aos.Store) {
 }
 
 // testFingerprintUpsert checks that putting a known MAC and connection again
-// updates its category and last-seen time and keeps its first-seen time,
+// updates its category, resource and last-seen time and keeps its first-seen time,
 // and leaves the MAC as known from other connections alone.
 func testFingerprintUpsert(t *testing.T, s aos.Store) {
 	crm := createConnection(t, s, "crm")
 	mail := createConnection(t, s, "mail")
 	alice := newFingerprint("mac-alice", crm, "email", 1, 1)
+	alice.Resource = "/v1/contacts"
 	aliceMail := newFingerprint("mac-alice", mail, "email", 2, 2)
+	aliceMail.Resource = "/inbox"
 	putFingerprints(t, s, alice, aliceMail)
 
-	putFingerprints(t, s, newFingerprint("mac-alice", crm, "name", 5, 6))
-	alice.Category, alice.LastSeen = "name", minute(6)
+	again := newFingerprint("mac-alice", crm, "name", 5, 6)
+	again.Resource = "/v1/deals"
+	putFingerprints(t, s, again)
+	alice.Category, alice.LastSeen, alice.Resource = "name", minute(6), "/v1/deals"
 	checkFingerprints(t, "after an upsert", findFingerprints(t, s, macs("mac-alice")...),
 		[]aos.Fingerprint{alice, aliceMail})
 }
@@ -251,7 +257,8 @@ func testFingerprintNoMAC(t *testing.T, s aos.Store) {
 }
 
 func newFlow(id string, atMinute int) *aos.Flow {
-	return &aos.Flow{ID: id, Source: "crm:contacts/*", Destination: "mail:lists/launch", Resource: "/lists/launch",
+	return &aos.Flow{ID: id, Source: "crm:contacts/*", SourceResource: "/v1/contacts",
+		Destination: "mail:lists/launch", Resource: "/lists/launch",
 		Categories: []string{"email", "name"}, Count: 250, At: minute(atMinute), ApprovalID: "a1", Entry: 1 << 33}
 }
 
