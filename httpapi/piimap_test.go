@@ -17,15 +17,21 @@ import (
 )
 
 // TestPIIMap_Access checks who may read the flow map, and that a subject is
-// asked about in the body and never echoed: the owner and agents of the
-// security-infra department read it; any other agent is refused
+// asked about in the body and never echoed: the owner, auditors and agents
+// of the security-infra department read it; any other agent is refused
 // (TestOwnerRoutes_AgentForbidden covers every owner route too).
 func TestPIIMap_Access(t *testing.T) {
 	in := gatewaytest.Start(t, rest.New())
 	sec := in.Agent(t, "watch", "security-infra")
 	other := in.Agent(t, "growth", "marketing")
 	mac := in.Gateway.Vault.MAC
+	auditor := aos.NewToken(aos.AuditorTokenPrefix)
 	err := in.Store.Update(context.Background(), func(tx aos.Tx) error {
+		err := tx.CreatePrincipal(context.Background(), &aos.Principal{Kind: aos.Auditor, Name: "audit",
+			TokenHash: aos.HashToken(auditor), CreatedAt: time.Now()})
+		if err != nil {
+			return err
+		}
 		return tx.AddFlow(context.Background(), &aos.Flow{ID: "fl_1", Source: "crm", Destination: "mail",
 			Resource: "/send", Categories: []string{"email"}, Count: 1, At: time.Now(), ApprovalID: "ap_1",
 			Subjects: pii.Subject(mac, "alice@example.com")})
@@ -56,6 +62,8 @@ func TestPIIMap_Access(t *testing.T) {
 	}{
 		{"owner reads the map", in.OwnerToken, "GET", "", 200, 1},
 		{"security-infra reads the map", sec, "GET", "", 200, 1},
+		{"an auditor reads the map", auditor, "GET", "", 200, 1},
+		{"an auditor follows a subject", auditor, "POST", `{"subject":"alice@example.com"}`, 200, 1},
 		{"security-infra follows a subject", sec, "POST", `{"subject":"alice@example.com"}`, 200, 1},
 		{"an unknown subject maps nowhere", sec, "POST", `{"subject":"carol@example.com"}`, 200, 0},
 		{"another department is refused", other, "GET", "", 403, -1},
