@@ -18,8 +18,13 @@ type PIIMapRequest struct {
 const maxSubject = 1024
 
 // handlePIIMap answers the whole flow map (GET) or, for the subject in the
-// body (POST), the flows that carried it (see secinfra.Map).
+// body (POST), the flows that carried it (see secinfra.Map). It takes no
+// query parameters: ?subject= would put the value in a URL, and answering
+// it with the whole map would look like an answer about the subject.
 func (s *Server) handlePIIMap(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.RawQuery != "" {
+		return aos.Errorf(aos.EBadRequest, "the flow map takes no query parameters; POST {\"subject\"} to follow a subject")
+	}
 	var req PIIMapRequest
 	if r.Method == http.MethodPost {
 		if err := decodeJSON(r, maxSubject+64, &req); err != nil {

@@ -45,7 +45,13 @@ func TestPIIMap_Access(t *testing.T) {
 		if body != "" {
 			rd = strings.NewReader(body)
 		}
-		req, _ := http.NewRequest(method, in.URL+"/v1/owner/pii-map", rd)
+		path, _ := strings.CutPrefix(method, "GET ")
+		if path != method {
+			method = "GET"
+		} else {
+			path = ""
+		}
+		req, _ := http.NewRequest(method, in.URL+"/v1/owner/pii-map"+path, rd)
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -71,6 +77,7 @@ func TestPIIMap_Access(t *testing.T) {
 		{"a subject is required in a POST", sec, "POST", `{}`, 400, -1},
 		{"a subject nothing is learnt as", sec, "POST", `{"subject":"Ada"}`, 400, -1},
 		{"unknown fields are refused", sec, "POST", `{"subject":"alice@example.com","x":1}`, 400, -1},
+		{"a subject in the URL is refused", sec, "GET ?subject=alice%40example.com", "", 400, -1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			status, body := do(t, c.token, c.method, c.body)
