@@ -17,12 +17,14 @@ import (
 	"github.com/aos-dev/aos/sqlite"
 )
 
-var t0 = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+// flowStart is when the test flows begin.
+var flowStart = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 
-func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+// flowAt is min minutes after flowStart.
+func flowAt(min int) time.Time { return flowStart.Add(time.Duration(min) * time.Minute) }
 
-// testMAC stands in for the vault's keyed hash.
-func testMAC(purpose string, data []byte) []byte {
+// flowMAC stands in for the vault's keyed hash.
+func flowMAC(purpose string, data []byte) []byte {
 	m := hmac.New(sha256.New, []byte("test key"))
 	m.Write([]byte(purpose))
 	m.Write([]byte{0})
@@ -32,13 +34,13 @@ func testMAC(purpose string, data []byte) []byte {
 
 func TestBuildMap_Edges(t *testing.T) {
 	flows := []*aos.Flow{
-		{ID: "f1", Source: "crm", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 1, At: at(1), ApprovalID: "ap_1"},
-		{ID: "f2", Source: "crm", Destination: "ga", Resource: "/collect", Categories: []string{"phone", "email"}, Count: 2, At: at(2), ApprovalID: "ap_2"},
-		{ID: "f3", Source: "crm", Destination: "mail", Resource: "/send", Categories: []string{"name"}, Count: 3, At: at(3), ApprovalID: "ap_3"},
-		{ID: "f4", Source: "crm", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 1, At: at(4), ApprovalID: "ap_1"},
-		{ID: "f5", Source: "unattributed", Destination: "mail", Resource: "/send", Categories: []string{"email"}, At: at(5)},
-		{ID: "f6", Source: "crm", Destination: "mail", Resource: "/lists", Categories: []string{"email"}, Count: 9, At: at(6), ApprovalID: "ap_4"},
-		{ID: "f7", Source: "crm", SourceResource: "/deals", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 1, At: at(7), ApprovalID: "ap_5"},
+		{ID: "f1", Source: "crm", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 1, At: flowAt(1), ApprovalID: "ap_1"},
+		{ID: "f2", Source: "crm", Destination: "ga", Resource: "/collect", Categories: []string{"phone", "email"}, Count: 2, At: flowAt(2), ApprovalID: "ap_2"},
+		{ID: "f3", Source: "crm", Destination: "mail", Resource: "/send", Categories: []string{"name"}, Count: 3, At: flowAt(3), ApprovalID: "ap_3"},
+		{ID: "f4", Source: "crm", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 1, At: flowAt(4), ApprovalID: "ap_1"},
+		{ID: "f5", Source: "unattributed", Destination: "mail", Resource: "/send", Categories: []string{"email"}, At: flowAt(5)},
+		{ID: "f6", Source: "crm", Destination: "mail", Resource: "/lists", Categories: []string{"email"}, Count: 9, At: flowAt(6), ApprovalID: "ap_4"},
+		{ID: "f7", Source: "crm", SourceResource: "/deals", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 1, At: flowAt(7), ApprovalID: "ap_5"},
 	}
 	m := secinfra.BuildMap(flows)
 	type edge struct {
@@ -62,11 +64,11 @@ func TestBuildMap_Edges(t *testing.T) {
 			e.Count, e.Crossings, e.First, e.Last, strings.Join(e.Approvals, ","), e.Unapproved, strings.Join(ids, ",")})
 	}
 	want := []edge{
-		{"crm>ga/collect", "email,phone", 2, 1, at(2), at(2), "ap_2", 0, "f2"},
-		{"crm>mail/lists", "email", 9, 1, at(6), at(6), "ap_4", 0, "f6"},
-		{"crm>mail/send", "email,name", 5, 3, at(1), at(4), "ap_1,ap_3", 0, "f1,f3,f4"},
-		{"crm/deals>mail/send", "email", 1, 1, at(7), at(7), "ap_5", 0, "f7"},
-		{"unattributed>mail/send", "email", 0, 1, at(5), at(5), "", 1, "f5"},
+		{"crm>ga/collect", "email,phone", 2, 1, flowAt(2), flowAt(2), "ap_2", 0, "f2"},
+		{"crm>mail/lists", "email", 9, 1, flowAt(6), flowAt(6), "ap_4", 0, "f6"},
+		{"crm>mail/send", "email,name", 5, 3, flowAt(1), flowAt(4), "ap_1,ap_3", 0, "f1,f3,f4"},
+		{"crm/deals>mail/send", "email", 1, 1, flowAt(7), flowAt(7), "ap_5", 0, "f7"},
+		{"unattributed>mail/send", "email", 0, 1, flowAt(5), flowAt(5), "", 1, "f5"},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("edges =\n%+v\nwant\n%+v", got, want)
@@ -85,12 +87,12 @@ func TestMap_Subject(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	alice := pii.Subject(testMAC, "alice@example.com")
-	alicePhone := pii.Subject(testMAC, "+1 415 555 0100")
-	bob := pii.Subject(testMAC, "bob@example.com")
+	alice := pii.Subject(flowMAC, "alice@example.com")
+	alicePhone := pii.Subject(flowMAC, "+1 415 555 0100")
+	bob := pii.Subject(flowMAC, "bob@example.com")
 	flows := []*aos.Flow{
-		{ID: "f1", Source: "crm", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 1, At: at(1), ApprovalID: "ap_1", Subjects: alice},
-		{ID: "f2", Source: "crm", Destination: "ga", Resource: "/collect", Categories: []string{"email", "phone"}, Count: 3, At: at(2), ApprovalID: "ap_2",
+		{ID: "f1", Source: "crm", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 1, At: flowAt(1), ApprovalID: "ap_1", Subjects: alice},
+		{ID: "f2", Source: "crm", Destination: "ga", Resource: "/collect", Categories: []string{"email", "phone"}, Count: 3, At: flowAt(2), ApprovalID: "ap_2",
 			Subjects: slices.Concat(alice, alicePhone[:1], bob)},
 	}
 	err = st.Update(t.Context(), func(tx aos.Tx) error {
@@ -115,7 +117,7 @@ func TestMap_Subject(t *testing.T) {
 		{"unknown", "carol@example.com", nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			m, err := secinfra.Map(t.Context(), st, testMAC, c.subject)
+			m, err := secinfra.Map(t.Context(), st, flowMAC, c.subject)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,7 +147,7 @@ func TestMap_Subject(t *testing.T) {
 		})
 	}
 	t.Run("never learnt", func(t *testing.T) {
-		_, err := secinfra.Map(t.Context(), st, testMAC, "Ada")
+		_, err := secinfra.Map(t.Context(), st, flowMAC, "Ada")
 		if aos.ErrorCode(err) != aos.EBadRequest {
 			t.Fatalf("Map(one word) = %v, want bad_request", err)
 		}
@@ -157,8 +159,8 @@ func TestMap_Subject(t *testing.T) {
 
 func TestWriteText(t *testing.T) {
 	m := secinfra.BuildMap([]*aos.Flow{
-		{ID: "f1", Source: "crm", SourceResource: "/v1/contacts", Destination: "mail", Resource: "/send", Categories: []string{"email", "name"}, Count: 2, At: at(1), ApprovalID: "ap_1"},
-		{ID: "f2", Source: "unattributed", Destination: "chat", Categories: []string{"email"}, At: at(2)},
+		{ID: "f1", Source: "crm", SourceResource: "/v1/contacts", Destination: "mail", Resource: "/send", Categories: []string{"email", "name"}, Count: 2, At: flowAt(1), ApprovalID: "ap_1"},
+		{ID: "f2", Source: "unattributed", Destination: "chat", Categories: []string{"email"}, At: flowAt(2)},
 	})
 	var b bytes.Buffer
 	if err := secinfra.WriteText(&b, m); err != nil {
@@ -191,9 +193,9 @@ unattributed  -             chat         -      email       0      1      2026-1
 
 func TestWriteDOT(t *testing.T) {
 	m := secinfra.BuildMap([]*aos.Flow{
-		{ID: "f1", Source: "crm", SourceResource: "/v1/contacts", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 2, At: at(1), ApprovalID: "ap_1"},
-		{ID: "f2", Source: "crm", Destination: "mail", Resource: "/a\"b\\c\nd];x", Categories: []string{"email"}, Count: 1, At: at(2), ApprovalID: "ap_2"},
-		{ID: "f3", Source: "unattributed", Destination: "mail", Resource: "/send", Categories: []string{"phone"}, At: at(3)},
+		{ID: "f1", Source: "crm", SourceResource: "/v1/contacts", Destination: "mail", Resource: "/send", Categories: []string{"email"}, Count: 2, At: flowAt(1), ApprovalID: "ap_1"},
+		{ID: "f2", Source: "crm", Destination: "mail", Resource: "/a\"b\\c\nd];x", Categories: []string{"email"}, Count: 1, At: flowAt(2), ApprovalID: "ap_2"},
+		{ID: "f3", Source: "unattributed", Destination: "mail", Resource: "/send", Categories: []string{"phone"}, At: flowAt(3)},
 	})
 	var b bytes.Buffer
 	if err := secinfra.WriteDOT(&b, m); err != nil {
