@@ -100,6 +100,10 @@ type ApprovalFilter struct {
 	Statuses []ApprovalStatus
 	// ExpiredBy, if set, matches only approvals expiring at or before it.
 	ExpiredBy *time.Time
+	// WithoutBlobs leaves out the sealed request and result (Request and
+	// Result are nil): for readers that need the rest, such as the state
+	// check, which should not read every held request's bytes.
+	WithoutBlobs bool
 }
 
 // Spend is money that moved through the boundary, for the rolling cap.

@@ -350,7 +350,8 @@ func LoadState(ctx context.Context, tx aos.Tx) (*State, error) {
 	for k, v := range settings {
 		s.Apply(SettingImage(k, v), -1)
 	}
-	as, err := tx.ListApprovals(ctx, aos.ApprovalFilter{Statuses: []aos.ApprovalStatus{aos.ApprovalPending, aos.ApprovalApproved}})
+	as, err := tx.ListApprovals(ctx, aos.ApprovalFilter{
+		Statuses: []aos.ApprovalStatus{aos.ApprovalPending, aos.ApprovalApproved}, WithoutBlobs: true})
 	if err != nil {
 		return nil, err
 	}

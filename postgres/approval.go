@@ -154,6 +154,9 @@ func (t *tx) ListApprovals(ctx context.Context, f aos.ApprovalFilter) ([]*aos.Ap
 		where = append(where, fmt.Sprintf("expires_at <= $%d", len(args)))
 	}
 	query := approvalSelect
+	if f.WithoutBlobs {
+		query = approvalSelectNoBlobs
+	}
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}

@@ -132,6 +132,9 @@ func (t *tx) ListApprovals(ctx context.Context, f aos.ApprovalFilter) ([]*aos.Ap
 		args = append(args, by)
 	}
 	query := approvalSelect
+	if f.WithoutBlobs {
+		query = approvalSelectNoBlobs
+	}
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}

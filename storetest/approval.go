@@ -22,6 +22,7 @@ var approvalCases = []testCase{
 	{"UpdateRollsBack", testApprovalUpdateRollsBack},
 	{"ListOrder", testApprovalListOrder},
 	{"ListFilter", testApprovalListFilter},
+	{"ListWithoutBlobs", testApprovalListWithoutBlobs},
 	{"ExactlyOnce", testApprovalExactlyOnce},
 }
 
@@ -302,6 +303,31 @@ func testApprovalListOrder(t *testing.T, s aos.Store) {
 		}
 		checkApproval(t, list[1], full)
 		checkApproval(t, list[2], newApproval("a-a", 5, 60))
+		return nil
+	})
+}
+
+// testApprovalListWithoutBlobs: the listing without blobs has every field
+// but the sealed request and result, and honours the other filters.
+func testApprovalListWithoutBlobs(t *testing.T, s aos.Store) {
+	full := fullApproval("a-full")
+	done := newApproval("a-done", 2, 60)
+	done.Status = aos.ApprovalDenied
+	createApprovals(t, s, full, done)
+	view(t, s, func(ctx context.Context, tx aos.Tx) error {
+		list, err := tx.ListApprovals(ctx, aos.ApprovalFilter{Statuses: []aos.ApprovalStatus{aos.ApprovalFailed}, WithoutBlobs: true})
+		if err != nil {
+			return err
+		}
+		if got := approvalIDs(list); !slices.Equal(got, []string{"a-full"}) {
+			t.Fatalf("ListApprovals(failed, without blobs) = %q, want [a-full]", got)
+		}
+		if list[0].Request != nil || list[0].Result != nil {
+			t.Fatalf("without blobs: Request %d bytes, Result %d bytes; want none", len(list[0].Request), len(list[0].Result))
+		}
+		want := *full
+		want.Request, want.Result = nil, nil
+		checkApproval(t, list[0], &want)
 		return nil
 	})
 }
