@@ -77,7 +77,7 @@ func (s *Service) RemoveAgent(ctx context.Context, actor *aos.Principal, name st
 			return nil, err
 		}
 		for _, g := range grants {
-			rec, err := revoke(ctx, tx, actor, g, now)
+			rec, err := RevokeGrant(ctx, tx, actor, g, now)
 			if err != nil {
 				return nil, err
 			}

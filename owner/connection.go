@@ -122,7 +122,7 @@ func (s *Service) ConnectAndInspect(ctx context.Context, actor *aos.Principal, r
 				"credential_version":  "1", "credential_fingerprint": cred.Fingerprint,
 				"rotation_period": cred.RotationPeriod.String(),
 			}},
-			grantRecord(actor, g),
+			GrantRecord(actor, g),
 		}, nil
 	})
 	if err != nil {

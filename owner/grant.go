@@ -77,7 +77,7 @@ func (s *Service) Grant(ctx context.Context, actor *aos.Principal, req GrantRequ
 		if err := tx.CreateGrant(ctx, g); err != nil {
 			return nil, err
 		}
-		return []aos.Record{grantRecord(actor, g)}, nil
+		return []aos.Record{GrantRecord(actor, g)}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -96,7 +96,11 @@ func granteeOf(to string) (string, error) {
 	return "agent:" + name, checkName("agent", name)
 }
 
-func grantRecord(actor *aos.Principal, g *aos.Grant) aos.Record {
+// GrantRecord is the grant.create evidence of g: connection, scope,
+// access, grantee (and its id), expiry, mission, and account_wide for "*".
+// Whoever creates a grant records it with this, so every grant's entry
+// carries the same attributes.
+func GrantRecord(actor *aos.Principal, g *aos.Grant) aos.Record {
 	attrs := map[string]string{
 		"connection": g.Connection, "scope": g.Scope, "access": string(g.Access), "grantee": g.GranteeLabel(),
 	}
@@ -138,14 +142,15 @@ func (s *Service) Revoke(ctx context.Context, actor *aos.Principal, id string) (
 		if g.RevokedAt != nil {
 			return nil, aos.Errorf(aos.EConflict, "grant %s is already revoked", id)
 		}
-		rec, err := revoke(ctx, tx, actor, g, s.now())
+		rec, err := RevokeGrant(ctx, tx, actor, g, s.now())
 		return []aos.Record{rec}, err
 	})
 	return g, err
 }
 
-// revoke ends g in tx and returns the evidence of it.
-func revoke(ctx context.Context, tx aos.Tx, actor *aos.Principal, g *aos.Grant, now time.Time) (aos.Record, error) {
+// RevokeGrant ends g in tx and returns the evidence of it (grant.revoke
+// with connection, scope and mission). Callers add their own attributes.
+func RevokeGrant(ctx context.Context, tx aos.Tx, actor *aos.Principal, g *aos.Grant, now time.Time) (aos.Record, error) {
 	g.RevokedAt, g.RevokedBy = &now, actor.Ref()
 	rec := aos.Record{Kind: "grant.revoke", Actor: actor.Ref(), Subject: g.ID,
 		Attrs: map[string]string{"connection": g.Connection, "scope": g.Scope}}
@@ -177,7 +182,7 @@ func (s *Service) CloseMission(ctx context.Context, actor *aos.Principal, missio
 			if g.RevokedAt != nil {
 				continue
 			}
-			rec, err := revoke(ctx, tx, actor, g, now)
+			rec, err := RevokeGrant(ctx, tx, actor, g, now)
 			if err != nil {
 				return nil, err
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/owner"
 )
 
 // Applied is what applying findings did.
@@ -176,48 +177,23 @@ func (r *Reviewer) carryOut(ctx context.Context, tx aos.Tx, actor *aos.Principal
 			repl = append(repl, ng)
 		}
 	}
-	g.RevokedAt, g.RevokedBy = &now, actor.Ref()
-	if err := tx.UpdateGrant(ctx, g); err != nil {
+	rev, err := owner.RevokeGrant(ctx, tx, actor, g, now)
+	if err != nil {
 		return nil, err
 	}
-	rev := aos.Record{Kind: "grant.revoke", Actor: actor.Ref(), Subject: g.ID,
-		Attrs: map[string]string{"connection": g.Connection, "scope": g.Scope, "access": string(g.Access), "finding": findings}}
-	if g.Mission != "" {
-		rev.Attrs["mission"] = g.Mission
-	}
+	rev.Attrs["access"], rev.Attrs["finding"] = string(g.Access), findings
 	recs := []aos.Record{rev}
 	out.Revoked = append(out.Revoked, g.ID)
 	for _, ng := range repl {
 		if err := tx.CreateGrant(ctx, ng); err != nil {
 			return nil, err
 		}
-		rec := narrowedGrantRecord(actor, ng)
+		rec := owner.GrantRecord(actor, ng)
 		rec.Attrs["replaces"], rec.Attrs["finding"] = g.ID, findings
 		recs = append(recs, rec)
 		out.Created = append(out.Created, ng)
 	}
 	return recs, nil
-}
-
-// narrowedGrantRecord is the grant.create evidence of a replacement grant,
-// with the attributes the owner's grants carry.
-func narrowedGrantRecord(actor *aos.Principal, g *aos.Grant) aos.Record {
-	attrs := map[string]string{
-		"connection": g.Connection, "scope": g.Scope, "access": string(g.Access), "grantee": g.GranteeLabel(),
-	}
-	if g.ExpiresAt != nil {
-		attrs["expires_at"] = g.ExpiresAt.UTC().Format(time.RFC3339)
-	}
-	if g.Mission != "" {
-		attrs["mission"] = g.Mission
-	}
-	if g.Scope == "*" {
-		attrs["account_wide"] = "true"
-	}
-	if g.GranteeID != 0 {
-		attrs["grantee_id"] = strconv.FormatInt(g.GranteeID, 10)
-	}
-	return aos.Record{Kind: "grant.create", Actor: actor.Ref(), Subject: g.ID, Attrs: attrs}
 }
 
 // maxDismissReason bounds the reason of a dismissal.
