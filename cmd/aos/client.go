@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,25 +17,22 @@ import (
 type client struct {
 	base  string
 	token string
-	http  *http.Client
-}
-
-// clientFlags registers --home and --server.
-type clientFlags struct{ home, server *string }
-
-func addClientFlags(fs *flag.FlagSet) clientFlags {
-	return clientFlags{homeFlag(fs), fs.String("server", "", "server URL")}
+	// tokenFrom says where the token was read from, for the hint when the
+	// server refuses it.
+	tokenFrom string
+	http      *http.Client
 }
 
 // newClient finds the server (--server, $AOS_SERVER, the home's server.url)
 // and the owner token ($AOS_TOKEN, the home's owner.token).
-func newClient(e *env, f clientFlags) (*client, error) {
-	c := &client{base: *f.server, token: e.getenv("AOS_TOKEN"), http: &http.Client{}}
+func newClient(e *env) (*client, error) {
+	c := &client{base: e.server, token: e.getenv("AOS_TOKEN"), http: &http.Client{}}
+	c.tokenFrom = "$AOS_TOKEN"
 	if c.base == "" {
 		c.base = e.getenv("AOS_SERVER")
 	}
 	if c.base == "" || c.token == "" {
-		h, err := resolveHome(e, *f.home)
+		h, err := resolveHome(e)
 		if err != nil {
 			return nil, err
 		}
@@ -50,6 +46,7 @@ func newClient(e *env, f clientFlags) (*client, error) {
 			if c.token, err = h.read(ownerTokenFile); err != nil {
 				return nil, withHint(errors.New("no owner token"), "set AOS_TOKEN or point --home at the instance")
 			}
+			c.tokenFrom = h.path(ownerTokenFile)
 		}
 	}
 	c.base = strings.TrimSuffix(c.base, "/")
@@ -86,7 +83,11 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 		}
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		if json.Unmarshal(b, &eb) != nil || eb.Error.Code == "" {
-			return fmt.Errorf("server answered %s", resp.Status)
+			return c.notAOS(method, path, fmt.Sprintf("it answered %s%s", resp.Status, contentTypeOf(resp)))
+		}
+		if eb.Error.Code == aos.EUnauthenticated {
+			return withHint(&eb.Error, "the owner token was read from "+c.tokenFrom+
+				"; set $AOS_TOKEN, or point --home at the instance whose owner.token it is")
 		}
 		return &eb.Error
 	}
@@ -97,24 +98,28 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 	if out == nil {
 		return nil
 	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return c.notAOS(method, path, "its answer"+contentTypeOf(resp)+" is not JSON")
+		}
+		return c.notAOS(method, path, "its answer is not the JSON aos sends: "+err.Error())
+	}
+	return nil
 }
 
-// printJSON writes v as indented JSON.
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+// notAOS is the error for a server whose answer is not aos's.
+func (c *client) notAOS(method, path, why string) error {
+	return withHint(fmt.Errorf("%s is not an aos server (%s to %s %s)", c.base, why, method, path),
+		"check --server, $AOS_SERVER or the home's server.url")
 }
 
-// ownerFlags is the flag set of a command that talks to the server:
-// --home and --server come with it.
-type ownerFlags struct {
-	*flag.FlagSet
-	cf clientFlags
-}
-
-func newOwnerFlags(name string) *ownerFlags {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	return &ownerFlags{FlagSet: fs, cf: addClientFlags(fs)}
+func contentTypeOf(resp *http.Response) string {
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		if mt, _, ok := strings.Cut(ct, ";"); ok {
+			ct = mt
+		}
+		return " with " + ct
+	}
+	return ""
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -18,6 +17,8 @@ import (
 	"github.com/aos-dev/aos/postgres"
 	"github.com/aos-dev/aos/sqlite"
 	"github.com/aos-dev/aos/vault"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -35,13 +36,10 @@ const (
 // home is an instance's folder.
 type home struct{ dir string }
 
-// homeFlag registers --home on fs.
-func homeFlag(fs *flag.FlagSet) *string { return fs.String("home", "", "instance folder") }
-
 // resolveHome picks the home: --home, else $AOS_HOME, else
 // $XDG_DATA_HOME/aos, else ~/.local/share/aos.
-func resolveHome(e *env, flagValue string) (*home, error) {
-	dir := flagValue
+func resolveHome(e *env) (*home, error) {
+	dir := e.home
 	if dir == "" {
 		dir = e.getenv("AOS_HOME")
 	}
@@ -116,7 +114,7 @@ func (h *home) masterKey(e *env) (vault.Secret, error) {
 }
 
 // signingKeyFlag registers --signing-key on fs.
-func signingKeyFlag(fs *flag.FlagSet) *string {
+func signingKeyFlag(fs *pflag.FlagSet) *string {
 	return fs.String("signing-key", "", "file holding the evidence signing key, kept outside the home (or $AOS_SIGNING_KEY)")
 }
 
@@ -414,28 +412,40 @@ func openLog(e *env, h *home, st aos.Store, checkpoints, keyFile string) (*evide
 	})
 }
 
-func cmdInit(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("init", flag.ContinueOnError)
-	homeDir := homeFlag(fs)
-	storeURL := fs.String("store", "", "store URL (default: SQLite in the home)")
-	checkpoints := fs.String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
-	keyFile := signingKeyFlag(fs)
-	if _, err := parseExactly(fs, args, 0, ""); err != nil {
-		return err
+func init() { register(newInitCmd) }
+
+func newInitCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create an instance in the home; never overwrites one",
+		Long: `Create an instance in the home: master key, evidence signing key, owner token
+and store (SQLite in the home, unless --store or $AOS_STORE names PostgreSQL).
+The home records its store: every later command uses it. aos serve runs init
+on an empty home by itself.`,
+		Example: `  aos init
+  aos init --home /srv/aos --store postgres://aos@db/aos
+  aos init --signing-key /secure/aos-signing.key   # keep the evidence signing key outside the home`,
+		Args: noArgs,
 	}
-	h, err := resolveHome(e, *homeDir)
-	if err != nil {
-		return err
+	storeURL := cmd.Flags().String("store", "", "store URL (default: SQLite in the home; or $AOS_STORE)")
+	checkpoints := cmd.Flags().String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
+	keyFile := signingKeyFlag(cmd.Flags())
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		h, err := resolveHome(e)
+		if err != nil {
+			return err
+		}
+		if *storeURL == "" {
+			*storeURL = e.getenv("AOS_STORE")
+		}
+		res, err := initialise(cmd.Context(), e, h, *storeURL, *checkpoints, *keyFile)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "initialised an instance in %s\n", h.dir)
+		fmt.Fprintf(e.stdout, "owner token: %s (mode 0600)\n", h.path(ownerTokenFile))
+		fmt.Fprintf(e.stdout, "evidence public key: %s\n", res.publicKey)
+		return nil
 	}
-	if *storeURL == "" {
-		*storeURL = e.getenv("AOS_STORE")
-	}
-	res, err := initialise(ctx, e, h, *storeURL, *checkpoints, *keyFile)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "initialised an instance in %s\n", h.dir)
-	fmt.Fprintf(e.stdout, "owner token: %s (mode 0600)\n", h.path(ownerTokenFile))
-	fmt.Fprintf(e.stdout, "evidence public key: %s\n", res.publicKey)
-	return nil
+	return cmd
 }

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/aos-dev/aos/gateway"
 	"github.com/aos-dev/aos/httpapi"
+	"github.com/spf13/pflag"
 )
 
 // serveLimits are the flags of `aos serve` that bound what clients can hold
@@ -19,7 +19,7 @@ type serveLimits struct {
 	maxHeld    byteSize
 }
 
-func limitFlags(fs *flag.FlagSet) *serveLimits {
+func limitFlags(fs *pflag.FlagSet) *serveLimits {
 	d := httpapi.DefaultLimits
 	l := &serveLimits{maxHeld: gateway.DefaultMaxHeldRequest}
 	fs.IntVar(&l.maxPending, "max-pending-per-agent", gateway.DefaultMaxPending,
@@ -84,6 +84,8 @@ func (b *byteSize) String() string {
 		return strconv.Itoa(n)
 	}
 }
+
+func (b *byteSize) Type() string { return "size" }
 
 func (b *byteSize) Set(s string) error {
 	num, shift := s, 0

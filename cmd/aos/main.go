@@ -5,16 +5,15 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 
 	"github.com/aos-dev/aos"
+	"github.com/spf13/cobra"
 )
 
 func main() {
@@ -24,11 +23,15 @@ func main() {
 	os.Exit(code)
 }
 
-// env is what a command runs with: its streams and environment.
+// env is what a command runs with: its streams, its environment and the
+// flags every command takes.
 type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+
+	// home and server are the persistent --home and --server flags.
+	home, server string
 }
 
 // usageError is a mistake in the command line: exit status 2.
@@ -49,60 +52,44 @@ func (e *hintError) Unwrap() error { return e.err }
 
 func withHint(err error, hint string) error { return &hintError{err, hint} }
 
-type command struct {
-	usage string
-	run   func(ctx context.Context, e *env, args []string) error
-}
+// exitError ends the command with a status and prints nothing more.
+type exitError struct{ code int }
 
-var commands map[string]command
+func (e *exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
-func init() {
-	commands = map[string]command{
-		"init":       {"aos init [--home DIR]", cmdInit},
-		"serve":      {"aos serve [--listen 127.0.0.1:7070] [--store URL]", cmdServe},
-		"status":     {"aos status [--json]", cmdStatus},
-		"agent":      {"aos agent add NAME [--department D] | aos agent list | aos agent remove NAME", cmdAgent},
-		"connectors": {"aos connectors [--json]", cmdConnectors},
-		"connect":    {"aos connect TYPE NAME --scope SCOPE [--write] [--base-url URL] [--holds-customer-data] [--credential-env VAR | --credential-file F] [--auth MODE] [--operations FILE | --settings FILE] [--rotate-every 90d]", cmdConnect},
-		"grant":      {"aos grant NAME --scope SCOPE [--write] [--to AGENT | --to department:D] [--expires 30d] [--mission M]", cmdGrant},
-		"grants":     {"aos grants [--all] [--json]", cmdGrants},
-		"revoke":     {"aos revoke GRANT_ID", cmdRevoke},
-		"disconnect": {"aos disconnect NAME", cmdDisconnect},
-		"reconnect":  {"aos reconnect NAME [--credential-env VAR | --credential-file F]", cmdReconnect},
-		"mission":    {"aos mission close M", cmdMission},
-		"evidence":   {"aos evidence log [--tail N] | export [FILE] | verify [--file EXPORT --public-key KEY] | redact ENTRY --reason TEXT", cmdEvidence},
-		"approvals":  {"aos approvals [--all] [--json]", cmdApprovals},
-		"approve":    {"aos approve ID [--reason TEXT]", cmdApprove},
-		"deny":       {"aos deny ID --reason TEXT", cmdDeny},
-		"keys":       {"aos keys [--json] | aos keys NAME --rotate-every D | aos keys rotate NAME [--credential-env VAR | --credential-file F] | aos keys exposed NAME [--credential-env VAR | --credential-file F]", cmdKeys},
-		"caps":       {"aos caps [--per-move USD] [--per-week USD] [--rate CUR=RATE] [--recipient-limit N] [--strict on|off]", cmdCaps},
-		"review":     {"aos review [--json | --markdown] [--window 90d] [--all] | --apply ID... | --dismiss ID --reason TEXT", cmdReview},
-		"pii-map":    {"aos pii-map [--format text|json|dot] [--subject EMAIL_PHONE_OR_ID]", cmdPIIMap},
-	}
-}
+// commands are the constructors of the top-level commands. Each file adds
+// its own with register in an init function, so that adding a command is
+// one new file:
+//
+//	func init() { register(newThingCmd) }
+//
+//	func newThingCmd(e *env) *cobra.Command {
+//		return &cobra.Command{Use: "thing NAME", Short: "…", Example: "…",
+//			Args: exactArgs(1, "NAME"), RunE: func(cmd *cobra.Command, args []string) error { … }}
+//	}
+//
+// The command tree is built anew for each Main, so commands may keep their
+// flag values in local variables.
+var commands []func(*env) *cobra.Command
+
+func register(newCmd func(*env) *cobra.Command) { commands = append(commands, newCmd) }
 
 // Main runs the aos command line and returns the exit status: 0 ok, 1
 // failure, 2 usage error.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		printUsage(stdout)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	cmd, ok := commands[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "aos: error: unknown command %q\naos: hint: run `aos help` for the list of commands\n", args[0])
-		return 2
-	}
-	err := cmd.run(ctx, e, args[1:])
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
 	}
 	fmt.Fprintf(stderr, "aos: error: %s\n", message(err))
 	var he *hintError
@@ -111,10 +98,55 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "aos: hint: usage: %s\n", cmd.usage)
+		if cmd != nil && cmd != root {
+			fmt.Fprintf(stderr, "aos: hint: usage: %s (see `%s --help`)\n", cmd.UseLine(), cmd.CommandPath())
+		}
 		return 2
 	}
 	return 1
+}
+
+// newRoot builds the command tree.
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "aos",
+		Short: "The one door between AI agents and the company's tools",
+		Long: `aos is the one door between AI agents and the company's tools: it holds the
+credentials, lets through only what the owner granted, holds the decisions that
+belong to the owner, and records everything in a verifiable evidence trail.
+
+Every command takes --home DIR (else $AOS_HOME, else $XDG_DATA_HOME/aos).
+Owner commands take --server URL (else $AOS_SERVER, else the URL the server
+wrote into its home) and the owner token from $AOS_TOKEN or the home's
+owner.token.`,
+		Example: `  aos serve                                   # initialise the home if empty, and serve
+  aos agent add researcher --department growth
+  aos connect http crm --base-url https://crm.example.com --scope /v1/contacts --to company --credential-env CRM_KEY
+  aos help connect`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		// Not a command: unknown ones are usage errors, and bare `aos`
+		// shows the help and exits 2.
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return withHint(&usageError{fmt.Sprintf("unknown command %q", args[0])}, "run `aos help` for the list of commands")
+			}
+			cmd.SetOut(e.stdout)
+			if err := cmd.Help(); err != nil {
+				return err
+			}
+			return &exitError{2}
+		},
+	}
+	root.PersistentFlags().StringVar(&e.home, "home", "", "instance folder (else $AOS_HOME, else $XDG_DATA_HOME/aos)")
+	root.PersistentFlags().StringVar(&e.server, "server", "", "server URL for owner commands (else $AOS_SERVER, else the home's server.url)")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return usagef("%s", err.Error()) })
+	root.CompletionOptions.HiddenDefaultCmd = false
+	for _, newCmd := range commands {
+		root.AddCommand(newCmd(e))
+	}
+	return root
 }
 
 // message is what the user sees of an error: an *aos.Error shows its
@@ -127,63 +159,53 @@ func message(err error) string {
 	return err.Error()
 }
 
-func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "aos: the one door between AI agents and the company's tools")
-	fmt.Fprintln(w, "\nCommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
+// exactArgs checks that a command has exactly n positional arguments;
+// what names them in the error.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usagef("missing %s", what)
+		}
+		if len(args) > n {
+			return usagef("unexpected argument %q", args[n])
+		}
+		return nil
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %s\n", commands[n].usage)
-	}
-	fmt.Fprintln(w, "\nEvery command takes --home DIR (else $AOS_HOME, else $XDG_DATA_HOME/aos).")
-	fmt.Fprintln(w, "Owner commands take --server URL (else $AOS_SERVER, else the URL the server wrote into its home).")
 }
 
-// parseArgs parses flags anywhere among args and returns the positional
-// arguments, so that `aos connect http crm --scope /x` reads naturally.
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			msg := err.Error()
-			if f, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-				msg = "unknown flag " + f
-			}
-			return nil, usagef("%s", msg)
+// noArgs refuses positional arguments.
+var noArgs = exactArgs(0, "")
+
+// maxArgs allows at most n positional arguments.
+func maxArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > n {
+			return usagef("unexpected argument %q", args[n])
 		}
-		args = fs.Args()
+		return nil
+	}
+}
+
+// group makes cmd a command that only holds subcommands: run bare or with
+// an unknown subcommand, it is a usage error naming them.
+func group(cmd *cobra.Command, subs ...*cobra.Command) *cobra.Command {
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.Name()
+		cmd.AddCommand(s)
+	}
+	list := strings.Join(names, ", ")
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) == 0 {
-			return pos, nil
+			return usagef("missing subcommand: %s", list)
 		}
-		pos = append(pos, args[0])
-		args = args[1:]
+		return usagef("unknown subcommand %q: %s", args[0], list)
 	}
+	return cmd
 }
 
-// wantArgs checks the number of positional arguments.
-func wantArgs(pos []string, n int, what string) error {
-	if len(pos) < n {
-		return usagef("missing %s", what)
-	}
-	if len(pos) > n {
-		return usagef("unexpected argument %q", pos[n])
-	}
-	return nil
-}
-
-// parseExactly parses args and checks there are exactly n positional
-// arguments (what names them in the error).
-func parseExactly(fs *flag.FlagSet, args []string, n int, what string) ([]string, error) {
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return nil, err
-	}
-	return pos, wantArgs(pos, n, what)
+// jsonFlag adds --json to cmd.
+func jsonFlag(cmd *cobra.Command) *bool {
+	return cmd.Flags().Bool("json", false, "print JSON")
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -25,6 +24,7 @@ import (
 	"github.com/aos-dev/aos/owner"
 	"github.com/aos-dev/aos/secinfra"
 	"github.com/aos-dev/aos/vault"
+	"github.com/spf13/cobra"
 )
 
 // connectors is every connector type the binary knows.
@@ -36,11 +36,23 @@ func connectors() connector.Registry {
 	return r
 }
 
-func cmdServe(ctx context.Context, e *env, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	homeDir := homeFlag(fs)
+func init() { register(newServeCmd) }
+
+func newServeCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the gateway, the owner API and the console (initialises an empty home)",
+		Long: `Serve agents (HTTP proxy, /v1/call, MCP), the owner API and the web console.
+An empty home is initialised first (as aos init). The store is the one the home
+records; --store, if given, must name that same store.`,
+		Example: `  aos serve
+  aos serve --listen 127.0.0.1:7070 --notify-webhook https://hooks.example.com/aos
+  aos serve --home /srv/aos-a --store postgres://aos@db/aos`,
+		Args: noArgs,
+	}
+	fs := cmd.Flags()
 	listen := fs.String("listen", "127.0.0.1:7070", "address to listen on")
-	storeURL := fs.String("store", "", "store URL (default: SQLite in the home; or $AOS_STORE)")
+	storeURL := fs.String("store", "", "store URL (default: the home's store; or $AOS_STORE)")
 	checkpoints := fs.String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
 	keyFile := signingKeyFlag(fs)
 	stateEvery := fs.Duration("state-check", time.Minute, "how often the running server proves its store against the evidence log (0: only at start)")
@@ -50,25 +62,42 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	reviewEvery := fs.Duration("review-every", secinfra.DefaultReviewEvery, "how often the server runs the access review and stores its report (0: never)")
 	reviewWindow := fs.Duration("review-window", secinfra.DefaultReviewWindow, "the access review's tracking window")
 	limits := limitFlags(fs)
-	if _, err := parseExactly(fs, args, 0, ""); err != nil {
-		return err
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return serve(cmd.Context(), e, serveOptions{listen: *listen, storeURL: *storeURL, checkpoints: *checkpoints,
+			keyFile: *keyFile, stateEvery: *stateEvery, webhook: *webhook, expiry: *expiry, hostSuffix: *hostSuffix,
+			reviewEvery: *reviewEvery, reviewWindow: *reviewWindow, limits: limits})
 	}
+	return cmd
+}
+
+// serveOptions are the flags of aos serve.
+type serveOptions struct {
+	listen, storeURL, checkpoints, keyFile, webhook, hostSuffix string
+	stateEvery, expiry, reviewEvery, reviewWindow               time.Duration
+	limits                                                      *serveLimits
+}
+
+func serve(ctx context.Context, e *env, o serveOptions) error {
+	limits := o.limits
 	if err := limits.check(); err != nil {
 		return err
 	}
-	if *reviewEvery < 0 || *reviewWindow <= 0 {
+	if o.reviewEvery < 0 || o.reviewWindow <= 0 {
 		return usagef("--review-every must not be negative and --review-window must be positive")
 	}
-	h, err := resolveHome(e, *homeDir)
+	if o.expiry <= 0 {
+		return usagef("--approval-expiry must be positive")
+	}
+	h, err := resolveHome(e)
 	if err != nil {
 		return err
 	}
-	if *storeURL == "" {
-		*storeURL = e.getenv("AOS_STORE")
+	if o.storeURL == "" {
+		o.storeURL = e.getenv("AOS_STORE")
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, nil))
 	if !h.exists() {
-		res, err := initialise(ctx, e, h, *storeURL, *checkpoints, *keyFile)
+		res, err := initialise(ctx, e, h, o.storeURL, o.checkpoints, o.keyFile)
 		if err != nil {
 			return err
 		}
@@ -83,7 +112,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(h, *storeURL)
+	st, err := openStore(h, o.storeURL)
 	if err != nil {
 		return err
 	}
@@ -91,7 +120,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err := checkMasterKey(ctx, st, v); err != nil {
 		return err
 	}
-	log, err := openLog(e, h, st, *checkpoints, *keyFile)
+	log, err := openLog(e, h, st, o.checkpoints, o.keyFile)
 	if err != nil {
 		return err
 	}
@@ -101,15 +130,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			"the store was changed outside aos; run `aos evidence verify` to find the rows the evidence log does not explain")
 	}
 	reg := connectors()
-	if *webhook == "" {
-		*webhook = e.getenv("AOS_NOTIFY_WEBHOOK")
+	if o.webhook == "" {
+		o.webhook = e.getenv("AOS_NOTIFY_WEBHOOK")
 	}
-	if *expiry <= 0 {
-		return usagef("--approval-expiry must be positive")
-	}
-	approvals := &approval.Service{Store: st, Log: log, Vault: v, Now: time.Now, Expiry: *expiry, Logger: logger}
-	if *webhook != "" {
-		approvals.Notify = &approval.Webhook{URL: *webhook, Logger: logger}
+	approvals := &approval.Service{Store: st, Log: log, Vault: v, Now: time.Now, Expiry: o.expiry, Logger: logger}
+	if o.webhook != "" {
+		approvals.Notify = &approval.Webhook{URL: o.webhook, Logger: logger}
 	}
 	gw := &gateway.Gateway{Store: st, Log: log, Vault: v, Connectors: reg, Approvals: approvals, Now: time.Now, Logger: logger,
 		MaxPending: limits.maxPending, MaxHeldRequest: int(limits.maxHeld)}
@@ -121,21 +147,21 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	go approvals.RunExpiry(bg, 30*time.Second)
 	go gw.RunResume(bg, 30*time.Second)
 	tampered := make(chan error, 1)
-	if *stateEvery > 0 {
-		go watchState(bg, log, *stateEvery, logger, tampered)
+	if o.stateEvery > 0 {
+		go watchState(bg, log, o.stateEvery, logger, tampered)
 	}
 	own := &owner.Service{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now, Logger: logger}
-	review := &secinfra.Reviewer{Store: st, Log: log, Entries: log, Connectors: reg, Now: time.Now, Window: *reviewWindow}
-	if *reviewEvery > 0 {
-		sched := &secinfra.ReviewScheduler{Reviewer: review, Every: *reviewEvery, Clock: wallClock{}, Logger: logger}
+	review := &secinfra.Reviewer{Store: st, Log: log, Entries: log, Connectors: reg, Now: time.Now, Window: o.reviewWindow}
+	if o.reviewEvery > 0 {
+		sched := &secinfra.ReviewScheduler{Reviewer: review, Every: o.reviewEvery, Clock: wallClock{}, Logger: logger}
 		if hook, ok := approvals.Notify.(*approval.Webhook); ok {
 			sched.Announce = hook // counts and an entry index, never a finding's detail
 		}
 		go sched.Run(bg)
 	}
-	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Review: review, Logger: logger, ProxyHostSuffix: *hostSuffix}
+	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Review: review, Logger: logger, ProxyHostSuffix: o.hostSuffix}
 
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return withHint(err, "pick another address with --listen")
 	}
