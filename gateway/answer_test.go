@@ -95,7 +95,7 @@ func newEchoWorld(t *testing.T, secret string, answer func(secret string, call *
 	h.gw.Approvals.Notify = w.warned
 	h.gw.Logger = slog.New(slog.NewTextHandler(w.logs, nil))
 	if _, _, err := h.owner.Connect(context.Background(), h.boss, owner.ConnectRequest{Type: "pay", Name: "echo",
-		Scope: "*", Write: true, BaseURL: "https://echo.invalid/api", Credential: vault.NewSecret([]byte(secret + "\n"))}); err != nil {
+		Scope: "*", To: "company", Write: true, BaseURL: "https://echo.invalid/api", Credential: vault.NewSecret([]byte(secret + "\n"))}); err != nil {
 		t.Fatal(err)
 	}
 	return w

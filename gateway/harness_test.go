@@ -183,7 +183,7 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	if _, h.grant, err = h.owner.Connect(ctx, h.boss, owner.ConnectRequest{Type: "pay", Name: "pay",
-		Scope: "*", Write: true, BaseURL: "https://pay.invalid", Credential: vault.NewSecret([]byte("sk_test"))}); err != nil {
+		Scope: "*", To: "company", Write: true, BaseURL: "https://pay.invalid", Credential: vault.NewSecret([]byte("sk_test"))}); err != nil {
 		t.Fatal(err)
 	}
 	return h

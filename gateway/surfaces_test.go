@@ -69,11 +69,11 @@ func newSurfaces(t *testing.T) *surfaces {
 	notes := httptest.NewServer(s.notes)
 	t.Cleanup(notes.Close)
 	s.agent = s.in.Agent(t, "writer", "ops")
-	s.in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", Scope: "/", BaseURL: crm.URL, HoldsCustomerData: true,
+	s.in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", Scope: "/", To: "company", BaseURL: crm.URL, HoldsCustomerData: true,
 		Credential: vault.NewSecret([]byte("crm-key-1234567890"))})
-	s.in.Connect(t, owner.ConnectRequest{Type: "http", Name: "notes", Scope: "/", Write: true, BaseURL: notes.URL,
+	s.in.Connect(t, owner.ConnectRequest{Type: "http", Name: "notes", Scope: "/", To: "company", Write: true, BaseURL: notes.URL,
 		Credential: vault.NewSecret([]byte("notes-key-1234567890"))})
-	s.in.Connect(t, owner.ConnectRequest{Type: "slack", Name: "chat", Scope: "channel:" + general, Write: true,
+	s.in.Connect(t, owner.ConnectRequest{Type: "slack", Name: "chat", Scope: "channel:" + general, To: "company", Write: true,
 		BaseURL: s.slack.URL + "/api", Credential: vault.NewSecret([]byte(slackToken))})
 	if status, body := s.do(t, "GET", "/v1/proxy/crm/contacts/7", nil, ""); status != 200 {
 		t.Fatalf("reading the CRM: %d %s", status, body)

@@ -62,7 +62,7 @@ func TestProxy_ContentEncoding(t *testing.T) {
 	srv := httptest.NewServer(up)
 	t.Cleanup(srv.Close)
 	in := gatewaytest.Start(t, rest.New())
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: srv.URL, Scope: "/", Write: true,
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: srv.URL, Scope: "/", To: "company", Write: true,
 		Credential: vault.NewSecret([]byte("upstream-secret"))})
 	token := in.Agent(t, "bot", "")
 
@@ -130,7 +130,7 @@ func TestCall_ContentEncoding(t *testing.T) {
 	srv := httptest.NewServer(up)
 	t.Cleanup(srv.Close)
 	in := gatewaytest.Start(t, rest.New())
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: srv.URL, Scope: "/", Write: true,
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: srv.URL, Scope: "/", To: "company", Write: true,
 		Credential: vault.NewSecret([]byte("upstream-secret"))})
 	token := in.Agent(t, "bot", "")
 	call := []byte(`{"connection": "crm", "operation": "POST", "args": {"path": "/v1/notes", "body": {"note": "card 4242 4242 4242 4242"}}}`)
@@ -159,7 +159,7 @@ func TestProxy_Charset(t *testing.T) {
 	srv := httptest.NewServer(up)
 	t.Cleanup(srv.Close)
 	in := gatewaytest.Start(t, rest.New())
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: srv.URL, Scope: "/", Write: true,
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: srv.URL, Scope: "/", To: "company", Write: true,
 		Credential: vault.NewSecret([]byte("upstream-secret"))})
 	token := in.Agent(t, "bot", "")
 	utf16 := func(s string, bom bool) []byte {

@@ -24,7 +24,7 @@ func TestProxy_MethodOverride(t *testing.T) {
 	srv := httptest.NewServer(up)
 	t.Cleanup(srv.Close)
 	in := gatewaytest.Start(t, rest.New())
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: srv.URL, Scope: "/", Write: true,
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: srv.URL, Scope: "/", To: "company", Write: true,
 		Credential: vault.NewSecret([]byte("upstream-secret")),
 		Config: []byte(`operations:
   - {name: items.update, method: POST, path: '/v1/items/{id}', access: write}

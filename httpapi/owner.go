@@ -73,11 +73,14 @@ func (s *Server) handleRemoveAgent(w http.ResponseWriter, r *http.Request) error
 }
 
 // ConnectRequest is the body of POST /v1/owner/connections. The credential
-// travels once, from the CLI to the server, and is sealed on arrival.
+// travels once, from the CLI to the server, and is sealed on arrival. With
+// a scope, the first grant goes to the grantee "to" names ("company", an
+// agent, or "department:D"; never implied); without one there is no grant.
 type ConnectRequest struct {
 	Type              string `json:"type"`
 	Name              string `json:"name"`
-	Scope             string `json:"scope"`
+	Scope             string `json:"scope,omitempty"`
+	To                string `json:"to,omitempty"`
 	Write             bool   `json:"write,omitempty"`
 	BaseURL           string `json:"base_url,omitempty"`
 	Auth              string `json:"auth,omitempty"`
@@ -91,7 +94,8 @@ type ConnectRequest struct {
 	RotateEvery string `json:"rotate_every,omitempty"`
 }
 
-// ConnectResponse is the new connection and its first grant, with what the
+// ConnectResponse is the new connection and its first grant (null when
+// none was asked for), with what the
 // credential really allows when its connector could tell (breadth) and the
 // owner's warnings: a credential broader than the grant, an inspection
 // that failed.
@@ -118,7 +122,7 @@ func (s *Server) handleConnect(w http.ResponseWriter, r *http.Request) error {
 	secret := vault.NewSecret([]byte(req.Credential))
 	req.Credential = ""
 	res, err := s.Owner.ConnectAndInspect(r.Context(), principalOf(r.Context()), owner.ConnectRequest{
-		Type: req.Type, Name: req.Name, Scope: req.Scope, Write: req.Write, BaseURL: req.BaseURL,
+		Type: req.Type, Name: req.Name, Scope: req.Scope, To: req.To, Write: req.Write, BaseURL: req.BaseURL,
 		Auth: req.Auth, HoldsCustomerData: req.HoldsCustomerData, Config: []byte(req.Operations), Credential: secret,
 		RotationPeriod: period,
 	})
@@ -168,12 +172,13 @@ func (s *Server) handleReconnect(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// GrantRequest is the body of POST /v1/owner/grants.
+// GrantRequest is the body of POST /v1/owner/grants. To is required:
+// "company", an agent's name, or "department:D".
 type GrantRequest struct {
 	Connection string `json:"connection"`
 	Scope      string `json:"scope"`
 	Write      bool   `json:"write,omitempty"`
-	To         string `json:"to,omitempty"`
+	To         string `json:"to"`
 	ExpiresIn  string `json:"expires_in,omitempty"`
 	Mission    string `json:"mission,omitempty"`
 }

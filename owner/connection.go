@@ -9,11 +9,15 @@ import (
 	"github.com/aos-dev/aos/vault"
 )
 
-// ConnectRequest is what `aos connect` sends.
+// ConnectRequest is what `aos connect` sends. With a Scope, the
+// connection gets a first grant to the grantee To names (as in
+// GrantRequest: "company", an agent or "department:D"; never implied);
+// without one, no grant.
 type ConnectRequest struct {
 	Type              string
 	Name              string
 	Scope             string
+	To                string
 	Write             bool
 	BaseURL           string
 	Auth              string
@@ -25,9 +29,10 @@ type ConnectRequest struct {
 	RotationPeriod time.Duration
 }
 
-// Connect connects a tool and creates its first grant, for the whole
-// company, with the given scope; read unless Write. Owner only. It is
-// ConnectAndInspect without the report.
+// Connect connects a tool and, with a scope, creates its first grant to
+// the grantee named; read unless Write. Owner only. It is
+// ConnectAndInspect without the report; the grant is nil when none was
+// asked for.
 func (s *Service) Connect(ctx context.Context, actor *aos.Principal, req ConnectRequest) (*aos.Connection, *aos.Grant, error) {
 	res, err := s.ConnectAndInspect(ctx, actor, req)
 	if err != nil {
@@ -36,8 +41,10 @@ func (s *Service) Connect(ctx context.Context, actor *aos.Principal, req Connect
 	return res.Connection, res.Grant, nil
 }
 
-// ConnectAndInspect connects a tool and creates its first grant, for the
-// whole company, with the given scope; read unless Write. Owner only.
+// ConnectAndInspect connects a tool and, when req has a Scope, creates its
+// first grant to the grantee req.To names, read unless Write; without a
+// Scope the connection has no grant (the result's Grant is nil) until
+// Grant gives one. Owner only.
 //
 // A connector that can check credentials (connector.CredentialChecker)
 // refuses a malformed one before it is sealed. Once the connection is
@@ -47,8 +54,10 @@ func (s *Service) Connect(ctx context.Context, actor *aos.Principal, req Connect
 // credential broader than its grant, or an inspection that failed, becomes
 // a warning in the result: neither fails the connect.
 //
-// Errors: EBadRequest (unknown type, bad name, scope, base URL, auth, or an
-// empty or malformed credential), EConflict (name taken).
+// Errors: EBadRequest (unknown type, bad name, scope, base URL, auth, a
+// scope without a grantee or a grantee without a scope, or an empty or
+// malformed credential), ENotFound (no agent or department of the
+// grantee's name), EConflict (name taken).
 func (s *Service) ConnectAndInspect(ctx context.Context, actor *aos.Principal, req ConnectRequest) (*Connected, error) {
 	if err := requireOwner(actor, "connect tools"); err != nil {
 		return nil, err
@@ -60,12 +69,26 @@ func (s *Service) ConnectAndInspect(ctx context.Context, actor *aos.Principal, r
 	if err := checkName("connection", req.Name); err != nil {
 		return nil, err
 	}
-	if req.Scope == "" {
-		return nil, aos.Errorf(aos.EBadRequest, "a scope is required (use * for account-wide access, spelled out)")
-	}
-	scope, err := conn.CheckScope(req.Scope)
-	if err != nil {
-		return nil, err
+	var g *aos.Grant
+	switch {
+	case req.Scope == "" && req.To != "":
+		return nil, aos.Errorf(aos.EBadRequest, "a grantee without a scope: give the first grant's scope too (use * for account-wide access, spelled out)")
+	case req.Scope == "" && req.Write:
+		return nil, aos.Errorf(aos.EBadRequest, "write access without a scope: give the first grant's scope and grantee too")
+	case req.Scope != "":
+		scope, err := conn.CheckScope(req.Scope)
+		if err != nil {
+			return nil, err
+		}
+		grantee, err := granteeOf(req.To)
+		if err != nil {
+			return nil, err
+		}
+		access := aos.Read
+		if req.Write {
+			access = aos.Write
+		}
+		g = &aos.Grant{ID: aos.NewID("g_"), Scope: scope, Access: access, Grantee: grantee}
 	}
 	if req.Credential.IsZero() {
 		return nil, aos.Errorf(aos.EBadRequest, "the credential is empty")
@@ -83,11 +106,6 @@ func (s *Service) ConnectAndInspect(ctx context.Context, actor *aos.Principal, r
 	if err := checkCredential(conn, c, req.Credential); err != nil {
 		return nil, err
 	}
-	access := aos.Read
-	if req.Write {
-		access = aos.Write
-	}
-	g := &aos.Grant{ID: aos.NewID("g_"), Scope: scope, Access: access}
 	var cred *aos.Credential
 	_, err = s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
 		if old, err := tx.ConnectionByName(ctx, c.Name); err == nil {
@@ -111,19 +129,25 @@ func (s *Service) ConnectAndInspect(ctx context.Context, actor *aos.Principal, r
 		if err := tx.CreateCredential(ctx, cred); err != nil {
 			return nil, err
 		}
-		g.ConnectionID, g.Connection, g.CreatedAt = c.ID, c.Name, now
-		if err := tx.CreateGrant(ctx, g); err != nil {
-			return nil, err
-		}
-		return []aos.Record{
+		recs := []aos.Record{
 			{Kind: "connection.connect", Actor: actor.Ref(), Subject: c.Name, Attrs: map[string]string{
 				"type": c.Type, "base_url": c.BaseURL, "auth": c.Auth,
 				"holds_customer_data": strconv.FormatBool(c.HoldsCustomerData),
 				"credential_version":  "1", "credential_fingerprint": cred.Fingerprint,
 				"rotation_period": cred.RotationPeriod.String(),
 			}},
-			GrantRecord(actor, g),
-		}, nil
+		}
+		if g == nil {
+			return recs, nil
+		}
+		if g.GranteeID, err = resolveGrantee(ctx, tx, g.Grantee); err != nil {
+			return nil, err
+		}
+		g.ConnectionID, g.Connection, g.CreatedAt = c.ID, c.Name, now
+		if err := tx.CreateGrant(ctx, g); err != nil {
+			return nil, err
+		}
+		return append(recs, GrantRecord(actor, g)), nil
 	})
 	if err != nil {
 		return nil, err

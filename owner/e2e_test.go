@@ -17,7 +17,7 @@ import (
 // that it reaches more than the grant, additive to the connection and grant.
 func TestConnect_overHTTP(t *testing.T) {
 	in := gatewaytest.Start(t, &payConnector{inspect: secretKey})
-	body, _ := json.Marshal(httpapi.ConnectRequest{Type: "pay", Name: "pay", Scope: "refunds", Credential: theSecret})
+	body, _ := json.Marshal(httpapi.ConnectRequest{Type: "pay", Name: "pay", Scope: "refunds", To: "company", Credential: theSecret})
 	req, err := http.NewRequest("POST", in.URL+"/v1/owner/connections", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)

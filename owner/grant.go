@@ -14,15 +14,19 @@ type GrantRequest struct {
 	Connection string
 	Scope      string
 	Write      bool
-	// To is "" (the whole company), an agent name, or "department:D".
+	// To names the grantee, always: "company" (every agent), an agent's
+	// name ("agent:NAME" too) or "department:D". It is never implied: a
+	// forgotten grantee once meant the whole company.
 	To string
 	// ExpiresIn is how long the grant lasts; zero for no expiry.
 	ExpiresIn time.Duration
 	Mission   string
 }
 
-// Grant gives access to a connection within a scope. Owner only.
-// Errors: ENotFound (connection or agent), EBadRequest.
+// Grant gives access to a connection within a scope to the grantee
+// req.To names. Owner only.
+// Errors: EBadRequest (no scope, no grantee, a malformed one), ENotFound
+// (no such connection, no agent of that name, no agent in that department).
 func (s *Service) Grant(ctx context.Context, actor *aos.Principal, req GrantRequest) (*aos.Grant, error) {
 	if err := requireOwner(actor, "grant access"); err != nil {
 		return nil, err
@@ -59,14 +63,8 @@ func (s *Service) Grant(ctx context.Context, actor *aos.Principal, req GrantRequ
 		if g.Scope, err = conn.CheckScope(req.Scope); err != nil {
 			return nil, err
 		}
-		if name, ok := strings.CutPrefix(grantee, "agent:"); ok {
-			// The grant is to this agent, by ID: a later agent given
-			// the name after this one is removed never holds it.
-			p, err := tx.PrincipalByName(ctx, aos.Agent, name)
-			if err != nil {
-				return nil, err
-			}
-			g.GranteeID = p.ID
+		if g.GranteeID, err = resolveGrantee(ctx, tx, grantee); err != nil {
+			return nil, err
 		}
 		now := s.now()
 		g.ConnectionID, g.Connection, g.CreatedAt, g.ExpiresAt = c.ID, c.Name, now, nil
@@ -85,8 +83,17 @@ func (s *Service) Grant(ctx context.Context, actor *aos.Principal, req GrantRequ
 	return g, nil
 }
 
+// Company is the grantee that names every agent of the company.
+const Company = "company"
+
+// granteeOf parses a grantee as the owner names it: "company", an agent's
+// name (or "agent:NAME") or "department:D", into a Grant's Grantee ("" for
+// the company). An empty one is an error: the grantee is always named.
 func granteeOf(to string) (string, error) {
-	if to == "" {
+	switch to {
+	case "":
+		return "", aos.Errorf(aos.EBadRequest, "a grant names its grantee: an agent, department:D, or company for every agent")
+	case Company:
 		return "", nil
 	}
 	if d, ok := strings.CutPrefix(to, "department:"); ok {
@@ -94,6 +101,36 @@ func granteeOf(to string) (string, error) {
 	}
 	name := strings.TrimPrefix(to, "agent:")
 	return "agent:" + name, checkName("agent", name)
+}
+
+// resolveGrantee checks in tx that a grantee names someone: an agent that
+// exists (its ID is returned: the grant is to it, so that a later agent
+// given the name after this one is removed never holds it), or a
+// department some agent is in. Errors: ENotFound.
+func resolveGrantee(ctx context.Context, tx aos.Tx, grantee string) (int64, error) {
+	if name, ok := strings.CutPrefix(grantee, "agent:"); ok {
+		p, err := tx.PrincipalByName(ctx, aos.Agent, name)
+		if aos.ErrorCode(err) == aos.ENotFound {
+			return 0, aos.Errorf(aos.ENotFound, "no agent is named %s (see `aos agent list`; a department is written department:D)", name)
+		}
+		if err != nil {
+			return 0, err
+		}
+		return p.ID, nil
+	}
+	if d, ok := strings.CutPrefix(grantee, "department:"); ok {
+		ps, err := tx.ListPrincipals(ctx, aos.Agent)
+		if err != nil {
+			return 0, err
+		}
+		for _, p := range ps {
+			if p.Department == d {
+				return 0, nil
+			}
+		}
+		return 0, aos.Errorf(aos.ENotFound, "no agent is in department %s (add one with `aos agent add NAME --department %s`)", d, d)
+	}
+	return 0, nil
 }
 
 // GrantRecord is the grant.create evidence of g: connection, scope,

@@ -21,7 +21,8 @@ const DefaultInspectTimeout = 10 * time.Second
 // Connected is what ConnectAndInspect or ReconnectAndInspect did.
 type Connected struct {
 	Connection *aos.Connection
-	// Grant is the first grant; nil after a reconnect, whose grants come back.
+	// Grant is the first grant; nil after a connect without a scope, and
+	// after a reconnect, whose grants come back.
 	Grant *aos.Grant
 	// Credential is the new credential version, with what its inspection
 	// learned (Breadth, InspectedAt, InspectError) when its connector can

@@ -133,7 +133,7 @@ func newHarness(t *testing.T, pay *payConnector) *harness {
 
 func (h *harness) connect(t *testing.T, name, scope string, write bool) (*owner.Connected, error) {
 	t.Helper()
-	return h.svc.ConnectAndInspect(t.Context(), h.boss, owner.ConnectRequest{Type: "pay", Name: name, Scope: scope,
+	return h.svc.ConnectAndInspect(t.Context(), h.boss, owner.ConnectRequest{Type: "pay", Name: name, Scope: scope, To: "company",
 		Write: write, Credential: vault.NewSecret([]byte(theSecret + "\n"))})
 }
 
@@ -377,7 +377,7 @@ func TestService_ConnectAndInspect(t *testing.T) {
 			cancel()
 			return secretKey(context.Background(), vault.Secret{})
 		}})
-		_, err := h.svc.ConnectAndInspect(ctx, h.boss, owner.ConnectRequest{Type: "pay", Name: "pay", Scope: "refunds",
+		_, err := h.svc.ConnectAndInspect(ctx, h.boss, owner.ConnectRequest{Type: "pay", Name: "pay", Scope: "refunds", To: "company",
 			Credential: vault.NewSecret([]byte(theSecret))})
 		if err != nil {
 			t.Fatal(err)

@@ -137,7 +137,7 @@ func TestKeys_Exposed(t *testing.T) {
 	upstream := httptest.NewServer(up)
 	defer upstream.Close()
 	in := gatewaytest.Start(t, rest.New())
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "pay", BaseURL: upstream.URL, Scope: "/v1", Write: true,
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "pay", BaseURL: upstream.URL, Scope: "/v1", To: "company", Write: true,
 		Config: []byte(payOps), Credential: vault.NewSecret([]byte(oldKey))})
 	agent := in.Agent(t, "buyer", "finance")
 	watcher := in.Agent(t, "watcher", secinfra.Department)
@@ -226,7 +226,7 @@ func TestKeys_Exposed(t *testing.T) {
 
 	// A second connection with the same secret: exposing the key again
 	// revokes version 2 and names the copy.
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "pay-copy", BaseURL: upstream.URL, Scope: "/v1",
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "pay-copy", BaseURL: upstream.URL, Scope: "/v1", To: "company",
 		Config: []byte(payOps), Credential: vault.NewSecret([]byte(newKey))})
 	rep = exposed(t, in, in.OwnerToken, "pay", "")
 	if len(rep.Duplicates) != 1 || rep.Duplicates[0].Connection != "pay-copy" || rep.Clean() {

@@ -47,7 +47,7 @@ func TestKeys_List(t *testing.T) {
 	in.Gateway.Now = clk.Now
 	keys := &secinfra.Keys{Owner: in.Owner, Drain: in.Gateway.DrainCredential}
 	t0 := clk.Now()
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: "http://127.0.0.1:1", Scope: "/v1",
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: "http://127.0.0.1:1", Scope: "/v1", To: "company",
 		Credential: vault.NewSecret([]byte("crm-secret-one-8c2d")), RotationPeriod: 30 * day})
 	in.Agent(t, "ana", "sales")
 	g := in.Grant(t, owner.GrantRequest{Connection: "crm", Scope: "/v1/deals", To: "ana", ExpiresIn: 10 * day, Mission: "q3-push"})
@@ -180,7 +180,7 @@ func TestKeys_List(t *testing.T) {
 func TestOwner_RotateCredential(t *testing.T) {
 	ctx := context.Background()
 	in := gatewaytest.Start(t, rest.New())
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: "http://127.0.0.1:1", Scope: "/v1",
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: "http://127.0.0.1:1", Scope: "/v1", To: "company",
 		Credential: vault.NewSecret([]byte("crm-secret-one-8c2d"))})
 	agent := &aos.Principal{Kind: aos.Agent, Name: "sec", Department: secinfra.Department}
 	for _, c := range []struct {

@@ -24,9 +24,9 @@ func TestKeys_Exposed_provider(t *testing.T) {
 	fs := fakeslack.New(t, slackToken)
 	fg := fakegh.Start(t, ghToken)
 	in := gatewaytest.Start(t, slack.New(), github.New())
-	in.Connect(t, owner.ConnectRequest{Type: "slack", Name: "chat", BaseURL: fs.URL + "/api", Scope: "*",
+	in.Connect(t, owner.ConnectRequest{Type: "slack", Name: "chat", BaseURL: fs.URL + "/api", Scope: "*", To: "company",
 		Credential: vault.NewSecret([]byte(slackToken))})
-	in.Connect(t, owner.ConnectRequest{Type: "github", Name: "code", BaseURL: fg.URL, Scope: "repo:acme/app",
+	in.Connect(t, owner.ConnectRequest{Type: "github", Name: "code", BaseURL: fg.URL, Scope: "repo:acme/app", To: "company",
 		Credential: vault.NewSecret([]byte(ghToken))})
 	keys := &secinfra.Keys{Owner: in.Owner, Drain: in.Gateway.DrainCredential}
 	outcomes := func(rep *secinfra.ExposedReport) string {

@@ -40,7 +40,7 @@ func TestKeys_Exposed_otherReplica(t *testing.T) {
 	upstream := httptest.NewServer(up)
 	defer upstream.Close()
 	in := gatewaytest.Start(t, rest.New())
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "pay", BaseURL: upstream.URL, Scope: "/v1",
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "pay", BaseURL: upstream.URL, Scope: "/v1", To: "company",
 		Config: []byte(payOps), Credential: vault.NewSecret([]byte(oldKey))})
 	_, agent, err := in.Owner.AddAgent(ctx, in.Boss, "buyer", "finance")
 	if err != nil {
@@ -95,7 +95,7 @@ func TestKeys_Exposed_otherReplica(t *testing.T) {
 func TestKeys_Exposed_unsettled(t *testing.T) {
 	ctx := context.Background()
 	in := gatewaytest.Start(t, rest.New())
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "pay", BaseURL: "http://127.0.0.1:1", Scope: "/v1",
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "pay", BaseURL: "http://127.0.0.1:1", Scope: "/v1", To: "company",
 		Config: []byte(payOps), Credential: vault.NewSecret([]byte("pay-old-secret-5d2e"))})
 	idx, err := in.Log.Record(ctx, func(aos.Tx) ([]aos.Record, error) {
 		return []aos.Record{{Kind: "call.authorized", Actor: "agent:gone", Subject: "pay",

@@ -43,7 +43,7 @@ func TestReviewer_carryOut_NeverWidens(t *testing.T) {
 	reg := connector.Registry{"http": rest.New()}
 	own := &owner.Service{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now}
 	_, g, err := own.Connect(ctx, boss, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: "http://127.0.0.1:1",
-		Scope: "/v1/contacts", Credential: vault.NewSecret([]byte("k"))})
+		Scope: "/v1/contacts", To: "company", Credential: vault.NewSecret([]byte("k"))})
 	if err != nil {
 		t.Fatal(err)
 	}

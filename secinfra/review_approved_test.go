@@ -32,7 +32,7 @@ func TestReview_ApprovedCall(t *testing.T) {
 	ctx := context.Background()
 	up := upstream(t)
 	_, g, err := in.owner.Connect(ctx, in.boss, owner.ConnectRequest{Type: "http", Name: "ops", BaseURL: up.URL,
-		Scope: "/v1", Write: true, Config: []byte(deployOps), Credential: vault.NewSecret([]byte("upstream-key"))})
+		Scope: "/v1", To: "company", Write: true, Config: []byte(deployOps), Credential: vault.NewSecret([]byte("upstream-key"))})
 	if err != nil {
 		t.Fatal(err)
 	}

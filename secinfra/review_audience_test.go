@@ -17,7 +17,7 @@ func TestReview_Audiences(t *testing.T) {
 	in := start(t)
 	ctx := context.Background()
 	_, g, err := in.owner.Connect(ctx, in.boss, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: "http://127.0.0.1:1",
-		Scope: "/v1", Credential: vault.NewSecret([]byte("k"))})
+		Scope: "/v1", To: "company", Credential: vault.NewSecret([]byte("k"))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func BenchmarkReviewer_Review(b *testing.B) {
 	in := start(b)
 	ctx := context.Background()
 	_, g, err := in.owner.Connect(ctx, in.boss, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: "http://127.0.0.1:1",
-		Scope: "/v1", Write: true, Credential: vault.NewSecret([]byte("k"))})
+		Scope: "/v1", To: "company", Write: true, Credential: vault.NewSecret([]byte("k"))})
 	if err != nil {
 		b.Fatal(err)
 	}

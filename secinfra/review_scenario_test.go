@@ -24,7 +24,7 @@ func TestReview_Scenario(t *testing.T) {
 	ctx := context.Background()
 	up := upstream(t)
 	_, g, err := in.owner.Connect(ctx, in.boss, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: up.URL,
-		Scope: "/v1", Write: true, Credential: vault.NewSecret([]byte("upstream-key"))})
+		Scope: "/v1", To: "company", Write: true, Credential: vault.NewSecret([]byte("upstream-key"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestReview_Dismiss(t *testing.T) {
 	ctx := context.Background()
 	up := upstream(t)
 	_, g, err := in.owner.Connect(ctx, in.boss, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: up.URL,
-		Scope: "/v1", Write: true, Credential: vault.NewSecret([]byte("upstream-key"))})
+		Scope: "/v1", To: "company", Write: true, Credential: vault.NewSecret([]byte("upstream-key"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestReview_UnusedRevoked(t *testing.T) {
 	ctx := context.Background()
 	up := upstream(t)
 	_, g, err := in.owner.Connect(ctx, in.boss, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: up.URL,
-		Scope: "/v1/contacts", Credential: vault.NewSecret([]byte("upstream-key"))})
+		Scope: "/v1/contacts", To: "company", Credential: vault.NewSecret([]byte("upstream-key"))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func TestReviewScheduler_Monthly(t *testing.T) {
 	ctx := context.Background()
 	up := upstream(t)
 	if _, _, err := in.owner.Connect(ctx, in.boss, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: up.URL,
-		Scope: "/v1/contacts", Credential: vault.NewSecret([]byte("upstream-key-do-not-print"))}); err != nil {
+		Scope: "/v1/contacts", To: "company", Credential: vault.NewSecret([]byte("upstream-key-do-not-print"))}); err != nil {
 		t.Fatal(err)
 	}
 	posts := make(chan []byte, 4)

@@ -24,7 +24,7 @@ func TestOwner_RotateCredential_concurrent(t *testing.T) {
 	upstream := httptest.NewServer(up)
 	defer upstream.Close()
 	in := gatewaytest.Start(t, rest.New())
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: upstream.URL, Scope: "/v1",
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", BaseURL: upstream.URL, Scope: "/v1", To: "company",
 		Credential: vault.NewSecret([]byte(oldKey))})
 	agent := in.Agent(t, "ana", "sales")
 

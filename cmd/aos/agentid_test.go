@@ -15,7 +15,7 @@ func TestEvidenceVerify_GrantRebound(t *testing.T) {
 	in := startInstance(t, "")
 	in.must(t, "", "agent", "add", "temp")
 	in.must(t, "", "agent", "add", "intruder")
-	in.must(t, "secret-value", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts")
+	in.must(t, "secret-value", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts", "--to", "company")
 	in.must(t, "", "grant", "crm", "--scope", "/v1/contacts", "--to", "temp")
 	in.stop()
 	if code, out, errs := in.aos(t, "", "evidence", "verify"); code != 0 {

@@ -15,7 +15,7 @@ func BenchmarkCall(b *testing.B) {
 	up := newUpstream(b)
 	in := startInstance(b, "")
 	token := strings.TrimSpace(in.must(b, "", "agent", "add", "bench"))
-	in.must(b, "key", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts")
+	in.must(b, "key", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts", "--to", "company")
 	// One client with enough idle connections for every parallel worker, so
 	// both sides measure requests rather than connection set-up.
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}

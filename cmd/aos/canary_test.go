@@ -28,10 +28,10 @@ func TestCanary_NeverWritten(t *testing.T) {
 	token := strings.TrimSpace(run("", "agent", "add", "researcher"))
 	credFile := filepath.Join(t.TempDir(), "cred")
 	os.WriteFile(credFile, []byte(canary+"\n"), 0o600)
-	run("", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts", "--credential-file", credFile, "--json")
-	run(canary, "connect", "http", "crm2", "--base-url", up.URL, "--scope", "/v1", "--auth", "query:api_key")
-	run(canary, "connect", "http", "bad name", "--base-url", up.URL, "--scope", "/v1") // rejected
-	run(canary, "connect", "http", "crm3", "--base-url", "ftp://x", "--scope", "/v1")  // rejected
+	run("", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts", "--to", "company", "--credential-file", credFile, "--json")
+	run(canary, "connect", "http", "crm2", "--base-url", up.URL, "--scope", "/v1", "--to", "company", "--auth", "query:api_key")
+	run(canary, "connect", "http", "bad name", "--base-url", up.URL, "--scope", "/v1", "--to", "company") // rejected
+	run(canary, "connect", "http", "crm3", "--base-url", "ftp://x", "--scope", "/v1", "--to", "company")  // rejected
 	for _, c := range []struct{ method, path string }{
 		{"GET", "/v1/proxy/crm/v1/contacts"}, {"POST", "/v1/proxy/crm/v1/contacts"},
 		{"GET", "/v1/proxy/crm/v1/other"}, {"GET", "/v1/proxy/crm2/v1/x?api_key=" + canary},

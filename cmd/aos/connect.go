@@ -217,22 +217,27 @@ func (f credentialFlags) check() error {
 
 func newConnectCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "connect TYPE NAME --scope SCOPE",
-		Short: "Connect a tool and grant it, read-only unless --write",
-		Long: `Connect a tool: its type (see aos connectors), a name, a scope in the
-connector's syntax (* means account-wide and must be spelled out) and the
-credential, read from --credential-env, --credential-file or standard input.
-Access is read unless --write.`,
-		Example: `  aos connect http crm --base-url https://crm.example.com --scope /v1/contacts --credential-env CRM_KEY
-  aos connect github code --scope repo:acme/app --write --credential-file gh.token
-  aos connect http pay --base-url https://api.example.com --scope /v1 --write --operations ops.yaml --credential-env PAY_KEY
-  echo "$SLACK_TOKEN" | aos connect slack team --scope channel:C0123 --settings slack.json`,
+		Use:   "connect TYPE NAME [--scope SCOPE --to GRANTEE]",
+		Short: "Connect a tool; with --scope and --to, its first grant",
+		Long: `Connect a tool: its type (see aos connectors), a name and the credential, read
+from --credential-env, --credential-file or standard input.
+
+With --scope (in the connector's syntax; * means account-wide and must be
+spelled out) and --to (an agent, department:D, or company for every agent) the
+connection gets its first grant, read-only unless --write. Without --scope the
+connection has no grant: nobody can call it until aos grant gives one.`,
+		Example: `  aos connect http crm --base-url https://crm.example.com --scope /v1/contacts --to researcher --credential-env CRM_KEY
+  aos connect github code --scope repo:acme/app --write --to department:eng --credential-file gh.token
+  aos connect http pay --base-url https://api.example.com --operations ops.yaml --credential-env PAY_KEY
+  aos grant pay --scope /v1 --write --to company
+  echo "$SLACK_TOKEN" | aos connect slack team --scope channel:C0123 --to company --settings slack.json`,
 		Args:              exactArgs(2, "TYPE and NAME"),
 		ValidArgsFunction: connectorTypeCompletion,
 	}
 	fs := cmd.Flags()
 	scope := fs.String("scope", "", "what the first grant covers, in the connector's syntax (* = account-wide)")
-	write := fs.Bool("write", false, "grant write access (default read-only)")
+	to := fs.String("to", "", "the first grant's grantee: AGENT, department:D or company")
+	write := fs.Bool("write", false, "the first grant is for write access (default read-only)")
 	baseURL := fs.String("base-url", "", "upstream base URL")
 	holds := fs.Bool("holds-customer-data", false, "the tool is a system of record for customer data")
 	cred := addCredentialFlags(fs, "credential")
@@ -242,8 +247,13 @@ Access is read unless --write.`,
 	rotateEvery := fs.String("rotate-every", "", "how often the credential is due for rotation, such as 90d (the default)")
 	asJSON := jsonFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if *scope == "" {
-			return usagef("--scope is required (write * for account-wide access)")
+		switch {
+		case *scope != "" && *to == "":
+			return usagef("--scope needs --to AGENT, --to department:D or --to company: the first grant names its grantee")
+		case *scope == "" && *to != "":
+			return usagef("--to needs --scope SCOPE (write * for account-wide access)")
+		case *scope == "" && *write:
+			return usagef("--write needs --scope SCOPE and --to GRANTEE")
 		}
 		if err := cred.check(); err != nil {
 			return err
@@ -253,7 +263,7 @@ Access is read unless --write.`,
 				return usagef("--rotate-every: %s", aos.ErrorMessage(err))
 			}
 		}
-		req := httpapi.ConnectRequest{Type: args[0], Name: args[1], Scope: *scope, Write: *write, BaseURL: *baseURL,
+		req := httpapi.ConnectRequest{Type: args[0], Name: args[1], Scope: *scope, To: *to, Write: *write, BaseURL: *baseURL,
 			Auth: *auth, HoldsCustomerData: *holds, RotateEvery: *rotateEvery}
 		switch {
 		case *ops != "" && *settings != "":
@@ -295,6 +305,11 @@ Access is read unless --write.`,
 			return printJSON(e.stdout, res)
 		}
 		fmt.Fprintf(e.stdout, "connected %s (%s, %s)\n", res.Connection.Name, res.Connection.Type, res.Connection.BaseURL)
+		if res.Grant == nil {
+			fmt.Fprintf(e.stdout, "no grant yet: nobody can call %s until you grant it, such as\n  aos grant %s --scope SCOPE --to AGENT|department:D|company [--write]\n",
+				res.Connection.Name, res.Connection.Name)
+			return nil
+		}
 		fmt.Fprintf(e.stdout, "grant %s: %s on %s for %s\n", res.Grant.ID, res.Grant.Access, res.Grant.Scope, granteeText(res.Grant))
 		return nil
 	}

@@ -80,7 +80,7 @@ func TestCanary_CredentialEcho(t *testing.T) {
 		"  - {name: contacts.list, method: GET, path: /v1/contacts, access: read}\n"+
 		"  - {name: deploys.create, method: POST, path: /v1/deploys, access: write, points: [production]}\n"), 0o600)
 	for _, c := range conns {
-		in.must(t, c.secret+"\n", "connect", "http", c.name, "--base-url", up.URL, "--scope", "/", "--write",
+		in.must(t, c.secret+"\n", "connect", "http", c.name, "--base-url", up.URL, "--scope", "/", "--to", "company", "--write",
 			"--auth", c.auth, "--operations", ops)
 		status, body := call(t, "GET", in.url+"/v1/proxy/"+c.name+"/v1/contacts?page=2", token, "")
 		seen.WriteString(body)
@@ -196,7 +196,7 @@ func TestProxy_AnswerHeaders(t *testing.T) {
 	upURL = up.URL
 	in := startInstance(t, "")
 	token := strings.TrimSpace(in.must(t, "", "agent", "add", "researcher"))
-	in.must(t, "canary-headers-key\n", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1", "--write")
+	in.must(t, "canary-headers-key\n", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1", "--to", "company", "--write")
 
 	for name, c := range map[string]struct{ host, location string }{
 		"path proxy": {"", "/v1/proxy/crm/v1/contacts/7?view=full"},

@@ -55,6 +55,7 @@ func newGrantCmd(e *env) *cobra.Command {
 within a scope (in the connector's syntax; * means account-wide and must be
 spelled out). Access is read unless --write.`,
 		Example: `  aos grant crm --scope /v1/notes --write --to researcher
+  aos grant crm --scope /v1/contacts --to company
   aos grant crm --scope /v1/campaigns --to department:content --expires 30d
   aos grant crm --scope /v1/tasks --to researcher --mission launch`,
 		Args: exactArgs(1, "connection NAME"),
@@ -62,13 +63,16 @@ spelled out). Access is read unless --write.`,
 	fs := cmd.Flags()
 	scope := fs.String("scope", "", "what the grant covers (* = account-wide)")
 	write := fs.Bool("write", false, "grant write access (default read-only)")
-	to := fs.String("to", "", "AGENT, department:D or company")
+	to := fs.String("to", "", "the grantee (required): AGENT, department:D, or company for every agent")
 	expires := fs.String("expires", "", "how long the grant lasts, such as 30d or 12h")
 	mission := fs.String("mission", "", "the mission the grant is for; closing it ends the grant")
 	asJSON := jsonFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if *scope == "" {
 			return usagef("--scope is required (write * for account-wide access)")
+		}
+		if *to == "" {
+			return usagef("--to is required: an agent, department:D, or company for every agent")
 		}
 		if *expires != "" {
 			if _, err := owner.ParseDuration(*expires); err != nil {

@@ -68,7 +68,7 @@ func TestReplicas_SharePostgres(t *testing.T) {
 	b := startInstance(t, homeB, "--store", store)
 
 	token := strings.TrimSpace(a.must(t, "", "agent", "add", "researcher"))
-	a.must(t, "crm-key-replicas", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts")
+	a.must(t, "crm-key-replicas", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts", "--to", "company")
 	if code, body := call(t, "GET", b.url+"/v1/proxy/crm/v1/contacts", token, ""); code != 200 {
 		t.Fatalf("replica B on A's grant: %d %s", code, body)
 	}

@@ -30,7 +30,7 @@ func holdRefund(t *testing.T, in *instance, upURL string) (string, string) {
 	token := strings.TrimSpace(in.must(t, "", "agent", "add", "buyer"))
 	ops := filepath.Join(t.TempDir(), "ops.yaml")
 	os.WriteFile(ops, []byte(refundOps), 0o600)
-	in.must(t, "pay-key", "connect", "http", "pay", "--base-url", upURL, "--scope", "/v1", "--write", "--operations", ops)
+	in.must(t, "pay-key", "connect", "http", "pay", "--base-url", upURL, "--scope", "/v1", "--to", "company", "--write", "--operations", ops)
 	req, _ := http.NewRequest("POST", in.url+"/v1/proxy/pay/v1/refunds",
 		strings.NewReader(`{"amount":250000,"currency":"usd"}`))
 	req.Header.Set("Authorization", "Bearer "+token)

@@ -18,7 +18,7 @@ func TestReview_CLI(t *testing.T) {
 	up := newUpstream(t)
 	in := startInstance(t, "")
 	agent := strings.TrimSpace(in.must(t, "", "agent", "add", "worker"))
-	in.must(t, "key", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1", "--write")
+	in.must(t, "key", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1", "--to", "company", "--write")
 	var grants []aos.Grant
 	json.Unmarshal([]byte(in.must(t, "", "grants", "--json")), &grants)
 	if len(grants) != 1 {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"net"
 	"fmt"
 	"io"
 	"net/http"
@@ -44,6 +46,8 @@ func TestScripts(t *testing.T) {
 			"call":         cmdCall,
 			"upstreamlog":  cmdUpstreamLog,
 			"upstreamwait": cmdUpstreamWait,
+			"json":         cmdJSON,
+			"occupy":       cmdOccupy,
 		},
 	})
 }
@@ -211,4 +215,94 @@ func cmdCall(ts *testscript.TestScript, neg bool, args []string) {
 	if neg != (resp.StatusCode >= 400) {
 		ts.Fatalf("unexpected status %d", resp.StatusCode)
 	}
+}
+
+// json [PATH[=VALUE]]... decodes the previous command's stdout, which must
+// be exactly one JSON value, and checks each PATH (keys and indexes joined
+// by dots, such as 0.grantee or grant.scope): present, or equal to VALUE
+// (a string, number, bool or null as JSON prints it, strings unquoted).
+// #PATH=N checks the length of an array or object. With !, every PATH
+// must be absent (or differ from VALUE).
+func cmdJSON(ts *testscript.TestScript, neg bool, args []string) {
+	dec := json.NewDecoder(strings.NewReader(ts.ReadFile("stdout")))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		ts.Fatalf("stdout is not JSON: %v", err)
+	}
+	if dec.More() {
+		ts.Fatalf("stdout holds more than one JSON value")
+	}
+	for _, arg := range args {
+		path, want, hasWant := strings.Cut(arg, "=")
+		length := strings.HasPrefix(path, "#")
+		path = strings.TrimPrefix(path, "#")
+		got, ok := jsonAt(v, path)
+		var s string
+		switch {
+		case !ok:
+		case length:
+			switch g := got.(type) {
+			case []any:
+				s = strconv.Itoa(len(g))
+			case map[string]any:
+				s = strconv.Itoa(len(g))
+			default:
+				ts.Fatalf("%s is not an array or object", path)
+			}
+		default:
+			switch g := got.(type) {
+			case string:
+				s = g
+			case nil:
+				s = "null"
+			default:
+				b, _ := json.Marshal(g)
+				s = string(b)
+			}
+		}
+		match := ok && (!hasWant || s == want)
+		if match == neg {
+			if ok {
+				ts.Fatalf("json %s: got %s", arg, s)
+			}
+			ts.Fatalf("json %s: no such path", arg)
+		}
+	}
+}
+
+func jsonAt(v any, path string) (any, bool) {
+	if path == "" || path == "." {
+		return v, true
+	}
+	for _, k := range strings.Split(path, ".") {
+		switch n := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = n[k]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(n) {
+				return nil, false
+			}
+			v = n[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// occupy NAME listens on a loopback port until the script ends and sets
+// $NAME to its address, for tests of a busy port.
+func cmdOccupy(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: occupy NAME")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(func() { ln.Close() })
+	ts.Setenv(args[0], ln.Addr().String())
 }

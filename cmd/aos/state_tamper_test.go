@@ -30,10 +30,10 @@ func stateHome(t *testing.T) *instance {
 	token := strings.TrimSpace(in.must(t, "", "agent", "add", "researcher", "--department", "growth"))
 	in.must(t, "", "agent", "add", "temp")
 	in.must(t, "", "agent", "remove", "temp")
-	in.must(t, "secret-value", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts")
+	in.must(t, "secret-value", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts", "--to", "company")
 	in.must(t, "", "grant", "crm", "--scope", "/v1/notes", "--write", "--to", "researcher")
 	in.must(t, "", "grant", "crm", "--scope", "/v1/deals", "--to", "department:growth", "--mission", "q4")
-	revoked := strings.TrimSpace(in.must(t, "", "grant", "crm", "--scope", "/v1/leads"))
+	revoked := strings.TrimSpace(in.must(t, "", "grant", "crm", "--scope", "/v1/leads", "--to", "company"))
 	in.must(t, "", "revoke", lastField(revoked))
 	in.must(t, "", "caps", "--per-move", "2500")
 	if code, _ := call(t, "GET", in.url+"/v1/proxy/crm/v1/contacts", token, ""); code != 200 {
@@ -298,7 +298,7 @@ func TestServe_StopsWhenTheStoreChangesUnderIt(t *testing.T) {
 	up := newUpstream(t)
 	in := startInstance(t, "", "--state-check", "100ms")
 	token := strings.TrimSpace(in.must(t, "", "agent", "add", "researcher"))
-	in.must(t, "secret-value", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts")
+	in.must(t, "secret-value", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts", "--to", "company")
 	if code, _ := call(t, "GET", in.url+"/v1/proxy/crm/v1/contacts", token, ""); code != 200 {
 		t.Fatalf("granted read = %d", code)
 	}

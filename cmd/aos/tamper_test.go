@@ -72,7 +72,7 @@ func TestEvidenceVerify_Tampering(t *testing.T) {
 	up := newUpstream(t)
 	in := startInstance(t, "")
 	token := strings.TrimSpace(in.must(t, "", "agent", "add", "researcher"))
-	in.must(t, "secret-value", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts")
+	in.must(t, "secret-value", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts", "--to", "company")
 	for i := 0; i < 6; i++ {
 		call(t, "GET", in.url+"/v1/proxy/crm/v1/contacts", token, "")
 		call(t, "POST", in.url+"/v1/proxy/crm/v1/contacts", token, "{}")

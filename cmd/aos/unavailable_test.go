@@ -16,7 +16,7 @@ func TestEvidenceUnavailable_FailsClosed(t *testing.T) {
 	up := newUpstream(t)
 	in := startInstance(t, "")
 	token := strings.TrimSpace(in.must(t, "", "agent", "add", "researcher"))
-	in.must(t, "key", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts")
+	in.must(t, "key", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts", "--to", "company")
 	if code, _ := call(t, "GET", in.url+"/v1/proxy/crm/v1/contacts", token, ""); code != 200 {
 		t.Fatalf("call before the lock: %d", code)
 	}

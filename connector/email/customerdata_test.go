@@ -30,9 +30,9 @@ func TestEmail_CustomerDataBeyondTheText(t *testing.T) {
 			{"id": 8, "email": "user901@example.com"}]}`)
 	}))
 	defer crm.Close()
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", Scope: "/", BaseURL: crm.URL, HoldsCustomerData: true,
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", Scope: "/", To: "company", BaseURL: crm.URL, HoldsCustomerData: true,
 		Credential: vault.NewSecret([]byte("crm-key-1234567890"))})
-	in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mail", Scope: "from:*@ourco.example", Write: true,
+	in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mail", Scope: "from:*@ourco.example", To: "company", Write: true,
 		BaseURL: "smtp://" + starttls.smtp + "?internal=ourco.example", Credential: login(smtpPassword)})
 	token := in.Agent(t, "writer", "sales")
 	if a := agentDo(t, token, "GET", in.URL+"/v1/proxy/crm/contacts", nil); a.status != 200 {

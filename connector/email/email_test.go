@@ -75,7 +75,7 @@ func TestEmail_Gateway(t *testing.T) {
 	starttls, implicit, plain, roots := mailpits(t)
 	in := gatewaytest.Start(t, &email.Connector{RootCAs: roots}, rest.New())
 	ctx := context.Background()
-	in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mail", Scope: "from:*@example.com", Write: true,
+	in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mail", Scope: "from:*@example.com", To: "company", Write: true,
 		BaseURL: "smtp://" + starttls.smtp + "?internal=example.com", Credential: login(smtpPassword)})
 	token := in.Agent(t, "writer", "marketing")
 	hello := map[string]any{
@@ -142,7 +142,7 @@ func TestEmail_Gateway(t *testing.T) {
 	})
 
 	t.Run("read-only grant", func(t *testing.T) {
-		in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mailro", Scope: "from:ada@example.com",
+		in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mailro", Scope: "from:ada@example.com", To: "company",
 			BaseURL: "smtp://" + starttls.smtp, Credential: login(smtpPassword)})
 		if a := send(t, in, token, "mailro", hello); a.Error.Code != aos.EReadOnly {
 			t.Fatalf("answer = %d %+v", a.status, a.Error)
@@ -150,7 +150,7 @@ func TestEmail_Gateway(t *testing.T) {
 	})
 
 	t.Run("wrong login is refused by the server", func(t *testing.T) {
-		in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mailbad", Scope: "*", Write: true,
+		in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mailbad", Scope: "*", To: "company", Write: true,
 			BaseURL: "smtp://" + starttls.smtp, Credential: login("wrong-password-123")})
 		a := send(t, in, token, "mailbad", hello)
 		if a.Error.Code != aos.EUpstream || strings.Contains(a.Error.Message, "wrong-password") {
@@ -159,7 +159,7 @@ func TestEmail_Gateway(t *testing.T) {
 	})
 
 	t.Run("implicit TLS", func(t *testing.T) {
-		in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mails", Scope: "*", Write: true,
+		in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mails", Scope: "*", To: "company", Write: true,
 			BaseURL: "smtps://" + implicit.smtp, Credential: login(smtpPassword)})
 		a := send(t, in, token, "mails", hello)
 		if a.status != 200 || implicit.find(t, strings.Trim(a.Body.MessageID, "<>")) == nil {
@@ -168,7 +168,7 @@ func TestEmail_Gateway(t *testing.T) {
 	})
 
 	t.Run("plain text to a loopback server with tls=none", func(t *testing.T) {
-		in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mailplain", Scope: "*", Write: true,
+		in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mailplain", Scope: "*", To: "company", Write: true,
 			BaseURL: "smtp://" + plain.smtp + "?tls=none", Credential: login(smtpPassword)})
 		a := send(t, in, token, "mailplain", hello)
 		if a.status != 200 {
@@ -180,7 +180,7 @@ func TestEmail_Gateway(t *testing.T) {
 	})
 
 	t.Run("STARTTLS is required", func(t *testing.T) {
-		in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mailnotls", Scope: "*", Write: true,
+		in.Connect(t, owner.ConnectRequest{Type: "email", Name: "mailnotls", Scope: "*", To: "company", Write: true,
 			BaseURL: "smtp://" + plain.smtp, Credential: login(smtpPassword)})
 		before := plain.count(t)
 		a := send(t, in, token, "mailnotls", hello)
@@ -195,7 +195,7 @@ func TestEmail_Gateway(t *testing.T) {
 			io.WriteString(w, `{"id": 7, "name": "Carol Customer", "email": "carol.customer@client-corp.example", "phone": "+1 415 555 0142"}`)
 		}))
 		defer crm.Close()
-		in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", Scope: "/", BaseURL: crm.URL, HoldsCustomerData: true,
+		in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", Scope: "/", To: "company", BaseURL: crm.URL, HoldsCustomerData: true,
 			Credential: vault.NewSecret([]byte("crm-key-1234567890"))})
 		if a := agentDo(t, token, "GET", in.URL+"/v1/proxy/crm/contacts/7", nil); a.status != 200 {
 			t.Fatalf("reading the CRM: %+v", a)

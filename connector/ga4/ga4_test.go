@@ -53,7 +53,7 @@ func setup(t *testing.T) (*fakega4.Server, *gatewaytest.Instance, fakega4.Key, s
 	fake.AddProperty(other, "Other", "77", key.ClientEmail)
 	fake.AddStream(shop, measurement, apiSecret)
 	in := gatewaytest.Start(t, ga4.New())
-	in.Connect(t, owner.ConnectRequest{Type: ga4.Type, Name: "analytics", Scope: "property:" + shop, Write: true,
+	in.Connect(t, owner.ConnectRequest{Type: ga4.Type, Name: "analytics", Scope: "property:" + shop, To: "company", Write: true,
 		BaseURL: fake.URL + "?mp=" + fake.URL + "&admin=" + fake.URL, Credential: credential(t, key, shopStream())})
 	return fake, in, key, in.Agent(t, "analyst", "growth")
 }
@@ -200,7 +200,7 @@ func TestGA4_Gateway(t *testing.T) {
 
 	t.Run("read-only grant cannot send events", func(t *testing.T) {
 		key := fake.NewKey(t, "viewer")
-		in.Connect(t, owner.ConnectRequest{Type: ga4.Type, Name: "analytics-ro", Scope: "property:" + shop,
+		in.Connect(t, owner.ConnectRequest{Type: ga4.Type, Name: "analytics-ro", Scope: "property:" + shop, To: "company",
 			BaseURL: fake.URL + "?mp=" + fake.URL, Credential: credential(t, key, shopStream())})
 		if a := callOp(t, in, token, "analytics-ro", "sendEvents", event(measurement, nil)); a.Error.Code != aos.EReadOnly {
 			t.Fatalf("sendEvents = %d %s", a.status, a.raw)

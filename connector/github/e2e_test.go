@@ -97,7 +97,7 @@ func TestOctokit_throughGateway(t *testing.T) {
 		name, scope string
 		write       bool
 	}{{"gh", "repo:acme/app", true}, {"ghro", "repo:Acme/App", false}} {
-		in.Connect(t, owner.ConnectRequest{Type: github.Type, Name: c.name, Scope: c.scope, Write: c.write,
+		in.Connect(t, owner.ConnectRequest{Type: github.Type, Name: c.name, Scope: c.scope, To: "company", Write: c.write,
 			BaseURL: gh.URL, Credential: vault.NewSecret([]byte(sealed))})
 	}
 

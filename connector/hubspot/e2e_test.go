@@ -39,7 +39,7 @@ func newWorld(t *testing.T) *world {
 	w.hub.Add("companies", map[string]string{"name": "Analytical Engines"})
 	w.sales = w.in.Agent(t, "sales", "growth")
 	w.reader = w.in.Agent(t, "reader", "research")
-	w.in.Connect(t, owner.ConnectRequest{Type: "hubspot", Name: "crm", Scope: "object:contacts", BaseURL: w.hub.URL,
+	w.in.Connect(t, owner.ConnectRequest{Type: "hubspot", Name: "crm", Scope: "object:contacts", To: "company", BaseURL: w.hub.URL,
 		Credential: vault.NewSecret([]byte(ownerToken))})
 	w.in.Grant(t, owner.GrantRequest{Connection: "crm", Scope: "object:contact", Write: true, To: "sales"})
 	return w

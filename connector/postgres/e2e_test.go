@@ -83,9 +83,9 @@ func TestPostgres_Gateway(t *testing.T) {
 	in := gatewaytest.Start(t, k)
 	db := f.db
 	shop, crm := f.conn(0, "shop", false), f.conn(0, "crm", true)
-	in.Connect(t, owner.ConnectRequest{Type: Type, Name: "shop", Scope: db + "/public/orders", BaseURL: shop.BaseURL, Credential: f.secret()})
-	in.Grant(t, owner.GrantRequest{Connection: "shop", Scope: db + "/sales", Write: true})
-	in.Connect(t, owner.ConnectRequest{Type: Type, Name: "crm", Scope: db + "/public", BaseURL: crm.BaseURL,
+	in.Connect(t, owner.ConnectRequest{Type: Type, Name: "shop", Scope: db + "/public/orders", To: "company", BaseURL: shop.BaseURL, Credential: f.secret()})
+	in.Grant(t, owner.GrantRequest{Connection: "shop", Scope: db + "/sales", To: "company", Write: true})
+	in.Connect(t, owner.ConnectRequest{Type: Type, Name: "crm", Scope: db + "/public", To: "company", BaseURL: crm.BaseURL,
 		HoldsCustomerData: true, Credential: f.secret()})
 	analyst := in.Agent(t, "analyst", "ops")
 	migrator := in.Agent(t, "migrator", "eng")
@@ -274,9 +274,9 @@ func TestPostgres_Gateway(t *testing.T) {
 
 	t.Run("connect refuses what it cannot use", func(t *testing.T) {
 		for _, req := range []owner.ConnectRequest{
-			{Type: Type, Name: "bad1", Scope: db, BaseURL: shop.BaseURL, Credential: vault.NewSecret([]byte("no-password"))},
-			{Type: Type, Name: "bad2", Scope: db + "/*", BaseURL: shop.BaseURL, Credential: f.secret()},
-			{Type: Type, Name: "bad3", Scope: db, BaseURL: "postgres://" + f.role + ":" + f.password + "@" + f.host + "/" + db, Credential: f.secret()},
+			{Type: Type, Name: "bad1", Scope: db, To: "company", BaseURL: shop.BaseURL, Credential: vault.NewSecret([]byte("no-password"))},
+			{Type: Type, Name: "bad2", Scope: db + "/*", To: "company", BaseURL: shop.BaseURL, Credential: f.secret()},
+			{Type: Type, Name: "bad3", Scope: db, To: "company", BaseURL: "postgres://" + f.role + ":" + f.password + "@" + f.host + "/" + db, Credential: f.secret()},
 		} {
 			_, _, err := in.Owner.Connect(context.Background(), in.Boss, req)
 			if aos.ErrorCode(err) != aos.EBadRequest || strings.Contains(err.Error(), f.password) {

@@ -50,7 +50,7 @@ func newWorld(t *testing.T, extra ...func(*world)) *world {
 	w.slack.AddChannel(fake.Channel{ID: other, Name: "finance", NumMembers: 5})
 	w.comms = w.in.Agent(t, "comms", "marketing")
 	w.reader = w.in.Agent(t, "reader", "research")
-	w.in.Connect(t, owner.ConnectRequest{Type: "slack", Name: "chat", Scope: "channel:" + general,
+	w.in.Connect(t, owner.ConnectRequest{Type: "slack", Name: "chat", Scope: "channel:" + general, To: "company",
 		BaseURL: w.slack.URL + "/api", Credential: vault.NewSecret([]byte(botToken))})
 	w.in.Grant(t, owner.GrantRequest{Connection: "chat", Scope: "channel:" + general + "," + partner + "," + newroom, Write: true, To: "comms"})
 	return w
@@ -185,7 +185,7 @@ func TestGateway_SlackCustomerData(t *testing.T) {
 	w := newWorld(t)
 	hub := fakehub.New(t, "pat-na1-hub")
 	hub.Add("contacts", map[string]string{"email": "grace.hopper@customer.example", "firstname": "Grace"})
-	w.in.Connect(t, owner.ConnectRequest{Type: "hubspot", Name: "crm", Scope: "object:contacts", BaseURL: hub.URL,
+	w.in.Connect(t, owner.ConnectRequest{Type: "hubspot", Name: "crm", Scope: "object:contacts", To: "company", BaseURL: hub.URL,
 		Credential: vault.NewSecret([]byte("pat-na1-hub"))})
 	req, _ := http.NewRequest("GET", w.in.URL+"/v1/proxy/crm/crm/v3/objects/contacts?properties=email", nil)
 	req.Header.Set("Authorization", "Bearer "+w.comms)

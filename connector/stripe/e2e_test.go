@@ -35,12 +35,12 @@ func newWorld(t *testing.T) *world {
 		name, scope string
 		write       bool
 	}{{"pay", "refunds", true}, {"payro", "refunds", false}, {"acct", "*", true}, {"payx", "refunds", false}} {
-		w.in.Connect(t, owner.ConnectRequest{Type: stripe.Type, Name: c.name, Scope: c.scope, Write: c.write,
+		w.in.Connect(t, owner.ConnectRequest{Type: stripe.Type, Name: c.name, Scope: c.scope, To: "company", Write: c.write,
 			BaseURL: w.upstream.URL, Credential: vault.NewSecret([]byte(ownerKey))})
 	}
 	// payx's refunds grant and this charges grant together cover a refund
 	// that expands its charge.
-	w.in.Grant(t, owner.GrantRequest{Connection: "payx", Scope: "charges"})
+	w.in.Grant(t, owner.GrantRequest{Connection: "payx", Scope: "charges", To: "company"})
 	// Connecting inspects the key (one GET /v1/balance each); the tests
 	// count what agents' calls send.
 	w.upstream.take()
