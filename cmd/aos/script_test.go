@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
