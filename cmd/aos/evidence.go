@@ -140,7 +140,7 @@ home's store (the one aos init recorded), or an export with --file.`,
 		Args: noArgs,
 	}
 	fs := cmd.Flags()
-	storeURL := fs.String("store", "", "store URL (default: the home's SQLite store; or $AOS_STORE)")
+	storeURL := fs.String("store", "", "store URL; must be the one the home records (default: that one; or $AOS_STORE)")
 	file := fs.String("file", "", "verify this export instead of the store")
 	pubKey := fs.String("public-key", "", "evidence public key (default: the home's public.key)")
 	checkpoints := fs.String("checkpoint-file", "", "checkpoint file (default: $AOS_CHECKPOINT_FILE or the home's)")
@@ -182,7 +182,11 @@ home's store (the one aos init recorded), or an export with --file.`,
 			if *storeURL == "" {
 				*storeURL = e.getenv("AOS_STORE")
 			}
-			st, err := openStoreReadOnly(h, *storeURL)
+			url, err := h.instanceStore(*storeURL)
+			if err != nil {
+				return err
+			}
+			st, err := openStoreReadOnly(h, url)
 			if err != nil {
 				return err
 			}

@@ -244,6 +244,11 @@ func initialise(ctx context.Context, e *env, h *home, storeURL, checkpoints, key
 	if keyDest != "-" {
 		files = append(files, file{keyDest, skey + "\n", 0o600})
 	}
+	storeRec, err := storeRecord(storeURL)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, file{h.path(storeFile), storeRec + "\n", 0o600})
 	// Last: the public key's presence marks a complete instance.
 	files = append(files, file{h.path(publicKeyFile), vkey + "\n", 0o644})
 	for _, f := range files {
@@ -443,6 +448,8 @@ on an empty home by itself.`,
 			return err
 		}
 		fmt.Fprintf(e.stdout, "initialised an instance in %s\n", h.dir)
+		rec, _ := storeRecord(*storeURL)
+		fmt.Fprintf(e.stdout, "store: %s (recorded in %s)\n", describeStore(rec), h.path(storeFile))
 		fmt.Fprintf(e.stdout, "owner token: %s (mode 0600)\n", h.path(ownerTokenFile))
 		fmt.Fprintf(e.stdout, "evidence public key: %s\n", res.publicKey)
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,31 +18,53 @@ import (
 // ($AOS_TEST_POSTGRES, else the local server), dropped when the test ends.
 func postgresStore(t *testing.T) string {
 	t.Helper()
-	base := os.Getenv("AOS_TEST_POSTGRES")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	url, drop, err := newPostgresSchema()
+	if errors.Is(err, errNoPostgres) {
+		testenv.Missing(t, "PostgreSQL", "start it (scripts/test-deps does) or set AOS_TEST_POSTGRES")
+		return ""
 	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	return url
+}
+
+var errNoPostgres = errors.New("PostgreSQL is not reachable")
+
+// postgresBase is the test PostgreSQL: $AOS_TEST_POSTGRES, else the local server.
+func postgresBase() string {
+	if base := os.Getenv("AOS_TEST_POSTGRES"); base != "" {
+		return base
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+// newPostgresSchema makes a fresh schema in the test PostgreSQL and
+// returns a store URL that uses it and a function that drops it.
+func newPostgresSchema() (string, func(), error) {
+	base := postgresBase()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
-		testenv.Missing(t, "PostgreSQL", "start it (scripts/test-deps does) or set AOS_TEST_POSTGRES")
-		return ""
+		return "", nil, errNoPostgres
 	}
 	b := make([]byte, 6)
 	rand.Read(b)
 	schema := "aos_replica_" + hex.EncodeToString(b)
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
+		conn.Close(ctx)
+		return "", nil, err
 	}
-	t.Cleanup(func() {
+	drop := func() {
 		conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 		conn.Close(context.Background())
-	})
+	}
 	sep := "?"
 	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	return base + sep + "search_path=" + schema
+	return base + sep + "search_path=" + schema, drop, nil
 }
 
 // TestReplicas_SharePostgres runs two `aos serve` replicas on one

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -17,13 +18,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aos-dev/aos/internal/testenv"
+	"github.com/jackc/pgx/v5"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"aos": func() {
-			os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+			// As main does: an interrupt (kill -INT in a script) stops
+			// aos serve gracefully.
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+			stop()
+			os.Exit(code)
 		},
 	})
 }
@@ -48,6 +56,24 @@ func TestScripts(t *testing.T) {
 			"upstreamwait": cmdUpstreamWait,
 			"json":         cmdJSON,
 			"occupy":       cmdOccupy,
+			"pgstore":      cmdPGStore,
+		},
+		// [pg]: PostgreSQL is reachable. A script that needs it skips with
+		// [!pg] skip on a laptop; under CI=true an unreachable PostgreSQL
+		// fails the script instead.
+		Condition: func(cond string) (bool, error) {
+			if cond != "pg" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			conn, err := pgx.Connect(context.Background(), postgresBase())
+			if err != nil {
+				if testenv.CI() {
+					return false, fmt.Errorf("PostgreSQL is missing (CI=true, so this fails instead of skipping): %v", err)
+				}
+				return false, nil
+			}
+			conn.Close(context.Background())
+			return true, nil
 		},
 	})
 }
@@ -305,4 +331,17 @@ func cmdOccupy(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Defer(func() { ln.Close() })
 	ts.Setenv(args[0], ln.Addr().String())
+}
+
+// pgstore NAME makes a fresh schema in the test PostgreSQL, dropped when
+// the script ends, and sets $NAME to a store URL that uses it. Guard it
+// with [!pg] skip.
+func cmdPGStore(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: pgstore NAME")
+	}
+	url, drop, err := newPostgresSchema()
+	ts.Check(err)
+	ts.Defer(drop)
+	ts.Setenv(args[0], url)
 }

@@ -92,6 +92,14 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// The address first: a busy port fails before anything in the home is
+	// created or changed.
+	ln, err := net.Listen("tcp", o.listen)
+	if err != nil {
+		return withHint(fmt.Errorf("cannot listen on %s: %w", o.listen, errors.Unwrap(err)),
+			"another server holds the address (another aos serve?); pick another with --listen; nothing in "+h.dir+" was created or changed")
+	}
+	defer ln.Close()
 	if o.storeURL == "" {
 		o.storeURL = e.getenv("AOS_STORE")
 	}
@@ -112,7 +120,11 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(h, o.storeURL)
+	storeURL, err := h.instanceStore(o.storeURL)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(h, storeURL)
 	if err != nil {
 		return err
 	}
@@ -161,13 +173,8 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 	}
 	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Review: review, Logger: logger, ProxyHostSuffix: o.hostSuffix}
 
-	ln, err := net.Listen("tcp", o.listen)
-	if err != nil {
-		return withHint(err, "pick another address with --listen")
-	}
 	url := "http://" + ln.Addr().String()
 	if err := writeAtomic(h.path(serverURLFile), []byte(url+"\n"), 0o644); err != nil {
-		ln.Close()
 		return err
 	}
 	srv := api.HTTPServer(limits.http, slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
