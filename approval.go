@@ -93,6 +93,20 @@ type Approval struct {
 	ResultStatus int    `json:"result_status,omitempty"`
 	// Error is the code of a failed execution.
 	Error string `json:"error,omitempty"`
+	// View is what the call would send, rendered for the owner (package
+	// view). It is computed from the sealed request when an approval is
+	// read through the owner API, and never stored.
+	View *ApprovalView `json:"view,omitempty"`
+}
+
+// ApprovalView is a held call rendered for people: who asked, why it was
+// held, and what it would send, without any secret and without customer
+// data beyond what the approval's facts already name. The same approval
+// always renders to the same Text; Digest is "sha256:" and the hex
+// SHA-256 of Text, so that a decision can name the view it was made on.
+type ApprovalView struct {
+	Text   string `json:"text"`
+	Digest string `json:"digest"`
 }
 
 // ApprovalFilter narrows ListApprovals. Zero values match everything.

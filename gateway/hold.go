@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/connector"
-	"github.com/aos-dev/aos/policy"
 )
 
 // hold stores the call as a pending approval, with its exact upstream
@@ -110,12 +108,11 @@ func summary(call *connector.Call) string {
 		s += " " + call.Resource
 	}
 	f := call.Facts
-	if f.Amount > 0 {
-		if f.Currency == "" || f.Currency == "usd" || f.Currency == "USD" {
-			s += ", amount " + policy.FormatUSD(f.Amount)
-		} else {
-			s += fmt.Sprintf(", amount %s %s (minor units)", strconv.FormatInt(f.Amount, 10), f.Currency)
-		}
+	switch {
+	case f.AmountUnknown:
+		s += ", amount could not be read"
+	case f.Amount > 0:
+		s += ", amount " + aos.FormatMoney(f.Amount, f.Currency)
 	}
 	if f.Recipients > 0 {
 		s += fmt.Sprintf(", %d recipients", f.Recipients)

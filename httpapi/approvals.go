@@ -13,6 +13,9 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
+	if err := s.Gateway.Approvals.WithViews(r.Context(), as...); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, nonNil(as))
 	return nil
 }
@@ -20,6 +23,9 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) err
 func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.Gateway.Approvals.Get(r.Context(), r.PathValue("id"))
 	if err != nil {
+		return err
+	}
+	if err := s.Gateway.Approvals.WithViews(r.Context(), a); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, a)
@@ -48,6 +54,9 @@ func (s *Server) handleDecide(approve bool) func(http.ResponseWriter, *http.Requ
 			a, err = s.Gateway.Deny(r.Context(), p, id, req.Reason)
 		}
 		if err != nil {
+			return err
+		}
+		if err := s.Gateway.Approvals.WithViews(r.Context(), a); err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, a)

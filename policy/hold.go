@@ -28,12 +28,13 @@ func holds(in Input) ([]aos.ApprovalPoint, []string) {
 		usd, ok := ToUSD(f.Amount, f.Currency, caps.Rates)
 		switch {
 		case !ok:
-			add(aos.PointMoney, "%s has no configured rate; amounts in it are held, never guessed", currencyName(f.Currency))
+			add(aos.PointMoney, "%s: %s has no configured rate; amounts in it are held, never guessed",
+				aos.FormatMoney(f.Amount, f.Currency), currencyName(f.Currency))
 		case usd > caps.PerMove:
-			add(aos.PointMoney, "%s is over the per-move cap of %s", FormatUSD(usd), FormatUSD(caps.PerMove))
+			add(aos.PointMoney, "%s is over the per-move cap of %s", moneyAndUSD(f, usd), FormatUSD(caps.PerMove))
 		case in.SpentThisWeek+usd > caps.PerWeek:
 			add(aos.PointMoney, "%s would bring the rolling 7-day total to %s, over the cap of %s",
-				FormatUSD(usd), FormatUSD(in.SpentThisWeek+usd), FormatUSD(caps.PerWeek))
+				moneyAndUSD(f, usd), FormatUSD(in.SpentThisWeek+usd), FormatUSD(caps.PerWeek))
 		}
 	}
 
@@ -76,6 +77,16 @@ func holds(in Input) ([]aos.ApprovalPoint, []string) {
 	return points, reasons
 }
 
+// moneyAndUSD writes a call's amount, and what it counts as in US dollars
+// when it is in another currency: "€1,500.00 EUR ($1,620.00 USD)".
+func moneyAndUSD(f aos.Facts, usd int64) string {
+	s := aos.FormatMoney(f.Amount, f.Currency)
+	if !strings.EqualFold(f.Currency, "USD") {
+		s += " (" + FormatUSD(usd) + ")"
+	}
+	return s
+}
+
 func currencyName(c string) string {
 	if c == "" {
 		return "an amount without a currency"
@@ -83,25 +94,14 @@ func currencyName(c string) string {
 	return strings.ToUpper(c)
 }
 
-// minorUnits is the exponent of currencies whose minor unit is not 1/100.
-var minorUnits = map[string]int{
-	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0, "MGA": 0,
-	"PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
-	"BHD": 3, "JOD": 3, "KWD": 3, "OMR": 3, "TND": 3,
-}
-
 // MaxMinorUnits is the largest exponent MinorUnits returns.
-const MaxMinorUnits = 3
+const MaxMinorUnits = aos.MaxMinorUnits
 
 // MinorUnits returns the number of decimals of a currency's minor unit
-// (ISO 4217): 0 for yen, 3 for dinars, else 2. Connectors that read
-// amounts in major units and the caps use this one table.
-func MinorUnits(currency string) int {
-	if e, ok := minorUnits[strings.ToUpper(currency)]; ok {
-		return e
-	}
-	return 2
-}
+// (ISO 4217): 0 for yen, 3 for dinars, else 2: aos.MinorUnits, the one
+// table that connectors reading amounts in major units, the caps and
+// the formatting share.
+func MinorUnits(currency string) int { return aos.MinorUnits(currency) }
 
 // ToUSD converts an amount in a currency's minor unit to US cents, rounding
 // up so a cap is never undercounted. It reports false for a currency other
@@ -131,23 +131,6 @@ func ToUSD(amount int64, currency string, rates map[string]string) (int64, bool)
 	return q.Int64(), true
 }
 
-// FormatUSD formats US cents as "$1,234.56".
-func FormatUSD(cents int64) string {
-	neg := cents < 0
-	if neg {
-		cents = -cents
-	}
-	d := fmt.Sprint(cents / 100)
-	var b strings.Builder
-	for i, c := range d {
-		if i > 0 && (len(d)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	s := fmt.Sprintf("$%s.%02d", b.String(), cents%100)
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+// FormatUSD formats US cents in major units with the currency:
+// "$1,234.56 USD" (aos.FormatMoney).
+func FormatUSD(cents int64) string { return aos.FormatMoney(cents, "USD") }

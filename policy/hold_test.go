@@ -100,7 +100,7 @@ func TestToUSD(t *testing.T) {
 			t.Errorf("ToUSD(%d, %s) = %d, %v; want %d, %v", tt.amount, tt.cur, got, ok, tt.want, tt.ok)
 		}
 	}
-	if s := policy.FormatUSD(1234567_89); s != "$1,234,567.89" {
+	if s := policy.FormatUSD(1234567_89); s != "$1,234,567.89 USD" {
 		t.Errorf("FormatUSD = %s", s)
 	}
 }
