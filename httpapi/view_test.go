@@ -44,7 +44,7 @@ func TestApprovalView_NoSecret(t *testing.T) {
 	t.Cleanup(srv.Close)
 	in := gatewaytest.Start(t, rest.New())
 	const credential = "sk_live_upstream-Cr3dential-51"
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "pay", BaseURL: srv.URL, Scope: "/", Write: true,
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "pay", BaseURL: srv.URL, Scope: "/", To: "company", Write: true,
 		Credential: vault.NewSecret([]byte(credential)), Auth: "query:api_key",
 		Config: []byte(`operations:
   - {name: refunds.create, method: POST, path: /v1/refunds, access: write, points: [money], facts: {amount: /amount, currency: /currency}}
