@@ -144,8 +144,22 @@ func (s *Service) List(ctx context.Context, all bool) ([]*aos.Approval, error) {
 // gets EConflict saying why.
 // Errors: EForbidden, EBadRequest, ENotFound, EConflict, EApprovalExpired.
 func (s *Service) Decide(ctx context.Context, decider *aos.Principal, id string, approve bool, reason string) (*aos.Approval, error) {
+	return s.DecideShown(ctx, decider, id, approve, reason, "")
+}
+
+// DecideShown is Decide for an owner who was shown the approval's View:
+// shown is its digest ("" for none, as Decide). In the deciding
+// transaction the approval is rendered again; if it no longer renders to
+// shown, the approval changed since the owner saw it and the decision is
+// refused with EConflict. Otherwise shown is recorded as the decision
+// entry's shown_digest attribute.
+// Errors: those of Decide; EBadRequest for a shown that is no digest.
+func (s *Service) DecideShown(ctx context.Context, decider *aos.Principal, id string, approve bool, reason, shown string) (*aos.Approval, error) {
 	if decider == nil || decider.Kind != aos.Owner {
 		return nil, aos.Errorf(aos.EForbidden, "only the owner may decide approvals")
+	}
+	if shown != "" && !validDigest(shown) {
+		return nil, aos.Errorf(aos.EBadRequest, "shown_digest must be a lowercase hex SHA-256")
 	}
 	reason = strings.TrimSpace(reason)
 	if !approve && reason == "" {
@@ -179,6 +193,10 @@ func (s *Service) Decide(ctx context.Context, decider *aos.Principal, id string,
 			expired = true
 			return s.expire(ctx, tx, a, now)
 		}
+		if shown != "" && Render(a).Digest != shown {
+			return nil, aos.Errorf(aos.EConflict,
+				"approval %s changed since it was shown: it no longer renders to the view you decided on; look at it again", id)
+		}
 		a.DecidedAt, a.Decider, a.Reason = &now, decider.Ref(), reason
 		kind := "approval.deny"
 		a.Status = aos.ApprovalDenied
@@ -188,7 +206,11 @@ func (s *Service) Decide(ctx context.Context, decider *aos.Principal, id string,
 		if err := tx.UpdateApproval(ctx, a); err != nil {
 			return nil, err
 		}
-		rec := Record(kind, decider.Ref(), a, nil)
+		var extra map[string]string
+		if shown != "" {
+			extra = map[string]string{"shown_digest": shown}
+		}
+		rec := Record(kind, decider.Ref(), a, extra)
 		if reason != "" {
 			rec.Payload = jsonReason(reason)
 		}

@@ -19,7 +19,13 @@ import (
 // execution survives the caller going away. Owner only.
 // Errors: those of approval.Service.Decide.
 func (g *Gateway) Approve(ctx context.Context, owner *aos.Principal, id, reason string) (*aos.Approval, error) {
-	if _, err := g.Approvals.Decide(ctx, owner, id, true, reason); err != nil {
+	return g.ApproveShown(ctx, owner, id, reason, "")
+}
+
+// ApproveShown is Approve by an owner who was shown the approval's
+// approval.View with digest shown (see approval.Service.DecideShown).
+func (g *Gateway) ApproveShown(ctx context.Context, owner *aos.Principal, id, reason, shown string) (*aos.Approval, error) {
+	if _, err := g.Approvals.DecideShown(ctx, owner, id, true, reason, shown); err != nil {
 		return nil, err
 	}
 	return g.Execute(context.WithoutCancel(ctx), id)
@@ -27,7 +33,13 @@ func (g *Gateway) Approve(ctx context.Context, owner *aos.Principal, id, reason 
 
 // Deny denies a held call; it never reaches the upstream. Owner only.
 func (g *Gateway) Deny(ctx context.Context, owner *aos.Principal, id, reason string) (*aos.Approval, error) {
-	return g.Approvals.Decide(ctx, owner, id, false, reason)
+	return g.DenyShown(ctx, owner, id, reason, "")
+}
+
+// DenyShown is Deny by an owner who was shown the approval's approval.View
+// with digest shown (see approval.Service.DecideShown).
+func (g *Gateway) DenyShown(ctx context.Context, owner *aos.Principal, id, reason, shown string) (*aos.Approval, error) {
+	return g.Approvals.DecideShown(ctx, owner, id, false, reason, shown)
 }
 
 // staleExecution is how long an execution may have been under way before

@@ -35,6 +35,11 @@ func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) error
 // DecideRequest is the body of an approve or deny.
 type DecideRequest struct {
 	Reason string `json:"reason,omitempty"`
+	// ShownDigest, if set, is the digest of the approval's view
+	// (approval.Render) that the decider was shown: the decision is
+	// refused if the approval no longer renders to it, and it is recorded
+	// in the decision's evidence entry.
+	ShownDigest string `json:"shown_digest,omitempty"`
 }
 
 func (s *Server) handleDecide(approve bool) func(http.ResponseWriter, *http.Request) error {
@@ -49,9 +54,9 @@ func (s *Server) handleDecide(approve bool) func(http.ResponseWriter, *http.Requ
 		var a *aos.Approval
 		var err error
 		if approve {
-			a, err = s.Gateway.Approve(r.Context(), p, id, req.Reason)
+			a, err = s.Gateway.ApproveShown(r.Context(), p, id, req.Reason, req.ShownDigest)
 		} else {
-			a, err = s.Gateway.Deny(r.Context(), p, id, req.Reason)
+			a, err = s.Gateway.DenyShown(r.Context(), p, id, req.Reason, req.ShownDigest)
 		}
 		if err != nil {
 			return err
