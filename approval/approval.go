@@ -55,6 +55,11 @@ func (s *Service) changes() <-chan struct{} {
 	return s.changed
 }
 
+// Changes returns a channel closed at the next state change of an
+// approval made in this process (other replicas' changes do not show:
+// watchers also look again periodically).
+func (s *Service) Changes() <-chan struct{} { return s.changes() }
+
 // Changed wakes everyone waiting on an approval. Callers that change an
 // approval's state outside this package call it after their commit.
 func (s *Service) Changed() {

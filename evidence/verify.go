@@ -228,3 +228,11 @@ func completeNotes(data []byte) [][]byte {
 	}
 	return notes
 }
+
+// Verify runs Verify on the log's own store, with its verifier and its
+// checkpoint file: `aos evidence verify` as the server can run it. It reads
+// the whole log, so callers run it on demand or cache its report with the
+// Size it covered.
+func (l *Log) Verify(ctx context.Context) (*Report, error) {
+	return Verify(ctx, l.store, l.verifier, l.checkpointFile)
+}

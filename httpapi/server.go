@@ -44,6 +44,9 @@ type Server struct {
 	// MaxWait bounds the wait of a long poll on an approval;
 	// DefaultMaxWait if zero.
 	MaxWait time.Duration
+	// Console, if set, adds the owner's web console to the routes (see
+	// package console): it mounts its own paths, / and /console/.
+	Console interface{ Mount(*http.ServeMux) }
 }
 
 // Handler returns the root handler. Proxied requests are dispatched before
@@ -53,6 +56,9 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		mux.HandleFunc(rt.pattern, s.guard(rt))
+	}
+	if s.Console != nil {
+		s.Console.Mount(mux)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/console"
 	"github.com/aos-dev/aos/connector/email"
 	"github.com/aos-dev/aos/connector/ga4"
 	"github.com/aos-dev/aos/connector/github"
@@ -171,7 +172,8 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 		}
 		go sched.Run(bg)
 	}
-	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Review: review, Logger: logger, ProxyHostSuffix: o.hostSuffix}
+	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Review: review, Logger: logger, ProxyHostSuffix: o.hostSuffix,
+		Console: &console.Console{Gateway: gw, Owner: own, Review: review, Evidence: log, Logger: logger}}
 
 	url := "http://" + ln.Addr().String()
 	if err := writeAtomic(h.path(serverURLFile), []byte(url+"\n"), 0o644); err != nil {
