@@ -11,7 +11,6 @@ import (
 
 	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/connector"
-	"github.com/aos-dev/aos/console"
 	"github.com/aos-dev/aos/connector/email"
 	"github.com/aos-dev/aos/connector/ga4"
 	"github.com/aos-dev/aos/connector/github"
@@ -20,6 +19,7 @@ import (
 	"github.com/aos-dev/aos/connector/rest"
 	"github.com/aos-dev/aos/connector/slack"
 	"github.com/aos-dev/aos/connector/stripe"
+	"github.com/aos-dev/aos/console"
 	"github.com/aos-dev/aos/gateway"
 	"github.com/aos-dev/aos/httpapi"
 	"github.com/aos-dev/aos/owner"
