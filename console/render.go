@@ -111,6 +111,10 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, ss *session, st
 func (c *Console) renderTemplate(w http.ResponseWriter, r *http.Request, ss *session, status int, name, tmpl string, d pageData) {
 	if ss != nil {
 		d.CSRF = ss.csrf
+	}
+	if ss != nil && tmpl == "layout" {
+		// Only a whole page shows (and so consumes) the flash: a fragment
+		// the script fetches meanwhile must not take it.
 		if d.Flash == "" {
 			d.Flash = c.sessions.takeFlash(ss)
 		}

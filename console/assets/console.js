@@ -12,6 +12,7 @@
   function setCount(n) {
     var badge = document.getElementById("pending-count");
     badge.textContent = String(n);
+    badge.classList.toggle("zero", n === 0);
     body.setAttribute("data-pending", String(n));
     document.title = (n > 0 ? "(" + n + ") " : "") + baseTitle;
   }
