@@ -152,10 +152,10 @@ func (s *Service) Decide(ctx context.Context, decider *aos.Principal, id string,
 	return s.DecideShown(ctx, decider, id, approve, reason, "")
 }
 
-// DecideShown is Decide for an owner who was shown the approval's View:
-// shown is its digest ("" for none, as Decide). In the deciding
-// transaction the approval is rendered again; if it no longer renders to
-// shown, the approval changed since the owner saw it and the decision is
+// DecideShown is Decide for an owner who was shown the approval's view
+// (aos.Approval.View, WithViews): shown is its digest ("" for none, as
+// Decide). In the deciding transaction the approval is rendered again; if
+// it no longer renders to shown, the approval changed since the owner saw it and the decision is
 // refused with EConflict. Otherwise shown is recorded as the decision
 // entry's shown_digest attribute.
 // Errors: those of Decide; EBadRequest for a shown that is no digest.
@@ -164,7 +164,7 @@ func (s *Service) DecideShown(ctx context.Context, decider *aos.Principal, id st
 		return nil, aos.Errorf(aos.EForbidden, "only the owner may decide approvals")
 	}
 	if shown != "" && !validDigest(shown) {
-		return nil, aos.Errorf(aos.EBadRequest, "shown_digest must be a lowercase hex SHA-256")
+		return nil, aos.Errorf(aos.EBadRequest, `shown_digest must be a view's digest, "sha256:" and 64 lowercase hex digits`)
 	}
 	reason = strings.TrimSpace(reason)
 	if !approve && reason == "" {
@@ -198,9 +198,14 @@ func (s *Service) DecideShown(ctx context.Context, decider *aos.Principal, id st
 			expired = true
 			return s.expire(ctx, tx, a, now)
 		}
-		if shown != "" && Render(a).Digest != shown {
-			return nil, aos.Errorf(aos.EConflict,
-				"approval %s changed since it was shown: it no longer renders to the view you decided on; look at it again", id)
+		if shown != "" {
+			if err := s.renderViews(ctx, tx, a); err != nil {
+				return nil, err
+			}
+			if a.View.Digest != shown {
+				return nil, aos.Errorf(aos.EConflict,
+					"approval %s changed since it was shown: it no longer renders to the view you decided on; look at it again", id)
+			}
 		}
 		a.DecidedAt, a.Decider, a.Reason = &now, decider.Ref(), reason
 		kind := "approval.deny"
@@ -327,4 +332,19 @@ func (s *Service) Wait(ctx context.Context, p *aos.Principal, id string, wait ti
 			return a, nil
 		}
 	}
+}
+
+// validDigest reports whether d is a view digest: "sha256:" and the hex
+// SHA-256, in lowercase.
+func validDigest(d string) bool {
+	h, ok := strings.CutPrefix(d, "sha256:")
+	if !ok || len(h) != 64 {
+		return false
+	}
+	for _, c := range h {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

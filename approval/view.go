@@ -18,53 +18,57 @@ func (s *Service) WithViews(ctx context.Context, as ...*aos.Approval) error {
 	if len(as) == 0 {
 		return nil
 	}
-	return s.Store.View(ctx, func(tx aos.Tx) error {
-		principals, err := tx.AllPrincipals(ctx)
-		if err != nil {
-			return err
+	return s.Store.View(ctx, func(tx aos.Tx) error { return s.renderViews(ctx, tx, as...) })
+}
+
+// renderViews is WithViews in tx: a decision renders the approval again
+// in the transaction that decides it (DecideShown).
+func (s *Service) renderViews(ctx context.Context, tx aos.Tx, as ...*aos.Approval) error {
+	principals, err := tx.AllPrincipals(ctx)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]*aos.Principal, len(principals))
+	for _, p := range principals {
+		byID[p.ID] = p
+	}
+	conns, err := tx.ListConnections(ctx)
+	if err != nil {
+		return err
+	}
+	types := make(map[int64]string, len(conns))
+	for _, c := range conns {
+		types[c.ID] = c.Type
+	}
+	secrets := map[int64][][]byte{}
+	for _, a := range as {
+		in := view.Input{Approval: a, ConnectionType: types[a.ConnectionID]}
+		if p := byID[a.RequesterID]; p != nil {
+			in.Department, in.RequesterGone = p.Department, p.RemovedAt != nil
 		}
-		byID := make(map[int64]*aos.Principal, len(principals))
-		for _, p := range principals {
-			byID[p.ID] = p
-		}
-		conns, err := tx.ListConnections(ctx)
-		if err != nil {
-			return err
-		}
-		types := make(map[int64]string, len(conns))
-		for _, c := range conns {
-			types[c.ID] = c.Type
-		}
-		secrets := map[int64][][]byte{}
-		for _, a := range as {
-			in := view.Input{Approval: a, ConnectionType: types[a.ConnectionID]}
-			if p := byID[a.RequesterID]; p != nil {
-				in.Department, in.RequesterGone = p.Department, p.RemovedAt != nil
+		if a.Kind == aos.ApprovalCall {
+			if a.Request == nil {
+				// Read without its blobs: read it whole.
+				full, err := tx.ApprovalByID(ctx, a.ID)
+				if err != nil {
+					return err
+				}
+				a.Request = full.Request
 			}
-			if a.Kind == aos.ApprovalCall {
-				if a.Request == nil {
-					// Read without its blobs: read it whole.
-					full, err := tx.ApprovalByID(ctx, a.ID)
-					if err != nil {
-						return err
-					}
-					a.Request = full.Request
-				}
-				if b, err := OpenRequest(s.Vault, a); err == nil {
-					in.Request = b
-				}
-				if _, ok := secrets[a.ConnectionID]; !ok && a.ConnectionID != 0 {
-					if secrets[a.ConnectionID], err = s.credentials(ctx, tx, a.ConnectionID); err != nil {
-						return err
-					}
-				}
-				in.Secrets = secrets[a.ConnectionID]
+			if b, err := OpenRequest(s.Vault, a); err == nil {
+				in.Request = b
 			}
-			v := view.Render(in)
-			a.View = &v
+			if _, ok := secrets[a.ConnectionID]; !ok && a.ConnectionID != 0 {
+				if secrets[a.ConnectionID], err = s.credentials(ctx, tx, a.ConnectionID); err != nil {
+					return err
+				}
+			}
+			in.Secrets = secrets[a.ConnectionID]
 		}
-		return nil
-	})
+		v := view.Render(in)
+		a.View = &v
+	}
+	return nil
 }
 
 // credentials returns every version of a connection's credential that

@@ -131,7 +131,7 @@ func TestConsole_Browser(t *testing.T) {
 		t.Fatalf("title %q (%v), want the pending count", title, err)
 	}
 	view := p.text("#approval-" + first + " pre.view")
-	for _, want := range []string{"customer-data", "notes", "1 from crm (email)"} {
+	for _, want := range []string{"customer-data", "/v1/notes", "1 value of email from crm"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("the view lacks %q:\n%s", want, view)
 		}

@@ -105,19 +105,22 @@ func (c *Console) handleConnectForm(w http.ResponseWriter, r *http.Request, v *v
 }
 
 // connectFields are the connect form's fields other than the credential.
-var connectFields = []string{"type", "name", "scope", "write", "base_url", "auth", "holds_customer_data", "operations", "rotate_every"}
+var connectFields = []string{"type", "name", "scope", "to", "write", "base_url", "auth", "holds_customer_data", "operations", "rotate_every"}
 
 func (c *Console) connectRequest(r *http.Request) (owner.ConnectRequest, error) {
 	f := r.PostForm
 	req := owner.ConnectRequest{Type: f.Get("type"), Name: strings.TrimSpace(f.Get("name")),
-		Scope: strings.TrimSpace(f.Get("scope")), Write: f.Get("write") == "on",
+		Scope: strings.TrimSpace(f.Get("scope")), To: strings.TrimSpace(f.Get("to")), Write: f.Get("write") == "on",
 		BaseURL: strings.TrimSpace(f.Get("base_url")), Auth: strings.TrimSpace(f.Get("auth")),
 		HoldsCustomerData: f.Get("holds_customer_data") == "on", Config: []byte(f.Get("operations"))}
 	if _, err := c.Owner.Connectors.Lookup(req.Type); err != nil {
 		return req, err
 	}
-	if req.Name == "" || req.Scope == "" {
-		return req, aos.Errorf(aos.EBadRequest, "a connection needs a name and a scope (use * for account-wide access, spelled out)")
+	if req.Name == "" {
+		return req, aos.Errorf(aos.EBadRequest, "a connection needs a name")
+	}
+	if req.Scope != "" && req.To == "" {
+		return req, aos.Errorf(aos.EBadRequest, "a first grant names its grantee: an agent, department:D, or company")
 	}
 	if p := f.Get("rotate_every"); p != "" {
 		d, err := owner.ParseDuration(p)
@@ -135,19 +138,22 @@ func (c *Console) handleConnectConfirm(w http.ResponseWriter, r *http.Request, v
 		return err
 	}
 	k, _ := c.Owner.Connectors.Lookup(req.Type)
-	scope, err := k.CheckScope(req.Scope)
-	if err != nil {
-		return err
+	changes := []string{fmt.Sprintf("A new %s connection named %s is created.", req.Type, req.Name)}
+	scope := ""
+	if req.Scope != "" {
+		var err error
+		if scope, err = k.CheckScope(req.Scope); err != nil {
+			return err
+		}
+		access := "read-only"
+		if req.Write {
+			access = "read and write"
+		}
+		changes = append(changes, fmt.Sprintf("Its first grant gives %s %s access to %s.", describeGrantee(req.To), access, scope))
+	} else {
+		changes = append(changes, "It has no grant yet: no agent can use it until you grant access.")
 	}
-	access := "read-only"
-	if req.Write {
-		access = "read and write"
-	}
-	changes := []string{
-		fmt.Sprintf("A new %s connection named %s is created.", req.Type, req.Name),
-		fmt.Sprintf("Its first grant gives the whole company %s access to %s.", access, scope),
-		"The credential you type below is sealed on arrival; nobody, no agent and no page, sees it again.",
-	}
+	changes = append(changes, "The credential you type below is sealed on arrival; nobody, no agent and no page, sees it again.")
 	if req.BaseURL != "" {
 		changes = append(changes, "Calls go to "+req.BaseURL+" and nowhere else.")
 	}
@@ -179,7 +185,11 @@ func (c *Console) handleConnect(w http.ResponseWriter, r *http.Request, v *visit
 	if err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("Connected %s; grant %s gives %s on %s.", res.Connection.Name, res.Grant.ID, res.Grant.Access, res.Grant.Scope)
+	msg := fmt.Sprintf("Connected %s, with no grant yet.", res.Connection.Name)
+	if g := res.Grant; g != nil {
+		msg = fmt.Sprintf("Connected %s; grant %s gives %s on %s to %s.", res.Connection.Name, g.ID, g.Access, g.Scope,
+			describeGrantee(granteeLabel(g)))
+	}
 	for _, wn := range res.Warnings {
 		msg += " Warning: " + wn
 	}
@@ -272,9 +282,6 @@ func grantRequest(r *http.Request) (owner.GrantRequest, error) {
 		Write: f.Get("write") == "on", To: strings.TrimSpace(f.Get("to")), Mission: strings.TrimSpace(f.Get("mission"))}
 	if req.Connection == "" || req.Scope == "" || req.To == "" {
 		return req, aos.Errorf(aos.EBadRequest, "a grant needs a connection, a scope and a grantee (an agent, department:D or company)")
-	}
-	if req.To == "company" {
-		req.To = "" // the whole company, as owner.Grant spells it
 	}
 	if e := f.Get("expires_in"); e != "" {
 		d, err := owner.ParseDuration(e)
@@ -423,7 +430,7 @@ func (c *Console) narrowing(r *http.Request) (*aos.Grant, owner.GrantRequest, er
 	if scope == g.Scope && (write || g.Access == aos.Read) {
 		return nil, owner.GrantRequest{}, aos.Errorf(aos.EBadRequest, "that is the grant as it stands: choose a narrower scope or drop write")
 	}
-	req := owner.GrantRequest{Connection: g.Connection, Scope: scope, Write: write, To: g.Grantee, Mission: g.Mission}
+	req := owner.GrantRequest{Connection: g.Connection, Scope: scope, Write: write, To: granteeLabel(g), Mission: g.Mission}
 	if g.ExpiresAt != nil {
 		left := time.Until(*g.ExpiresAt)
 		if left <= 0 {

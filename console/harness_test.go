@@ -72,9 +72,9 @@ func newRig(t *testing.T) *rig {
 	notes := httptest.NewServer(r.notes)
 	t.Cleanup(notes.Close)
 	r.agent = r.in.Agent(t, "writer", "ops")
-	r.in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", Scope: "/", BaseURL: crm.URL, HoldsCustomerData: true,
+	r.in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", Scope: "/", To: "company", BaseURL: crm.URL, HoldsCustomerData: true,
 		Credential: vault.NewSecret([]byte("crm-key-1234567890"))})
-	r.notesGrant = r.in.Connect(t, owner.ConnectRequest{Type: "http", Name: "notes", Scope: "/", Write: true, BaseURL: notes.URL,
+	r.notesGrant = r.in.Connect(t, owner.ConnectRequest{Type: "http", Name: "notes", Scope: "/", To: "company", Write: true, BaseURL: notes.URL,
 		Credential: vault.NewSecret([]byte("notes-key-1234567890"))})
 	con := &console.Console{Gateway: r.in.Gateway, Owner: r.in.Owner, Evidence: r.in.Log, Poll: 200 * time.Millisecond,
 		Review: &secinfra.Reviewer{Store: r.in.Store, Log: r.in.Log, Entries: r.in.Log, Connectors: r.in.Gateway.Connectors, Now: time.Now}}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aos-dev/aos"
-	"github.com/aos-dev/aos/approval"
 )
 
 // inboxItem is one pending approval as the inbox shows it.
@@ -18,7 +17,7 @@ type inboxItem struct {
 	A          *aos.Approval
 	Agent      string
 	Department string
-	View       approval.View
+	View       *aos.ApprovalView
 }
 
 // pendingApprovals lists the pending approvals, newest first, without
@@ -51,9 +50,13 @@ func (c *Console) inboxItems(ctx context.Context) ([]inboxItem, error) {
 	for _, p := range agents {
 		byID[p.ID] = p
 	}
+	// The views render from the sealed requests: what the call would send.
+	if err := c.Gateway.Approvals.WithViews(ctx, as...); err != nil {
+		return nil, err
+	}
 	items := make([]inboxItem, 0, len(as))
 	for _, a := range as {
-		it := inboxItem{A: a, Agent: a.Requester, View: approval.Render(a)}
+		it := inboxItem{A: a, Agent: a.Requester, View: a.View}
 		if p := byID[a.RequesterID]; p != nil {
 			it.Agent, it.Department = p.Name, p.Department
 		}

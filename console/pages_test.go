@@ -25,10 +25,10 @@ func TestConsole_ConnectGrantNarrowDisconnect(t *testing.T) {
 	t.Cleanup(wiki.Close)
 	const secret = "wiki-credential-0123456789"
 
-	form := url.Values{"csrf": {csrf}, "type": {"http"}, "name": {"wiki"}, "scope": {"/pages"}, "write": {"on"}, "base_url": {wiki.URL}}
+	form := url.Values{"csrf": {csrf}, "type": {"http"}, "name": {"wiki"}, "scope": {"/pages"}, "to": {"department:ops"}, "write": {"on"}, "base_url": {wiki.URL}}
 	before := logSize(t, r)
 	resp, page := post(t, c, r.url+console.Prefix+"connect/confirm", form, nil)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "A new http connection named wiki is created") ||
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "A new http connection named wiki is created") || !strings.Contains(page, "the ops department") ||
 		!strings.Contains(page, "read and write access to /pages") || !strings.Contains(page, `type="password"`) {
 		t.Fatalf("connect confirmation: %d %s", resp.StatusCode, page)
 	}

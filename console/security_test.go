@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/aos-dev/aos"
-	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/console"
 )
 
@@ -190,10 +189,13 @@ func TestConsole_DecideRecordsShownDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	view := approval.Render(a)
+	if err := r.in.Gateway.Approvals.WithViews(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	view := a.View
 	_, page := get(t, c, r.url+console.Prefix)
 	for _, want := range []string{view.Digest, "customer-data", "writer", "ops department", "keep the account notes current",
-		"leave the email out of the note", "1 from crm (email)"} {
+		"leave the email out of the note", "/v1/notes", "1 value of email from crm"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the inbox does not show %q", want)
 		}
@@ -202,7 +204,7 @@ func TestConsole_DecideRecordsShownDigest(t *testing.T) {
 		t.Fatal("the inbox shows a credential")
 	}
 	decide := r.url + console.Prefix + "approvals/" + id + "/approve"
-	stale := strings.Repeat("ab", 32)
+	stale := "sha256:" + strings.Repeat("ab", 32)
 	resp, body := post(t, c, decide, url.Values{"csrf": {csrf}, "digest": {stale}}, nil)
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "changed since it was shown") {
 		t.Fatalf("a decision on another view: %d %.400s", resp.StatusCode, body)
@@ -244,13 +246,16 @@ func TestApproval_DecideShownRefusesAnAlteredApproval(t *testing.T) {
 	id := r.hold(t, "met")
 	ctx := context.Background()
 	a, _ := r.in.Gateway.Approvals.Get(ctx, id)
-	shown := approval.Render(a).Digest
+	if err := r.in.Gateway.Approvals.WithViews(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	shown := a.View.Digest
 	if _, err := r.in.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
 		a, err := tx.ApprovalByID(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		a.Summary = "something else entirely"
+		a.Resource = "/v1/somewhere-else"
 		return []aos.Record{{Kind: "test.alter", Actor: "test", Subject: id}}, tx.UpdateApproval(ctx, a)
 	}); err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ func (g *Gateway) Approve(ctx context.Context, owner *aos.Principal, id, reason 
 }
 
 // ApproveShown is Approve by an owner who was shown the approval's
-// approval.View with digest shown (see approval.Service.DecideShown).
+// view (aos.Approval.View) with digest shown (see approval.Service.DecideShown).
 func (g *Gateway) ApproveShown(ctx context.Context, owner *aos.Principal, id, reason, shown string) (*aos.Approval, error) {
 	if _, err := g.Approvals.DecideShown(ctx, owner, id, true, reason, shown); err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func (g *Gateway) Deny(ctx context.Context, owner *aos.Principal, id, reason str
 	return g.DenyShown(ctx, owner, id, reason, "")
 }
 
-// DenyShown is Deny by an owner who was shown the approval's approval.View
+// DenyShown is Deny by an owner who was shown the approval's view
 // with digest shown (see approval.Service.DecideShown).
 func (g *Gateway) DenyShown(ctx context.Context, owner *aos.Principal, id, reason, shown string) (*aos.Approval, error) {
 	return g.Approvals.DecideShown(ctx, owner, id, false, reason, shown)

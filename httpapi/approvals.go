@@ -36,9 +36,9 @@ func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) error
 type DecideRequest struct {
 	Reason string `json:"reason,omitempty"`
 	// ShownDigest, if set, is the digest of the approval's view
-	// (approval.Render) that the decider was shown: the decision is
-	// refused if the approval no longer renders to it, and it is recorded
-	// in the decision's evidence entry.
+	// (view.digest) that the decider was shown: the decision is refused
+	// (conflict) if the approval no longer renders to it, and it is
+	// recorded in the decision's evidence entry as shown_digest.
 	ShownDigest string `json:"shown_digest,omitempty"`
 }
 
