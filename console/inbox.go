@@ -138,6 +138,9 @@ func (c *Console) handleEvents(w http.ResponseWriter, r *http.Request, v *visit)
 		if err := rc.Flush(); err != nil || time.Now().After(end) {
 			return nil
 		}
+		if !c.sessions.live(v.session, time.Now()) {
+			return nil // signed out or expired: the stream ends with the session
+		}
 		select {
 		case <-ch:
 		case <-time.After(c.poll()):

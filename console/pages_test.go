@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/console"
@@ -133,7 +134,7 @@ func TestConsole_ConnectGrantNarrowDisconnect(t *testing.T) {
 func TestConsole_Events(t *testing.T) {
 	r := newRig(t)
 	c := browser(t)
-	r.signIn(t, c, r.in.OwnerToken)
+	csrf := r.signIn(t, c, r.in.OwnerToken)
 	resp, err := c.Get(r.url + console.Prefix + "events")
 	if err != nil {
 		t.Fatal(err)
@@ -160,5 +161,21 @@ func TestConsole_Events(t *testing.T) {
 	id := r.hold(t, "met")
 	if next := read(); !strings.Contains(next, `"count":1`) || !strings.Contains(next, id) {
 		t.Fatalf("event after a hold %q", next)
+	}
+	// Signing out ends the stream.
+	post(t, c, r.url+console.Prefix+"signout", url.Values{"csrf": {csrf}}, nil)
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		for {
+			if _, err := resp.Body.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the event stream outlived its session")
 	}
 }

@@ -87,6 +87,18 @@ func (s *sessionStore) get(id string, now time.Time) *session {
 	return ss
 }
 
+// live reports whether ss is still a session of the store, unexpired.
+func (s *sessionStore) live(ss *session, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range s.sessions {
+		if v == ss {
+			return now.Before(ss.expires)
+		}
+	}
+	return false
+}
+
 func (s *sessionStore) close(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
