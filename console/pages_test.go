@@ -100,6 +100,15 @@ func TestConsole_ConnectGrantNarrowDisconnect(t *testing.T) {
 		t.Fatalf("keys after rotating: %s", page)
 	}
 
+	// The exposed-key runbook: revoke now, without a new key.
+	if _, page := get(t, c, r.url+console.Prefix+"keys/wiki/exposed"); !strings.Contains(page, "marked exposed and revoked now") {
+		t.Fatalf("exposed confirmation: %s", page)
+	}
+	if resp, page := post(t, c, r.url+console.Prefix+"keys/wiki/exposed", url.Values{"csrf": {csrf}, "credential": {""}}, nil); resp.StatusCode != http.StatusOK ||
+		!strings.Contains(page, "Version 2 is revoked") {
+		t.Fatalf("exposed: %d %s", resp.StatusCode, page)
+	}
+
 	// Disconnect.
 	if _, page := get(t, c, r.url+console.Prefix+"connections/wiki/disconnect"); !strings.Contains(page, "Connection wiki stops") {
 		t.Fatalf("disconnect confirmation: %s", page)

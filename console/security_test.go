@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/console"
@@ -116,6 +117,20 @@ func TestConsole_SignIn(t *testing.T) {
 		}
 		if resp, _ := get(t, c, r.url+console.Prefix); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("an agent reached the inbox: %d", resp.StatusCode)
+		}
+	})
+	t.Run("auditor token", func(t *testing.T) {
+		ctx := context.Background()
+		token := aos.NewToken(aos.AuditorTokenPrefix)
+		auditor := &aos.Principal{Kind: aos.Auditor, Name: "audit", TokenHash: aos.HashToken(token), CreatedAt: time.Now()}
+		if _, err := r.in.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+			return []aos.Record{{Kind: "auditor.add", Actor: "owner", Subject: "audit"}}, tx.CreatePrincipal(ctx, auditor)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		resp, body := post(t, browser(t), r.url+console.Prefix+"signin", url.Values{"token": {token}}, nil)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "auditor tokens cannot") || len(resp.Cookies()) != 0 {
+			t.Fatalf("status %d, cookies %v: %.300s", resp.StatusCode, resp.Cookies(), body)
 		}
 	})
 	t.Run("wrong token", func(t *testing.T) {
