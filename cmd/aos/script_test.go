@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -87,6 +88,8 @@ type recorder struct {
 	body []byte // answer to GET requests, if set
 	// allMethods answers every request with body, not only GETs.
 	allMethods bool
+	// contentType is body's, from the file's extension.
+	contentType string
 }
 
 func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -118,6 +121,9 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	if rec.body != nil && (r.Method == "GET" || rec.allMethods) {
+		if rec.contentType != "" {
+			w.Header().Set("Content-Type", rec.contentType)
+		}
 		w.Write(rec.body)
 		return
 	}
@@ -138,6 +144,7 @@ func cmdUpstream(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		rec.body = b
 		rec.allMethods = len(args) == 3
+		rec.contentType = mime.TypeByExtension(filepath.Ext(args[1]))
 	}
 	os.WriteFile(rec.path, nil, 0o644)
 	srv := httptest.NewServer(rec)
