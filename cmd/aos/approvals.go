@@ -48,7 +48,7 @@ request and when it expires.`,
 		if *all {
 			path += "?all=true"
 		}
-		var as []approvalView
+		var as []aos.Approval
 		if err := c.do(cmd.Context(), "GET", path, nil, &as); err != nil {
 			return err
 		}
@@ -70,27 +70,16 @@ request and when it expires.`,
 	return cmd
 }
 
-// approvalView is an approval as the owner API sends it, with the
-// server's rendering of what would be sent (view) when it has one.
-type approvalView struct {
-	aos.Approval
-	View *struct {
-		Text   string `json:"text"`
-		Digest string `json:"digest,omitempty"`
-	} `json:"view,omitempty"`
-}
-
 // decided is the answer of aos approve and deny: the approval and, once a
 // call was executed, the upstream's answer.
 type decided struct {
-	approvalView
+	aos.Approval
 	Result *httpapi.CallResult `json:"result,omitempty"`
 }
 
 // printApproval writes a readable block for one approval: who wants what,
 // where, why it was held, what the agent says, and how it was decided.
-func printApproval(e *env, av *approvalView) {
-	a := &av.Approval
+func printApproval(e *env, a *aos.Approval) {
 	w := e.stdout
 	pts := make([]string, len(a.Points))
 	for i, p := range a.Points {
@@ -102,38 +91,12 @@ func printApproval(e *env, av *approvalView) {
 		fmt.Fprintf(w, " on %s", a.Connection)
 	}
 	fmt.Fprintln(w)
-	if av.View != nil && av.View.Text != "" {
-		fmt.Fprintln(w, "  what would be sent:")
-		printIndented(w, "    ", av.View.Text)
+	if a.View != nil && a.View.Text != "" {
+		// The server's rendering says everything: what would be sent,
+		// why it is held, and what the agent says.
+		printIndented(w, "  ", a.View.Text)
 	} else {
-		if a.Operation != "" {
-			fmt.Fprintf(w, "  operation: %s", a.Operation)
-			if a.Access != "" {
-				fmt.Fprintf(w, " (%s)", a.Access)
-			}
-			fmt.Fprintln(w)
-		}
-		if a.Resource != "" {
-			fmt.Fprintf(w, "  resource: %s\n", a.Resource)
-		}
-		for _, f := range factLines(a.Facts) {
-			fmt.Fprintf(w, "  %s\n", f)
-		}
-		if a.RedactEntry != 0 {
-			fmt.Fprintf(w, "  redacts evidence entry %d\n", a.RedactEntry)
-		}
-	}
-	for _, r := range a.Reasons {
-		fmt.Fprintf(w, "  held: %s\n", r)
-	}
-	if a.Purpose != "" {
-		fmt.Fprintf(w, "  purpose: %s\n", a.Purpose)
-	}
-	if a.Recommendation != "" {
-		fmt.Fprintf(w, "  recommendation: %s\n", a.Recommendation)
-	}
-	for _, alt := range a.Alternatives {
-		fmt.Fprintf(w, "  alternative: %s\n", alt)
+		printFacts(w, a)
 	}
 	fmt.Fprintf(w, "  digest: sha256:%s  expires: %s\n", a.Digest, fmtTime(&a.ExpiresAt))
 	if a.Decider != "" {
@@ -150,6 +113,40 @@ func printApproval(e *env, av *approvalView) {
 		fmt.Fprintln(w, "  executed")
 	case a.Status == aos.ApprovalFailed:
 		fmt.Fprintf(w, "  failed: %s\n", a.Error)
+	}
+}
+
+// printFacts writes what an approval without the server's rendering
+// holds: operation, resource, facts, why it was held and what the agent
+// says.
+func printFacts(w io.Writer, a *aos.Approval) {
+	if a.Operation != "" {
+		fmt.Fprintf(w, "  operation: %s", a.Operation)
+		if a.Access != "" {
+			fmt.Fprintf(w, " (%s)", a.Access)
+		}
+		fmt.Fprintln(w)
+	}
+	if a.Resource != "" {
+		fmt.Fprintf(w, "  resource: %s\n", a.Resource)
+	}
+	for _, f := range factLines(a.Facts) {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+	if a.RedactEntry != 0 {
+		fmt.Fprintf(w, "  redacts evidence entry %d\n", a.RedactEntry)
+	}
+	for _, r := range a.Reasons {
+		fmt.Fprintf(w, "  held: %s\n", r)
+	}
+	if a.Purpose != "" {
+		fmt.Fprintf(w, "  purpose: %s\n", a.Purpose)
+	}
+	if a.Recommendation != "" {
+		fmt.Fprintf(w, "  recommendation: %s\n", a.Recommendation)
+	}
+	for _, alt := range a.Alternatives {
+		fmt.Fprintf(w, "  alternative: %s\n", alt)
 	}
 }
 
@@ -222,6 +219,10 @@ func formatAmount(minor int64, currency string) string {
 // printIndented writes text with every line indented.
 func printIndented(w io.Writer, indent, text string) {
 	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		if line == "" {
+			fmt.Fprintln(w)
+			continue
+		}
 		fmt.Fprintf(w, "%s%s\n", indent, line)
 	}
 }
@@ -295,7 +296,7 @@ func newDecideCmd(e *env, approve bool) *cobra.Command {
 		}
 		var d decided
 		if err := c.do(cmd.Context(), "POST", "/v1/owner/approvals/"+url.PathEscape(args[0])+"/"+name,
-			httpapi.DecideRequest{Reason: *reason}, &d.approvalView); err != nil {
+			httpapi.DecideRequest{Reason: *reason}, &d.Approval); err != nil {
 			return err
 		}
 		a := &d.Approval
@@ -315,7 +316,7 @@ func newDecideCmd(e *env, approve bool) *cobra.Command {
 		if *asJSON {
 			return printJSON(e.stdout, d)
 		}
-		printApproval(e, &d.approvalView)
+		printApproval(e, &d.Approval)
 		if d.Result != nil {
 			printResult(e.stdout, d.Result)
 		}
