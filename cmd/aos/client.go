@@ -98,14 +98,50 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 	if out == nil {
 		return nil
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(out); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return c.notAOS(method, path, "its answer"+contentTypeOf(resp)+" is not JSON")
-		}
+	var raw json.RawMessage
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&raw); err != nil {
+		return c.notAOS(method, path, "its answer"+contentTypeOf(resp)+" is not JSON")
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
 		return c.notAOS(method, path, "its answer is not the JSON aos sends: "+err.Error())
 	}
+	if !sharesFields(raw, out) {
+		return c.notAOS(method, path, "its answer has none of the fields aos sends")
+	}
 	return nil
+}
+
+// sharesFields reports whether a JSON object answer (or the first object
+// of an array) has at least one of the fields of out, as out encodes
+// after decoding it: another server's JSON decodes without error into
+// aos's types, as all zeros.
+func sharesFields(raw json.RawMessage, out any) bool {
+	first := func(b []byte) map[string]json.RawMessage {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(b, &obj) == nil {
+			return obj
+		}
+		var arr []json.RawMessage
+		if json.Unmarshal(b, &arr) == nil && len(arr) > 0 {
+			json.Unmarshal(arr[0], &obj)
+		}
+		return obj
+	}
+	got := first(raw)
+	if len(got) == 0 {
+		return true // nothing to tell by: [], {}, a scalar
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return true
+	}
+	known := first(b)
+	for k := range got {
+		if _, ok := known[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // notAOS is the error for a server whose answer is not aos's.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -85,6 +86,10 @@ type recorder struct {
 	path string
 	n    int
 	body []byte // answer to GET requests, if set
+	// allMethods answers every request with body, not only GETs.
+	allMethods bool
+	// contentType is body's, from the file's extension.
+	contentType string
 }
 
 func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -115,25 +120,31 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := rec.n
 	rec.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	if rec.body != nil && r.Method == "GET" {
+	if rec.body != nil && (r.Method == "GET" || rec.allMethods) {
+		if rec.contentType != "" {
+			w.Header().Set("Content-Type", rec.contentType)
+		}
 		w.Write(rec.body)
 		return
 	}
 	fmt.Fprintf(w, `{"upstream":"ok","request":%d,"method":%q,"path":%q}`+"\n", n, r.Method, r.URL.Path)
 }
 
-// upstream NAME [FILE] starts a recording upstream and sets $NAME_URL to
-// its URL. Requests are logged to $WORK/NAME.requests. With FILE, GET
-// requests are answered with its contents.
+// upstream NAME [FILE [all]] starts a recording upstream and sets
+// $NAME_URL to its URL. Requests are logged to $WORK/NAME.requests. With
+// FILE, GET requests (with all, every request) are answered with its
+// contents.
 func cmdUpstream(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: upstream NAME [FILE]")
+	if neg || len(args) < 1 || len(args) > 3 || len(args) == 3 && args[2] != "all" {
+		ts.Fatalf("usage: upstream NAME [FILE [all]]")
 	}
 	rec := &recorder{path: ts.MkAbs(args[0] + ".requests")}
-	if len(args) == 2 {
+	if len(args) >= 2 {
 		b, err := os.ReadFile(ts.MkAbs(args[1]))
 		ts.Check(err)
 		rec.body = b
+		rec.allMethods = len(args) == 3
+		rec.contentType = mime.TypeByExtension(filepath.Ext(args[1]))
 	}
 	os.WriteFile(rec.path, nil, 0o644)
 	srv := httptest.NewServer(rec)

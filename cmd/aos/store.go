@@ -54,15 +54,6 @@ func describeStore(record string) string {
 	return redactURL(record)
 }
 
-// recordStore writes the store record into a new home.
-func (h *home) recordStore(storeURL string) (string, error) {
-	rec, err := storeRecord(storeURL)
-	if err != nil {
-		return "", err
-	}
-	return h.path(storeFile), writeNew(h.path(storeFile), rec+"\n", 0o600)
-}
-
 // instanceStore is the store URL of the instance in h: the one its home
 // records. given is --store (or $AOS_STORE); if set it must name that same
 // store. A recorded SQLite file that is missing is an error, never a new
