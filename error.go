@@ -32,6 +32,7 @@ const (
 	EEvidenceUnavailable = "evidence_unavailable"
 	ENotFound            = "not_found"
 	EConflict            = "conflict"
+	EMethodNotAllowed    = "method_not_allowed" // a route that exists, asked with a method it does not serve
 	EInternal            = "internal"
 )
 

@@ -44,6 +44,9 @@ type Server struct {
 	// MaxWait bounds the wait of a long poll on an approval;
 	// DefaultMaxWait if zero.
 	MaxWait time.Duration
+	// Metrics serves GET /metrics (Prometheus text) to the owner and
+	// auditors; nil answers it not_found.
+	Metrics http.Handler
 }
 
 // Handler returns the root handler. Proxied requests are dispatched before
@@ -54,9 +57,6 @@ func (s *Server) Handler() http.Handler {
 	for _, rt := range s.routes() {
 		mux.HandleFunc(rt.pattern, s.guard(rt))
 	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.RequestURI, "/") {
 			s.writeError(w, r, aos.Errorf(aos.EBadRequest, "absolute-form request targets are not accepted"))
@@ -70,7 +70,7 @@ func (s *Server) Handler() http.Handler {
 			s.agent(s.handleProxy)(w, r)
 			return
 		}
-		mux.ServeHTTP(w, r)
+		s.serveRouted(mux, w, r)
 	})
 }
 
