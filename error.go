@@ -11,7 +11,7 @@ import (
 	"fmt"
 )
 
-// Error codes. They are part of the external contract (DESIGN.md §4): agents
+// Error codes. They are part of the external contract (docs/design.md §4): agents
 // and scripts match on them, so a code is never renamed.
 const (
 	EUnauthenticated     = "unauthenticated"
