@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -279,4 +281,180 @@ func TestOpenAPI_ServedWithoutToken(t *testing.T) {
 	check("ErrorBody", "GET", "/v1/whoami", "", 401)
 	check("ErrorBody", "GET", "/v1/nowhere", "", 404)
 	check("ErrorBody", "DELETE", "/v1/whoami", agent, 405)
+}
+
+// recorder is a client transport that keeps every exchange.
+type recorder struct {
+	exchanges []exchange
+}
+
+type exchange struct {
+	method, path string
+	status       int
+	contentType  string
+	body         []byte
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	r.exchanges = append(r.exchanges, exchange{req.Method, req.URL.Path, resp.StatusCode, resp.Header.Get("Content-Type"), b})
+	return resp, nil
+}
+
+// operationFor finds the operation of doc that serves method and path.
+func operationFor(doc *openapi3.T, method, path string) (string, *openapi3.Operation) {
+	for tmpl, item := range doc.Paths.Map() {
+		expr := regexp.QuoteMeta(tmpl)
+		expr = strings.ReplaceAll(expr, `\{path\}`, `.*`)
+		expr = regexp.MustCompile(`\\\{[a-z]+\\\}`).ReplaceAllString(expr, `[^/]+`)
+		if regexp.MustCompile("^"+expr+"$").MatchString(path) {
+			if op := item.GetOperation(method); op != nil {
+				return tmpl, op
+			}
+		}
+	}
+	return "", nil
+}
+
+// TestOpenAPI_ResponsesMatch drives the owner and agent APIs through a
+// day's work and checks every answer against the description: its status
+// is documented for the operation, and its JSON body fits the schema.
+func TestOpenAPI_ResponsesMatch(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"id":"re_1","amount":100}`))
+	}))
+	defer up.Close()
+	in := gatewaytest.Start(t, rest.New())
+	rec := &recorder{}
+	client := &http.Client{Transport: rec}
+	do := func(method, path, token, body string, want int) string {
+		t.Helper()
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		req, _ := http.NewRequest(method, in.URL+path, rd)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, b)
+		}
+		return string(b)
+	}
+	owner := in.OwnerToken
+	var added httpapi.AddAgentResponse
+	json.Unmarshal([]byte(do("POST", "/v1/owner/agents", owner, `{"name":"clerk","department":"finance"}`, 201)), &added)
+	agent := added.Token
+	ops := "operations:\n  - {name: refunds.create, method: POST, path: /v1/refunds, access: write, points: [money], facts: {amount: /amount, currency: /currency}}\n  - {name: refunds.get, method: GET, path: '/v1/refunds/{id}', access: read}\n"
+	conn, _ := json.Marshal(map[string]any{"type": "http", "name": "pay", "base_url": up.URL, "scope": "/v1", "write": true,
+		"operations": ops, "credential": "sk_test_openapi"})
+	var connected httpapi.ConnectResponse
+	json.Unmarshal([]byte(do("POST", "/v1/owner/connections", owner, string(conn), 201)), &connected)
+	do("GET", "/v1/whoami", agent, "", 200)
+	do("POST", "/v1/call", agent, `{"connection":"pay","operation":"refunds.get","args":{"path":"/v1/refunds/re_1"}}`, 200)
+	do("GET", "/v1/proxy/pay/v1/refunds/re_1", agent, "", 200)
+	var held httpapi.HeldBody
+	json.Unmarshal([]byte(do("POST", "/v1/call", agent, `{"connection":"pay","operation":"refunds.create","args":{"body":{"amount":500000,"currency":"usd"}},"purpose":"p"}`, 202)), &held)
+	var held2 httpapi.HeldBody
+	json.Unmarshal([]byte(do("POST", "/v1/proxy/pay/v1/refunds", agent, `{"amount":600000,"currency":"usd"}`, 202)), &held2)
+	do("GET", "/v1/approvals/"+held.ApprovalID, agent, "", 200)
+	do("GET", "/v1/owner/approvals", owner, "", 200)
+	do("GET", "/v1/owner/approvals?all=true", owner, "", 200)
+	do("GET", "/v1/owner/approvals/"+held.ApprovalID, owner, "", 200)
+	do("POST", "/v1/owner/approvals/"+held.ApprovalID+"/approve", owner, `{"reason":"ok"}`, 200)
+	do("POST", "/v1/owner/approvals/"+held2.ApprovalID+"/deny", owner, `{"reason":"no"}`, 200)
+	do("POST", "/v1/owner/approvals/"+held2.ApprovalID+"/deny", owner, `{"reason":"again"}`, 409)
+	do("GET", "/v1/approvals/"+held.ApprovalID+"?wait=1s", agent, "", 200)
+	do("GET", "/v1/approvals/"+held2.ApprovalID, agent, "", 200)
+	do("DELETE", "/v1/proxy/pay/v1/refunds/re_1", agent, "", 403)
+	do("POST", "/v1/call", agent, `{"connection":"nope","operation":"GET"}`, 404)
+	do("POST", "/v1/call", agent, `{"connection":`, 400)
+	do("GET", "/v1/owner/status", owner, "", 200)
+	do("GET", "/v1/owner/connectors", owner, "", 200)
+	do("GET", "/v1/owner/agents", owner, "", 200)
+	do("GET", "/v1/owner/connections", owner, "", 200)
+	var g aos.Grant
+	json.Unmarshal([]byte(do("POST", "/v1/owner/grants", owner, `{"connection":"pay","scope":"/v1/refunds","to":"clerk","expires_in":"30d","mission":"m1"}`, 201)), &g)
+	do("GET", "/v1/owner/grants", owner, "", 200)
+	do("DELETE", "/v1/owner/grants/"+g.ID, owner, "", 200)
+	do("POST", "/v1/owner/missions/m1/close", owner, "", 200)
+	do("GET", "/v1/owner/caps", owner, "", 200)
+	do("PUT", "/v1/owner/caps", owner, `{"per_move":200000,"per_week":1000000,"recipient_limit":500,"strict":false,"rates":{"EUR":"1.08"}}`, 200)
+	do("GET", "/v1/owner/keys", owner, "", 200)
+	do("PUT", "/v1/owner/keys/pay", owner, `{"rotate_every":"60d"}`, 200)
+	do("POST", "/v1/owner/keys/pay/rotate", owner, `{"credential":"sk_test_openapi_2"}`, 200)
+	do("GET", "/v1/owner/pii-map", owner, "", 200)
+	do("POST", "/v1/owner/pii-map", owner, `{"subject":"ada@example.com"}`, 200)
+	var entries []aos.Entry
+	json.Unmarshal([]byte(do("GET", "/v1/owner/evidence?tail=50", owner, "", 200)), &entries)
+	redact := int64(-1)
+	for _, e := range entries {
+		if e.Commitment != "" && redact < 0 {
+			redact = e.Index
+		}
+	}
+	do("POST", "/v1/owner/evidence/redact", owner, `{"entry":`+strconv.FormatInt(redact, 10)+`,"reason":"test"}`, 202)
+	do("GET", "/v1/owner/review", owner, "", 404) // gatewaytest runs no review
+	do("POST", "/v1/owner/keys/pay/exposed", owner, `{}`, 200)
+	do("POST", "/v1/owner/connections/pay/disconnect", owner, "", 204)
+	do("POST", "/v1/owner/connections/pay/reconnect", owner, `{"credential":"sk_test_openapi_3"}`, 200)
+	do("DELETE", "/v1/owner/agents/clerk", owner, "", 204)
+	do("GET", "/v1/owner/agents", agent, "", 401)
+	do("GET", "/v1/owner/status", "", "", 401)
+	do("GET", "/healthz", "", "", 200)
+	do("GET", "/metrics", owner, "", 404) // gatewaytest serves no metrics
+
+	doc := loadOpenAPI(t)
+	for _, x := range rec.exchanges {
+		tmpl, op := operationFor(doc, x.method, x.path)
+		if op == nil {
+			t.Errorf("%s %s: no operation describes it", x.method, x.path)
+			continue
+		}
+		ref := op.Responses.Status(x.status)
+		if ref == nil && (tmpl != proxyPath || x.status == 202 || x.status >= 400) {
+			t.Errorf("%s %s: status %d is not documented", x.method, x.path, x.status)
+			continue
+		}
+		if ref == nil {
+			ref = op.Responses.Default()
+		}
+		if !strings.HasPrefix(x.contentType, "application/json") || len(x.body) == 0 {
+			continue
+		}
+		mt := ref.Value.Content.Get("application/json")
+		if mt == nil || mt.Schema == nil {
+			if tmpl != proxyPath {
+				t.Errorf("%s %s: %d answers JSON; the description has no JSON schema for it", x.method, x.path, x.status)
+			}
+			continue
+		}
+		var v any
+		if err := json.Unmarshal(x.body, &v); err != nil {
+			t.Errorf("%s %s: %v", x.method, x.path, err)
+			continue
+		}
+		if err := mt.Schema.Value.VisitJSON(v, openapi3.EnableJSONSchema2020()); err != nil {
+			msg, _, _ := strings.Cut(err.Error(), "\n")
+			t.Errorf("%s %s: %d does not match its schema: %s", x.method, x.path, x.status, msg)
+		}
+	}
+	if len(rec.exchanges) < 40 {
+		t.Fatalf("only %d exchanges checked", len(rec.exchanges))
+	}
 }
