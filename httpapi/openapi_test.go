@@ -313,7 +313,7 @@ func operationFor(doc *openapi3.T, method, path string) (string, *openapi3.Opera
 		expr := regexp.QuoteMeta(tmpl)
 		expr = strings.ReplaceAll(expr, `\{path\}`, `.*`)
 		expr = regexp.MustCompile(`\\\{[a-z]+\\\}`).ReplaceAllString(expr, `[^/]+`)
-		if regexp.MustCompile("^"+expr+"$").MatchString(path) {
+		if regexp.MustCompile("^" + expr + "$").MatchString(path) {
 			if op := item.GetOperation(method); op != nil {
 				return tmpl, op
 			}
