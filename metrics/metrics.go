@@ -17,7 +17,6 @@ package metrics
 
 import (
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -171,13 +170,17 @@ func (m *Metrics) Batch(requests, entries int, took time.Duration, err error) {
 	}
 }
 
-// names is the syntax of a connection name (see owner): anything else is
-// not one, and is never a label.
-var names = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
+// connectionLabel returns name if it has the syntax of a connection name
+// (see owner: [a-z0-9][a-z0-9-]{0,62}), else Unknown: anything else is not
+// a connection's name, and is never a label.
 func connectionLabel(name string) string {
-	if !names.MatchString(name) {
+	if name == "" || len(name) > 63 || name[0] == '-' {
 		return Unknown
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return Unknown
+		}
 	}
 	return name
 }

@@ -157,3 +157,15 @@ aos_holds_total{point="other"} 1
 		t.Errorf("time to decide summed %v, want 3 x 90s", h.sum)
 	}
 }
+
+func TestConnectionLabel(t *testing.T) {
+	for name, want := range map[string]string{
+		"crm": "crm", "pay-2": "pay-2", "0x": "0x", strings.Repeat("a", 63): strings.Repeat("a", 63),
+		"": Unknown, "-x": Unknown, "CRM": Unknown, "a_b": Unknown, "a.b": Unknown, "a/b": Unknown,
+		strings.Repeat("a", 64): Unknown, "é": Unknown,
+	} {
+		if got := connectionLabel(name); got != want {
+			t.Errorf("connectionLabel(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
