@@ -223,7 +223,7 @@ func TestOpenAPI_SchemasMatchTypes(t *testing.T) {
 		"RotateResponse": httpapi.RotateResponse{}, "Credential": aos.Credential{}, "CredentialInfo": aos.CredentialInfo{},
 		"Status": owner.Status{}, "Key": secinfra.Key{}, "ExposedReport": secinfra.ExposedReport{},
 		"ReviewReport": secinfra.ReviewReport{}, "Applied": secinfra.Applied{}, "Dismissal": secinfra.Dismissal{},
-		"FlowMap": secinfra.FlowMap{}, "Description": connector.Description{},
+		"FlowMap": secinfra.FlowMap{}, "Description": connector.Description{}, "ApprovalView": aos.ApprovalView{},
 	}
 	for name, v := range types {
 		ref := doc.Components.Schemas[name]
@@ -361,7 +361,7 @@ func TestOpenAPI_ResponsesMatch(t *testing.T) {
 	json.Unmarshal([]byte(do("POST", "/v1/owner/agents", owner, `{"name":"clerk","department":"finance"}`, 201)), &added)
 	agent := added.Token
 	ops := "operations:\n  - {name: refunds.create, method: POST, path: /v1/refunds, access: write, points: [money], facts: {amount: /amount, currency: /currency}}\n  - {name: refunds.get, method: GET, path: '/v1/refunds/{id}', access: read}\n"
-	conn, _ := json.Marshal(map[string]any{"type": "http", "name": "pay", "base_url": up.URL, "scope": "/v1", "write": true,
+	conn, _ := json.Marshal(map[string]any{"type": "http", "name": "pay", "base_url": up.URL, "scope": "/v1", "to": "clerk", "write": true,
 		"operations": ops, "credential": "sk_test_openapi"})
 	var connected httpapi.ConnectResponse
 	json.Unmarshal([]byte(do("POST", "/v1/owner/connections", owner, string(conn), 201)), &connected)

@@ -144,7 +144,7 @@ func TestMetrics_Scrape(t *testing.T) {
 	}
 	agent := added.Token
 	conn, _ := json.Marshal(map[string]any{"type": "http", "name": "pay", "base_url": up.URL, "scope": "/v1",
-		"write": true, "operations": metricsOps, "credential": credential})
+		"to": "buyer", "write": true, "operations": metricsOps, "credential": credential})
 	if st, body := owner("POST", "/v1/owner/connections", string(conn)); st != 201 {
 		t.Fatalf("connect: %d %s", st, body)
 	}
