@@ -337,7 +337,7 @@ func TestOpenAPI_ResponsesMatch(t *testing.T) {
 	// The instance's API, with the routes gatewaytest leaves out: the
 	// access review and the metrics.
 	api := &httpapi.Server{Gateway: in.Gateway, Owner: in.Owner, Evidence: in.Log, ProxyHostSuffix: "localhost",
-		Review: &secinfra.Reviewer{Store: in.Store, Log: in.Log, Entries: in.Log, Connectors: in.Gateway.Connectors, Now: time.Now},
+		Review:  &secinfra.Reviewer{Store: in.Store, Log: in.Log, Entries: in.Log, Connectors: in.Gateway.Connectors, Now: time.Now},
 		Metrics: metrics.New().Handler()}
 	srv := httptest.NewServer(api.Handler())
 	defer srv.Close()
