@@ -11,7 +11,7 @@ import (
 	"fmt"
 )
 
-// Error codes. They are part of the external contract (DESIGN.md §4): agents
+// Error codes. They are part of the external contract (docs/design.md §4): agents
 // and scripts match on them, so a code is never renamed.
 const (
 	EUnauthenticated     = "unauthenticated"
@@ -32,6 +32,7 @@ const (
 	EEvidenceUnavailable = "evidence_unavailable"
 	ENotFound            = "not_found"
 	EConflict            = "conflict"
+	EMethodNotAllowed    = "method_not_allowed" // a route that exists, asked with a method it does not serve
 	EInternal            = "internal"
 )
 

@@ -36,7 +36,7 @@ func imports(t *testing.T, dir string) []string {
 
 func standard(path string) bool { return !strings.Contains(strings.SplitN(path, "/", 2)[0], ".") }
 
-// TestLayout_DependenciesPointInward checks DESIGN.md §5: the root package
+// TestLayout_DependenciesPointInward checks docs/design.md §5: the root package
 // knows nothing but the standard library, and the policy decides from the
 // domain alone.
 func TestLayout_DependenciesPointInward(t *testing.T) {
@@ -53,6 +53,11 @@ func TestLayout_DependenciesPointInward(t *testing.T) {
 			if im == io {
 				t.Errorf("package policy imports %s; it does no I/O", im)
 			}
+		}
+	}
+	for _, im := range imports(t, "metrics") {
+		if strings.HasPrefix(im, module+"/") {
+			t.Errorf("package metrics imports %s; it sees the pipeline only through the observer interfaces and aos", im)
 		}
 	}
 	for _, im := range imports(t, "evidence") {

@@ -30,7 +30,9 @@ type Service struct {
 	Expiry time.Duration
 	// Notify, if set, is told of every new hold (after it is durable).
 	Notify Notifier
-	Logger *slog.Logger
+	// Observer, if set, is told of new holds and of decisions.
+	Observer Observer
+	Logger   *slog.Logger
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every state change
@@ -88,6 +90,7 @@ func (s *Service) New(a *aos.Approval, request []byte) (*aos.Approval, error) {
 // Held is called once a hold is durable: it wakes waiters and notifies.
 func (s *Service) Held(ctx context.Context, a *aos.Approval) {
 	s.Changed()
+	s.observeHeld(a)
 	if s.Notify != nil {
 		go s.Notify.Notify(context.WithoutCancel(ctx), a)
 	}
@@ -230,6 +233,9 @@ func (s *Service) DecideShown(ctx context.Context, decider *aos.Principal, id st
 		return nil, err
 	}
 	s.Changed()
+	if gone == "" {
+		s.observeDecided(a)
+	}
 	if expired {
 		return a, aos.Errorf(aos.EApprovalExpired, "approval %s expired at %s", id, a.ExpiresAt.Format(time.RFC3339))
 	}
@@ -261,16 +267,22 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, d := range due {
+		var expired *aos.Approval
 		_, err := s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+			expired = nil
 			a, err := tx.ApprovalByID(ctx, d.ID)
 			if err != nil || a.Status != aos.ApprovalPending || now.Before(a.ExpiresAt) {
 				return nil, err
 			}
-			n++
+			expired = a
 			return s.expire(ctx, tx, a, now)
 		})
 		if err != nil {
 			return n, err
+		}
+		if expired != nil {
+			n++
+			s.observeDecided(expired)
 		}
 	}
 	if n > 0 {

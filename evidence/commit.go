@@ -37,6 +37,7 @@ type batchOutcome struct {
 // commitBatch commits batch in one store transaction, re-running it without
 // any request that fails, and answers every request in it.
 func (l *Log) commitBatch(batch []*request) {
+	start := time.Now()
 	for len(batch) > 0 {
 		out, err := l.tryBatch(batch)
 		if out.failed >= 0 && errors.Is(err, errRequestFailed) {
@@ -46,6 +47,7 @@ func (l *Log) commitBatch(batch []*request) {
 		}
 		if err != nil {
 			l.logger.Error("evidence: batch not committed", "requests", len(batch), "err", err)
+			l.observeBatch(len(batch), 0, start, err)
 			for _, req := range batch {
 				req.reply(nil, errUnavailable)
 			}
@@ -54,6 +56,13 @@ func (l *Log) commitBatch(batch []*request) {
 		if out.signed != nil && l.witness != nil {
 			l.witness.add(out.signed)
 		}
+		entries := 0
+		for _, ix := range out.indexes {
+			entries += len(ix)
+		}
+		// Before the replies: a writer that has its answer finds its
+		// batch counted.
+		l.observeBatch(len(batch), entries, start, nil)
 		for i, req := range batch {
 			req.reply(out.indexes[i], nil)
 		}

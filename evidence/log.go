@@ -38,6 +38,8 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives the detail of store and file failures. Optional.
 	Logger *slog.Logger
+	// Observer, if set, is told of every batch (see Observer). Optional.
+	Observer Observer
 }
 
 // Log is the evidence log of an instance. Concurrent Record calls are
@@ -61,6 +63,7 @@ type Log struct {
 	origin   string
 	now      func() time.Time
 	logger   *slog.Logger
+	observer Observer
 	witness  *witness // nil without a checkpoint file; fed only by the committer
 	// checkpointFile is Config.CheckpointFile.
 	checkpointFile string
@@ -100,6 +103,7 @@ func New(cfg Config) (*Log, error) {
 		origin:   cfg.Origin,
 		now:      cfg.Now,
 		logger:   cfg.Logger,
+		observer: cfg.Observer,
 		wake:     make(chan struct{}, 1),
 		stopped:  make(chan struct{}),
 

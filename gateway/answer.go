@@ -38,7 +38,9 @@ func (g *Gateway) sendCall(ctx context.Context, k connector.Connector, conn *aos
 	}
 	defer release()
 	echo := secret.EchoRedactor(echoReplacement)
+	start := time.Now()
 	resp, err := k.Do(ctx, conn, secret, call)
+	g.observeUpstream(conn.Name, start)
 	if err != nil {
 		err, echoed := redactError(err, echo)
 		return nil, echoed, err

@@ -38,6 +38,8 @@ type Gateway struct {
 	// MaxHeldRequest bounds, in bytes (HeldSize), the request a call may
 	// be held with; DefaultMaxHeldRequest if zero.
 	MaxHeldRequest int
+	// Observer, if set, is told how long upstreams take (see Observer).
+	Observer Observer
 
 	echoes  echoWarnings
 	sending inflight

@@ -22,6 +22,8 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case aos.EConflict:
 		return http.StatusConflict
+	case aos.EMethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	case aos.ETooLarge:
 		return http.StatusRequestEntityTooLarge
 	case aos.ETooManyPending:

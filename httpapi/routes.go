@@ -16,6 +16,7 @@ const (
 	forAgentsAndOwner                 // an agent for its own approvals, the owner for any
 	forSecurity                       // the owner, auditors and agents of the security-infra department
 	forPrincipals                     // any principal: what only takes access away
+	forAnyone                         // no token: what describes the server, never its state
 )
 
 type route struct {
@@ -64,7 +65,22 @@ func (s *Server) routes() []route {
 		{"POST /v1/owner/review/dismiss", forOwner, s.handleReviewDismiss},
 		{"GET /v1/owner/pii-map", forSecurity, s.handlePIIMap},
 		{"POST /v1/owner/pii-map", forSecurity, s.handlePIIMap},
+
+		{"GET /metrics", forReaders, s.handleMetrics},
+		{"GET /healthz", forAnyone, s.handleHealth},
+		{"GET /v1/openapi.json", forAnyone, s.handleOpenAPI},
 	}
+}
+
+// Routes lists the pattern ("METHOD /path") of every route the router
+// serves. The proxy routes (/v1/proxy/… and NAME.<suffix> hosts) are
+// dispatched before the router and are not among them.
+func Routes() []string {
+	var out []string
+	for _, rt := range (&Server{}).routes() {
+		out = append(out, rt.pattern)
+	}
+	return out
 }
 
 // OwnerRoutes lists the patterns ("METHOD /path") that an agent may never
@@ -93,6 +109,12 @@ func (s *Server) guard(rt route) http.HandlerFunc {
 		}, "this route is for the owner, auditors and the security-infra department")
 	case forPrincipals:
 		return s.with(rt.handle, func(*aos.Principal) bool { return true }, "")
+	case forAnyone:
+		return func(w http.ResponseWriter, r *http.Request) {
+			if err := rt.handle(w, r); err != nil {
+				s.writeError(w, r, err)
+			}
+		}
 	}
 	return s.with(rt.handle, func(p *aos.Principal) bool { return p.Kind == aos.Agent || p.Kind == aos.Owner },
 		"this route is for agents and the owner")

@@ -47,6 +47,9 @@ type Server struct {
 	// Console, if set, adds the owner's web console to the routes (see
 	// package console): it mounts its own paths, / and /console/.
 	Console interface{ Mount(*http.ServeMux) }
+	// Metrics serves GET /metrics (Prometheus text) to the owner and
+	// auditors; nil answers it not_found.
+	Metrics http.Handler
 }
 
 // Handler returns the root handler. Proxied requests are dispatched before
@@ -60,9 +63,6 @@ func (s *Server) Handler() http.Handler {
 	if s.Console != nil {
 		s.Console.Mount(mux)
 	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.RequestURI, "/") {
 			s.writeError(w, r, aos.Errorf(aos.EBadRequest, "absolute-form request targets are not accepted"))
@@ -76,7 +76,7 @@ func (s *Server) Handler() http.Handler {
 			s.agent(s.handleProxy)(w, r)
 			return
 		}
-		mux.ServeHTTP(w, r)
+		s.serveRouted(mux, w, r)
 	})
 }
 

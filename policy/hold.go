@@ -10,7 +10,7 @@ import (
 )
 
 // holds returns the approval points a call that grants allow must stop at,
-// in the order of DESIGN.md §1, with a reason for each.
+// in the order of docs/design.md §1, with a reason for each.
 func holds(in Input) ([]aos.ApprovalPoint, []string) {
 	var points []aos.ApprovalPoint
 	var reasons []string

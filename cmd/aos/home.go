@@ -406,15 +406,19 @@ func newSigningKey(e *env, keyFile string) (skey, vkey, dest string, err error) 
 	return skey, vkey, dest, err
 }
 
-func openLog(e *env, h *home, st aos.Store, checkpoints, keyFile string) (*evidence.Log, error) {
+func openLog(e *env, h *home, st aos.Store, checkpoints, keyFile string, opts ...func(*evidence.Config)) (*evidence.Log, error) {
 	signer, verifier, err := h.signer(e, keyFile)
 	if err != nil {
 		return nil, err
 	}
-	return evidence.New(evidence.Config{
+	cfg := evidence.Config{
 		Store: st, Signer: signer, Verifier: verifier, Origin: signer.Name(),
 		CheckpointFile: h.checkpointPath(e, checkpoints), Now: time.Now,
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return evidence.New(cfg)
 }
 
 func init() { register(newInitCmd) }

@@ -20,8 +20,10 @@ import (
 	"github.com/aos-dev/aos/connector/slack"
 	"github.com/aos-dev/aos/connector/stripe"
 	"github.com/aos-dev/aos/console"
+	"github.com/aos-dev/aos/evidence"
 	"github.com/aos-dev/aos/gateway"
 	"github.com/aos-dev/aos/httpapi"
+	"github.com/aos-dev/aos/metrics"
 	"github.com/aos-dev/aos/owner"
 	"github.com/aos-dev/aos/secinfra"
 	"github.com/aos-dev/aos/vault"
@@ -62,11 +64,12 @@ records; --store, if given, must name that same store.`,
 	hostSuffix := fs.String("proxy-host-suffix", "localhost", "route NAME.<suffix> hosts to connection NAME (empty: off)")
 	reviewEvery := fs.Duration("review-every", secinfra.DefaultReviewEvery, "how often the server runs the access review and stores its report (0: never)")
 	reviewWindow := fs.Duration("review-window", secinfra.DefaultReviewWindow, "the access review's tracking window")
+	metricsListen := fs.String("metrics-listen", "", "also serve /metrics without a token on this address, for a scraper on a private network (default: off; the main address serves it to the owner's and auditors' tokens)")
 	limits := limitFlags(fs)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		return serve(cmd.Context(), e, serveOptions{listen: *listen, storeURL: *storeURL, checkpoints: *checkpoints,
 			keyFile: *keyFile, stateEvery: *stateEvery, webhook: *webhook, expiry: *expiry, hostSuffix: *hostSuffix,
-			reviewEvery: *reviewEvery, reviewWindow: *reviewWindow, limits: limits})
+			reviewEvery: *reviewEvery, reviewWindow: *reviewWindow, limits: limits, metricsListen: *metricsListen})
 	}
 	return cmd
 }
@@ -76,6 +79,7 @@ type serveOptions struct {
 	listen, storeURL, checkpoints, keyFile, webhook, hostSuffix string
 	stateEvery, expiry, reviewEvery, reviewWindow               time.Duration
 	limits                                                      *serveLimits
+	metricsListen                                               string
 }
 
 func serve(ctx context.Context, e *env, o serveOptions) error {
@@ -101,6 +105,14 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 			"another server holds the address (another aos serve?); pick another with --listen; nothing in "+h.dir+" was created or changed")
 	}
 	defer ln.Close()
+	var metricsLn net.Listener
+	if o.metricsListen != "" {
+		if metricsLn, err = net.Listen("tcp", o.metricsListen); err != nil {
+			return withHint(fmt.Errorf("cannot listen on %s: %w", o.metricsListen, errors.Unwrap(err)),
+				"pick another address with --metrics-listen; nothing in "+h.dir+" was created or changed")
+		}
+		defer metricsLn.Close()
+	}
 	if o.storeURL == "" {
 		o.storeURL = e.getenv("AOS_STORE")
 	}
@@ -133,7 +145,8 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 	if err := checkMasterKey(ctx, st, v); err != nil {
 		return err
 	}
-	log, err := openLog(e, h, st, o.checkpoints, o.keyFile)
+	meter := metrics.New()
+	log, err := openLog(e, h, st, o.checkpoints, o.keyFile, func(c *evidence.Config) { c.Observer = meter })
 	if err != nil {
 		return err
 	}
@@ -146,12 +159,14 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 	if o.webhook == "" {
 		o.webhook = e.getenv("AOS_NOTIFY_WEBHOOK")
 	}
-	approvals := &approval.Service{Store: st, Log: log, Vault: v, Now: time.Now, Expiry: o.expiry, Logger: logger}
+	// Everything written through counted is counted in the metrics.
+	counted := meter.Log(log)
+	approvals := &approval.Service{Store: st, Log: counted, Vault: v, Now: time.Now, Expiry: o.expiry, Logger: logger, Observer: meter}
 	if o.webhook != "" {
 		approvals.Notify = &approval.Webhook{URL: o.webhook, Logger: logger}
 	}
-	gw := &gateway.Gateway{Store: st, Log: log, Vault: v, Connectors: reg, Approvals: approvals, Now: time.Now, Logger: logger,
-		MaxPending: limits.maxPending, MaxHeldRequest: int(limits.maxHeld)}
+	gw := &gateway.Gateway{Store: st, Log: counted, Vault: v, Connectors: reg, Approvals: approvals, Now: time.Now, Logger: logger,
+		MaxPending: limits.maxPending, MaxHeldRequest: int(limits.maxHeld), Observer: meter}
 	if err := gw.Resume(ctx); err != nil {
 		return fmt.Errorf("resuming approved calls: %w", err)
 	}
@@ -163,8 +178,8 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 	if o.stateEvery > 0 {
 		go watchState(bg, log, o.stateEvery, logger, tampered)
 	}
-	own := &owner.Service{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now, Logger: logger}
-	review := &secinfra.Reviewer{Store: st, Log: log, Entries: log, Connectors: reg, Now: time.Now, Window: o.reviewWindow}
+	own := &owner.Service{Store: st, Log: counted, Vault: v, Connectors: reg, Now: time.Now, Logger: logger}
+	review := &secinfra.Reviewer{Store: st, Log: counted, Entries: log, Connectors: reg, Now: time.Now, Window: o.reviewWindow}
 	if o.reviewEvery > 0 {
 		sched := &secinfra.ReviewScheduler{Reviewer: review, Every: o.reviewEvery, Clock: wallClock{}, Logger: logger}
 		if hook, ok := approvals.Notify.(*approval.Webhook); ok {
@@ -173,7 +188,8 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 		go sched.Run(bg)
 	}
 	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Review: review, Logger: logger, ProxyHostSuffix: o.hostSuffix,
-		Console: &console.Console{Gateway: gw, Owner: own, Review: review, Evidence: log, Logger: logger}}
+		Console: &console.Console{Gateway: gw, Owner: own, Review: review, Evidence: log, Logger: logger},
+		Metrics: meter.Handler()}
 
 	url := "http://" + ln.Addr().String()
 	if err := writeAtomic(h.path(serverURLFile), []byte(url+"\n"), 0o644); err != nil {
@@ -181,10 +197,18 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 	}
 	srv := api.HTTPServer(limits.http, slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
 	ln = limits.http.Listen(ln)
+	if metricsLn != nil {
+		logger.Info("aos serving metrics without a token", "url", "http://"+metricsLn.Addr().String()+"/metrics")
+	}
 	logger.Info("aos serving", "url", url, "home", h.dir)
 	fmt.Fprintf(e.stdout, "aos serving on %s\n", url)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if metricsLn != nil {
+		msrv := api.MetricsServer(slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
+		defer msrv.Close()
+		go func() { errc <- msrv.Serve(limits.http.Listen(metricsLn)) }()
+	}
 	var stopped error
 	select {
 	case err := <-errc:
