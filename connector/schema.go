@@ -38,3 +38,13 @@ type OperationSchema struct {
 type Schemer interface {
 	OperationSchema(c *aos.Connection, op string) (s OperationSchema, ok bool)
 }
+
+// OperationScoper is implemented by connectors whose scopes name
+// operations (an upstream MCP server's tool:NAME scopes): ScopeAllows
+// reports whether a grant of scope on c can ever allow op. The MCP
+// endpoint's tools/list leaves out an operation that no grant of the
+// agent's allows; connectors without it have scopes over resources only,
+// and every operation of the grant's access is listed.
+type OperationScoper interface {
+	ScopeAllows(c *aos.Connection, scope, op string) bool
+}

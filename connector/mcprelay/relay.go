@@ -52,3 +52,11 @@ func RelayFrom(ctx context.Context) Relay {
 	r, _ := ctx.Value(relayKey{}).(Relay)
 	return r
 }
+
+// ToolResultType is the Content-Type of a connector.Response whose body is
+// an MCP CallToolResult (JSON) that an upstream MCP server answered. The
+// /mcp endpoint returns such a body to the agent as the result of its
+// tools/call (content, structuredContent and isError as the upstream set
+// them); any other answer is wrapped as the HTTP-style result of POST
+// /v1/call.
+const ToolResultType = "application/vnd.aos.mcp-tool-result+json"
