@@ -1,0 +1,238 @@
+package mcpapi
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"mime"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/mcprelay"
+	"github.com/aos-dev/aos/gateway"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// toolsMiddleware answers tools/list and tools/call from the calling
+// agent's grants; every other method goes to the go-sdk.
+func (s *Server) toolsMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		switch method {
+		case "tools/list":
+			if r, ok := req.(*mcp.ListToolsRequest); ok {
+				return s.listTools(ctx, r)
+			}
+		case "tools/call":
+			if r, ok := req.(*mcp.CallToolRequest); ok {
+				return s.callTool(ctx, r)
+			}
+		}
+		return next(ctx, method, req)
+	}
+}
+
+// Keys of a tools/call's _meta that say why the agent calls; they are
+// the purpose, recommendation and alternatives of POST /v1/call, shown to
+// the owner when the call is held.
+const (
+	MetaPurpose        = "aos/purpose"
+	MetaRecommendation = "aos/recommendation"
+	MetaAlternatives   = "aos/alternatives"
+)
+
+// metaOf reads the agent's purpose, recommendation and alternatives from
+// a tools/call's _meta. Alternatives is a list of strings, or one string
+// of comma-separated alternatives.
+func metaOf(m mcp.Meta) (gateway.Meta, error) {
+	var out gateway.Meta
+	str := func(key string, dst *string) error {
+		v, ok := m[key]
+		if !ok || v == nil {
+			return nil
+		}
+		s, ok := v.(string)
+		if !ok {
+			return errBadRequest("_meta %q must be a string", key)
+		}
+		*dst = s
+		return nil
+	}
+	if err := str(MetaPurpose, &out.Purpose); err != nil {
+		return out, err
+	}
+	if err := str(MetaRecommendation, &out.Recommendation); err != nil {
+		return out, err
+	}
+	switch v := m[MetaAlternatives].(type) {
+	case nil:
+	case string:
+		for _, a := range strings.Split(v, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				out.Alternatives = append(out.Alternatives, a)
+			}
+		}
+	case []any:
+		for _, a := range v {
+			s, ok := a.(string)
+			if !ok {
+				return out, errBadRequest("_meta %q must be a list of strings", MetaAlternatives)
+			}
+			out.Alternatives = append(out.Alternatives, s)
+		}
+	default:
+		return out, errBadRequest("_meta %q must be a list of strings", MetaAlternatives)
+	}
+	return out, nil
+}
+
+// callTool answers tools/call. aos's own tools are answered here; any
+// other name is CONNECTION.OPERATION and runs through the gateway, as
+// POST /v1/call does: one of the agent's tools by its listed name, or else
+// the name read as connection and operation, so that an operation that
+// exists but is not granted is refused by the policy with its code (and
+// recorded), never answered "unknown tool".
+func (s *Server) callTool(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	if req.Params == nil || req.Params.Name == "" {
+		return nil, requestError("tools/call needs a tool name")
+	}
+	name := req.Params.Name
+	p, err := principalOf(req)
+	if err != nil {
+		return s.callError(name, err)
+	}
+	if own, ok := s.ownTool(name); ok {
+		return own(ctx, p, req)
+	}
+	m, err := metaOf(req.Params.Meta)
+	if err != nil {
+		return s.callError(name, err)
+	}
+	args := req.Params.Arguments
+	if len(args) == 0 || string(args) == "null" {
+		args = json.RawMessage("{}")
+	}
+	conn, op, listed, err := s.resolve(ctx, p, name)
+	if err != nil {
+		return s.callError(name, err)
+	}
+	ctx = mcprelay.WithRelay(ctx, newRelay(req))
+	out, err := s.Gateway.Call(ctx, p, gateway.CallRequest{Connection: conn, Operation: op, Args: args, Meta: m})
+	if err != nil {
+		if !listed && (aos.ErrorCode(err) == aos.EUnknownConnection || aos.ErrorCode(err) == aos.EUnknownOperation) {
+			err = &unknownTool{name}
+		}
+		return s.callError(name, err)
+	}
+	if out.Held != nil {
+		return heldResult(out.Held), nil
+	}
+	return s.answer(name, out.Response)
+}
+
+// resolve finds the connection and operation a tool name stands for:
+// listed reports whether it is one of the agent's tools.
+func (s *Server) resolve(ctx context.Context, p *aos.Principal, name string) (conn, op string, listed bool, err error) {
+	tools, err := s.catalogue(ctx, p)
+	if err != nil {
+		return "", "", false, err
+	}
+	for _, t := range tools {
+		if t.name == name {
+			return t.conn.Name, t.op.Name, true, nil
+		}
+	}
+	conn, op, ok := strings.Cut(name, ".")
+	if !ok || conn == "" || op == "" {
+		return "", "", false, &unknownTool{name}
+	}
+	return conn, op, false, nil
+}
+
+// CallResult is the structured result of a call whose upstream is not an
+// MCP server: the upstream's answer, in the shape of POST /v1/call's
+// answer. Body is JSON when the upstream answered JSON, else Text holds
+// UTF-8 text, else Base64 holds the bytes.
+type CallResult struct {
+	Status int               `json:"status"`
+	Header map[string]string `json:"headers,omitempty"`
+	Body   json.RawMessage   `json:"body,omitempty"`
+	Text   string            `json:"text,omitempty"`
+	Base64 string            `json:"base64,omitempty"`
+}
+
+// answer is the result of a call the upstream answered. An upstream MCP
+// server's CallToolResult (mcprelay.ToolResultType) is returned as it is;
+// any other answer as a CallResult, in structuredContent and as JSON
+// text, and a tool error when its status is 400 or more.
+func (s *Server) answer(tool string, resp *connector.Response) (*mcp.CallToolResult, error) {
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == mcprelay.ToolResultType {
+		var res mcp.CallToolResult
+		if err := json.Unmarshal(resp.Body, &res); err != nil {
+			return s.callError(tool, aos.Errorf(aos.EUpstream, "the upstream MCP server's result does not decode: %v", err))
+		}
+		return &res, nil
+	}
+	res := CallResult{Status: resp.Status, Header: map[string]string{}}
+	for _, k := range []string{"Content-Type", "Location", "Etag", "Link"} {
+		if v := resp.Header.Get(k); v != "" {
+			res.Header[k] = v
+		}
+	}
+	switch {
+	case len(resp.Body) == 0:
+	case json.Valid(resp.Body):
+		res.Body = resp.Body
+	case utf8.Valid(resp.Body):
+		res.Text = string(resp.Body)
+	default:
+		res.Base64 = base64.StdEncoding.EncodeToString(resp.Body)
+	}
+	text, err := json.Marshal(res)
+	if err != nil {
+		return nil, err
+	}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{&mcp.TextContent{Text: string(text)}},
+		StructuredContent: res,
+		IsError:           resp.Status >= 400,
+	}, nil
+}
+
+// Held is the structured result of a call held at an approval point, as
+// the agent API's 202 body, with the tool to wait with.
+type Held struct {
+	ApprovalID     string              `json:"approval_id"`
+	ApprovalPoint  aos.ApprovalPoint   `json:"approval_point"`
+	ApprovalPoints []aos.ApprovalPoint `json:"approval_points"`
+	Status         aos.ApprovalStatus  `json:"status"`
+	Poll           string              `json:"poll"`
+	Wait           string              `json:"wait"`
+	ExpiresAt      time.Time           `json:"expires_at"`
+	Reasons        []string            `json:"reasons,omitempty"`
+}
+
+// heldResult answers a held call at once, so that the session is never
+// blocked on the owner: the agent follows it with aos_wait_approval or GET
+// /v1/approvals/{id}.
+func heldResult(a *aos.Approval) *mcp.CallToolResult {
+	h := Held{
+		ApprovalID: a.ID, ApprovalPoint: a.Points[0], ApprovalPoints: a.Points, Status: a.Status,
+		Poll: "/v1/approvals/" + a.ID, Wait: waitTool, ExpiresAt: a.ExpiresAt, Reasons: a.Reasons,
+	}
+	text := fmt.Sprintf("The call is held for the owner's approval at the %s approval point (approval %s, pending until %s). "+
+		"It has not run. Wait for the decision with the %s tool ({\"approval_id\": %q}); once approved, aos runs it and that tool returns its result.",
+		a.Points[0], a.ID, a.ExpiresAt.UTC().Format(time.RFC3339), waitTool, a.ID)
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}, StructuredContent: h}
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}

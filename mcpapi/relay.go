@@ -1,0 +1,65 @@
+package mcpapi
+
+import (
+	"context"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector/mcprelay"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// sessionRelay relays an upstream MCP server's mid-call requests and
+// notifications to the agent's session that made the call.
+type sessionRelay struct {
+	session *mcp.ServerSession
+	caps    *mcp.ClientCapabilities
+	token   any // the agent's progress token, if it sent one
+}
+
+var _ mcprelay.Relay = (*sessionRelay)(nil)
+
+func newRelay(req *mcp.CallToolRequest) *sessionRelay {
+	r := &sessionRelay{session: req.Session, caps: req.ClientCapabilities()}
+	if req.Params != nil {
+		r.token = req.Params.GetProgressToken()
+	}
+	return r
+}
+
+// CreateMessage asks the agent's client to sample, if it said it can.
+// Under 2026-07-28 (stateless) the go-sdk refuses server-to-client
+// requests: the error says so.
+func (r *sessionRelay) CreateMessage(ctx context.Context, p *mcp.CreateMessageParams) (*mcp.CreateMessageResult, error) {
+	if r.session == nil || r.caps == nil || r.caps.Sampling == nil {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the agent's MCP client does not offer sampling")
+	}
+	return r.session.CreateMessage(ctx, p)
+}
+
+// Elicit asks the agent's client for input from its user, if it said it can.
+func (r *sessionRelay) Elicit(ctx context.Context, p *mcp.ElicitParams) (*mcp.ElicitResult, error) {
+	if r.session == nil || r.caps == nil || r.caps.Elicitation == nil {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the agent's MCP client does not offer elicitation")
+	}
+	return r.session.Elicit(ctx, p)
+}
+
+// Progress passes progress on under the agent's own progress token; an
+// agent that sent none asked for no progress.
+func (r *sessionRelay) Progress(ctx context.Context, p *mcp.ProgressNotificationParams) error {
+	if r.session == nil || r.token == nil {
+		return nil
+	}
+	q := *p
+	q.ProgressToken = r.token
+	return r.session.NotifyProgress(ctx, &q)
+}
+
+// Log passes a log message on; the go-sdk sends it only at or above the
+// level the agent's session set.
+func (r *sessionRelay) Log(ctx context.Context, p *mcp.LoggingMessageParams) error {
+	if r.session == nil {
+		return nil
+	}
+	return r.session.Log(ctx, p)
+}

@@ -1,0 +1,154 @@
+// Package mcpapi is the MCP transport: the /mcp endpoint through which
+// agents reach the operations their grants allow, as MCP tools, over
+// streamable HTTP, for the protocol revisions 2025-11-25 (sessions,
+// initialize) and 2026-07-28 (stateless, per-request _meta,
+// server/discover, Mcp-Method and Mcp-Name headers). Every tools/call runs
+// the gateway's pipeline, exactly as POST /v1/call does. error.go is the
+// one place where error codes become MCP errors and HTTP statuses.
+package mcpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aos-dev/aos/gateway"
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Version is what the endpoint reports as its serverInfo version.
+var Version = "dev"
+
+// statelessVersion is the first protocol revision served without
+// sessions; the go-sdk accepts it on a stateless handler only.
+const statelessVersion = "2026-07-28"
+
+// Server serves /mcp. Its fields are set once, before use.
+type Server struct {
+	Gateway *gateway.Gateway
+	Logger  *slog.Logger
+	// Hosts are the host names, besides loopback and the address a request
+	// arrived at, that the Host and Origin headers may name (the names the
+	// server is reached by through DNS or a reverse proxy). Anything else
+	// is refused with 403, against DNS rebinding.
+	Hosts []string
+	// MaxWait bounds the wait of aos_wait_approval; DefaultMaxWait if zero.
+	MaxWait time.Duration
+	// SessionTimeout closes a 2025-11-25 session idle for that long;
+	// DefaultSessionTimeout if zero.
+	SessionTimeout time.Duration
+
+	once       sync.Once
+	mcp        *mcp.Server
+	stateful   http.Handler
+	stateless  http.Handler
+	maxRequest int64
+}
+
+// DefaultMaxWait bounds aos_wait_approval when Server.MaxWait is zero.
+const DefaultMaxWait = 2 * time.Minute
+
+// DefaultSessionTimeout closes idle sessions when Server.SessionTimeout is zero.
+const DefaultSessionTimeout = 30 * time.Minute
+
+func (s *Server) init() {
+	s.once.Do(func() {
+		s.mcp = mcp.NewServer(&mcp.Implementation{Name: "aos", Title: "aos: the company's tools, as granted", Version: Version},
+			&mcp.ServerOptions{
+				Instructions: instructions,
+				Logger:       s.Logger,
+				Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{}, Logging: &mcp.LoggingCapabilities{}},
+				// Every list is the calling agent's own: never shared through a cache.
+				SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) { c.CacheScope = "private" },
+			})
+		s.mcp.AddReceivingMiddleware(s.toolsMiddleware)
+		s.maxRequest = mcp.DefaultMaxRequestBodyBytes
+		getServer := func(*http.Request) *mcp.Server { return s.mcp }
+		// Host and Origin are checked by guard against the allow-list, for
+		// every request and not only those arriving on loopback.
+		bind := auth.RequireBearerToken(tokenInfo, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
+		timeout := s.SessionTimeout
+		if timeout <= 0 {
+			timeout = DefaultSessionTimeout
+		}
+		s.stateful = bind(mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
+			Logger: s.Logger, SessionTimeout: timeout, DisableLocalhostProtection: true, MaxRequestBodyBytes: s.maxRequest,
+		}))
+		s.stateless = bind(mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
+			Logger: s.Logger, Stateless: true, DisableLocalhostProtection: true, MaxRequestBodyBytes: s.maxRequest,
+			PropagateRequestCancellation: true,
+		}))
+	})
+}
+
+const instructions = "The tools are the operations your grants allow, named CONNECTION.OPERATION. " +
+	"A call may be held for the owner's approval: its result then names an approval_id; " +
+	"wait for the decision with aos_wait_approval. Say why you call in _meta: aos/purpose, " +
+	"aos/recommendation and aos/alternatives are shown to the owner when a call is held."
+
+// ServeHTTP serves /mcp: the Host and Origin check, the agent's token,
+// then the go-sdk's streamable HTTP handler, stateful for 2025-11-25 and
+// earlier, stateless for 2026-07-28.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.init()
+	if err := s.checkHosts(r); err != nil {
+		s.writeHTTPError(w, r, err)
+		return
+	}
+	p, err := s.authenticate(r)
+	if err != nil {
+		s.writeHTTPError(w, r, err)
+		return
+	}
+	r = withPrincipal(r, p)
+	stateless, err := s.stateless26(r)
+	if err != nil {
+		s.writeHTTPError(w, r, err)
+		return
+	}
+	if stateless {
+		s.stateless.ServeHTTP(w, r)
+		return
+	}
+	s.stateful.ServeHTTP(w, r)
+}
+
+// stateless26 reports whether a request speaks 2026-07-28 or later: by
+// its Mcp-Protocol-Version header, or, for a first request without one
+// and without a session, by its method (server/discover) or the protocol
+// version in its _meta. It leaves r.Body readable again.
+func (s *Server) stateless26(r *http.Request) (bool, error) {
+	if v := r.Header.Get("Mcp-Protocol-Version"); v != "" {
+		return v >= statelessVersion, nil
+	}
+	if r.Method != http.MethodPost || r.Header.Get("Mcp-Session-Id") != "" || r.Body == nil {
+		return false, nil
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxRequest+1))
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return false, errBadRequest("reading the request body: %v", err)
+	}
+	var msg struct {
+		Method string `json:"method"`
+		Params struct {
+			Meta map[string]any `json:"_meta"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(body, &msg) != nil {
+		return false, nil // a batch or garbage: the go-sdk answers it
+	}
+	if msg.Method == "server/discover" {
+		return true, nil
+	}
+	v, _ := msg.Params.Meta[mcp.MetaKeyProtocolVersion].(string)
+	return strings.TrimSpace(v) >= statelessVersion, nil
+}

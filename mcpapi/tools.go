@@ -1,0 +1,253 @@
+package mcpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// A tool is one operation on one connection that the calling agent's
+// active grants allow: a read grant allows the connection's read
+// operations, a write grant all of them. Its name is
+// CONNECTION.OPERATION, with every character MCP tool names do not allow
+// (outside A-Z a-z 0-9 _ - .) replaced by _; connection names hold no dot,
+// so the first dot separates the two.
+type tool struct {
+	name string
+	conn *aos.Connection
+	op   aos.Operation
+	k    connector.Connector
+}
+
+// maxToolName is MCP's bound on a tool name.
+const maxToolName = 128
+
+// toolName is the sanitised CONNECTION.OPERATION.
+func toolName(conn, op string) string {
+	var b strings.Builder
+	for _, r := range conn + "." + op {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-', r == '.':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	name := b.String()
+	if len(name) > maxToolName {
+		sum := sha256.Sum256([]byte(conn + "." + op))
+		name = name[:maxToolName-9] + "-" + hex.EncodeToString(sum[:4])
+	}
+	return name
+}
+
+// catalogue returns the tools of agent p, ordered by connection name then
+// in each connector's order of operations. Names are unique: a second
+// operation whose sanitised name is taken gets a numeric suffix.
+func (s *Server) catalogue(ctx context.Context, p *aos.Principal) ([]tool, error) {
+	type granted struct {
+		conn   *aos.Connection
+		write  bool
+		scopes []string
+	}
+	byConn := map[int64]*granted{}
+	now := s.Gateway.Now()
+	err := s.Gateway.Store.View(ctx, func(tx aos.Tx) error {
+		conns, err := tx.ListConnections(ctx)
+		if err != nil {
+			return err
+		}
+		byID := map[int64]*aos.Connection{}
+		for _, c := range conns {
+			byID[c.ID] = c
+		}
+		grants, err := tx.ListGrants(ctx, aos.GrantFilter{})
+		if err != nil {
+			return err
+		}
+		for _, gr := range grants {
+			c := byID[gr.ConnectionID]
+			if c == nil || !c.Connected() || !gr.Active(now) || !gr.AppliesTo(p) {
+				continue
+			}
+			g := byConn[c.ID]
+			if g == nil {
+				g = &granted{conn: c}
+				byConn[c.ID] = g
+			}
+			g.write = g.write || gr.Access == aos.Write
+			g.scopes = append(g.scopes, gr.Scope+"\x00"+string(gr.Access))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var gs []*granted
+	for _, g := range byConn {
+		gs = append(gs, g)
+	}
+	sort.Slice(gs, func(i, j int) bool { return gs[i].conn.Name < gs[j].conn.Name })
+	var tools []tool
+	taken := map[string]bool{}
+	for _, g := range gs {
+		k, ok := s.Gateway.Connectors[g.conn.Type]
+		if !ok {
+			continue
+		}
+		ops, err := operationsOf(k, g.conn)
+		if err != nil {
+			s.logger().Error("mcp tools/list: a connection's operations", "connection", g.conn.Name, "err", err)
+			continue
+		}
+		scoper, _ := k.(connector.OperationScoper)
+		for _, op := range ops {
+			if !reaches(scoper, g.conn, g.scopes, op) {
+				continue
+			}
+			name := toolName(g.conn.Name, op.Name)
+			for n := 2; taken[name]; n++ {
+				name = toolName(g.conn.Name, op.Name+"_"+strconv.Itoa(n))
+			}
+			taken[name] = true
+			tools = append(tools, tool{name: name, conn: g.conn, op: op, k: k})
+		}
+	}
+	return tools, nil
+}
+
+// reaches reports whether some grant (scope NUL access) allows op: its
+// access, and for connectors whose scopes name operations, its scope.
+func reaches(scoper connector.OperationScoper, c *aos.Connection, scopes []string, op aos.Operation) bool {
+	for _, sa := range scopes {
+		scope, access, _ := strings.Cut(sa, "\x00")
+		if op.Access == aos.Write && aos.Access(access) != aos.Write {
+			continue
+		}
+		if scoper == nil || scoper.ScopeAllows(c, scope, op.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// operationsOf is a connection's own operations where the connector
+// declares them per connection, else the connector's.
+func operationsOf(k connector.Connector, c *aos.Connection) ([]aos.Operation, error) {
+	if d, ok := k.(connector.OperationDeclarer); ok {
+		ops, err := d.DeclaredOperations(c)
+		if err != nil || ops != nil {
+			return ops, err
+		}
+	}
+	return k.Describe().Operations, nil
+}
+
+// genericSchema is the input schema of an operation whose connector does
+// not describe its args: any JSON object, taken as the args of POST
+// /v1/call.
+var genericSchema = json.RawMessage(`{"type":"object","additionalProperties":true,` +
+	`"description":"The args of this operation, as POST /v1/call takes them (see aos connectors TYPE and the README)."}`)
+
+// mcpTool is how t is listed.
+func (t tool) mcpTool() *mcp.Tool {
+	var sch connector.OperationSchema
+	if sc, ok := t.k.(connector.Schemer); ok {
+		sch, _ = sc.OperationSchema(t.conn, t.op.Name)
+	}
+	input := sch.Input
+	if !isObjectSchema(input) {
+		input = genericSchema
+	}
+	read := t.op.Access == aos.Read
+	write := !read
+	open := true // every tool reaches a system outside aos
+	desc := fmt.Sprintf("%s on connection %s (%s); %s.", t.op.Name, t.conn.Name, t.conn.Type, t.op.Access)
+	if len(t.op.Points) > 0 {
+		var ps []string
+		for _, p := range t.op.Points {
+			ps = append(ps, string(p))
+		}
+		desc += " May be held for the owner's approval (" + strings.Join(ps, ", ") + "): then wait with aos_wait_approval."
+	}
+	if sch.Description != "" {
+		desc = sch.Description + "\n\n" + desc
+	}
+	mt := &mcp.Tool{
+		Name: t.name, Title: sch.Title, Description: desc, InputSchema: input,
+		Annotations: &mcp.ToolAnnotations{ReadOnlyHint: read, DestructiveHint: &write, OpenWorldHint: &open},
+	}
+	if isObjectSchema(sch.Output) {
+		mt.OutputSchema = sch.Output
+	}
+	return mt
+}
+
+// isObjectSchema reports whether raw is a JSON Schema of type object, as
+// MCP requires of tool schemas.
+func isObjectSchema(raw json.RawMessage) bool {
+	var s struct {
+		Type any `json:"type"`
+	}
+	return len(raw) > 0 && json.Unmarshal(raw, &s) == nil && s.Type == "object"
+}
+
+// pageSize bounds one page of tools/list.
+const pageSize = 500
+
+// listTools answers tools/list: the agent's tools, then aos's own.
+func (s *Server) listTools(ctx context.Context, req *mcp.ListToolsRequest) (*mcp.ListToolsResult, error) {
+	p, err := principalOf(req)
+	if err != nil {
+		return nil, err
+	}
+	tools, err := s.catalogue(ctx, p)
+	if err != nil {
+		return nil, s.protocolError(err)
+	}
+	all := make([]*mcp.Tool, 0, len(tools)+len(ownTools))
+	for _, t := range tools {
+		all = append(all, t.mcpTool())
+	}
+	all = append(all, ownTools...)
+	start := 0
+	if req.Params != nil && req.Params.Cursor != "" {
+		start, err = decodeCursor(req.Params.Cursor)
+		if err != nil || start > len(all) {
+			return nil, requestError("invalid cursor")
+		}
+	}
+	end := min(start+pageSize, len(all))
+	res := &mcp.ListToolsResult{Tools: all[start:end]}
+	res.CacheScope = "private"
+	if end < len(all) {
+		res.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("aos:" + strconv.Itoa(end)))
+	}
+	return res, nil
+}
+
+func decodeCursor(c string) (int, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, err
+	}
+	n, ok := strings.CutPrefix(string(b), "aos:")
+	if !ok {
+		return 0, fmt.Errorf("bad cursor")
+	}
+	i, err := strconv.Atoi(n)
+	if err != nil || i < 0 {
+		return 0, fmt.Errorf("bad cursor")
+	}
+	return i, nil
+}
