@@ -50,6 +50,9 @@ type Server struct {
 	// Metrics serves GET /metrics (Prometheus text) to the owner and
 	// auditors; nil answers it not_found.
 	Metrics http.Handler
+	// MCP serves /mcp (package mcpapi), which does its own Host, Origin
+	// and token checks; nil answers /mcp not_found.
+	MCP http.Handler
 }
 
 // Handler returns the root handler. Proxied requests are dispatched before
@@ -70,6 +73,10 @@ func (s *Server) Handler() http.Handler {
 		}
 		if name, ok := hostConnection(r.Host, s.ProxyHostSuffix); ok {
 			s.agent(func(w http.ResponseWriter, r *http.Request) error { return s.handleHostProxy(w, r, name) })(w, r)
+			return
+		}
+		if s.MCP != nil && (r.URL.Path == "/mcp" || r.URL.Path == "/mcp/") {
+			s.MCP.ServeHTTP(w, r)
 			return
 		}
 		if strings.HasPrefix(r.RequestURI, "/v1/proxy/") {

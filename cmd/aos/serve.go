@@ -23,6 +23,7 @@ import (
 	"github.com/aos-dev/aos/evidence"
 	"github.com/aos-dev/aos/gateway"
 	"github.com/aos-dev/aos/httpapi"
+	"github.com/aos-dev/aos/mcpapi"
 	"github.com/aos-dev/aos/metrics"
 	"github.com/aos-dev/aos/owner"
 	"github.com/aos-dev/aos/secinfra"
@@ -62,6 +63,7 @@ records; --store, if given, must name that same store.`,
 	webhook := fs.String("notify-webhook", "", "URL to post to when a call is held (or $AOS_NOTIFY_WEBHOOK)")
 	expiry := fs.Duration("approval-expiry", 72*time.Hour, "how long a held call waits for the owner")
 	hostSuffix := fs.String("proxy-host-suffix", "localhost", "route NAME.<suffix> hosts to connection NAME (empty: off)")
+	mcpHosts := fs.StringSlice("mcp-hosts", nil, "names, besides loopback and the address listened on, that /mcp accepts as Host and Origin (comma-separated)")
 	reviewEvery := fs.Duration("review-every", secinfra.DefaultReviewEvery, "how often the server runs the access review and stores its report (0: never)")
 	reviewWindow := fs.Duration("review-window", secinfra.DefaultReviewWindow, "the access review's tracking window")
 	metricsListen := fs.String("metrics-listen", "", "also serve /metrics without a token on this address, for a scraper on a private network (default: off; the main address serves it to the owner's and auditors' tokens)")
@@ -69,7 +71,7 @@ records; --store, if given, must name that same store.`,
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		return serve(cmd.Context(), e, serveOptions{listen: *listen, storeURL: *storeURL, checkpoints: *checkpoints,
 			keyFile: *keyFile, stateEvery: *stateEvery, webhook: *webhook, expiry: *expiry, hostSuffix: *hostSuffix,
-			reviewEvery: *reviewEvery, reviewWindow: *reviewWindow, limits: limits, metricsListen: *metricsListen})
+			mcpHosts: *mcpHosts, reviewEvery: *reviewEvery, reviewWindow: *reviewWindow, limits: limits, metricsListen: *metricsListen})
 	}
 	return cmd
 }
@@ -78,6 +80,7 @@ records; --store, if given, must name that same store.`,
 type serveOptions struct {
 	listen, storeURL, checkpoints, keyFile, webhook, hostSuffix string
 	stateEvery, expiry, reviewEvery, reviewWindow               time.Duration
+	mcpHosts                                                    []string
 	limits                                                      *serveLimits
 	metricsListen                                               string
 }
@@ -190,6 +193,7 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 	api := &httpapi.Server{Gateway: gw, Owner: own, Evidence: log, Review: review, Logger: logger, ProxyHostSuffix: o.hostSuffix,
 		Console: &console.Console{Gateway: gw, Owner: own, Review: review, Evidence: log, Logger: logger},
 		Metrics: meter.Handler()}
+	api.MCP = &mcpapi.Server{Gateway: gw, Logger: logger, Hosts: o.mcpHosts}
 
 	url := "http://" + ln.Addr().String()
 	if err := writeAtomic(h.path(serverURLFile), []byte(url+"\n"), 0o644); err != nil {
