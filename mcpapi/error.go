@@ -111,7 +111,9 @@ func toolError(code, message string) *mcp.CallToolResult {
 // the agent's list, and no connection and operation of this instance.
 type unknownTool struct{ name string }
 
-func (e *unknownTool) Error() string { return fmt.Sprintf("unknown tool %.200q (see tools/list)", e.name) }
+func (e *unknownTool) Error() string {
+	return fmt.Sprintf("unknown tool %.200q (see tools/list)", e.name)
+}
 
 // requestError is a request that is not a call (a bad cursor, a malformed
 // tools/call): a JSON-RPC invalid-params error.
