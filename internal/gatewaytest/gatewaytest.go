@@ -19,6 +19,7 @@ import (
 	"github.com/aos-dev/aos/evidence"
 	"github.com/aos-dev/aos/gateway"
 	"github.com/aos-dev/aos/httpapi"
+	"github.com/aos-dev/aos/mcpapi"
 	"github.com/aos-dev/aos/owner"
 	"github.com/aos-dev/aos/sqlite"
 	"github.com/aos-dev/aos/vault"
@@ -36,6 +37,8 @@ type Instance struct {
 	Boss     *aos.Principal
 	// OwnerToken authenticates as the owner on /v1/owner routes.
 	OwnerToken string
+	// MCP serves URL+"/mcp"; a test may set its fields before the first request.
+	MCP *mcpapi.Server
 }
 
 // Start runs an instance with the given connectors until the test ends.
@@ -73,7 +76,8 @@ func Start(t testing.TB, connectors ...connector.Connector) *Instance {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	api := &httpapi.Server{Gateway: in.Gateway, Owner: in.Owner, Evidence: log, ProxyHostSuffix: "localhost"}
+	in.MCP = &mcpapi.Server{Gateway: in.Gateway}
+	api := &httpapi.Server{Gateway: in.Gateway, Owner: in.Owner, Evidence: log, ProxyHostSuffix: "localhost", MCP: in.MCP}
 	in.Server = httptest.NewServer(api.Handler())
 	in.URL = in.Server.URL
 	t.Cleanup(func() {
