@@ -28,12 +28,34 @@ func (s *Server) toolsMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
 				return s.listTools(ctx, r)
 			}
 		case "tools/call":
-			if r, ok := req.(*mcp.CallToolRequest); ok {
-				return s.callTool(ctx, r)
+			if r, ok := req.(*mcp.CallToolRequest); ok && r.Params != nil {
+				// The go-sdk finishes a tool's result for the
+				// negotiated revision (resultType under 2026-07-28):
+				// the call goes through it as the dispatch tool, whose
+				// handler answers the original request.
+				ctx = context.WithValue(ctx, callKey{}, r)
+				params := *r.Params
+				params.Name = dispatchTool
+				return next(ctx, method, &mcp.CallToolRequest{Session: r.Session, Params: &params, Extra: r.Extra})
 			}
 		}
 		return next(ctx, method, req)
 	}
+}
+
+// dispatchTool is the one tool the go-sdk knows: never listed, and never
+// callable by its name (the middleware renames every call to it).
+const dispatchTool = "aos_dispatch"
+
+type callKey struct{}
+
+// dispatch answers the tools/call the middleware passed on.
+func (s *Server) dispatch(ctx context.Context, _ *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	r, ok := ctx.Value(callKey{}).(*mcp.CallToolRequest)
+	if !ok {
+		return nil, requestError("unknown tool %q", dispatchTool)
+	}
+	return s.callTool(ctx, r)
 }
 
 // Keys of a tools/call's _meta that say why the agent calls; they are

@@ -68,6 +68,7 @@ func (s *Server) init() {
 				// Every list is the calling agent's own: never shared through a cache.
 				SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) { c.CacheScope = "private" },
 			})
+		s.mcp.AddTool(&mcp.Tool{Name: dispatchTool, InputSchema: json.RawMessage(`{"type":"object"}`)}, s.dispatch)
 		s.mcp.AddReceivingMiddleware(s.toolsMiddleware)
 		s.maxRequest = mcp.DefaultMaxRequestBodyBytes
 		getServer := func(*http.Request) *mcp.Server { return s.mcp }
