@@ -14,12 +14,15 @@ type sessionRelay struct {
 	session *mcp.ServerSession
 	caps    *mcp.ClientCapabilities
 	token   any // the agent's progress token, if it sent one
+	// stateless is set under 2026-07-28 and later, where a server cannot
+	// send a request to the client during a call.
+	stateless bool
 }
 
 var _ mcprelay.Relay = (*sessionRelay)(nil)
 
 func newRelay(req *mcp.CallToolRequest) *sessionRelay {
-	r := &sessionRelay{session: req.Session, caps: req.ClientCapabilities()}
+	r := &sessionRelay{session: req.Session, caps: req.ClientCapabilities(), stateless: req.ProtocolVersion() >= statelessVersion}
 	if req.Params != nil {
 		r.token = req.Params.GetProgressToken()
 	}
@@ -30,6 +33,9 @@ func newRelay(req *mcp.CallToolRequest) *sessionRelay {
 // Under 2026-07-28 (stateless) the go-sdk refuses server-to-client
 // requests: the error says so.
 func (r *sessionRelay) CreateMessage(ctx context.Context, p *mcp.CreateMessageParams) (*mcp.CreateMessageResult, error) {
+	if r.stateless {
+		return nil, errStateless
+	}
 	if r.session == nil || r.caps == nil || r.caps.Sampling == nil {
 		return nil, aos.Errorf(aos.EUnknownOperation, "the agent's MCP client does not offer sampling")
 	}
@@ -38,6 +44,9 @@ func (r *sessionRelay) CreateMessage(ctx context.Context, p *mcp.CreateMessagePa
 
 // Elicit asks the agent's client for input from its user, if it said it can.
 func (r *sessionRelay) Elicit(ctx context.Context, p *mcp.ElicitParams) (*mcp.ElicitResult, error) {
+	if r.stateless {
+		return nil, errStateless
+	}
 	if r.session == nil || r.caps == nil || r.caps.Elicitation == nil {
 		return nil, aos.Errorf(aos.EUnknownOperation, "the agent's MCP client does not offer elicitation")
 	}
@@ -63,3 +72,6 @@ func (r *sessionRelay) Log(ctx context.Context, p *mcp.LoggingMessageParams) err
 	}
 	return r.session.Log(ctx, p)
 }
+
+var errStateless = aos.Errorf(aos.EUnknownOperation,
+	"the agent's session speaks MCP 2026-07-28, where aos cannot ask its client during a call (use 2025-11-25 for sampling and elicitation)")
