@@ -142,7 +142,7 @@ func TestMCP_GoClient(t *testing.T) {
 			}{
 				{"crm.POST", map[string]any{"path": "/contacts", "body": map[string]any{"name": "Eve"}}, aos.EReadOnly},
 				{"crm.GET", map[string]any{"path": "/invoices/1"}, aos.ENotGranted}, // outside /contacts
-				{"crm.FROB", map[string]any{"path": "/contacts/7"}, aos.EReadOnly},      // any other method writes
+				{"crm.FROB", map[string]any{"path": "/contacts/7"}, aos.EReadOnly},  // any other method writes
 				{"vault-api.GET", map[string]any{"path": "/plans"}, aos.ENotGranted},
 			} {
 				res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: c.name, Arguments: c.args})
