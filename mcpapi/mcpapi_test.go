@@ -30,7 +30,7 @@ func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // connect opens an MCP session to /mcp as the agent with token, asking for
 // protocol version (the go-sdk client negotiates it with server/discover
 // for 2026-07-28, initialize before).
-func connect(t *testing.T, w *world, token, version string, opts *mcp.ClientOptions) *mcp.ClientSession {
+func connect(t testing.TB, w *world, token, version string, opts *mcp.ClientOptions) *mcp.ClientSession {
 	t.Helper()
 	client := mcp.NewClient(&mcp.Implementation{Name: "aos-test", Version: "1"}, opts)
 	tr := &mcp.StreamableClientTransport{Endpoint: w.mcpURL(),

@@ -44,7 +44,7 @@ type upstream struct {
 	srv  *httptest.Server
 }
 
-func newUpstream(t *testing.T, answer func(r *http.Request) (int, string)) *upstream {
+func newUpstream(t testing.TB, answer func(r *http.Request) (int, string)) *upstream {
 	u := &upstream{}
 	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
@@ -75,7 +75,7 @@ type world struct {
 	alice, bob          string // agent tokens
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	w := &world{in: gatewaytest.Start(t, rest.New())}
 	w.crm = newUpstream(t, func(r *http.Request) (int, string) {

@@ -1,0 +1,62 @@
+package mcpapi_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// BenchmarkCall measures one allowed read (an http connection's GET, to a
+// loopback upstream) made by an agent three ways: tools/call on /mcp in a
+// 2025-11-25 session and in 2026-07-28 (stateless: each call is a whole
+// request), and the same call through POST /v1/call. Each includes the
+// gateway's whole pipeline: the evidence written before and after the
+// upstream call.
+//
+//	go test ./mcpapi/ -run '^$' -bench BenchmarkCall -benchtime 2000x
+//
+// Each runs on an instance of its own, so that none pays for the evidence
+// another wrote.
+func BenchmarkCall(b *testing.B) {
+	ctx := context.Background()
+	for _, version := range []string{"2025-11-25", "2026-07-28"} {
+		b.Run("mcp-tools-call/"+version, func(b *testing.B) {
+			w := newWorld(b)
+			cs := connect(b, w, w.alice, version, nil)
+			params := &mcp.CallToolParams{Name: "crm.GET", Arguments: map[string]any{"path": "/contacts/7"}}
+			for b.Loop() {
+				res, err := cs.CallTool(ctx, params)
+				if err != nil || res.IsError {
+					b.Fatalf("%v %+v", err, res)
+				}
+			}
+		})
+	}
+	b.Run("v1-call", func(b *testing.B) {
+		w := newWorld(b)
+		client := &http.Client{}
+		const body = `{"connection":"crm","operation":"GET","args":{"path":"/contacts/7"}}`
+		for b.Loop() {
+			req, _ := http.NewRequest(http.MethodPost, w.in.URL+"/v1/call", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+w.alice)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var sink [512]byte
+			for {
+				if _, err := resp.Body.Read(sink[:]); err != nil {
+					break
+				}
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Fatalf("status %d", resp.StatusCode)
+			}
+		}
+	})
+}
