@@ -108,8 +108,24 @@ func TestMCP_GoClient(t *testing.T) {
 				if a != nil && !strings.HasPrefix(tool.Name, "aos_") && (a.OpenWorldHint == nil || !*a.OpenWorldHint) {
 					t.Errorf("%s: openWorldHint should be true", tool.Name)
 				}
-				if schema, _ := json.Marshal(tool.InputSchema); !strings.Contains(string(schema), `"type":"object"`) {
+				schema, _ := json.Marshal(tool.InputSchema)
+				if !strings.Contains(string(schema), `"type":"object"`) {
 					t.Errorf("%s: input schema %s is not an object schema", tool.Name, schema)
+				}
+				// The http connector describes its args (connector.Schemer):
+				// a path, required unless the declared operation has one path.
+				switch tool.Name {
+				case "crm.GET":
+					if !strings.Contains(string(schema), `"path":{`) || !strings.Contains(string(schema), `"required":["path"]`) {
+						t.Errorf("%s: input schema %s; want the http connector's args, path required", tool.Name, schema)
+					}
+				case "ledger.balance.get", "ledger.payouts.create":
+					if !strings.Contains(string(schema), `"path":{`) || strings.Contains(string(schema), `"required"`) {
+						t.Errorf("%s: input schema %s; want the http connector's args, path optional", tool.Name, schema)
+					}
+					if !strings.Contains(tool.Description, " /v1/") {
+						t.Errorf("%s: description %q does not say what it calls", tool.Name, tool.Description)
+					}
 				}
 			}
 			sort.Strings(names)
