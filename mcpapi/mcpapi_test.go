@@ -157,7 +157,7 @@ func TestMCP_GoClient(t *testing.T) {
 				code string
 			}{
 				{"crm.POST", map[string]any{"path": "/contacts", "body": map[string]any{"name": "Eve"}}, aos.EReadOnly},
-				{"crm.GET", map[string]any{"path": "/invoices/1"}, aos.ENotGranted}, // outside /contacts
+				{"crm.GET", map[string]any{"path": "/invoices/1"}, aos.EOutOfScope}, // outside /contacts
 				{"crm.FROB", map[string]any{"path": "/contacts/7"}, aos.EReadOnly},  // any other method writes
 				{"vault-api.GET", map[string]any{"path": "/plans"}, aos.ENotGranted},
 			} {

@@ -77,9 +77,9 @@ func (asker) Do(ctx context.Context, _ *aos.Connection, _ vault.Secret, _ *conne
 // server cannot ask the client, and the connector is told so.
 func TestMCP_Relay(t *testing.T) {
 	in := gatewaytest.Start(t, asker{})
-	in.Connect(t, owner.ConnectRequest{Type: "asker", Name: "oracle", Scope: "*", BaseURL: "https://oracle.example/mcp",
-		Credential: vault.NewSecret([]byte("oracle-key-1234567890"))})
 	token := in.Agent(t, "alice", "sales")
+	in.Connect(t, owner.ConnectRequest{Type: "asker", Name: "oracle", Scope: "*", To: "alice", BaseURL: "https://oracle.example/mcp",
+		Credential: vault.NewSecret([]byte("oracle-key-1234567890"))})
 	w := &world{in: in}
 
 	var mu sync.Mutex

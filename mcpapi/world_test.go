@@ -1,7 +1,6 @@
 package mcpapi_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -93,23 +92,12 @@ func newWorld(t testing.TB) *world {
 	w.secret = newUpstream(t, func(*http.Request) (int, string) { return 200, `{"secret":"plans"}` })
 	w.alice = w.in.Agent(t, "alice", "sales")
 	w.bob = w.in.Agent(t, "bob", "finance")
-	ctx := context.Background()
-	for _, c := range []owner.ConnectRequest{
-		{Type: "http", Name: "crm", Scope: "/", BaseURL: w.crm.srv.URL, Credential: vault.NewSecret([]byte(crmKey))},
-		{Type: "http", Name: "ledger", Scope: "/", BaseURL: w.ledger.srv.URL, Config: []byte(ledgerOps),
-			Credential: vault.NewSecret([]byte(ledgerKey))},
-		{Type: "http", Name: "vault-api", Scope: "/", BaseURL: w.secret.srv.URL, Credential: vault.NewSecret([]byte("vault-key-1234567890"))},
-	} {
-		// Connect grants the whole company; these grants go, and each
-		// agent gets only its own.
-		g := w.in.Connect(t, c)
-		if _, err := w.in.Owner.Revoke(ctx, w.in.Boss, g.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
-	w.in.Grant(t, owner.GrantRequest{Connection: "crm", Scope: "/contacts", To: "alice"})
-	w.in.Grant(t, owner.GrantRequest{Connection: "ledger", Scope: "/v1", Write: true, To: "alice"})
-	w.in.Grant(t, owner.GrantRequest{Connection: "vault-api", Scope: "/", To: "bob"})
+	w.in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", Scope: "/contacts", To: "alice", BaseURL: w.crm.srv.URL,
+		Credential: vault.NewSecret([]byte(crmKey))})
+	w.in.Connect(t, owner.ConnectRequest{Type: "http", Name: "ledger", Scope: "/v1", Write: true, To: "alice", BaseURL: w.ledger.srv.URL,
+		Config: []byte(ledgerOps), Credential: vault.NewSecret([]byte(ledgerKey))})
+	w.in.Connect(t, owner.ConnectRequest{Type: "http", Name: "vault-api", Scope: "/", To: "bob", BaseURL: w.secret.srv.URL,
+		Credential: vault.NewSecret([]byte("vault-key-1234567890"))})
 	return w
 }
 

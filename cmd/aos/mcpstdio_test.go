@@ -36,9 +36,9 @@ func TestMCPStdio(t *testing.T) {
 	}))
 	t.Cleanup(crm.Close)
 	in := gatewaytest.Start(t, rest.New())
-	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", Scope: "/contacts", BaseURL: crm.URL,
-		Credential: vault.NewSecret([]byte("crm-key-1234567890"))})
 	token := in.Agent(t, "alice", "sales")
+	in.Connect(t, owner.ConnectRequest{Type: "http", Name: "crm", Scope: "/contacts", To: "alice", BaseURL: crm.URL,
+		Credential: vault.NewSecret([]byte("crm-key-1234567890"))})
 
 	steps, _ := json.Marshal([]map[string]any{
 		{"op": "list"},
