@@ -18,7 +18,7 @@ const (
 )
 
 var (
-	yes, no  = true, false
+	no       = false
 	ownTools = []*mcp.Tool{
 		{
 			Name:  waitTool,

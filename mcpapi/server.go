@@ -64,6 +64,8 @@ func (s *Server) init() {
 			&mcp.ServerOptions{
 				Instructions: instructions,
 				Logger:       s.Logger,
+				// Logging is deprecated in 2026-07-28 but relayed from upstream servers (connector/mcprelay).
+				//lint:ignore SA1019 logging is relayed, see above
 				Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{}, Logging: &mcp.LoggingCapabilities{}},
 				// Every list is the calling agent's own: never shared through a cache.
 				SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) { c.CacheScope = "private" },
