@@ -48,3 +48,26 @@ type Schemer interface {
 type OperationScoper interface {
 	ScopeAllows(c *aos.Connection, scope, op string) bool
 }
+
+// MCPFeatures is implemented by connectors that front an MCP server (the
+// mcp connector): besides its tools, the upstream's resources and prompts,
+// which the /mcp endpoint serves to agents with an active grant on the
+// connection. Each is reached through the gateway like any call, as a read
+// operation of the connection that FromCall maps (so the policy, the scan
+// and the evidence apply), named by MCPOperations.
+type MCPFeatures interface {
+	MCPOperations(c *aos.Connection) MCPOperations
+}
+
+// MCPOperations name the operations of a connection that reach its
+// upstream's resources and prompts; an empty name means the upstream does
+// not offer that feature. Each operation's answer body is the MCP result
+// as the upstream gave it (JSON), and its args are:
+//
+//	ListResources, ListResourceTemplates, ListPrompts  {"cursor": "..."}  (cursor optional)
+//	ReadResource                                        {"uri": "..."}
+//	GetPrompt                                           {"name": "...", "arguments": {"k": "v"}}
+type MCPOperations struct {
+	ListResources, ListResourceTemplates, ReadResource string
+	ListPrompts, GetPrompt                             string
+}
