@@ -18,8 +18,11 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// toolsMiddleware answers tools/list and tools/call from the calling
-// agent's grants; every other method goes to the go-sdk.
+// toolsMiddleware answers tools/list, tools/call and the resource and
+// prompt methods from the calling agent's grants; every other method goes
+// to the go-sdk. Calls, reads and gets pass through the go-sdk's own
+// handlers (renamed to a dispatch tool, resource or prompt), which finish
+// their results for the negotiated revision.
 func (s *Server) toolsMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		switch method {
@@ -38,6 +41,33 @@ func (s *Server) toolsMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
 				params.Name = dispatchTool
 				return next(ctx, method, &mcp.CallToolRequest{Session: r.Session, Params: &params, Extra: r.Extra})
 			}
+		case "resources/list":
+			if r, ok := req.(*mcp.ListResourcesRequest); ok {
+				return s.listResources(ctx, r)
+			}
+		case "resources/templates/list":
+			if r, ok := req.(*mcp.ListResourceTemplatesRequest); ok {
+				return s.listResourceTemplates(ctx, r)
+			}
+		case "prompts/list":
+			if r, ok := req.(*mcp.ListPromptsRequest); ok {
+				return s.listPrompts(ctx, r)
+			}
+		case "resources/read":
+			// Through the go-sdk's resource path, as tools/call.
+			if r, ok := req.(*mcp.ReadResourceRequest); ok && r.Params != nil {
+				ctx = context.WithValue(ctx, callKey{}, r)
+				params := *r.Params
+				params.URI = dispatchURI
+				return next(ctx, method, &mcp.ReadResourceRequest{Session: r.Session, Params: &params, Extra: r.Extra})
+			}
+		case "prompts/get":
+			if r, ok := req.(*mcp.GetPromptRequest); ok && r.Params != nil {
+				ctx = context.WithValue(ctx, callKey{}, r)
+				params := *r.Params
+				params.Name = dispatchTool
+				return next(ctx, method, &mcp.GetPromptRequest{Session: r.Session, Params: &params, Extra: r.Extra})
+			}
 		}
 		return next(ctx, method, req)
 	}
@@ -48,6 +78,27 @@ func (s *Server) toolsMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
 const dispatchTool = "aos_dispatch"
 
 type callKey struct{}
+
+// dispatchURI is the one resource the go-sdk knows, as dispatchTool.
+const dispatchURI = "aos:dispatch"
+
+// dispatchRead answers the resources/read the middleware passed on.
+func (s *Server) dispatchRead(ctx context.Context, _ *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+	r, ok := ctx.Value(callKey{}).(*mcp.ReadResourceRequest)
+	if !ok {
+		return nil, mcp.ResourceNotFoundError(dispatchURI)
+	}
+	return s.readResource(ctx, r)
+}
+
+// dispatchPrompt answers the prompts/get the middleware passed on.
+func (s *Server) dispatchPrompt(ctx context.Context, _ *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+	r, ok := ctx.Value(callKey{}).(*mcp.GetPromptRequest)
+	if !ok {
+		return nil, requestError("unknown prompt %q", dispatchTool)
+	}
+	return s.getPrompt(ctx, r)
+}
 
 // dispatch answers the tools/call the middleware passed on.
 func (s *Server) dispatch(ctx context.Context, _ *mcp.CallToolRequest) (*mcp.CallToolResult, error) {

@@ -136,3 +136,16 @@ func (s *Server) protocolError(err error) error {
 	}
 	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: code + ": " + aos.ErrorMessage(err)}
 }
+
+// featureError is what a refused or failed resources/read or prompts/get
+// ends with: MCP has no error result for them, so it is a JSON-RPC error
+// (invalid params) whose message says the contract's code, which its data
+// carries too; an internal error is logged and answered "internal error".
+func featureError(err error) error {
+	code := aos.ErrorCode(err)
+	if code == aos.EInternal {
+		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "internal error"}
+	}
+	data, _ := json.Marshal(map[string]string{"code": code})
+	return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("aos refused: %s: %s", code, aos.ErrorMessage(err)), Data: data}
+}

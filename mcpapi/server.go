@@ -66,11 +66,14 @@ func (s *Server) init() {
 				Logger:       s.Logger,
 				// Logging is deprecated in 2026-07-28 but relayed from upstream servers (connector/mcprelay).
 				//lint:ignore SA1019 logging is relayed, see above
-				Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{}, Logging: &mcp.LoggingCapabilities{}},
+				Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{}, Logging: &mcp.LoggingCapabilities{},
+					Resources: &mcp.ResourceCapabilities{}, Prompts: &mcp.PromptCapabilities{}},
 				// Every list is the calling agent's own: never shared through a cache.
 				SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) { c.CacheScope = "private" },
 			})
 		s.mcp.AddTool(&mcp.Tool{Name: dispatchTool, InputSchema: json.RawMessage(`{"type":"object"}`)}, s.dispatch)
+		s.mcp.AddResource(&mcp.Resource{URI: dispatchURI, Name: dispatchURI}, s.dispatchRead)
+		s.mcp.AddPrompt(&mcp.Prompt{Name: dispatchTool}, s.dispatchPrompt)
 		s.mcp.AddReceivingMiddleware(s.toolsMiddleware)
 		s.maxRequest = mcp.DefaultMaxRequestBodyBytes
 		getServer := func(*http.Request) *mcp.Server { return s.mcp }

@@ -51,15 +51,17 @@ func toolName(conn, op string) string {
 	return name
 }
 
-// catalogue returns the tools of agent p, ordered by connection name then
-// in each connector's order of operations. Names are unique: a second
-// operation whose sanitised name is taken gets a numeric suffix.
-func (s *Server) catalogue(ctx context.Context, p *aos.Principal) ([]tool, error) {
-	type granted struct {
-		conn   *aos.Connection
-		write  bool
-		scopes []string
-	}
+// granted is a connection with the active grants that apply to an agent.
+type granted struct {
+	conn   *aos.Connection
+	k      connector.Connector
+	scopes []string // scope NUL access
+}
+
+// grantedConnections returns the connected connections on which agent p
+// holds an active grant, by name, each with the scopes and access of its
+// grants. Connections of a type this server does not know are left out.
+func (s *Server) grantedConnections(ctx context.Context, p *aos.Principal) ([]*granted, error) {
 	byConn := map[int64]*granted{}
 	now := s.Gateway.Now()
 	err := s.Gateway.Store.View(ctx, func(tx aos.Tx) error {
@@ -80,12 +82,15 @@ func (s *Server) catalogue(ctx context.Context, p *aos.Principal) ([]tool, error
 			if c == nil || !c.Connected() || !gr.Active(now) || !gr.AppliesTo(p) {
 				continue
 			}
+			k, ok := s.Gateway.Connectors[c.Type]
+			if !ok {
+				continue
+			}
 			g := byConn[c.ID]
 			if g == nil {
-				g = &granted{conn: c}
+				g = &granted{conn: c, k: k}
 				byConn[c.ID] = g
 			}
-			g.write = g.write || gr.Access == aos.Write
 			g.scopes = append(g.scopes, gr.Scope+"\x00"+string(gr.Access))
 		}
 		return nil
@@ -93,26 +98,37 @@ func (s *Server) catalogue(ctx context.Context, p *aos.Principal) ([]tool, error
 	if err != nil {
 		return nil, err
 	}
-	var gs []*granted
+	gs := make([]*granted, 0, len(byConn))
 	for _, g := range byConn {
 		gs = append(gs, g)
 	}
 	sort.Slice(gs, func(i, j int) bool { return gs[i].conn.Name < gs[j].conn.Name })
+	return gs, nil
+}
+
+// catalogue returns the tools of agent p, ordered by connection name then
+// in each connector's order of operations. Names are unique: a second
+// operation whose sanitised name is taken gets a numeric suffix.
+func (s *Server) catalogue(ctx context.Context, p *aos.Principal) ([]tool, error) {
+	gs, err := s.grantedConnections(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	var tools []tool
 	taken := map[string]bool{}
 	for _, g := range gs {
-		k, ok := s.Gateway.Connectors[g.conn.Type]
-		if !ok {
-			continue
-		}
-		ops, err := operationsOf(k, g.conn)
+		ops, err := operationsOf(g.k, g.conn)
 		if err != nil {
 			s.logger().Error("mcp tools/list: a connection's operations", "connection", g.conn.Name, "err", err)
 			continue
 		}
-		scoper, _ := k.(connector.OperationScoper)
+		scoper, _ := g.k.(connector.OperationScoper)
+		var features connector.MCPOperations
+		if f, ok := g.k.(connector.MCPFeatures); ok {
+			features = f.MCPOperations(g.conn)
+		}
 		for _, op := range ops {
-			if !reaches(scoper, g.conn, g.scopes, op) {
+			if isFeature(features, op.Name) || !reaches(scoper, g.conn, g.scopes, op) {
 				continue
 			}
 			name := toolName(g.conn.Name, op.Name)
@@ -120,10 +136,20 @@ func (s *Server) catalogue(ctx context.Context, p *aos.Principal) ([]tool, error
 				name = toolName(g.conn.Name, op.Name+"_"+strconv.Itoa(n))
 			}
 			taken[name] = true
-			tools = append(tools, tool{name: name, conn: g.conn, op: op, k: k})
+			tools = append(tools, tool{name: name, conn: g.conn, op: op, k: g.k})
 		}
 	}
 	return tools, nil
+}
+
+// isFeature reports whether op is how /mcp reaches resources or prompts
+// (served as such, not as a tool).
+func isFeature(f connector.MCPOperations, op string) bool {
+	switch op {
+	case f.ListResources, f.ListResourceTemplates, f.ReadResource, f.ListPrompts, f.GetPrompt:
+		return op != ""
+	}
+	return false
 }
 
 // reaches reports whether some grant (scope NUL access) allows op: its
