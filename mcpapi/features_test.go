@@ -125,7 +125,7 @@ func TestMCP_ResourcesAndPrompts(t *testing.T) {
 			}
 			for _, uri := range []string{"aos://nosuch/file:///readme", "file:///readme", "aos:dispatch"} {
 				_, err = cs.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri})
-				if !errors.As(err, &rpc) || rpc.Code != mcp.CodeResourceNotFound {
+				if !errors.As(err, &rpc) || rpc.Code != mcp.ResourceNotFoundError("").(*jsonrpc.Error).Code {
 					t.Errorf("reading %s: %v; want resource not found", uri, err)
 				}
 			}
