@@ -165,10 +165,9 @@ func metaOf(m mcp.Meta) (gateway.Meta, error) {
 
 // callTool answers tools/call. aos's own tools are answered here; any
 // other name is CONNECTION.OPERATION and runs through the gateway, as
-// POST /v1/call does: one of the agent's tools by its listed name, or else
-// the name read as connection and operation, so that an operation that
-// exists but is not granted is refused by the policy with its code (and
-// recorded), never answered "unknown tool".
+// POST /v1/call does. Names are resolved among every operation of the
+// connection, so that one that exists but is not granted is refused by the
+// policy with its code (and recorded), never answered "unknown tool".
 func (s *Server) callTool(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	if req.Params == nil || req.Params.Name == "" {
 		return nil, requestError("tools/call needs a tool name")
@@ -189,16 +188,13 @@ func (s *Server) callTool(ctx context.Context, req *mcp.CallToolRequest) (*mcp.C
 	if len(args) == 0 || string(args) == "null" {
 		args = json.RawMessage("{}")
 	}
-	conn, op, listed, err := s.resolve(ctx, p, name)
+	conn, op, err := s.resolve(ctx, name)
 	if err != nil {
 		return s.callError(name, err)
 	}
 	ctx = mcprelay.WithRelay(ctx, newRelay(req))
 	out, err := s.Gateway.Call(ctx, p, gateway.CallRequest{Connection: conn, Operation: op, Args: args, Meta: m})
 	if err != nil {
-		if !listed && (aos.ErrorCode(err) == aos.EUnknownConnection || aos.ErrorCode(err) == aos.EUnknownOperation) {
-			err = &unknownTool{name}
-		}
 		return s.callError(name, err)
 	}
 	if out.Held != nil {
@@ -207,23 +203,41 @@ func (s *Server) callTool(ctx context.Context, req *mcp.CallToolRequest) (*mcp.C
 	return s.answer(name, out.Response)
 }
 
-// resolve finds the connection and operation a tool name stands for:
-// listed reports whether it is one of the agent's tools.
-func (s *Server) resolve(ctx context.Context, p *aos.Principal, name string) (conn, op string, listed bool, err error) {
-	tools, err := s.catalogue(ctx, p)
-	if err != nil {
-		return "", "", false, err
+// resolve finds the connection and operation a tool name stands for,
+// among all the operations of the connection its first dot names, granted
+// to the agent or not (the gateway then decides, and refuses what is not
+// granted with its code). A name that stands for no operation of an
+// existing connection is an unknown tool.
+func (s *Server) resolve(ctx context.Context, name string) (conn, op string, err error) {
+	connName, _, ok := strings.Cut(name, ".")
+	if !ok || connName == "" {
+		return "", "", &unknownTool{name}
 	}
-	for _, t := range tools {
-		if t.name == name {
-			return t.conn.Name, t.op.Name, true, nil
+	var c *aos.Connection
+	err = s.Gateway.Store.View(ctx, func(tx aos.Tx) (err error) {
+		c, err = tx.ConnectionByName(ctx, connName)
+		return err
+	})
+	if aos.ErrorCode(err) == aos.ENotFound {
+		return "", "", &unknownTool{name}
+	}
+	if err != nil {
+		return "", "", err
+	}
+	k, ok := s.Gateway.Connectors[c.Type]
+	if !ok {
+		return "", "", &unknownTool{name}
+	}
+	ops, err := s.namedOperations(k, c)
+	if err != nil {
+		return "", "", err
+	}
+	for _, o := range ops {
+		if o.name == name {
+			return c.Name, o.op.Name, nil
 		}
 	}
-	conn, op, ok := strings.Cut(name, ".")
-	if !ok || conn == "" || op == "" {
-		return "", "", false, &unknownTool{name}
-	}
-	return conn, op, false, nil
+	return "", "", &unknownTool{name}
 }
 
 // CallResult is the structured result of a call whose upstream is not an

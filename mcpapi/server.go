@@ -50,6 +50,9 @@ type Server struct {
 	stateful   http.Handler
 	stateless  http.Handler
 	maxRequest int64
+	// staticNames memoises the named operations of connections whose
+	// operations are their connector's (by type and name), which never change.
+	staticNames sync.Map
 }
 
 // DefaultMaxWait bounds aos_wait_approval when Server.MaxWait is zero.

@@ -107,39 +107,96 @@ func (s *Server) grantedConnections(ctx context.Context, p *aos.Principal) ([]*g
 }
 
 // catalogue returns the tools of agent p, ordered by connection name then
-// in each connector's order of operations. Names are unique: a second
-// operation whose sanitised name is taken gets a numeric suffix.
+// in each connector's order of operations (see namedOperations).
 func (s *Server) catalogue(ctx context.Context, p *aos.Principal) ([]tool, error) {
 	gs, err := s.grantedConnections(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	var tools []tool
-	taken := map[string]bool{}
 	for _, g := range gs {
-		ops, err := operationsOf(g.k, g.conn)
+		ops, err := s.namedOperations(g.k, g.conn)
 		if err != nil {
 			s.logger().Error("mcp tools/list: a connection's operations", "connection", g.conn.Name, "err", err)
 			continue
 		}
 		scoper, _ := g.k.(connector.OperationScoper)
-		var features connector.MCPOperations
-		if f, ok := g.k.(connector.MCPFeatures); ok {
-			features = f.MCPOperations(g.conn)
-		}
 		for _, op := range ops {
-			if isFeature(features, op.Name) || !reaches(scoper, g.conn, g.scopes, op) {
-				continue
+			if reaches(scoper, g.conn, g.scopes, op.op) {
+				tools = append(tools, tool{name: op.name, conn: g.conn, op: op.op, k: g.k})
 			}
-			name := toolName(g.conn.Name, op.Name)
-			for n := 2; taken[name]; n++ {
-				name = toolName(g.conn.Name, op.Name+"_"+strconv.Itoa(n))
-			}
-			taken[name] = true
-			tools = append(tools, tool{name: name, conn: g.conn, op: op, k: g.k})
 		}
 	}
 	return tools, nil
+}
+
+// namedOperation is an operation with its tool name.
+type namedOperation struct {
+	name string
+	op   aos.Operation
+}
+
+// namedOperations returns every operation of connection c that is served
+// as a tool (all of them, granted or not; not those through which its
+// upstream's resources and prompts are reached), each with its tool name.
+// A name depends on the connection's operations alone, never on grants,
+// so it stays the same for every agent. An operation whose
+// CONNECTION.OPERATION is a valid tool name as it is keeps it; any other is
+// sanitised (toolName) and, if that name is taken, given a numeric suffix.
+func (s *Server) namedOperations(k connector.Connector, c *aos.Connection) ([]namedOperation, error) {
+	var ops []aos.Operation
+	if d, ok := k.(connector.OperationDeclarer); ok {
+		declared, err := d.DeclaredOperations(c)
+		if err != nil {
+			return nil, err
+		}
+		ops = declared
+	}
+	static := ops == nil
+	if static {
+		if cached, ok := s.staticNames.Load(c.Type + "\x00" + c.Name); ok {
+			return cached.([]namedOperation), nil
+		}
+		ops = k.Describe().Operations
+	}
+	var features connector.MCPOperations
+	if f, ok := k.(connector.MCPFeatures); ok {
+		features = f.MCPOperations(c)
+	}
+	named := make([]namedOperation, 0, len(ops))
+	taken := map[string]bool{}
+	for _, op := range ops {
+		if isFeature(features, op.Name) {
+			continue
+		}
+		named = append(named, namedOperation{op: op})
+		if name, ok := plainName(c.Name, op.Name); ok {
+			taken[name] = true
+		}
+	}
+	for i, n := range named {
+		if name, ok := plainName(c.Name, n.op.Name); ok {
+			named[i].name = name
+			continue
+		}
+		name := toolName(c.Name, n.op.Name)
+		for j := 2; taken[name]; j++ {
+			name = toolName(c.Name, n.op.Name+"_"+strconv.Itoa(j))
+		}
+		taken[name] = true
+		named[i].name = name
+	}
+	if static && features == (connector.MCPOperations{}) {
+		s.staticNames.Store(c.Type+"\x00"+c.Name, named)
+	}
+	return named, nil
+}
+
+// plainName returns CONNECTION.OPERATION when it is a valid tool name as
+// it is.
+func plainName(conn, op string) (string, bool) {
+	name := conn + "." + op
+	return name, len(name) <= maxToolName && toolName(conn, op) == name
 }
 
 // isFeature reports whether op is how /mcp reaches resources or prompts
@@ -165,18 +222,6 @@ func reaches(scoper connector.OperationScoper, c *aos.Connection, scopes []strin
 		}
 	}
 	return false
-}
-
-// operationsOf is a connection's own operations where the connector
-// declares them per connection, else the connector's.
-func operationsOf(k connector.Connector, c *aos.Connection) ([]aos.Operation, error) {
-	if d, ok := k.(connector.OperationDeclarer); ok {
-		ops, err := d.DeclaredOperations(c)
-		if err != nil || ops != nil {
-			return ops, err
-		}
-	}
-	return k.Describe().Operations, nil
 }
 
 // genericSchema is the input schema of an operation whose connector does
