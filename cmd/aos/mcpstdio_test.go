@@ -46,11 +46,18 @@ func TestMCPStdio(t *testing.T) {
 		{"op": "call", "name": "crm.DELETE", "arguments": map[string]any{"path": "/contacts/7"}},
 	})
 	stdio, _ := json.Marshal([]string{aosBin, "mcp-stdio", "--server", in.URL})
+	// v1 speaks 2025-11-25 through the bridge, v2 2026-07-28.
+	for _, sdk := range []string{"v1", "v2"} {
+		t.Run(sdk, func(t *testing.T) { runStdio(t, dir, node, sdk, string(stdio), token, string(steps)) })
+	}
+}
+
+func runStdio(t *testing.T, dir, node, sdk, stdio, token, steps string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "mcp-client.mjs"))
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "AOS_SDK=v1", "AOS_STDIO="+string(stdio), "AOS_TOKEN="+token, "AOS_STEPS="+string(steps))
+	cmd.Env = append(os.Environ(), "AOS_SDK="+sdk, "AOS_STDIO="+stdio, "AOS_TOKEN="+token, "AOS_STEPS="+steps)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -58,7 +65,8 @@ func TestMCPStdio(t *testing.T) {
 		t.Fatalf("node: %v\n%s\n%s", err, out, stderr.String())
 	}
 	var run struct {
-		Outcomes []struct {
+		ProtocolVersion string `json:"protocolVersion"`
+		Outcomes        []struct {
 			Tools []struct {
 				Name string `json:"name"`
 			} `json:"tools"`
@@ -70,6 +78,9 @@ func TestMCPStdio(t *testing.T) {
 	}
 	if err := json.Unmarshal(out, &run); err != nil || len(run.Outcomes) != 3 {
 		t.Fatalf("node printed %s (%v)\n%s", out, err, stderr.String())
+	}
+	if want := map[string]string{"v1": "", "v2": "2026-07-28"}[sdk]; want != "" && run.ProtocolVersion != want {
+		t.Errorf("negotiated %q through the bridge; want %s", run.ProtocolVersion, want)
 	}
 	var names []string
 	for _, tool := range run.Outcomes[0].Tools {

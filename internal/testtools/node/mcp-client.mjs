@@ -6,7 +6,7 @@
 //   AOS_SDK        "v1" (@modelcontextprotocol/sdk, revision 2025-11-25) or
 //                  "v2" (@modelcontextprotocol/client, pinned to AOS_PIN, e.g. 2026-07-28)
 //   AOS_MCP_URL    the endpoint (http://127.0.0.1:PORT/mcp), for HTTP
-//   AOS_STDIO      if set, a JSON array [command, ...args] run as a stdio server instead
+//   AOS_STDIO      if set, a JSON array [command, ...args] run as a stdio server instead (v1 or v2)
 //   AOS_TOKEN      the agent's token (HTTP: Authorization: Bearer; stdio: passed in the environment)
 //   AOS_URL, AOS_OWNER_TOKEN   the owner API, for "approve" steps
 //   AOS_STEPS      a JSON array of steps:
@@ -41,9 +41,15 @@ if (sdk === "v1") {
   const { Client, StreamableHTTPClientTransport } = await import("@modelcontextprotocol/client");
   const pin = process.env.AOS_PIN ?? "2026-07-28";
   client = new Client({ name: "aos-test", version: "2.0.0" }, { versionNegotiation: { mode: { pin } } });
-  transport = new StreamableHTTPClientTransport(new URL(process.env.AOS_MCP_URL), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
-  });
+  if (process.env.AOS_STDIO) {
+    const { StdioClientTransport } = await import("@modelcontextprotocol/client/stdio");
+    const [command, ...args] = JSON.parse(process.env.AOS_STDIO);
+    transport = new StdioClientTransport({ command, args, env: { ...process.env, AOS_TOKEN: token }, stderr: "inherit" });
+  } else {
+    transport = new StreamableHTTPClientTransport(new URL(process.env.AOS_MCP_URL), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    });
+  }
   await client.connect(transport);
   negotiated = client.getNegotiatedProtocolVersion() ?? null;
 }
