@@ -67,7 +67,10 @@ type MCPFeatures interface {
 //	ListResources, ListResourceTemplates, ListPrompts  {"cursor": "..."}  (cursor optional)
 //	ReadResource                                        {"uri": "..."}
 //	GetPrompt                                           {"name": "...", "arguments": {"k": "v"}}
+//	Complete                                            completion/complete's params, the ref naming
+//	                                                    the upstream's prompt or resource template
 type MCPOperations struct {
 	ListResources, ListResourceTemplates, ReadResource string
 	ListPrompts, GetPrompt                             string
+	Complete                                           string
 }

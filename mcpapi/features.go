@@ -249,3 +249,57 @@ func (s *Server) getPrompt(ctx context.Context, req *mcp.GetPromptRequest) (*mcp
 	}
 	return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "unknown prompt " + strings.TrimSpace(req.Params.Name) + " (see prompts/list)"}
 }
+
+// complete answers completion/complete for an argument of an upstream's
+// prompt (CONNECTION.NAME) or resource template (aos://CONNECTION/...),
+// through the connection's Complete operation. A reference to anything
+// else has no completions.
+func (s *Server) complete(ctx context.Context, req *mcp.CompleteRequest) (*mcp.CompleteResult, error) {
+	p, err := principalOf(req)
+	if err != nil {
+		return nil, err
+	}
+	none := &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: []string{}}}
+	if req.Params == nil || req.Params.Ref == nil {
+		return nil, requestError("completion/complete needs a ref")
+	}
+	params := *req.Params
+	ref := *req.Params.Ref
+	var conn string
+	switch ref.Type {
+	case "ref/prompt":
+		c, name, ok := strings.Cut(ref.Name, ".")
+		if !ok || c == "" || name == "" {
+			return none, nil
+		}
+		conn, ref.Name = c, name
+	case "ref/resource":
+		c, uri, ok := strings.Cut(strings.TrimPrefix(ref.URI, uriPrefix), "/")
+		if !strings.HasPrefix(ref.URI, uriPrefix) || !ok || c == "" || uri == "" {
+			return none, nil
+		}
+		conn, ref.URI = c, uri
+	default:
+		return none, nil
+	}
+	params.Ref = &ref
+	params.Meta = nil
+	gs, ops, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.Complete })
+	if err != nil {
+		return nil, s.protocolError(err)
+	}
+	for i, g := range gs {
+		if g.conn.Name != conn {
+			continue
+		}
+		var res mcp.CompleteResult
+		if err := s.featureCall(ctx, p, conn, ops[i], &params, &res); err != nil {
+			return nil, featureError(err)
+		}
+		if res.Completion.Values == nil {
+			res.Completion.Values = []string{}
+		}
+		return &res, nil
+	}
+	return none, nil
+}

@@ -24,12 +24,12 @@ import (
 type library struct{}
 
 var libraryOps = connector.MCPOperations{ListResources: "resources.list", ListResourceTemplates: "resources.templates",
-	ReadResource: "resources.read", ListPrompts: "prompts.list", GetPrompt: "prompts.get"}
+	ReadResource: "resources.read", ListPrompts: "prompts.list", GetPrompt: "prompts.get", Complete: "complete"}
 
 func (library) Type() string { return "library" }
 func (library) Describe() connector.Description {
 	var ops []aos.Operation
-	for _, n := range []string{"resources.list", "resources.templates", "resources.read", "prompts.list", "prompts.get"} {
+	for _, n := range []string{"resources.list", "resources.templates", "resources.read", "prompts.list", "prompts.get", "complete"} {
 		ops = append(ops, aos.Operation{Name: n, Access: aos.Read})
 	}
 	return connector.Description{Type: "library", Operations: ops}
@@ -55,6 +55,8 @@ func (library) Do(_ context.Context, _ *aos.Connection, _ vault.Secret, call *co
 	var a struct {
 		Cursor, URI, Name string
 		Arguments         map[string]string
+		Ref               *mcp.CompleteReference
+		Argument          mcp.CompleteParamsArgument
 	}
 	json.Unmarshal(call.Upstream.Body, &a)
 	var res any
@@ -76,6 +78,17 @@ func (library) Do(_ context.Context, _ *aos.Connection, _ vault.Secret, call *co
 			return &connector.Response{Status: 404, Body: []byte(`{}`)}, nil
 		}
 		res = mcp.GetPromptResult{Messages: []*mcp.PromptMessage{{Role: "user", Content: &mcp.TextContent{Text: "Hello " + a.Arguments["who"]}}}}
+	case "complete":
+		// Completions of the upstream's own names: the ref as it knows it.
+		var values []string
+		if a.Ref != nil && (a.Ref.Type == "ref/prompt" && a.Ref.Name == "greet" || a.Ref.Type == "ref/resource" && a.Ref.URI == "file:///{path}") {
+			for _, v := range []string{"Ada", "Alan", "Grace"} {
+				if strings.HasPrefix(v, a.Argument.Value) {
+					values = append(values, v)
+				}
+			}
+		}
+		res = mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: values, Total: len(values)}}
 	default:
 		return nil, aos.Errorf(aos.EUnknownOperation, "no %s", call.Operation.Name)
 	}
@@ -149,6 +162,19 @@ func TestMCP_ResourcesAndPrompts(t *testing.T) {
 				}
 			}
 
+			for _, ref := range []*mcp.CompleteReference{{Type: "ref/prompt", Name: "library.greet"},
+				{Type: "ref/resource", URI: "aos://library/file:///{path}"}} {
+				c, err := cs.Complete(ctx, &mcp.CompleteParams{Ref: ref, Argument: mcp.CompleteParamsArgument{Name: "who", Value: "A"}})
+				if err != nil || strings.Join(c.Completion.Values, ",") != "Ada,Alan" {
+					t.Errorf("completion/complete of %+v: %+v, %v; want Ada,Alan", ref, c, err)
+				}
+			}
+			c, err := cs.Complete(ctx, &mcp.CompleteParams{Ref: &mcp.CompleteReference{Type: "ref/prompt", Name: "greet"},
+				Argument: mcp.CompleteParamsArgument{Name: "who", Value: "A"}})
+			if err != nil || len(c.Completion.Values) != 0 {
+				t.Errorf("completion of a prompt of no connection: %+v, %v; want none", c, err)
+			}
+
 			other := connect(t, w, bob, version, nil)
 			if rs, err := other.ListResources(ctx, nil); err != nil || len(rs.Resources) != 0 {
 				t.Errorf("bob, without a grant, lists %+v, %v", rs, err)
@@ -158,6 +184,10 @@ func TestMCP_ResourcesAndPrompts(t *testing.T) {
 			}
 			if _, err := other.GetPrompt(ctx, &mcp.GetPromptParams{Name: "library.greet"}); err == nil {
 				t.Error("bob, without a grant, got a prompt")
+			}
+			if c, err := other.Complete(ctx, &mcp.CompleteParams{Ref: &mcp.CompleteReference{Type: "ref/prompt", Name: "library.greet"},
+				Argument: mcp.CompleteParamsArgument{Name: "who", Value: "A"}}); err != nil || len(c.Completion.Values) != 0 {
+				t.Errorf("bob, without a grant, got completions %+v, %v", c, err)
 			}
 			in.Verify(t)
 		})

@@ -73,6 +73,8 @@ func (s *Server) init() {
 					Resources: &mcp.ResourceCapabilities{}, Prompts: &mcp.PromptCapabilities{}},
 				// Every list is the calling agent's own: never shared through a cache.
 				SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) { c.CacheScope = "private" },
+				// Completions of an upstream's prompt and resource template arguments.
+				CompletionHandler: s.complete,
 			})
 		s.mcp.AddTool(&mcp.Tool{Name: dispatchTool, InputSchema: json.RawMessage(`{"type":"object"}`)}, s.dispatch)
 		s.mcp.AddResource(&mcp.Resource{URI: dispatchURI, Name: dispatchURI}, s.dispatchRead)

@@ -203,7 +203,7 @@ func plainName(conn, op string) (string, bool) {
 // (served as such, not as a tool).
 func isFeature(f connector.MCPOperations, op string) bool {
 	switch op {
-	case f.ListResources, f.ListResourceTemplates, f.ReadResource, f.ListPrompts, f.GetPrompt:
+	case f.ListResources, f.ListResourceTemplates, f.ReadResource, f.ListPrompts, f.GetPrompt, f.Complete:
 		return op != ""
 	}
 	return false
