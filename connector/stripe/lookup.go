@@ -129,7 +129,7 @@ func (k *Connector) FindFacts(ctx context.Context, c *aos.Connection, secret vau
 	}
 	detail := "currency " + cur
 	if amount != nil && refunded != nil {
-		detail += fmt.Sprintf(", amount %d, refunded %d (minor units)", *amount, *refunded)
+		detail += fmt.Sprintf(", amount %s, refunded %s", aos.FormatMoney(*amount, cur), aos.FormatMoney(*refunded, cur))
 	}
 	learnt := &connector.Learnt{From: from, Detail: detail}
 	add := url.Values{}
