@@ -17,9 +17,9 @@ func TestPostgres_NoRelation(t *testing.T) {
 	k := newConnector(t)
 	in := gatewaytest.Start(t, k)
 	shop := f.conn(0, "shop", false)
-	in.Connect(t, owner.ConnectRequest{Type: Type, Name: "shop", Scope: f.db + "/public/orders", BaseURL: shop.BaseURL, Credential: f.secret()})
-	in.Connect(t, owner.ConnectRequest{Type: Type, Name: "other", Scope: "elsewhere/public/orders", BaseURL: shop.BaseURL, Credential: f.secret()})
 	analyst := in.Agent(t, "analyst", "ops")
+	in.Connect(t, owner.ConnectRequest{Type: Type, Name: "shop", Scope: f.db + "/public/orders", To: "analyst", BaseURL: shop.BaseURL, Credential: f.secret()})
+	in.Connect(t, owner.ConnectRequest{Type: Type, Name: "other", Scope: "elsewhere/public/orders", To: "analyst", BaseURL: shop.BaseURL, Credential: f.secret()})
 
 	allowed := []struct {
 		name, sql string
