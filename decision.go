@@ -39,7 +39,10 @@ type Facts struct {
 	// AmountUnknown is set when the operation moves money but its amount or
 	// currency could not be read: such a call is held, never guessed.
 	AmountUnknown bool `json:"amount_unknown,omitempty"`
-	Recipients    int  `json:"recipients,omitempty"`
+	// AmountUnknownReason says why, when the gateway asked the upstream
+	// and could not learn the amount ("charge ch_1 was not found").
+	AmountUnknownReason string `json:"amount_unknown_reason,omitempty"`
+	Recipients          int    `json:"recipients,omitempty"`
 	// Public: the call publishes or sends under the company's name.
 	Public bool `json:"public,omitempty"`
 	// Production: the call deploys or changes production, infrastructure,

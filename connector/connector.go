@@ -197,3 +197,40 @@ type KeyRevoker interface {
 type KeyChecker interface {
 	CheckKey(ctx context.Context, c *aos.Connection, secret vault.Secret) (live bool, detail string, err error)
 }
+
+// FactFinder is implemented by connectors whose requests can leave a fact
+// to the upstream: a Stripe refund names no currency (it is the charge's)
+// and, refunding the whole charge, no amount. The gateway calls FindFacts
+// before deciding on a call that the grants allow but that would be held
+// because its amount could not be read, with the connection's credential.
+//
+// This is not Redecide: nothing has been decided or authorised yet, and
+// the answer may lower what the call is held for. So the facts learnt
+// must be stated by the call FindFacts returns: its request says them
+// (the refund with the charge's currency and, for a whole refund, the
+// amount left to refund), Do reads them from it like any other request,
+// and the upstream is held to them (Stripe refuses a refund larger than
+// what is left). The lookup is a read the connector makes for the
+// gateway; nothing of it reaches the agent but the decision, and the
+// gateway records it in the evidence.
+type FactFinder interface {
+	// FindFacts returns nil when there is nothing it can learn for call.
+	// Otherwise Learnt says what it read and learnt, or why the facts
+	// stay unknown. An error is a lookup that failed (the upstream could
+	// not be reached or refused): the call stays held, with the error's
+	// message as the reason; it must never hold the secret.
+	FindFacts(ctx context.Context, c *aos.Connection, secret vault.Secret, call *Call) (*Learnt, error)
+}
+
+// Learnt is what a FactFinder learnt.
+type Learnt struct {
+	// Call is the call stating what was learnt; nil when nothing was.
+	Call *Call
+	// From says what was read ("GET /v1/charges/ch_123"), and Detail what
+	// it showed that the decision is made on ("currency USD, amount
+	// 10000, refunded 2500"), for the evidence.
+	From, Detail string
+	// Reason says, when Call is nil, why the facts stay unknown, for the
+	// owner ("charge ch_123 was not found").
+	Reason string
+}

@@ -186,6 +186,14 @@ func (g *Gateway) runOnce(ctx context.Context, p *aos.Principal, name string, m 
 		return nil, err
 	}
 	d := g.decide(p, t, call)
+	if d.Verdict == aos.Hold && call.Facts.AmountUnknown {
+		// Granted, but held for an amount the request leaves to the
+		// upstream: learn it, then decide on what was learnt.
+		if call, err = g.lookUp(ctx, p, t, call); err != nil {
+			return nil, err
+		}
+		d = g.decide(p, t, call)
+	}
 	switch d.Verdict {
 	case aos.Allow:
 		resp, err := g.execute(ctx, p, t, call, d, m)

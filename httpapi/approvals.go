@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/approval"
 )
 
 func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) error {
@@ -69,25 +71,36 @@ func (s *Server) handleDecide(approve bool) func(http.ResponseWriter, *http.Requ
 	}
 }
 
+// CapsResponse is the caps (amounts in US cents, as PUT takes them) and
+// the same caps written for people, in major units with the currency.
+type CapsResponse struct {
+	aos.Caps
+	Text approval.CapsText `json:"text"`
+}
+
 func (s *Server) handleGetCaps(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.Owner.Caps(r.Context())
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, CapsResponse{Caps: c, Text: approval.DescribeCaps(c)})
 	return nil
 }
 
 func (s *Server) handlePutCaps(w http.ResponseWriter, r *http.Request) error {
-	var c aos.Caps
+	// A body read back from GET may keep its text, which is ignored.
+	var c struct {
+		aos.Caps
+		Text json.RawMessage `json:"text"`
+	}
 	if err := decodeJSON(r, ownerBodyLimit, &c); err != nil {
 		return err
 	}
-	out, err := s.Owner.SetCaps(r.Context(), principalOf(r.Context()), c)
+	out, err := s.Owner.SetCaps(r.Context(), principalOf(r.Context()), c.Caps)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, CapsResponse{Caps: out, Text: approval.DescribeCaps(out)})
 	return nil
 }
 

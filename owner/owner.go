@@ -6,11 +6,13 @@ package owner
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"time"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/vault"
 )
@@ -61,6 +63,19 @@ type Status struct {
 	// Overdue lists the connected connections whose active credential is
 	// due for rotation (aos.Credential.Overdue), by name.
 	Overdue []OverdueKey `json:"overdue_keys,omitempty"`
+	// Money is what moved through the boundary against the caps.
+	Money MoneyStatus `json:"money"`
+}
+
+// MoneyStatus is the money caps and what counted against them in the
+// rolling 7 days, in US cents, and in Text as people read it ("$120.00
+// USD of $10,000.00 USD this rolling week; at most $1,000.00 USD per
+// move").
+type MoneyStatus struct {
+	PerMove       int64  `json:"per_move"`
+	PerWeek       int64  `json:"per_week"`
+	SpentThisWeek int64  `json:"spent_this_week"`
+	Text          string `json:"text"`
 }
 
 // OverdueKey is a credential due for rotation.
@@ -113,6 +128,18 @@ func (s *Service) Status(ctx context.Context) (*Status, error) {
 		if st.Pending, err = tx.CountPendingApprovals(ctx, 0); err != nil {
 			return err
 		}
+		caps, err := approval.LoadCaps(ctx, tx)
+		if err != nil {
+			return err
+		}
+		spent, err := tx.SpentSince(ctx, now.Add(-7*24*time.Hour))
+		if err != nil {
+			return err
+		}
+		ct := approval.DescribeCaps(caps)
+		st.Money = MoneyStatus{PerMove: caps.PerMove, PerWeek: caps.PerWeek, SpentThisWeek: spent,
+			Text: fmt.Sprintf("%s of %s this rolling week; at most %s per move",
+				aos.FormatMoney(spent, "USD"), ct.PerWeek, ct.PerMove)}
 		st.LogSize, err = tx.LogSize(ctx)
 		return err
 	})

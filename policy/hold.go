@@ -23,7 +23,11 @@ func holds(in Input) ([]aos.ApprovalPoint, []string) {
 	f, caps := in.Facts, in.Caps
 
 	if f.AmountUnknown {
-		add(aos.PointMoney, "the operation moves money but its amount could not be read")
+		if f.AmountUnknownReason != "" {
+			add(aos.PointMoney, "the operation moves money but its amount could not be read: %s", f.AmountUnknownReason)
+		} else {
+			add(aos.PointMoney, "the operation moves money but its amount could not be read")
+		}
 	} else if f.Amount > 0 {
 		usd, ok := ToUSD(f.Amount, f.Currency, caps.Rates)
 		switch {

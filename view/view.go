@@ -179,6 +179,8 @@ func (w *writer) call(in Input) {
 	w.line(0, "")
 	w.line(0, "what it would send:")
 	switch {
+	case f.AmountUnknown && f.AmountUnknownReason != "":
+		w.line(1, "amount:       could not be read: %s", clean(f.AmountUnknownReason))
 	case f.AmountUnknown:
 		w.line(1, "amount:       could not be read")
 	case f.Amount > 0:

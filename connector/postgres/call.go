@@ -146,8 +146,9 @@ func suits(op aos.Operation, st *statement) error {
 	return nil
 }
 
-// resourceItems names what a statement reaches: DB for a schema change
-// or a statement that names nothing, else DB/SCHEMA/NAME for each relation
+// resourceItems names what a statement reaches: DB for a schema change,
+// DB/* for a statement that names no relation and no schema-qualified
+// function (SELECT $1::int + 1), else DB/SCHEMA/NAME for each relation
 // and schema-qualified function, unqualified names in the connection's
 // schema.
 func resourceItems(ep *endpoint, st *statement) []string {
@@ -166,7 +167,7 @@ func resourceItems(ep *endpoint, st *statement) []string {
 		items = append(items, item(db, schema, n.name))
 	}
 	if len(items) == 0 {
-		return []string{item(ep.db)}
+		return []string{noRelationItem(ep.db)}
 	}
 	return items
 }

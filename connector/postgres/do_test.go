@@ -47,6 +47,32 @@ func call(t *testing.T, k *Connector, c *aos.Connection, op, sql string, params 
 	return &d, cl, nil
 }
 
+// callWhole runs a statement as the gateway does for an agent whose grant
+// covers the whole database: a call the connector asks to decide again
+// (a function only a grant on the database covers) runs as corrected.
+func callWhole(t *testing.T, k *Connector, c *aos.Connection, op, sql string, params ...any) (*decoded, *connector.Call, error) {
+	t.Helper()
+	d, cl, err := call(t, k, c, op, sql, params...)
+	var rd *connector.Redecide
+	if !errors.As(err, &rd) || rd.Call == nil {
+		return d, cl, err
+	}
+	if !strings.Contains(","+rd.Call.Resource+",", ","+item(database(t).db)+",") {
+		t.Fatalf("decided again on %s, not on the database", rd.Call.Resource)
+	}
+	resp, err := k.Do(context.Background(), c, database(t).secret(), rd.Call)
+	if err != nil {
+		return nil, rd.Call, err
+	}
+	var out decoded
+	dec := json.NewDecoder(bytes.NewReader(resp.Body))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("answer %s: %v", resp.Body, err)
+	}
+	return &out, rd.Call, nil
+}
+
 func newConnector(t *testing.T) *Connector {
 	k := New()
 	t.Cleanup(k.Close)
@@ -70,7 +96,7 @@ func TestDo_Query(t *testing.T) {
 		}
 	})
 	t.Run("inside a read-only transaction", func(t *testing.T) {
-		d, _, err := call(t, k, c, "query", "SELECT current_setting('transaction_read_only'), current_setting('search_path'), current_setting('statement_timeout')")
+		d, _, err := callWhole(t, k, c, "query", "SELECT current_setting('transaction_read_only'), current_setting('search_path'), current_setting('statement_timeout')")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,7 +342,7 @@ func TestDo_Limits(t *testing.T) {
 		old := statementTimeout
 		statementTimeout = 100 * 1e6
 		defer func() { statementTimeout = old }()
-		_, _, err := call(t, k, f.conn(1, "shop", false), "query", "SELECT pg_sleep(2)")
+		_, _, err := callWhole(t, k, f.conn(1, "shop", false), "query", "SELECT pg_sleep(2)")
 		if aos.ErrorCode(err) != aos.EUpstream || !strings.Contains(aos.ErrorMessage(err), "57014") {
 			t.Fatalf("err = %v", err)
 		}

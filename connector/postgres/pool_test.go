@@ -53,7 +53,7 @@ func TestPools_Bounded(t *testing.T) {
 	errs := make(chan error, 8)
 	for range 8 {
 		wg.Go(func() {
-			if _, _, err := call(t, k, c, "query", "SELECT pg_sleep(0.05)"); err != nil {
+			if _, _, err := callWhole(t, k, c, "query", "SELECT pg_sleep(0.05)"); err != nil {
 				errs <- err
 			}
 		})
@@ -127,7 +127,7 @@ func TestPools_SessionReset(t *testing.T) {
 	if _, _, err := call(t, k, c, "execute", "CREATE TEMP TABLE "+name+" (id int)"); err != nil {
 		t.Fatal(err)
 	}
-	d, _, err := call(t, k, c, "query", "SELECT (to_regclass('pg_temp."+name+"') IS NULL)")
+	d, _, err := callWhole(t, k, c, "query", "SELECT (to_regclass('pg_temp."+name+"') IS NULL)")
 	if err != nil || marshal(d.Rows) != `[[true]]` {
 		t.Fatalf("the temporary table survived the call: %+v, %v", d, err)
 	}

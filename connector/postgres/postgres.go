@@ -7,9 +7,12 @@
 //
 // A call's resource names everything its one statement reaches, as a
 // sorted, comma-separated list of items: DB/SCHEMA/NAME for each table,
-// view and schema-qualified function outside pg_catalog, or DB alone for a
-// statement that acts on the database as a whole (a schema change, or a
-// statement that names no relation, such as SELECT 1). Covers requires
+// view and schema-qualified function outside pg_catalog, DB alone for a
+// statement that acts on the database as a whole (a schema change), or
+// DB/* for a statement that names no relation (SELECT $1::int + 1,
+// VALUES (1)), which reads nothing of the database and so is within any
+// grant on it, still under the function allow-list and the plan check.
+// Covers requires
 // one grant's scope to cover every item, so a join of two tables needs a
 // grant on both (their schema, say), not two grants.
 //
@@ -159,6 +162,7 @@ func (k *Connector) Describe() connector.Description {
 			"in a READ ONLY transaction, execute one INSERT, UPDATE, DELETE, MERGE or schema change, copy_out " +
 			"exports a query's rows as CSV. The resource is every table, view and schema-qualified function the " +
 			"statement reaches, as DB/SCHEMA/NAME, checked against PostgreSQL's own plan before anything runs; one grant must cover them all. " +
+			"A statement that reads no relation (select $1::int + 1) is within any grant on its database. " +
 			"Only the server's own immutable functions and a few stable ones that format values are allowed under a table " +
 			"or schema grant; extension, volatile and catalog-reading functions need a grant on the whole database. " +
 			"Schema, role, privilege and policy changes act on DB and are held at production; copy_out, and on a connection " +

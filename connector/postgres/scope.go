@@ -129,6 +129,24 @@ func CheckScope(scope string) (string, error) {
 	return item(names...), nil
 }
 
+// A statement that names no relation (SELECT $1::int + 1, VALUES (1))
+// reads nothing of its database, so it is within any grant on it: its
+// resource is the item DB/*, which "*", "DB", "DB/SCHEMA" and
+// "DB/SCHEMA/NAME" of that database all cover. '*' is percent-encoded in
+// every name, so DB/* is never a schema; and it is never a scope
+// (CheckScope refuses '*' in a segment). Such a statement is still under
+// every other rule: the function allow-list, the server's plan (a
+// relation the plan reaches is decided again), read-only transactions.
+const noRelationSeg = "*"
+
+// noRelation is how the marker segment is kept among decoded names: NUL,
+// which no PostgreSQL name holds.
+const noRelation = "\x00"
+
+// noRelationItem is the resource item of a statement of db that names no
+// relation.
+func noRelationItem(db string) string { return item(db) + "/" + noRelationSeg }
+
 // makeResource joins resource items into a call's resource: sorted,
 // without repeats, comma-separated.
 func makeResource(items []string) string {
@@ -156,6 +174,14 @@ func splitResource(resource string) ([][]string, bool) {
 		if i > 0 && raw[i-1] >= it {
 			return nil, false
 		}
+		if db, ok := strings.CutSuffix(it, "/"+noRelationSeg); ok {
+			names, err := parsePath(db, "the resource")
+			if err != nil || len(names) != 1 || item(names...) != db {
+				return nil, false
+			}
+			items[i] = []string{names[0], noRelation}
+			continue
+		}
 		names, err := parsePath(it, "the resource")
 		if err != nil || item(names...) != it {
 			return nil, false
@@ -167,11 +193,12 @@ func splitResource(resource string) ([][]string, bool) {
 
 // Covers reports whether scope covers a call's resource. A resource is a
 // comma-separated, sorted list of items (DB/SCHEMA/NAME for each table,
-// view or function the statement reaches, or DB for a statement that acts
-// on the database as a whole), and it is covered only when every one of
-// its items is: "*" covers every item, "DB" every item of that database,
-// "DB/SCHEMA" every item of that schema, and "DB/SCHEMA/NAME" that item
-// alone. Names compare exactly, as PostgreSQL compares them.
+// view or function the statement reaches, DB for a statement that acts
+// on the database as a whole, DB/* for one that names no relation), and
+// it is covered only when every one of its items is: "*" covers every
+// item, "DB" every item of that database, "DB/SCHEMA" every item of that
+// schema, and "DB/SCHEMA/NAME" that item alone; DB/* is covered by any
+// scope of its database. Names compare exactly, as PostgreSQL compares them.
 //
 // It is pure and fails closed: a scope CheckScope rejects, or a resource
 // that is empty, not canonical, out of order or repeating an item, is
@@ -190,6 +217,12 @@ func Covers(scope, resource string) bool {
 	}
 	want, _ := parsePath(s, "the scope")
 	for _, it := range items {
+		if len(it) == 2 && it[1] == noRelation {
+			if want[0] != it[0] {
+				return false
+			}
+			continue
+		}
 		if !prefixOf(want, it) {
 			return false
 		}

@@ -77,6 +77,16 @@ func TestCovers(t *testing.T) {
 		{name: "scope in lower-case hex", scope: "shop/public/a%2fb", resource: "shop/public/a%2Fb", want: true},
 		{name: "encoded slash is not a level", scope: "shop/public/a", resource: "shop/public/a%2Fb"},
 		{name: "comma in a name is encoded", scope: "shop/public/a", resource: "shop/public/a%2Cshop/public/b"},
+		// A statement that names no relation is within any grant on its
+		// database, and no other.
+		{name: "no relation under a table grant", scope: "shop/public/orders", resource: "shop/*", want: true},
+		{name: "no relation under a schema grant", scope: "shop/public", resource: "shop/*", want: true},
+		{name: "no relation under a database grant", scope: "shop", resource: "shop/*", want: true},
+		{name: "no relation account wide", scope: "*", resource: "shop/*", want: true},
+		{name: "no relation of another database", scope: "crm/public/orders", resource: "shop/*"},
+		{name: "no relation and a table outside", scope: "shop/public/orders", resource: "shop/*,shop/public/customers"},
+		{name: "no relation and a covered table", scope: "shop/public", resource: "shop/*,shop/public/customers", want: true},
+		{name: "no relation is not the database", scope: "shop/public", resource: "shop"},
 		// Junk fails closed, even for the account-wide scope.
 		{name: "empty resource", scope: "*", resource: ""},
 		{name: "unsorted resource", scope: "*", resource: "shop/public/orders,shop/public/customers"},
@@ -85,7 +95,9 @@ func TestCovers(t *testing.T) {
 		{name: "non-canonical item", scope: "*", resource: "shop/public/a%2fb"},
 		{name: "needlessly escaped item", scope: "shop/public/orders", resource: "shop/public/%6Frders"},
 		{name: "item with four parts", scope: "*", resource: "shop/public/orders/x"},
-		{name: "wildcard resource", scope: "*", resource: "shop/*"},
+		{name: "no-relation resource under a schema item", scope: "*", resource: "shop/public/*"},
+		{name: "no-relation resource of another database", scope: "other/public/orders", resource: "shop/*"},
+		{name: "a schema named * is not the no-relation item", scope: "shop/public", resource: "shop/%2A/x"},
 		{name: "resource with raw control", scope: "*", resource: "shop/public/a\nb"},
 		{name: "invalid scope", scope: "shop//x", resource: "shop/public/orders"},
 		{name: "empty scope", scope: "", resource: "shop/public/orders"},

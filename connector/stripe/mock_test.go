@@ -99,6 +99,10 @@ type recorder struct {
 	target string
 	mu     sync.Mutex
 	got    []upstreamRequest
+	// answer, if set, may change stripe-mock's answer to a request
+	// (stripe-mock answers every id with one fixture: a test that needs
+	// another charge says so here).
+	answer func(uri string, status int, body []byte) (int, []byte)
 }
 
 func newRecorder(t *testing.T) *recorder {
@@ -127,11 +131,29 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	defer resp.Body.Close()
+	status, answer := resp.StatusCode, io.Reader(resp.Body)
+	r.mu.Lock()
+	change := r.answer
+	r.mu.Unlock()
+	if change != nil {
+		b, _ := io.ReadAll(resp.Body)
+		var changed []byte
+		status, changed = change(req.RequestURI, status, b)
+		answer = bytes.NewReader(changed)
+		resp.Header.Del("Content-Length")
+	}
 	for k, vs := range resp.Header {
 		w.Header()[k] = vs
 	}
-	w.WriteHeader(resp.StatusCode)
-	io.Copy(w, resp.Body)
+	w.WriteHeader(status)
+	io.Copy(w, answer)
+}
+
+// setAnswer sets the recorder's answer hook (see recorder.answer).
+func (r *recorder) setAnswer(f func(uri string, status int, body []byte) (int, []byte)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.answer = f
 }
 
 // take returns and forgets what the recorder received so far.

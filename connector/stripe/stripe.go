@@ -8,7 +8,9 @@
 // anything else is an unknown operation and is denied. Money moves read
 // their amount and currency from the form body; a money move whose amount
 // or currency the request does not state is held (Facts.AmountUnknown),
-// never guessed. Any write parameter that moves money or changes what a
+// never guessed; but a refund, which may leave its currency and amount to
+// its charge, is first completed from the charge or payment intent read
+// with the connection's key (FindFacts, lookup.go). Any write parameter that moves money or changes what a
 // customer owes (a customer's balance, a discount, a price, a trial end,
 // an item's quantity, at any depth: money.go) makes the call a money move,
 // held unless its amount is the one the request states. Report runs and Sigma query results are exports of
