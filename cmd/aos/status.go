@@ -37,6 +37,9 @@ func newStatusCmd(e *env) *cobra.Command {
 		fmt.Fprintf(e.stdout, "grants:       %d active\n", st.ActiveGrants)
 		fmt.Fprintf(e.stdout, "approvals:    %d pending\n", st.Pending)
 		fmt.Fprintf(e.stdout, "evidence:     %d entries\n", st.LogSize)
+		if st.Money.Text != "" {
+			fmt.Fprintf(e.stdout, "money:        %s\n", st.Money.Text)
+		}
 		if len(st.Overdue) > 0 {
 			fmt.Fprintf(e.stdout, "keys overdue: %d\n", len(st.Overdue))
 			for _, k := range st.Overdue {
