@@ -29,6 +29,9 @@ const (
 	ETooManyPending      = "too_many_pending"
 	EUnsupportedEncoding = "unsupported_encoding" // a request body coded as the gateway cannot read
 	EUpstream            = "upstream_error"
+	// EToolNotAccepted: an upstream MCP tool that is new, or whose
+	// definition changed since it was pinned, waits for the owner.
+	EToolNotAccepted     = "tool_not_accepted"
 	EEvidenceUnavailable = "evidence_unavailable"
 	ENotFound            = "not_found"
 	EConflict            = "conflict"

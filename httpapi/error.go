@@ -14,7 +14,7 @@ func statusOf(code string) int {
 	case aos.EUnauthenticated:
 		return http.StatusUnauthorized
 	case aos.EForbidden, aos.EUnknownOperation, aos.ENotGranted, aos.EOutOfScope, aos.EReadOnly,
-		aos.EApprovalDenied, aos.EApprovalExpired, aos.EApprovalStale:
+		aos.EApprovalDenied, aos.EApprovalExpired, aos.EApprovalStale, aos.EToolNotAccepted:
 		return http.StatusForbidden
 	case aos.EUnknownConnection, aos.ENotFound:
 		return http.StatusNotFound

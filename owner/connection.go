@@ -106,6 +106,9 @@ func (s *Service) ConnectAndInspect(ctx context.Context, actor *aos.Principal, r
 	if err := checkCredential(conn, c, req.Credential); err != nil {
 		return nil, err
 	}
+	if err := s.pin(ctx, conn, c, req.Credential); err != nil {
+		return nil, err
+	}
 	var cred *aos.Credential
 	_, err = s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
 		if old, err := tx.ConnectionByName(ctx, c.Name); err == nil {
@@ -210,6 +213,9 @@ func (s *Service) Disconnect(ctx context.Context, actor *aos.Principal, name str
 		}
 		return []aos.Record{{Kind: "connection.disconnect", Actor: actor.Ref(), Subject: name, Attrs: attrs}}, nil
 	})
+	if err == nil {
+		s.release(name)
+	}
 	return err
 }
 

@@ -137,6 +137,7 @@ func (s *Service) RotateCredential(ctx context.Context, actor *aos.Principal, na
 	if err != nil {
 		return nil, err
 	}
+	s.release(name)
 	return res, nil
 }
 
@@ -209,5 +210,6 @@ func (s *Service) ExposeCredential(ctx context.Context, actor *aos.Principal, na
 	if err != nil {
 		return nil, 0, err
 	}
+	s.release(name)
 	return cred, idx[0], nil
 }

@@ -1,0 +1,135 @@
+package mcp
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+)
+
+// request is the upstream request of a call, as sealed in its
+// Outbound's body: the tool and its arguments, which the gateway scans.
+type request struct {
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+// callURL is the Outbound URL of a call of tool: not an address but a
+// name for the evidence (an opaque URL, with no path or query to scan).
+func callURL(tool string) string { return "mcp:tools/call/" + url.PathEscape(tool) }
+
+// FromHTTP refuses proxied requests: an MCP upstream is called by tool.
+func (k *Connector) FromHTTP(c *aos.Connection, _ *connector.HTTPRequest) (*connector.Call, error) {
+	return nil, aos.Errorf(aos.EUnknownOperation,
+		"%s is an MCP server: call its tools over aos's MCP endpoint or with POST /v1/call (operation: the tool, args: its arguments)", c.Name)
+}
+
+// FromCall maps a call of a tool: the operation is the tool's name and
+// args its arguments (a JSON object; empty means {}). The resource is
+// "tool:NAME"; the access and the approval points those pinned for it.
+//
+// Errors: EUnknownOperation for a tool that is not pinned; EToolNotAccepted
+// for one that the running upstream now defines differently from its pin,
+// or offers without a pin (Do checks again before sending); EBadRequest
+// for arguments that are not an object.
+func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawMessage) (*connector.Call, error) {
+	cfg, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	p := cfg.pin(operation)
+	if p == nil {
+		if t, ok := k.liveTool(c.ID, operation); ok && t != nil {
+			return nil, notAccepted(c.Name, operation, true)
+		}
+		return nil, aos.Errorf(aos.EUnknownOperation, "%.128q is not a tool of %s (a tool the upstream added later waits for `aos mcp accept %s TOOL`)",
+			operation, c.Name, c.Name)
+	}
+	if t, ok := k.liveTool(c.ID, operation); ok {
+		if t == nil {
+			return nil, aos.Errorf(aos.EUnknownOperation, "the upstream of %s no longer offers tool %q", c.Name, operation)
+		}
+		if _, digest, err := canonical(t); err != nil || digest != p.Digest {
+			return nil, notAccepted(c.Name, operation, false)
+		}
+	}
+	argsJSON, err := normalArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := json.Marshal(request{Name: operation, Arguments: argsJSON})
+	return &connector.Call{
+		Operation: aos.Operation{Name: p.Name, Access: p.Access, Points: p.Points},
+		Resource:  "tool:" + p.Name,
+		Facts:     pointFacts(p.Points),
+		Upstream: &connector.Outbound{Method: "tools/call", URL: callURL(p.Name),
+			Header: http.Header{"Content-Type": {"application/json"}}, Body: body},
+	}, nil
+}
+
+func notAccepted(conn, tool string, isNew bool) error {
+	what := "changed its definition since it was pinned"
+	if isNew {
+		what = "is new on the upstream since it was connected"
+	}
+	return aos.Errorf(aos.EToolNotAccepted, "tool %q of %s %s; it is not served until the owner accepts it (`aos mcp accept %s %s`)",
+		tool, conn, what, conn, tool)
+}
+
+// normalArgs checks that args is one JSON object (empty is {}) and
+// returns it compact.
+func normalArgs(args json.RawMessage) (json.RawMessage, error) {
+	if len(bytes.TrimSpace(args)) == 0 || string(bytes.TrimSpace(args)) == "null" {
+		return json.RawMessage(`{}`), nil
+	}
+	if len(args) > connector.MaxBody {
+		return nil, aos.Errorf(aos.ETooLarge, "the arguments are larger than %d MiB", connector.MaxBody>>20)
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(args, &obj); err != nil || obj == nil {
+		return nil, badRequest("args are the tool's arguments: one JSON object")
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, args); err != nil {
+		return nil, badRequest("args are the tool's arguments: one JSON object")
+	}
+	return b.Bytes(), nil
+}
+
+// pointFacts are the facts of a tool the owner attached points to: each
+// point holds every call. Customer-data holds it as a share (the tool
+// sends data out); money as an amount it cannot read.
+func pointFacts(points []aos.ApprovalPoint) aos.Facts {
+	var f aos.Facts
+	for _, p := range points {
+		switch p {
+		case aos.PointMoney:
+			f.AmountUnknown = true
+		case aos.PointPublicClaim:
+			f.Public = true
+		case aos.PointCustomerData:
+			f.Share = true
+		case aos.PointProduction:
+			f.Production = true
+		}
+	}
+	return f
+}
+
+// parseRequest reads a call's sealed request back.
+func parseRequest(call *connector.Call) (*request, error) {
+	if call == nil || call.Upstream == nil || call.Upstream.Method != "tools/call" {
+		return nil, badRequest("no tool call to send")
+	}
+	var r request
+	dec := json.NewDecoder(bytes.NewReader(call.Upstream.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil || r.Name == "" || !strings.HasPrefix(string(bytes.TrimSpace(r.Arguments)), "{") {
+		return nil, badRequest("the sealed tool call is malformed")
+	}
+	return &r, nil
+}

@@ -1,0 +1,138 @@
+package mcp
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Relay carries what an upstream asks of the calling agent's client
+// mid-call (sampling, elicitation) and tells it (progress, logging). The
+// agent's MCP transport puts one in the context of each call it runs
+// (WithRelay); a call without one (POST /v1/call) has no client to ask,
+// and the upstream's requests are answered with an error saying so.
+//
+// Progress carries the upstream's notification with the token aos sent
+// upstream; the relay replaces it with the agent's own.
+type Relay interface {
+	CreateMessage(ctx context.Context, p *sdk.CreateMessageParams) (*sdk.CreateMessageResult, error)
+	Elicit(ctx context.Context, p *sdk.ElicitParams) (*sdk.ElicitResult, error)
+	Progress(ctx context.Context, p *sdk.ProgressNotificationParams) error
+	Log(ctx context.Context, p *sdk.LoggingMessageParams) error
+}
+
+type relayKey struct{}
+
+// WithRelay returns ctx carrying r, for the calls run under it.
+func WithRelay(ctx context.Context, r Relay) context.Context {
+	return context.WithValue(ctx, relayKey{}, r)
+}
+
+// RelayFrom returns the relay ctx carries, or nil.
+func RelayFrom(ctx context.Context) Relay {
+	r, _ := ctx.Value(relayKey{}).(Relay)
+	return r
+}
+
+var (
+	errNoClient = errors.New("aos: the agent's call came without an MCP client session (POST /v1/call), " +
+		"so nothing can answer this request; call the tool over aos's MCP endpoint")
+	errAmbiguous = errors.New("aos: several calls are running on this upstream, so aos cannot tell " +
+		"which agent this request is for; it is refused rather than sent to the wrong one")
+	errNoCall = errors.New("aos: no call is running on this upstream; requests are answered only during a call")
+)
+
+// caller is the one call in flight on the session, whose agent a request
+// the upstream sends without naming its call is for. An MCP server's
+// request carries no reference to the call that caused it, so with more
+// than one call in flight it could belong to any: it is refused rather
+// than shown to the wrong agent.
+func (s *session) caller() (*running, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch len(s.calls) {
+	case 0:
+		return nil, errNoCall
+	case 1:
+		for r := range s.calls {
+			if r.relay == nil {
+				return nil, errNoClient
+			}
+			return r, nil
+		}
+	}
+	return nil, errAmbiguous
+}
+
+// byToken is the call a progress token was sent with.
+func (s *session) byToken(token any) *running {
+	t, ok := token.(string)
+	if !ok {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for r := range s.calls {
+		if r.token == t {
+			return r
+		}
+	}
+	return nil
+}
+
+func (s *session) begin(r *running) {
+	s.mu.Lock()
+	s.calls[r] = struct{}{}
+	s.mu.Unlock()
+}
+
+func (s *session) end(r *running) {
+	s.mu.Lock()
+	delete(s.calls, r)
+	s.mu.Unlock()
+}
+
+// clientOptions are the handlers of the session's client: the upstream's
+// requests and notifications go to the calling agent through its relay.
+// The client advertises sampling and elicitation, which the agent's client
+// may or may not support; when it cannot answer, the upstream gets an
+// error saying why.
+func (s *session) clientOptions(k *Connector) *sdk.ClientOptions {
+	return &sdk.ClientOptions{
+		Logger:       slog.New(slog.DiscardHandler),
+		Capabilities: &sdk.ClientCapabilities{},
+		CreateMessageHandler: func(_ context.Context, req *sdk.CreateMessageRequest) (*sdk.CreateMessageResult, error) {
+			r, err := s.caller()
+			if err != nil {
+				return nil, err
+			}
+			return r.relay.CreateMessage(r.ctx, req.Params)
+		},
+		ElicitationHandler: func(_ context.Context, req *sdk.ElicitRequest) (*sdk.ElicitResult, error) {
+			r, err := s.caller()
+			if err != nil {
+				return nil, err
+			}
+			return r.relay.Elicit(r.ctx, req.Params)
+		},
+		ProgressNotificationHandler: func(_ context.Context, req *sdk.ProgressNotificationClientRequest) {
+			if r := s.byToken(req.Params.ProgressToken); r != nil && r.relay != nil {
+				_ = r.relay.Progress(r.ctx, req.Params)
+			}
+		},
+		LoggingMessageHandler: func(_ context.Context, req *sdk.LoggingMessageRequest) {
+			if r, err := s.caller(); err == nil {
+				_ = r.relay.Log(r.ctx, req.Params)
+				return
+			}
+			k.log().Debug("mcp upstream log message", "connection", s.u.name, "level", req.Params.Level)
+		},
+		ToolListChangedHandler: func(context.Context, *sdk.ToolListChangedRequest) {
+			s.mu.Lock()
+			s.toolsStale = true
+			s.mu.Unlock()
+		},
+	}
+}
