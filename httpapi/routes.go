@@ -43,6 +43,7 @@ func (s *Server) routes() []route {
 		{"POST /v1/owner/connections", forOwner, s.handleConnect},
 		{"POST /v1/owner/connections/{name}/disconnect", forOwner, s.handleDisconnect},
 		{"POST /v1/owner/connections/{name}/reconnect", forOwner, s.handleReconnect},
+		{"POST /v1/owner/connections/{name}/mcp/accept", forOwner, s.handleMCPAccept},
 		{"GET /v1/owner/grants", forReaders, s.handleListGrants},
 		{"POST /v1/owner/grants", forOwner, s.handleGrant},
 		{"DELETE /v1/owner/grants/{id}", forOwner, s.handleRevoke},

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/vault"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -95,8 +97,17 @@ func callError(ctx context.Context, c *aos.Connection, s *session, err error) er
 	switch {
 	case ctx.Err() != nil:
 		return aos.Errorf(aos.EUpstream, "the call to %s was cancelled or timed out before the upstream answered", c.Name)
-	case s.ended() || errors.Is(err, sdk.ErrConnectionClosed):
-		return aos.Errorf(aos.EUpstream, "the upstream of %s ended during the call; it is started again on the next call", c.Name)
 	}
-	return aos.Errorf(aos.EUpstream, "the upstream of %s answered with an error: %s", c.Name, brief(err.Error()))
+	var rpc *jsonrpc.Error
+	if errors.As(err, &rpc) {
+		return aos.Errorf(aos.EUpstream, "the upstream of %s answered with an error: %s", c.Name, brief(rpc.Message))
+	}
+	// Not an answer: the transport failed. The session's end is noticed
+	// a moment after the call's.
+	select {
+	case <-s.done:
+		return aos.Errorf(aos.EUpstream, "the upstream of %s ended during the call; it is started again on the next call", c.Name)
+	case <-time.After(time.Second):
+	}
+	return aos.Errorf(aos.EUpstream, "the upstream of %s could not be reached: %s", c.Name, brief(err.Error()))
 }

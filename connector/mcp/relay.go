@@ -15,7 +15,9 @@ import (
 // and the upstream's requests are answered with an error saying so.
 //
 // Progress carries the upstream's notification with the token aos sent
-// upstream; the relay replaces it with the agent's own.
+// upstream; the relay replaces it with the agent's own. Log carries every
+// message the upstream sends (aos asks it for debug and above); the relay
+// filters by the level the agent set.
 type Relay interface {
 	CreateMessage(ctx context.Context, p *sdk.CreateMessageParams) (*sdk.CreateMessageResult, error)
 	Elicit(ctx context.Context, p *sdk.ElicitParams) (*sdk.ElicitResult, error)

@@ -216,7 +216,7 @@ func (k *Connector) start(ctx context.Context, c *aos.Connection, cfg *config, s
 	client := sdk.NewClient(&sdk.Implementation{Name: "aos", Version: "1"}, s.clientOptions(k))
 	sctx, cancel := context.WithTimeout(ctx, k.startTimeout)
 	defer cancel()
-	cs, err := client.Connect(sctx, transport, nil)
+	cs, err := client.Connect(sctx, transport, &sdk.ClientSessionOptions{ProtocolVersion: upstreamProtocol})
 	if err != nil {
 		if s.kill != nil {
 			s.kill()
@@ -244,6 +244,11 @@ func (k *Connector) start(ctx context.Context, c *aos.Connection, cfg *config, s
 			k.log().Warn("mcp upstream ended", "connection", c.Name, "err", err)
 		}
 	}()
+	if r := cs.InitializeResult(); r != nil && r.Capabilities != nil && r.Capabilities.Logging != nil {
+		// Every message the upstream has; the relay filters by the level
+		// the agent set.
+		_ = cs.SetLoggingLevel(sctx, &sdk.SetLoggingLevelParams{Level: "debug"})
+	}
 	if _, err := s.listTools(sctx); err != nil {
 		s.stopped = true
 		s.close()
@@ -334,6 +339,12 @@ func (s *session) listTools(ctx context.Context) (map[string]*sdk.Tool, error) {
 	s.mu.Unlock()
 	return tools, nil
 }
+
+// upstreamProtocol is the revision aos asks upstreams for: sessions in
+// which a server may ask the client mid-call (sampling, elicitation), as
+// most servers are written to; a server written for multi round-trip
+// requests has its SDK send them the same way on this revision.
+const upstreamProtocol = "2025-11-25"
 
 // maxTools bounds the tools one upstream may offer.
 const maxTools = 1000

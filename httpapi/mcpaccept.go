@@ -1,0 +1,39 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/owner"
+)
+
+// MCPAcceptRequest is the body of POST
+// /v1/owner/connections/{name}/mcp/accept: the upstream tool whose current
+// definition the owner accepts, and optionally its access ("read" or
+// "write"; empty keeps what it was pinned with, write for a new tool) and
+// approval points (absent keeps them).
+type MCPAcceptRequest struct {
+	Tool   string              `json:"tool"`
+	Access aos.Access          `json:"access,omitempty"`
+	Points []aos.ApprovalPoint `json:"points,omitempty"`
+}
+
+// MCPAcceptResponse is what the evidence recorded of the acceptance: the
+// tool, its digest, access and points, and the digest it replaced.
+type MCPAcceptResponse struct {
+	Accepted map[string]string `json:"accepted"`
+}
+
+func (s *Server) handleMCPAccept(w http.ResponseWriter, r *http.Request) error {
+	var req MCPAcceptRequest
+	if err := decodeJSON(r, ownerBodyLimit, &req); err != nil {
+		return err
+	}
+	attrs, err := s.Owner.Accept(r.Context(), principalOf(r.Context()), owner.AcceptRequest{
+		Connection: r.PathValue("name"), Item: req.Tool, Access: req.Access, Points: req.Points})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, MCPAcceptResponse{Accepted: attrs})
+	return nil
+}
