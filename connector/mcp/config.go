@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"slices"
 	"strings"
 	"unicode"
@@ -129,6 +130,9 @@ func (k *Connector) Configure(c *aos.Connection) error {
 		if err != nil {
 			return err
 		}
+		if ep.Scheme != "https" && !connector.IsLoopback(hostname(ep.Host)) {
+			return badRequest("an HTTP upstream is reached over https (plain http only on this machine)")
+		}
 		c.BaseURL = ep.String()
 	}
 	if err := checkDecisions(cfg); err != nil {
@@ -202,6 +206,14 @@ func checkToolName(n string) error {
 		return badRequest("%.140q is not an MCP tool name", n)
 	}
 	return nil
+}
+
+// hostname is host without its port.
+func hostname(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return strings.Trim(host, "[]")
 }
 
 func utf8Printable(s string) bool {
