@@ -41,6 +41,9 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	if err != nil {
 		return nil, err
 	}
+	if featureResource(operation) != "" {
+		return featureCall(c, cfg, operation, args)
+	}
 	p := cfg.pin(operation)
 	if p == nil {
 		if t, ok := k.liveTool(c.ID, operation); ok && t != nil {

@@ -28,6 +28,10 @@ type config struct {
 	ToolPoints map[string][]string `json:"tool_points,omitempty"`
 
 	Tools []*pin `json:"tools,omitempty"`
+	// Resources and Prompts say whether the upstream offered them at
+	// connect.
+	Resources bool `json:"resources,omitempty"`
+	Prompts   bool `json:"prompts,omitempty"`
 }
 
 // pin is one tool as the owner accepted it.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/connector/mcprelay"
 	"github.com/aos-dev/aos/vault"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -35,6 +36,24 @@ import (
 // a protocol error, or ends during the call (the next call starts it
 // again).
 func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
+	if call != nil && call.Upstream != nil && featureResource(call.Operation.Name) != "" {
+		cfg, err := settings(c)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := featureCall(c, cfg, call.Operation.Name, nil); aos.ErrorCode(err) == aos.EUnknownOperation {
+			return nil, err
+		}
+		u, err := k.upstreamOf(c, secret)
+		if err != nil {
+			return nil, err
+		}
+		s, err := u.get(ctx, c, cfg, secret)
+		if err != nil {
+			return nil, err
+		}
+		return k.doFeature(ctx, c, s, call)
+	}
 	req, err := parseRequest(call)
 	if err != nil {
 		return nil, err
@@ -83,7 +102,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if len(body) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "the result of tool %q is larger than %d MiB", req.Name, connector.MaxBody>>20)
 	}
-	return &connector.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}, nil
+	return &connector.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {mcprelay.ToolResultType}}, Body: body}, nil
 }
 
 func newToken() string {

@@ -77,7 +77,11 @@ func (k *Connector) Pin(ctx context.Context, c *aos.Connection, secret vault.Sec
 		return err
 	}
 	var tools map[string]*sdk.Tool
+	var caps *sdk.ServerCapabilities
 	err = k.withSession(ctx, c, cfg, secret, func(s *session) error {
+		if r := s.cs.InitializeResult(); r != nil {
+			caps = r.Capabilities
+		}
 		tools, err = s.tool0(ctx)
 		return err
 	})
@@ -116,6 +120,9 @@ func (k *Connector) Pin(ctx context.Context, c *aos.Connection, secret vault.Sec
 		pins = append(pins, &pin{Name: n, Access: access, Points: points, Digest: digest, Definition: def})
 	}
 	stored := &config{Argv: cfg.Argv, Tools: pins}
+	if caps != nil {
+		stored.Resources, stored.Prompts = caps.Resources != nil, caps.Prompts != nil
+	}
 	if c.Config, err = json.Marshal(stored); err != nil {
 		return aos.Errorf(aos.EInternal, "cannot encode the mcp settings")
 	}

@@ -7,38 +7,25 @@ import (
 	"errors"
 	"log/slog"
 
+	"github.com/aos-dev/aos/connector/mcprelay"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// Relay carries what an upstream asks of the calling agent's client
-// mid-call (sampling, elicitation) and tells it (progress, logging). The
-// agent's MCP transport puts one in the context of each call it runs
-// (WithRelay); a call without one (POST /v1/call) has no client to ask,
-// and the upstream's requests are answered with an error saying so.
-//
-// Progress carries the upstream's notification with the token aos sent
-// upstream; the relay replaces it with the agent's own. Log carries every
+// Relay is the calling agent's MCP session (see mcprelay): what an
+// upstream asks of its client mid-call (sampling, elicitation) and tells
+// it (progress, logging) goes there. Progress carries the token aos sent
+// upstream; the relay puts the agent's own in its place. Log carries every
 // message the upstream sends (aos asks it for debug and above); the relay
-// filters by the level the agent set.
-type Relay interface {
-	CreateMessage(ctx context.Context, p *sdk.CreateMessageParams) (*sdk.CreateMessageResult, error)
-	Elicit(ctx context.Context, p *sdk.ElicitParams) (*sdk.ElicitResult, error)
-	Progress(ctx context.Context, p *sdk.ProgressNotificationParams) error
-	Log(ctx context.Context, p *sdk.LoggingMessageParams) error
-}
+// filters by the level the agent set. A call without one (POST /v1/call)
+// has no client to ask, and the upstream's requests are answered with an
+// error saying so.
+type Relay = mcprelay.Relay
 
-type relayKey struct{}
+// WithRelay returns ctx carrying r (mcprelay.WithRelay).
+func WithRelay(ctx context.Context, r Relay) context.Context { return mcprelay.WithRelay(ctx, r) }
 
-// WithRelay returns ctx carrying r, for the calls run under it.
-func WithRelay(ctx context.Context, r Relay) context.Context {
-	return context.WithValue(ctx, relayKey{}, r)
-}
-
-// RelayFrom returns the relay ctx carries, or nil.
-func RelayFrom(ctx context.Context) Relay {
-	r, _ := ctx.Value(relayKey{}).(Relay)
-	return r
-}
+// RelayFrom returns the relay ctx carries, or nil (mcprelay.RelayFrom).
+func RelayFrom(ctx context.Context) Relay { return mcprelay.RelayFrom(ctx) }
 
 var (
 	errNoClient = errors.New("aos: the agent's call came without an MCP client session (POST /v1/call), " +

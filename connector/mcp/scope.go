@@ -7,16 +7,19 @@ import (
 	"github.com/aos-dev/aos"
 )
 
-// CheckScope validates a scope: "*", "tool:*", or "tool:" and a
-// comma-separated list of tool names, returned sorted without
-// duplicates. Errors are EBadRequest.
+// CheckScope validates a scope: "*" (everything), "tool:*" (every pinned
+// tool), "tool:" and a comma-separated list of tool names (returned
+// sorted without duplicates), "resources" (the upstream's resources and
+// templates, listed and read) or "prompts" (listed and got). Errors are
+// EBadRequest.
 func (k *Connector) CheckScope(scope string) (string, error) {
-	if scope == "*" || scope == "tool:*" {
+	switch scope {
+	case "*", "tool:*", resourceOfResources, resourceOfPrompts:
 		return scope, nil
 	}
 	list, ok := strings.CutPrefix(scope, "tool:")
 	if !ok || list == "" {
-		return "", aos.Errorf(aos.EBadRequest, "an mcp scope is tool:NAME[,NAME...], tool:* or *")
+		return "", aos.Errorf(aos.EBadRequest, "an mcp scope is tool:NAME[,NAME...], tool:*, resources, prompts or *")
 	}
 	names := strings.Split(list, ",")
 	for _, n := range names {
@@ -28,8 +31,12 @@ func (k *Connector) CheckScope(scope string) (string, error) {
 	return "tool:" + strings.Join(slices.Compact(names), ","), nil
 }
 
-// Covers reports whether a scope covers a resource "tool:NAME".
+// Covers reports whether a scope covers a resource: "tool:NAME",
+// "resources" or "prompts".
 func (k *Connector) Covers(scope, resource string) bool {
+	if resource == resourceOfResources || resource == resourceOfPrompts {
+		return scope == "*" || scope == resource
+	}
 	name, ok := strings.CutPrefix(resource, "tool:")
 	if !ok || name == "" {
 		return false
@@ -39,4 +46,14 @@ func (k *Connector) Covers(scope, resource string) bool {
 	}
 	list, ok := strings.CutPrefix(scope, "tool:")
 	return ok && slices.Contains(strings.Split(list, ","), name)
+}
+
+// ScopeAllows reports whether a grant of scope can ever allow operation
+// op (connector.OperationScoper): the scope covers the tool, or the
+// feature, op names.
+func (k *Connector) ScopeAllows(_ *aos.Connection, scope, op string) bool {
+	if r := featureResource(op); r != "" {
+		return k.Covers(scope, r)
+	}
+	return k.Covers(scope, "tool:"+op)
 }

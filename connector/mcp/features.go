@@ -1,0 +1,140 @@
+package mcp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// The upstream's resources and prompts are reached through read
+// operations named after their MCP methods (connector.MCPFeatures), on the
+// resources "resources" and "prompts", which the scopes "resources",
+// "prompts" and "*" cover. Whether the upstream offers them is pinned at
+// connect, from the capabilities it stated.
+const (
+	opListResources     = "resources/list"
+	opListTemplates     = "resources/templates/list"
+	opReadResource      = "resources/read"
+	opListPrompts       = "prompts/list"
+	opGetPrompt         = "prompts/get"
+	resourceOfResources = "resources"
+	resourceOfPrompts   = "prompts"
+)
+
+var _ connector.MCPFeatures = (*Connector)(nil)
+
+// MCPOperations names the operations of the features the upstream offered
+// at connect.
+func (k *Connector) MCPOperations(c *aos.Connection) connector.MCPOperations {
+	cfg, err := settings(c)
+	if err != nil {
+		return connector.MCPOperations{}
+	}
+	var o connector.MCPOperations
+	if cfg.Resources {
+		o.ListResources, o.ListResourceTemplates, o.ReadResource = opListResources, opListTemplates, opReadResource
+	}
+	if cfg.Prompts {
+		o.ListPrompts, o.GetPrompt = opListPrompts, opGetPrompt
+	}
+	return o
+}
+
+// featureResource is the resource of a feature operation, "" for a tool.
+func featureResource(op string) string {
+	switch op {
+	case opListResources, opListTemplates, opReadResource:
+		return resourceOfResources
+	case opListPrompts, opGetPrompt:
+		return resourceOfPrompts
+	}
+	return ""
+}
+
+// featureArgs are the args of every feature operation; each takes its
+// own fields only.
+type featureArgs struct {
+	Cursor    string            `json:"cursor,omitempty"`
+	URI       string            `json:"uri,omitempty"`
+	Name      string            `json:"name,omitempty"`
+	Arguments map[string]string `json:"arguments,omitempty"`
+}
+
+func parseFeatureArgs(op string, raw json.RawMessage) (*featureArgs, error) {
+	var a featureArgs
+	if len(bytes.TrimSpace(raw)) > 0 && string(bytes.TrimSpace(raw)) != "null" {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&a); err != nil {
+			return nil, badRequest("the args of %s are not what it takes (%s)", op, jsonProblem(err))
+		}
+	}
+	switch {
+	case op == opReadResource && a.URI == "":
+		return nil, badRequest("resources/read takes {\"uri\": \"...\"}")
+	case op == opGetPrompt && a.Name == "":
+		return nil, badRequest("prompts/get takes {\"name\": \"...\", \"arguments\": {...}}")
+	case op != opReadResource && a.URI != "", op != opGetPrompt && (a.Name != "" || a.Arguments != nil),
+		(op == opReadResource || op == opGetPrompt) && a.Cursor != "":
+		return nil, badRequest("the args of %s are not what it takes", op)
+	}
+	return &a, nil
+}
+
+// featureCall maps a feature operation: a read of "resources" or
+// "prompts", its args sealed as they go upstream.
+func featureCall(c *aos.Connection, cfg *config, op string, raw json.RawMessage) (*connector.Call, error) {
+	res := featureResource(op)
+	if res == resourceOfResources && !cfg.Resources || res == resourceOfPrompts && !cfg.Prompts {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream of %s did not offer %s when it was connected", c.Name, res)
+	}
+	a, err := parseFeatureArgs(op, raw)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := json.Marshal(a)
+	return &connector.Call{
+		Operation: aos.Operation{Name: op, Access: aos.Read},
+		Resource:  res,
+		Upstream: &connector.Outbound{Method: op, URL: "mcp:" + op,
+			Header: http.Header{"Content-Type": {"application/json"}}, Body: body},
+	}, nil
+}
+
+// doFeature sends a feature operation upstream and returns its result.
+func (k *Connector) doFeature(ctx context.Context, c *aos.Connection, s *session, call *connector.Call) (*connector.Response, error) {
+	op := call.Operation.Name
+	a, err := parseFeatureArgs(op, call.Upstream.Body)
+	if err != nil || call.Upstream.Method != op || call.Resource != featureResource(op) || call.Operation.Access != aos.Read {
+		return nil, badRequest("the sealed %s call is malformed", op)
+	}
+	var res any
+	switch op {
+	case opListResources:
+		res, err = s.cs.ListResources(ctx, &sdk.ListResourcesParams{Cursor: a.Cursor})
+	case opListTemplates:
+		res, err = s.cs.ListResourceTemplates(ctx, &sdk.ListResourceTemplatesParams{Cursor: a.Cursor})
+	case opReadResource:
+		res, err = s.cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: a.URI})
+	case opListPrompts:
+		res, err = s.cs.ListPrompts(ctx, &sdk.ListPromptsParams{Cursor: a.Cursor})
+	case opGetPrompt:
+		res, err = s.cs.GetPrompt(ctx, &sdk.GetPromptParams{Name: a.Name, Arguments: a.Arguments})
+	}
+	if err != nil {
+		return nil, callError(ctx, c, s, err)
+	}
+	body, err := json.Marshal(res)
+	if err != nil {
+		return nil, aos.Errorf(aos.EUpstream, "the answer of %s cannot be encoded", op)
+	}
+	if len(body) > connector.MaxBody {
+		return nil, aos.Errorf(aos.ETooLarge, "the answer of %s is larger than %d MiB", op, connector.MaxBody>>20)
+	}
+	return &connector.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}, nil
+}

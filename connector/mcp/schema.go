@@ -1,0 +1,77 @@
+package mcp
+
+import (
+	"encoding/json"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
+)
+
+var (
+	_ connector.OperationDeclarer = (*Connector)(nil)
+	_ connector.Schemer           = (*Connector)(nil)
+	_ connector.OperationScoper   = (*Connector)(nil)
+)
+
+// DeclaredOperations are the connection's pinned tools, read or write as
+// the owner decided, with their points; a tool the running upstream now
+// defines differently is left out until the owner accepts it. The error
+// is EInternal: the stored settings were altered.
+func (k *Connector) DeclaredOperations(c *aos.Connection) ([]aos.Operation, error) {
+	cfg, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	ops := make([]aos.Operation, 0, len(cfg.Tools))
+	for _, p := range cfg.Tools {
+		if !k.servable(c, p) {
+			continue
+		}
+		ops = append(ops, aos.Operation{Name: p.Name, Access: p.Access, Points: p.Points})
+	}
+	return ops, nil
+}
+
+// servable reports whether a pinned tool may be served: the running
+// upstream, if any, still defines it as pinned.
+func (k *Connector) servable(c *aos.Connection, p *pin) bool {
+	t, known := k.liveTool(c.ID, p.Name)
+	if !known {
+		return true // Do asks the upstream before sending
+	}
+	if t == nil {
+		return false
+	}
+	_, digest, err := canonical(t)
+	return err == nil && digest == p.Digest
+}
+
+// OperationSchema describes a pinned tool from its pinned definition:
+// title, description, input and output schemas as the owner accepted
+// them.
+func (k *Connector) OperationSchema(c *aos.Connection, op string) (connector.OperationSchema, bool) {
+	cfg, err := settings(c)
+	if err != nil {
+		return connector.OperationSchema{}, false
+	}
+	p := cfg.pin(op)
+	if p == nil {
+		return connector.OperationSchema{}, false
+	}
+	var d struct {
+		Title        string          `json:"title"`
+		Description  string          `json:"description"`
+		InputSchema  json.RawMessage `json:"inputSchema"`
+		OutputSchema json.RawMessage `json:"outputSchema"`
+		Annotations  *struct {
+			Title string `json:"title"`
+		} `json:"annotations"`
+	}
+	if json.Unmarshal(p.Definition, &d) != nil {
+		return connector.OperationSchema{}, false
+	}
+	if d.Title == "" && d.Annotations != nil {
+		d.Title = d.Annotations.Title
+	}
+	return connector.OperationSchema{Title: d.Title, Description: d.Description, Input: d.InputSchema, Output: d.OutputSchema}, true
+}
