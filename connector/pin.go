@@ -27,6 +27,25 @@ type Pinner interface {
 	// EUpstream.
 	Accept(ctx context.Context, c *aos.Connection, secret vault.Secret, item string, access aos.Access,
 		points []aos.ApprovalPoint) (config []byte, attrs map[string]string, err error)
+	// Pinned lists what c pins, and what its running upstream offers
+	// unpinned, without asking the upstream. The error is EInternal: the
+	// stored settings were altered.
+	Pinned(c *aos.Connection) ([]PinnedItem, error)
+}
+
+// PinnedItem is one thing a connection pins (an MCP tool), as the owner
+// sees it.
+type PinnedItem struct {
+	Name   string              `json:"name"`
+	Access aos.Access          `json:"access,omitempty"`
+	Points []aos.ApprovalPoint `json:"points,omitempty"`
+	Digest string              `json:"digest,omitempty"`
+	// State is "pinned" (served; the upstream was not asked since),
+	// "served" (the running upstream offers it as pinned), "changed"
+	// (the upstream offers it differently: not served until accepted),
+	// "gone" (the upstream no longer offers it) or "new" (offered, not
+	// pinned: not served until accepted).
+	State string `json:"state"`
 }
 
 // Releaser is implemented by connectors that keep something running for a

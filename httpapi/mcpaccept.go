@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/owner"
 )
 
@@ -15,7 +16,7 @@ import (
 type MCPAcceptRequest struct {
 	Tool   string              `json:"tool"`
 	Access aos.Access          `json:"access,omitempty"`
-	Points []aos.ApprovalPoint `json:"points,omitempty"`
+	Points []aos.ApprovalPoint `json:"points"`
 }
 
 // MCPAcceptResponse is what the evidence recorded of the acceptance: the
@@ -35,5 +36,19 @@ func (s *Server) handleMCPAccept(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, MCPAcceptResponse{Accepted: attrs})
+	return nil
+}
+
+// handleMCPTools lists what an mcp connection pins, with each tool's
+// state (see connector.PinnedItem).
+func (s *Server) handleMCPTools(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.Owner.Pinned(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []connector.PinnedItem{}
+	}
+	writeJSON(w, http.StatusOK, items)
 	return nil
 }

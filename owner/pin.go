@@ -127,3 +127,26 @@ func (s *Service) Accept(ctx context.Context, actor *aos.Principal, req AcceptRe
 	s.release(c.Name)
 	return attrs, nil
 }
+
+// Pinned lists what connection name pins (connector.Pinner): each item's
+// access, points, digest and state. Owner or auditor.
+// Errors: ENotFound, EBadRequest (a connector that pins nothing).
+func (s *Service) Pinned(ctx context.Context, name string) ([]connector.PinnedItem, error) {
+	var c *aos.Connection
+	err := s.Store.View(ctx, func(tx aos.Tx) (err error) {
+		c, err = tx.ConnectionByName(ctx, name)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.Connectors.Lookup(c.Type)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := k.(connector.Pinner)
+	if !ok {
+		return nil, aos.Errorf(aos.EBadRequest, "connection %s (%s) pins nothing", c.Name, c.Type)
+	}
+	return p.Pinned(c)
+}

@@ -230,7 +230,9 @@ connection has no grant: nobody can call it until aos grant gives one.`,
   aos connect github code --scope repo:acme/app --write --to department:eng --credential-file gh.token
   aos connect http pay --base-url https://api.example.com --operations ops.yaml --credential-env PAY_KEY
   aos grant pay --scope /v1 --write --to company
-  echo "$SLACK_TOKEN" | aos connect slack team --scope channel:C0123 --to company --settings slack.json`,
+  echo "$SLACK_TOKEN" | aos connect slack team --scope channel:C0123 --to company --settings slack.json
+  echo none | aos connect mcp fs --command "npx -y @modelcontextprotocol/server-filesystem /srv/docs" --read-tools annotated --scope tool:* --to researcher
+  aos connect mcp search --base-url https://mcp.example.com/mcp --read-tools search --credential-env SEARCH_HEADERS`,
 		Args:              exactArgs(2, "TYPE and NAME"),
 		ValidArgsFunction: connectorTypeCompletion,
 	}
@@ -245,6 +247,7 @@ connection has no grant: nobody can call it until aos grant gives one.`,
 	ops := fs.String("operations", "", "http connector: file of declared operations and headers: to forward")
 	settings := fs.String("settings", "", "connector settings file (JSON), such as slack's external_channels")
 	rotateEvery := fs.String("rotate-every", "", "how often the credential is due for rotation, such as 90d (the default)")
+	mcpf := addMCPFlags(fs)
 	asJSON := jsonFlag(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		switch {
@@ -265,6 +268,9 @@ connection has no grant: nobody can call it until aos grant gives one.`,
 		}
 		req := httpapi.ConnectRequest{Type: args[0], Name: args[1], Scope: *scope, To: *to, Write: *write, BaseURL: *baseURL,
 			Auth: *auth, HoldsCustomerData: *holds, RotateEvery: *rotateEvery}
+		if mcpf.given() && (*ops != "" || *settings != "") {
+			return usagef("--command, --read-tools, --write-tools and --tool-points are the mcp connector's settings: give them or --settings, not both")
+		}
 		switch {
 		case *ops != "" && *settings != "":
 			return usagef("--operations and --settings are the same slot: give one")
@@ -286,6 +292,13 @@ connection has no grant: nobody can call it until aos grant gives one.`,
 				return fmt.Errorf("reading the settings file %s: %w", *settings, errors.Unwrap(err))
 			}
 			req.Operations = string(b)
+		}
+		if mcpf.given() {
+			settings, err := mcpf.settings()
+			if err != nil {
+				return err
+			}
+			req.Operations = settings
 		}
 		c, err := newClient(e)
 		if err != nil {

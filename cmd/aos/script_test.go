@@ -47,6 +47,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("AOS_HOME", filepath.Join(e.WorkDir, "home"))
 			e.Setenv("XDG_DATA_HOME", filepath.Join(e.WorkDir, "xdg"))
+			e.Setenv("MCP_EVERYTHING", filepath.Join(testenv.Root(), ".cache", "bin", "everything-server"))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -63,6 +64,17 @@ func TestScripts(t *testing.T) {
 		// [!pg] skip on a laptop; under CI=true an unreachable PostgreSQL
 		// fails the script instead.
 		Condition: func(cond string) (bool, error) {
+			if cond == "mcp-everything" {
+				// The Go SDK's conformance server (scripts/test-deps), as a
+				// stdio MCP upstream: $MCP_EVERYTHING.
+				if _, err := os.Stat(filepath.Join(testenv.Root(), ".cache", "bin", "everything-server")); err != nil {
+					if testenv.CI() {
+						return false, fmt.Errorf("everything-server is missing (CI=true, so this fails instead of skipping): run scripts/test-deps")
+					}
+					return false, nil
+				}
+				return true, nil
+			}
 			if cond != "pg" {
 				return false, fmt.Errorf("unknown condition %q", cond)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/aos-dev/aos/connector/ga4"
 	"github.com/aos-dev/aos/connector/github"
 	"github.com/aos-dev/aos/connector/hubspot"
+	"github.com/aos-dev/aos/connector/mcp"
 	"github.com/aos-dev/aos/connector/postgres"
 	"github.com/aos-dev/aos/connector/rest"
 	"github.com/aos-dev/aos/connector/slack"
@@ -34,7 +35,7 @@ import (
 // connectors is every connector type the binary knows.
 func connectors() connector.Registry {
 	r := connector.Registry{}
-	for _, c := range []connector.Connector{rest.New(), stripe.New(), github.New(), hubspot.New(), slack.New(), email.New(), ga4.New(), postgres.New()} {
+	for _, c := range []connector.Connector{rest.New(), stripe.New(), github.New(), hubspot.New(), slack.New(), email.New(), ga4.New(), postgres.New(), mcp.New()} {
 		r[c.Type()] = c
 	}
 	return r
@@ -159,6 +160,11 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 			"the store was changed outside aos; run `aos evidence verify` to find the rows the evidence log does not explain")
 	}
 	reg := connectors()
+	// The mcp connector supervises stdio upstreams: their stderr goes to
+	// the server's log, and they stop when the server does.
+	upstreams := mcp.New(mcp.WithLogger(logger))
+	reg[upstreams.Type()] = upstreams
+	defer upstreams.Close()
 	if o.webhook == "" {
 		o.webhook = e.getenv("AOS_NOTIFY_WEBHOOK")
 	}

@@ -75,3 +75,36 @@ func (k *Connector) OperationSchema(c *aos.Connection, op string) (connector.Ope
 	}
 	return connector.OperationSchema{Title: d.Title, Description: d.Description, Input: d.InputSchema, Output: d.OutputSchema}, true
 }
+
+// Pinned lists the pins with what the running upstream, if any, last said
+// of each, and the tools it offers unpinned.
+func (k *Connector) Pinned(c *aos.Connection) ([]connector.PinnedItem, error) {
+	cfg, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	var items []connector.PinnedItem
+	pinned := map[string]bool{}
+	for _, p := range cfg.Tools {
+		pinned[p.Name] = true
+		it := connector.PinnedItem{Name: p.Name, Access: p.Access, Points: p.Points, Digest: p.Digest, State: "pinned"}
+		if t, known := k.liveTool(c.ID, p.Name); known {
+			_, digest, _ := canonical(orEmpty(t))
+			switch {
+			case t == nil:
+				it.State = "gone"
+			case digest == p.Digest:
+				it.State = "served"
+			default:
+				it.State = "changed"
+			}
+		}
+		items = append(items, it)
+	}
+	for _, t := range k.liveTools(c.ID) {
+		if !pinned[t.Name] {
+			items = append(items, connector.PinnedItem{Name: t.Name, State: "new"})
+		}
+	}
+	return items, nil
+}

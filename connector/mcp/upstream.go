@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"sort"
 	"sync"
 	"time"
 
@@ -394,4 +395,36 @@ func (k *Connector) liveTool(id int64, name string) (*sdk.Tool, bool) {
 		return nil, false
 	}
 	return s.known(name)
+}
+
+// liveTools is every tool the running upstream of connection id last
+// listed, sorted by name; none when no session runs.
+func (k *Connector) liveTools(id int64) []*sdk.Tool {
+	k.mu.Lock()
+	u := k.upstreams[id]
+	k.mu.Unlock()
+	if u == nil {
+		return nil
+	}
+	u.mu.Lock()
+	s := u.live
+	u.mu.Unlock()
+	if s == nil || s.ended() {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ts := make([]*sdk.Tool, 0, len(s.tools))
+	for _, t := range s.tools {
+		ts = append(ts, t)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
+	return ts
+}
+
+func orEmpty(t *sdk.Tool) *sdk.Tool {
+	if t == nil {
+		return &sdk.Tool{}
+	}
+	return t
 }
