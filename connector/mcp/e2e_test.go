@@ -86,8 +86,12 @@ func settingsJSON(t *testing.T, v map[string]any) []byte {
 // connect connects name as the owner; settings are the mcp settings.
 func (r *rig) connect(t *testing.T, name, scope string, write bool, settings map[string]any, baseURL, cred string) (*aos.Connection, error) {
 	t.Helper()
+	to := "company"
+	if scope == "" {
+		to = ""
+	}
 	c, _, err := r.in.Owner.Connect(context.Background(), r.in.Boss, owner.ConnectRequest{
-		Type: "mcp", Name: name, Scope: scope, To: "company", Write: write, BaseURL: baseURL,
+		Type: "mcp", Name: name, Scope: scope, To: to, Write: write, BaseURL: baseURL,
 		Config: settingsJSON(t, settings), Credential: vault.NewSecret([]byte(cred))})
 	return c, err
 }
