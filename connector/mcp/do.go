@@ -90,6 +90,9 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	s.begin(r)
 	res, err := s.cs.CallTool(ctx, &sdk.CallToolParams{Name: req.Name, Arguments: req.Arguments,
 		Meta: sdk.Meta{"progressToken": r.token}})
+	if err == nil && r.relay != nil {
+		s.order.settle(ctx)
+	}
 	s.end(r)
 	if err != nil {
 		return nil, callError(ctx, c, s, err)

@@ -85,6 +85,25 @@ func (s *session) end(r *running) {
 	s.mu.Unlock()
 }
 
+// passElicitation hands an upstream's elicitation/create to the agent as
+// it came: the go-sdk client would check the requested schema against its
+// own reading of the specification first, and refuse what the agent's
+// client may well accept. The agent's client validates what it shows its
+// user; aos only carries it.
+func (s *session) passElicitation(next sdk.MethodHandler) sdk.MethodHandler {
+	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+		er, ok := req.(*sdk.ElicitRequest)
+		if method != "elicitation/create" || !ok {
+			return next(ctx, method, req)
+		}
+		r, err := s.caller()
+		if err != nil {
+			return nil, err
+		}
+		return r.relay.Elicit(r.ctx, er.Params)
+	}
+}
+
 // clientOptions are the handlers of the session's client: the upstream's
 // requests and notifications go to the calling agent through its relay.
 // The client advertises sampling and elicitation, which the agent's client
@@ -109,11 +128,13 @@ func (s *session) clientOptions(k *Connector) *sdk.ClientOptions {
 			return r.relay.Elicit(r.ctx, req.Params)
 		},
 		ProgressNotificationHandler: func(_ context.Context, req *sdk.ProgressNotificationClientRequest) {
+			defer s.order.handled.Add(1)
 			if r := s.byToken(req.Params.ProgressToken); r != nil && r.relay != nil {
 				_ = r.relay.Progress(r.ctx, req.Params)
 			}
 		},
 		LoggingMessageHandler: func(_ context.Context, req *sdk.LoggingMessageRequest) {
+			defer s.order.handled.Add(1)
 			if r, err := s.caller(); err == nil {
 				_ = r.relay.Log(r.ctx, req.Params)
 				return

@@ -50,6 +50,7 @@ type session struct {
 	tools      map[string]*sdk.Tool
 	toolsStale bool
 	calls      map[*running]struct{}
+	order      order
 }
 
 // running is one call in flight on a session, with the relay to its agent.
@@ -212,11 +213,12 @@ func (k *Connector) start(ctx context.Context, c *aos.Connection, cfg *config, s
 		cmd.Env = upstreamEnv(cred.env)
 		cmd.Stderr = newStderrLog(k.log(), c.Name)
 		s.kill = ownProcessGroup(cmd)
-		transport = &sdk.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}
+		transport = &countingTransport{Transport: &sdk.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}, o: &s.order}
 	} else {
 		transport = &sdk.StreamableClientTransport{Endpoint: c.BaseURL, HTTPClient: k.httpClient(cred.header), MaxRetries: -1}
 	}
 	client := sdk.NewClient(&sdk.Implementation{Name: "aos", Version: "1"}, s.clientOptions(k))
+	client.AddReceivingMiddleware(s.passElicitation)
 	sctx, cancel := context.WithTimeout(ctx, k.startTimeout)
 	defer cancel()
 	cs, err := client.Connect(sctx, transport, &sdk.ClientSessionOptions{ProtocolVersion: upstreamProtocol})
