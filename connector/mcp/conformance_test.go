@@ -50,8 +50,8 @@ func conformanceTools(t *testing.T) (suite, node, server string) {
 // check is one conformance check's outcome.
 type check struct {
 	Scenario string
-	ID       string `json:"id"`
-	Status   string `json:"status"`
+	ID       string          `json:"id"`
+	Status   string          `json:"status"`
 	Error    string          `json:"errorMessage"`
 	Details  json.RawMessage `json:"details"`
 }
