@@ -56,7 +56,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 		if t == nil {
 			return nil, aos.Errorf(aos.EUnknownOperation, "the upstream of %s no longer offers tool %q", c.Name, operation)
 		}
-		if _, digest, err := canonical(t); err != nil || digest != p.Digest {
+		if digest, err := digestOf(t); err != nil || digest != p.Digest {
 			return nil, notAccepted(c.Name, operation, false)
 		}
 	}

@@ -2,11 +2,14 @@ package mcp
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"net"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/aos-dev/aos"
@@ -225,14 +228,38 @@ func utf8Printable(s string) bool {
 }
 
 // settings parses a configured connection; Configure checked it, so a
-// failure means the stored connection was altered: internal.
+// failure means the stored connection was altered: internal. The result
+// is shared by every call of the same settings (parsed once, as the pins
+// of a large server are tens of kilobytes): callers must not change it.
 func settings(c *aos.Connection) (*config, error) {
+	sum := sha256.Sum256(c.Config)
+	if v, ok := parsedSettings.Load(sum); ok {
+		cfg := v.(*config)
+		if len(cfg.Argv) == 0 && !strings.HasPrefix(c.BaseURL, "http") {
+			return nil, aos.Errorf(aos.EInternal, "connection %s has invalid mcp settings", c.Name)
+		}
+		return cfg, nil
+	}
 	cfg, err := parseConfig(c.Config)
 	if err != nil || len(cfg.Argv) == 0 && !strings.HasPrefix(c.BaseURL, "http") {
 		return nil, aos.Errorf(aos.EInternal, "connection %s has invalid mcp settings", c.Name)
 	}
+	if parsedCount.Add(1) > maxParsed {
+		parsedSettings.Clear()
+		parsedCount.Store(0)
+	}
+	parsedSettings.Store(sum, cfg)
 	return cfg, nil
 }
+
+// parsedSettings holds parsed settings by the SHA-256 of their bytes; it
+// is emptied when it holds more than maxParsed.
+var (
+	parsedSettings sync.Map
+	parsedCount    atomic.Int64
+)
+
+const maxParsed = 256
 
 // SplitCommand splits a command line into words as a POSIX shell would,
 // with single and double quotes and backslashes, but without expanding

@@ -83,7 +83,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if t == nil {
 		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream of %s no longer offers tool %q", c.Name, req.Name)
 	}
-	if _, digest, err := canonical(t); err != nil || digest != p.Digest {
+	if digest, err := digestOf(t); err != nil || digest != p.Digest {
 		return nil, notAccepted(c.Name, req.Name, false)
 	}
 	r := &running{relay: RelayFrom(ctx), token: newToken(), ctx: ctx}

@@ -49,7 +49,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	log := &lockedBuffer{}
 	k := mcp.New(mcp.WithLogger(slog.New(slog.NewTextHandler(log, nil))))
@@ -65,7 +65,7 @@ func newRig(t *testing.T) *rig {
 
 // selfCommand is the test binary, which serves testServer when its
 // environment says so (see TestMain).
-func selfCommand(t *testing.T) []string {
+func selfCommand(t testing.TB) []string {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -74,7 +74,7 @@ func selfCommand(t *testing.T) []string {
 	return []string{exe}
 }
 
-func settingsJSON(t *testing.T, v map[string]any) []byte {
+func settingsJSON(t testing.TB, v map[string]any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -84,7 +84,7 @@ func settingsJSON(t *testing.T, v map[string]any) []byte {
 }
 
 // connect connects name as the owner; settings are the mcp settings.
-func (r *rig) connect(t *testing.T, name, scope string, write bool, settings map[string]any, baseURL, cred string) (*aos.Connection, error) {
+func (r *rig) connect(t testing.TB, name, scope string, write bool, settings map[string]any, baseURL, cred string) (*aos.Connection, error) {
 	t.Helper()
 	to := "company"
 	if scope == "" {

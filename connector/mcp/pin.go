@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -45,6 +47,32 @@ func canonical(t *sdk.Tool) (json.RawMessage, string, error) {
 	sum := sha256.Sum256(b)
 	return b, hex.EncodeToString(sum[:]), nil
 }
+
+// digestOf is the digest of a tool's definition as canonical computes it,
+// remembered per definition the upstream listed (a listing's tools are
+// never changed), so that a call does not encode its tool again.
+func digestOf(t *sdk.Tool) (string, error) {
+	if d, ok := digests.Load(t); ok {
+		return d.(string), nil
+	}
+	_, d, err := canonical(t)
+	if err != nil {
+		return "", err
+	}
+	if digestCount.Add(1) > maxDigests {
+		digests.Clear()
+		digestCount.Store(0)
+	}
+	digests.Store(t, d)
+	return d, nil
+}
+
+var (
+	digests     sync.Map // *sdk.Tool → string
+	digestCount atomic.Int64
+)
+
+const maxDigests = 10000
 
 // proposesRead reports whether the upstream's annotations say a tool only
 // reads. A tool without annotations does not.
@@ -177,7 +205,10 @@ func (k *Connector) Accept(ctx context.Context, c *aos.Connection, secret vault.
 	if _, err := parsePoints(names); err != nil {
 		return nil, nil, err
 	}
-	cfg, err := settings(c)
+	if _, err := settings(c); err != nil {
+		return nil, nil, err
+	}
+	cfg, err := parseConfig(c.Config) // a copy of its own: it is changed below
 	if err != nil {
 		return nil, nil, err
 	}

@@ -42,7 +42,7 @@ func (k *Connector) servable(c *aos.Connection, p *pin) bool {
 	if t == nil {
 		return false
 	}
-	_, digest, err := canonical(t)
+	digest, err := digestOf(t)
 	return err == nil && digest == p.Digest
 }
 
@@ -89,7 +89,10 @@ func (k *Connector) Pinned(c *aos.Connection) ([]connector.PinnedItem, error) {
 		pinned[p.Name] = true
 		it := connector.PinnedItem{Name: p.Name, Access: p.Access, Points: p.Points, Digest: p.Digest, State: "pinned"}
 		if t, known := k.liveTool(c.ID, p.Name); known {
-			_, digest, _ := canonical(orEmpty(t))
+			var digest string
+			if t != nil {
+				digest, _ = digestOf(t)
+			}
 			switch {
 			case t == nil:
 				it.State = "gone"

@@ -423,10 +423,3 @@ func (k *Connector) liveTools(id int64) []*sdk.Tool {
 	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
 	return ts
 }
-
-func orEmpty(t *sdk.Tool) *sdk.Tool {
-	if t == nil {
-		return &sdk.Tool{}
-	}
-	return t
-}

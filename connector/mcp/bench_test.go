@@ -1,0 +1,122 @@
+package mcp_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/aos-dev/aos/gateway"
+	"github.com/aos-dev/aos/owner"
+	"github.com/aos-dev/aos/vault"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// BenchmarkToolsCall measures tools/call of one upstream tool (echo of
+// the test upstream, testServer) by an MCP client (the go-sdk's, in a
+// 2025-11-25 session) called directly and through aos, where the agent's
+// call goes through /mcp, the gateway's whole pipeline (policy, the
+// customer-data scan, the evidence written before and after) and the mcp
+// connector's session with the upstream:
+//
+//	go test ./connector/mcp/ -run '^$' -bench BenchmarkToolsCall -benchtime 2000x
+//
+// direct-http and aos-http reach the same in-process streamable HTTP
+// upstream; aos-stdio reaches it as a stdio upstream (the test binary).
+// Two more split the cost: gateway (gateway.Call, as POST /v1/call runs
+// it, without HTTP or /mcp) and connector (the mcp connector's Do alone:
+// no policy, no evidence).
+func BenchmarkToolsCall(b *testing.B) {
+	ctx := context.Background()
+	args := map[string]any{"msg": "hello"}
+	call := func(b *testing.B, cs *sdk.ClientSession, name string) {
+		params := &sdk.CallToolParams{Name: name, Arguments: args}
+		for b.Loop() {
+			res, err := cs.CallTool(ctx, params)
+			if err != nil || res.IsError {
+				b.Fatalf("%v %+v", err, res)
+			}
+		}
+	}
+	b.Run("direct-http", func(b *testing.B) {
+		srv := testServer()
+		ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil))
+		b.Cleanup(ts.Close)
+		call(b, clientSession(b, ts.URL, ""), "echo")
+	})
+	for _, via := range []string{"aos-http", "aos-stdio", "gateway", "connector"} {
+		b.Run(via, func(b *testing.B) {
+			r := newRig(b)
+			settings := map[string]any{"read_tools": []string{"annotated"}}
+			var base, cred string
+			if via != "aos-stdio" {
+				srv := testServer()
+				ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil))
+				b.Cleanup(ts.Close)
+				base, cred = ts.URL, "none"
+				b.Cleanup(func() { r.k.Close() }) // before the upstream closes: its event stream is open
+			} else {
+				settings["argv"] = selfCommand(b)
+				cred = "AOS_MCP_TEST_UPSTREAM=1"
+			}
+			c, err := r.connect(b, "up", "", false, settings, base, cred)
+			if err != nil {
+				b.Fatal(err)
+			}
+			token := r.in.Agent(b, "bench", "qa")
+			r.in.Grant(b, owner.GrantRequest{Connection: "up", Scope: "tool:echo", To: "bench"})
+			raw := json.RawMessage(`{"msg":"hello"}`)
+			switch via {
+			case "gateway":
+				p, err := r.in.Gateway.Authenticate(ctx, token)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for b.Loop() {
+					if _, err := r.in.Gateway.Call(ctx, p, gateway.CallRequest{Connection: "up", Operation: "echo", Args: raw}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			case "connector":
+				k, secret := r.k, vault.NewSecret([]byte(cred))
+				cl, err := k.FromCall(c, "echo", raw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for b.Loop() {
+					if _, err := k.Do(ctx, c, secret, cl); err != nil {
+						b.Fatal(err)
+					}
+				}
+			default:
+				call(b, clientSession(b, r.in.URL+"/mcp", token), "up.echo")
+			}
+		})
+	}
+}
+
+// clientSession connects the go-sdk client to url, with token as the
+// bearer token when set.
+func clientSession(b *testing.B, url, token string) *sdk.ClientSession {
+	b.Helper()
+	hc := &http.Client{Transport: &bearerTransport{token: token}}
+	c := sdk.NewClient(&sdk.Implementation{Name: "bench", Version: "1"}, nil)
+	cs, err := c.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc},
+		&sdk.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+type bearerTransport struct{ token string }
+
+func (t *bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.token != "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+t.token)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
