@@ -35,6 +35,9 @@ type config struct {
 	// connect.
 	Resources bool `json:"resources,omitempty"`
 	Prompts   bool `json:"prompts,omitempty"`
+	// Completions says whether it offered completions of prompt and
+	// resource template arguments.
+	Completions bool `json:"completions,omitempty"`
 }
 
 // pin is one tool as the owner accepted it.

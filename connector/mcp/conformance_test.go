@@ -316,13 +316,11 @@ func TestConformance_behindAOS(t *testing.T) {
 		t.Logf("  %-7s %s/%s", c.Status, c.Scenario, c.ID)
 	}
 	// What /mcp does not serve, and why (see the README's MCP section):
-	// completion/complete is not relayed yet; resources/subscribe is a
-	// standing request of a session, while every upstream request aos
-	// makes is one call of one agent through the gateway (decided,
-	// recorded), so there is no session to deliver
+	// resources/subscribe is a standing request of a session, while every
+	// upstream request aos makes is one call of one agent through the
+	// gateway (decided, recorded), so there is no session to deliver
 	// notifications/resources/updated to.
 	notServed := map[string]string{
-		"completion-complete/completion-complete":     `method not found: "completion/complete"`,
 		"resources-subscribe/resources-subscribe":     `method not found: "resources/subscribe"`,
 		"resources-unsubscribe/resources-unsubscribe": `method not found: "resources/subscribe"`,
 	}

@@ -41,7 +41,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 		if err != nil {
 			return nil, err
 		}
-		if _, err := featureCall(c, cfg, call.Operation.Name, nil); aos.ErrorCode(err) == aos.EUnknownOperation {
+		if _, err := featureCall(c, cfg, call.Operation.Name, call.Upstream.Body); aos.ErrorCode(err) == aos.EUnknownOperation {
 			return nil, err
 		}
 		u, err := k.upstreamOf(c, secret)
@@ -52,7 +52,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 		if err != nil {
 			return nil, err
 		}
-		return k.doFeature(ctx, c, s, call)
+		return k.doFeature(ctx, c, cfg, s, call)
 	}
 	req, err := parseRequest(call)
 	if err != nil {

@@ -22,6 +22,7 @@ const (
 	opReadResource      = "resources/read"
 	opListPrompts       = "prompts/list"
 	opGetPrompt         = "prompts/get"
+	opComplete          = "completion/complete"
 	resourceOfResources = "resources"
 	resourceOfPrompts   = "prompts"
 )
@@ -42,6 +43,9 @@ func (k *Connector) MCPOperations(c *aos.Connection) connector.MCPOperations {
 	if cfg.Prompts {
 		o.ListPrompts, o.GetPrompt = opListPrompts, opGetPrompt
 	}
+	if cfg.Completions && (cfg.Prompts || cfg.Resources) {
+		o.Complete = opComplete
+	}
 	return o
 }
 
@@ -52,8 +56,51 @@ func featureResource(op string) string {
 		return resourceOfResources
 	case opListPrompts, opGetPrompt:
 		return resourceOfPrompts
+	case opComplete:
+		return resourceOfCompletion
 	}
 	return ""
+}
+
+// resourceOfCompletion marks a completion until its args say what it
+// completes: a prompt's argument (the resource "prompts") or a resource
+// template's ("resources").
+const resourceOfCompletion = "completion"
+
+// completeCall maps completion/complete: its args are the method's params,
+// whose ref names the upstream's prompt or resource template.
+func completeCall(c *aos.Connection, cfg *config, raw json.RawMessage) (*connector.Call, error) {
+	if !cfg.Completions {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream of %s did not offer completions when it was connected", c.Name)
+	}
+	p, err := parseComplete(raw)
+	if err != nil {
+		return nil, err
+	}
+	res := resourceOfPrompts
+	if p.Ref.Type == "ref/resource" {
+		res = resourceOfResources
+	}
+	if res == resourceOfResources && !cfg.Resources || res == resourceOfPrompts && !cfg.Prompts {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream of %s did not offer %s when it was connected", c.Name, res)
+	}
+	body, _ := json.Marshal(p)
+	return &connector.Call{
+		Operation: aos.Operation{Name: opComplete, Access: aos.Read},
+		Resource:  res,
+		Upstream: &connector.Outbound{Method: opComplete, URL: "mcp:" + opComplete,
+			Header: http.Header{"Content-Type": {"application/json"}}, Body: body},
+	}, nil
+}
+
+func parseComplete(raw json.RawMessage) (*sdk.CompleteParams, error) {
+	var p sdk.CompleteParams
+	if err := json.Unmarshal(raw, &p); err != nil || p.Ref == nil ||
+		(p.Ref.Type != "ref/prompt" || p.Ref.Name == "") && (p.Ref.Type != "ref/resource" || p.Ref.URI == "") {
+		return nil, badRequest(`completion/complete takes {"ref": {"type": "ref/prompt", "name": "..."} or {"type": "ref/resource", "uri": "..."}, "argument": {"name", "value"}}`)
+	}
+	p.Meta = nil
+	return &p, nil
 }
 
 // featureArgs are the args of every feature operation; each takes its
@@ -89,6 +136,9 @@ func parseFeatureArgs(op string, raw json.RawMessage) (*featureArgs, error) {
 // featureCall maps a feature operation: a read of "resources" or
 // "prompts", its args sealed as they go upstream.
 func featureCall(c *aos.Connection, cfg *config, op string, raw json.RawMessage) (*connector.Call, error) {
+	if op == opComplete {
+		return completeCall(c, cfg, raw)
+	}
 	res := featureResource(op)
 	if res == resourceOfResources && !cfg.Resources || res == resourceOfPrompts && !cfg.Prompts {
 		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream of %s did not offer %s when it was connected", c.Name, res)
@@ -107,13 +157,23 @@ func featureCall(c *aos.Connection, cfg *config, op string, raw json.RawMessage)
 }
 
 // doFeature sends a feature operation upstream and returns its result.
-func (k *Connector) doFeature(ctx context.Context, c *aos.Connection, s *session, call *connector.Call) (*connector.Response, error) {
+func (k *Connector) doFeature(ctx context.Context, c *aos.Connection, cfg *config, s *session, call *connector.Call) (*connector.Response, error) {
 	op := call.Operation.Name
+	var res any
+	var err error
+	if op == opComplete {
+		again, err := completeCall(c, cfg, call.Upstream.Body)
+		if err != nil || call.Upstream.Method != op || call.Resource != again.Resource || call.Operation.Access != aos.Read {
+			return nil, badRequest("the sealed %s call is malformed", op)
+		}
+		p, _ := parseComplete(call.Upstream.Body)
+		res, err = s.cs.Complete(ctx, p)
+		return k.featureAnswer(ctx, c, s, op, res, err)
+	}
 	a, err := parseFeatureArgs(op, call.Upstream.Body)
 	if err != nil || call.Upstream.Method != op || call.Resource != featureResource(op) || call.Operation.Access != aos.Read {
 		return nil, badRequest("the sealed %s call is malformed", op)
 	}
-	var res any
 	switch op {
 	case opListResources:
 		res, err = s.cs.ListResources(ctx, &sdk.ListResourcesParams{Cursor: a.Cursor})
@@ -126,6 +186,11 @@ func (k *Connector) doFeature(ctx context.Context, c *aos.Connection, s *session
 	case opGetPrompt:
 		res, err = s.cs.GetPrompt(ctx, &sdk.GetPromptParams{Name: a.Name, Arguments: a.Arguments})
 	}
+	return k.featureAnswer(ctx, c, s, op, res, err)
+}
+
+// featureAnswer is a feature operation's result as the agent gets it.
+func (k *Connector) featureAnswer(ctx context.Context, c *aos.Connection, s *session, op string, res any, err error) (*connector.Response, error) {
 	if err != nil {
 		return nil, callError(ctx, c, s, err)
 	}

@@ -149,7 +149,7 @@ func (k *Connector) Pin(ctx context.Context, c *aos.Connection, secret vault.Sec
 	}
 	stored := &config{Argv: cfg.Argv, Tools: pins}
 	if caps != nil {
-		stored.Resources, stored.Prompts = caps.Resources != nil, caps.Prompts != nil
+		stored.Resources, stored.Prompts, stored.Completions = caps.Resources != nil, caps.Prompts != nil, caps.Completions != nil
 	}
 	if c.Config, err = json.Marshal(stored); err != nil {
 		return aos.Errorf(aos.EInternal, "cannot encode the mcp settings")

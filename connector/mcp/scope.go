@@ -52,7 +52,9 @@ func (k *Connector) Covers(scope, resource string) bool {
 // op (connector.OperationScoper): the scope covers the tool, or the
 // feature, op names.
 func (k *Connector) ScopeAllows(_ *aos.Connection, scope, op string) bool {
-	if r := featureResource(op); r != "" {
+	if r := featureResource(op); r == resourceOfCompletion {
+		return k.Covers(scope, resourceOfPrompts) || k.Covers(scope, resourceOfResources)
+	} else if r != "" {
 		return k.Covers(scope, r)
 	}
 	return k.Covers(scope, "tool:"+op)
