@@ -22,7 +22,7 @@ func statusOf(code string) int {
 	switch code {
 	case aos.EUnauthenticated:
 		return http.StatusUnauthorized
-	case aos.EForbidden, aos.EApprovalDenied, aos.EApprovalExpired, aos.EApprovalStale:
+	case aos.EForbidden, aos.EApprovalDenied, aos.EApprovalExpired, aos.EApprovalStale, aos.EToolNotAccepted:
 		return http.StatusForbidden
 	case aos.ENotFound, aos.EUnknownConnection:
 		return http.StatusNotFound

@@ -175,7 +175,7 @@ func TestOpenAPI_ErrorStatuses(t *testing.T) {
 	}
 	for _, c := range []string{aos.EUnauthenticated, aos.EForbidden, aos.EUnknownConnection, aos.EUnknownOperation,
 		aos.ENotGranted, aos.EOutOfScope, aos.EReadOnly, aos.EApprovalDenied, aos.EApprovalExpired, aos.EApprovalStale,
-		aos.EBadRequest, aos.ETooLarge, aos.ETooManyPending, aos.EUnsupportedEncoding, aos.EUpstream,
+		aos.EToolNotAccepted, aos.EBadRequest, aos.ETooLarge, aos.ETooManyPending, aos.EUnsupportedEncoding, aos.EUpstream,
 		aos.EEvidenceUnavailable, aos.ENotFound, aos.EConflict, aos.EMethodNotAllowed, aos.EInternal} {
 		if !documented[c] {
 			t.Errorf("error code %s is not documented", c)
@@ -409,6 +409,8 @@ func TestOpenAPI_ResponsesMatch(t *testing.T) {
 	do("GET", "/v1/owner/keys", owner, "", 200)
 	do("PUT", "/v1/owner/keys/pay", owner, `{"rotate_every":"60d"}`, 200)
 	do("POST", "/v1/owner/keys/pay/rotate", owner, `{"credential":"sk_test_openapi_2"}`, 200)
+	do("GET", "/v1/owner/connections/pay/mcp/tools", owner, "", 400) // an http connection pins nothing
+	do("POST", "/v1/owner/connections/pay/mcp/accept", owner, `{"tool":"refunds"}`, 400)
 	do("GET", "/v1/owner/pii-map", owner, "", 200)
 	do("POST", "/v1/owner/pii-map", owner, `{"subject":"ada@example.com"}`, 200)
 	var entries []aos.Entry

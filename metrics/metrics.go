@@ -196,7 +196,7 @@ func point(p aos.ApprovalPoint) string {
 // codes are the error codes a label may carry; any other is "other".
 var codes = []string{aos.EUnauthenticated, aos.EForbidden, aos.EUnknownConnection, aos.EUnknownOperation,
 	aos.ENotGranted, aos.EOutOfScope, aos.EReadOnly, aos.EApprovalDenied, aos.EApprovalExpired, aos.EApprovalStale,
-	aos.EBadRequest, aos.ETooLarge, aos.ETooManyPending, aos.EUnsupportedEncoding, aos.EUpstream,
+	aos.EToolNotAccepted, aos.EBadRequest, aos.ETooLarge, aos.ETooManyPending, aos.EUnsupportedEncoding, aos.EUpstream,
 	aos.EEvidenceUnavailable, aos.ENotFound, aos.EConflict, aos.EMethodNotAllowed, aos.EInternal, "redecide"}
 
 func code(c string) string {
