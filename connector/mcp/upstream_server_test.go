@@ -68,6 +68,9 @@ func testServer() *sdk.Server {
 				_ = req.Session.NotifyProgress(ctx, &sdk.ProgressNotificationParams{ProgressToken: tok, Progress: 1, Total: 2, Message: "halfway"})
 			}
 			_ = req.Session.Log(ctx, &sdk.LoggingMessageParams{Level: "info", Data: "sleeping"})
+			if f := os.Getenv("AOS_MCP_TEST_PIDFILE"); f != "" {
+				_ = os.WriteFile(f+".sleeping", nil, 0o600) // the test kills it now
+			}
 			select {
 			case <-time.After(time.Duration(a.MS) * time.Millisecond):
 			case <-ctx.Done():
