@@ -98,7 +98,7 @@ func BenchmarkToolsCall(b *testing.B) {
 
 // clientSession connects the go-sdk client to url, with token as the
 // bearer token when set.
-func clientSession(b *testing.B, url, token string) *sdk.ClientSession {
+func clientSession(b testing.TB, url, token string) *sdk.ClientSession {
 	b.Helper()
 	hc := &http.Client{Transport: &bearerTransport{token: token}}
 	c := sdk.NewClient(&sdk.Implementation{Name: "bench", Version: "1"}, nil)

@@ -29,6 +29,7 @@ type rig struct {
 	in    *gatewaytest.Instance
 	k     *mcp.Connector
 	agent *aos.Principal
+	token string        // the agent's
 	log   *lockedBuffer // the server log
 }
 
@@ -60,7 +61,7 @@ func newRig(t testing.TB) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &rig{in: in, k: k, agent: p, log: log}
+	return &rig{in: in, k: k, agent: p, token: token, log: log}
 }
 
 // selfCommand is the test binary, which serves testServer when its
@@ -285,6 +286,38 @@ func TestStdio_changedToolNotServedUntilAccepted(t *testing.T) {
 	out, err = r.call(ctx, "up", "echo", `{"msg":"unchanged"}`)
 	wantText(t, out, err, "echo: unchanged")
 
+	// Neither is listed to the agent over MCP; the owner sees why.
+	token := r.in.Agent(t, "lister", "qa")
+	r.in.Grant(t, owner.GrantRequest{Connection: "up", Scope: "tool:*", To: "lister"})
+	listed := func() map[string]bool {
+		t.Helper()
+		cs := clientSession(t, r.in.URL+"/mcp", token)
+		defer cs.Close()
+		res, err := cs.ListTools(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := map[string]bool{}
+		for _, tl := range res.Tools {
+			names[tl.Name] = true
+		}
+		return names
+	}
+	if l := listed(); l["up.mutable"] || l["up.extra"] || !l["up.echo"] {
+		t.Errorf("tools/list while mutable changed and extra is new: %v", l)
+	}
+	items, err := r.in.Owner.Pinned(ctx, "up")
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, it := range items {
+		states[it.Name] = it.State
+	}
+	if states["mutable"] != "changed" || states["extra"] != "new" || states["echo"] != "served" {
+		t.Errorf("pinned states: %v", states)
+	}
+
 	attrs, err := r.in.Owner.Accept(ctx, r.in.Boss, owner.AcceptRequest{Connection: "up", Item: "mutable"})
 	if err != nil || attrs["previous_digest"] == "" || attrs["access"] != "read" {
 		t.Fatalf("accept: %v %v", attrs, err)
@@ -297,6 +330,9 @@ func TestStdio_changedToolNotServedUntilAccepted(t *testing.T) {
 	}
 	out, err = r.call(ctx, "up", "extra", ``)
 	wantText(t, out, err, "extra")
+	if l := listed(); !l["up.mutable"] || !l["up.extra"] {
+		t.Errorf("tools/list once accepted: %v", l)
+	}
 	_, err = r.in.Owner.Accept(ctx, r.in.Boss, owner.AcceptRequest{Connection: "up", Item: "ghost"})
 	wantCode(t, err, aos.ENotFound, `no tool "ghost"`)
 	r.in.Verify(t)

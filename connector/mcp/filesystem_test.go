@@ -68,6 +68,24 @@ func TestFilesystem(t *testing.T) {
 	_, err = r.call(ctx, "fs2", "list_directory", `{"path":"`+allowed+`"}`)
 	wantCode(t, err, aos.EOutOfScope, "tool:list_directory is outside the granted scope")
 
+	// Over MCP the agent is shown what it may call, and nothing else.
+	cs := clientSession(t, r.in.URL+"/mcp", r.token)
+	res, err := cs.ListTools(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, tl := range res.Tools {
+		listed[tl.Name] = true
+	}
+	for name, want := range map[string]bool{"fs.read_text_file": true, "fs.list_directory": true, "fs.write_file": false,
+		"fs2.read_text_file": true, "fs2.list_directory": false} {
+		if listed[name] != want {
+			t.Errorf("tools/list: %s listed %v, want %v", name, listed[name], want)
+		}
+	}
+	cs.Close()
+
 	// Granted write, the agent writes inside the folder.
 	r.in.Grant(t, owner.GrantRequest{Connection: "fs", Scope: "tool:write_file", Write: true, To: "ada"})
 	out, err = r.call(ctx, "fs", "write_file", `{"path":"`+filepath.Join(allowed, "x.txt")+`","content":"written"}`)
