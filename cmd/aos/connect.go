@@ -318,6 +318,9 @@ connection has no grant: nobody can call it until aos grant gives one.`,
 			return printJSON(e.stdout, res)
 		}
 		fmt.Fprintf(e.stdout, "connected %s (%s, %s)\n", res.Connection.Name, res.Connection.Type, res.Connection.BaseURL)
+		if res.Connection.Type == "mcp" && res.Breadth != nil {
+			fmt.Fprintf(e.stdout, "pinned %d upstream tools; `aos mcp tools %s` shows each one's access and points\n", len(res.Breadth.Scopes), res.Connection.Name)
+		}
 		if res.Grant == nil {
 			fmt.Fprintf(e.stdout, "no grant yet: nobody can call %s until you grant it, such as\n  aos grant %s --scope SCOPE --to AGENT|department:D|company [--write]\n",
 				res.Connection.Name, res.Connection.Name)
