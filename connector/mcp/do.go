@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/aos-dev/aos"
@@ -64,9 +63,8 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	}
 	p := cfg.pin(req.Name)
 	if p == nil || call.Operation.Name != p.Name || call.Operation.Access != p.Access ||
-		!slices.Equal(call.Operation.Points, p.Points) || call.Resource != "tool:"+p.Name ||
-		!connector.SameFacts(call.Facts, pointFacts(p.Points)) {
-		return nil, aos.Errorf(aos.EUnknownOperation, "tool %q of %s is no longer pinned as it was when the call was decided", req.Name, c.Name)
+		call.Resource != "tool:"+p.Name || !covers(call.Facts, pointFacts(p.Points)) {
+		return nil, aos.Errorf(aos.EUnknownOperation, "tool %q of %s is no longer pinned as it was when the call was decided; call it again", req.Name, c.Name)
 	}
 	u, err := k.upstreamOf(c, secret)
 	if err != nil {
@@ -106,6 +104,14 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 		return nil, aos.Errorf(aos.ETooLarge, "the result of tool %q is larger than %d MiB", req.Name, connector.MaxBody>>20)
 	}
 	return &connector.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {mcprelay.ToolResultType}}, Body: body}, nil
+}
+
+// covers reports whether the facts a call was decided on hold every
+// point the tool's pin raises now: a call never runs with fewer approval
+// points than its tool has (one held for more, and approved, may).
+func covers(decided, now aos.Facts) bool {
+	return (!now.AmountUnknown || decided.AmountUnknown) && (!now.Public || decided.Public) &&
+		(!now.Share || decided.Share) && (!now.Production || decided.Production)
 }
 
 func newToken() string {

@@ -452,3 +452,39 @@ func TestStdio_relay(t *testing.T) {
 		t.Errorf("logs relayed: %q", tr.logs)
 	}
 }
+
+// A held call runs on approval as it was decided: approved as is, it
+// reaches the upstream once; after the owner attached another point to
+// its tool, it does not run.
+func TestStdio_heldCallApproved(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	_, err := r.connect(t, "up", "tool:send", true, map[string]any{
+		"argv": selfCommand(t), "tool_points": map[string][]string{"send": {"public-claim"}},
+	}, "", "AOS_MCP_TEST_UPSTREAM=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := r.call(ctx, "up", "send", `{"msg":"launch"}`)
+	if err != nil || out.Held == nil {
+		t.Fatalf("not held: %+v %v", out, err)
+	}
+	a, err := r.in.Gateway.Approve(ctx, r.in.Boss, out.Held.ID, "ok")
+	if err != nil || a.Status != aos.ApprovalExecuted || a.ResultStatus != 200 {
+		t.Fatalf("approved: %+v %v", a, err)
+	}
+
+	out, err = r.call(ctx, "up", "send", `{"msg":"again"}`)
+	if err != nil || out.Held == nil {
+		t.Fatalf("not held: %+v %v", out, err)
+	}
+	if _, err := r.in.Owner.Accept(ctx, r.in.Boss, owner.AcceptRequest{Connection: "up", Item: "send",
+		Points: []aos.ApprovalPoint{aos.PointPublicClaim, aos.PointProduction}}); err != nil {
+		t.Fatal(err)
+	}
+	a, err = r.in.Gateway.Approve(ctx, r.in.Boss, out.Held.ID, "ok")
+	if err != nil || a.Status != aos.ApprovalFailed || a.Error != aos.EUnknownOperation {
+		t.Fatalf("a call decided on fewer points than its tool has now: %s %s %v", a.Status, a.Error, err)
+	}
+	r.in.Verify(t)
+}
