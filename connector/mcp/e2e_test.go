@@ -65,14 +65,14 @@ func newRig(t testing.TB) *rig {
 }
 
 // selfCommand is the test binary, which serves testServer when its
-// environment says so (see TestMain).
+// environment says so (see TestMain), and otherwise runs no test.
 func selfCommand(t testing.TB) []string {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []string{exe}
+	return []string{exe, "-test.run=^$"}
 }
 
 func settingsJSON(t testing.TB, v map[string]any) []byte {
@@ -487,4 +487,39 @@ func TestStdio_heldCallApproved(t *testing.T) {
 		t.Fatalf("a call decided on fewer points than its tool has now: %s %s %v", a.Status, a.Error, err)
 	}
 	r.in.Verify(t)
+}
+
+// An upstream that fails to start is tried again at once, then after a
+// backoff that grows while it keeps failing; a call whose deadline comes
+// first is refused without starting it.
+func TestStdio_restartBackoff(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	fail := filepath.Join(t.TempDir(), "fail")
+	cred := "AOS_MCP_TEST_UPSTREAM=1\nAOS_MCP_TEST_FAIL_FILE=" + fail
+	c, err := r.connect(t, "up", "tool:*", false, map[string]any{"argv": selfCommand(t), "read_tools": []string{"echo"}}, "", cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(fail, nil, 0o600)
+	r.k.Release(c)
+	for i := 0; i < 2; i++ {
+		_, err = r.call(ctx, "up", "echo", `{"msg":"x"}`)
+		wantCode(t, err, aos.EUpstream, "did not start an MCP session (its stderr is in the server log)")
+	}
+	// The connector alone, so that nothing else spends the deadline.
+	call, err := r.k.FromCall(c, "echo", json.RawMessage(`{"msg":"x"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	_, err = r.k.Do(short, c, vault.NewSecret([]byte(cred)), call)
+	cancel()
+	wantCode(t, err, aos.EUpstream, "failed 2 times in a row; it is tried again in")
+	if !strings.Contains(r.log.String(), "told to fail") {
+		t.Error("the failing upstream's stderr is not in the server log")
+	}
+	os.Remove(fail)
+	out, err := r.call(ctx, "up", "echo", `{"msg":"back"}`)
+	wantText(t, out, err, "echo: back")
 }

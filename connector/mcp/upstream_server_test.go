@@ -19,6 +19,12 @@ import (
 // credential provides), it serves testServer on stdin/stdout.
 func TestMain(m *testing.M) {
 	if os.Getenv("AOS_MCP_TEST_UPSTREAM") == "1" {
+		if f := os.Getenv("AOS_MCP_TEST_FAIL_FILE"); f != "" {
+			if _, err := os.Stat(f); err == nil {
+				fmt.Fprintln(os.Stderr, "test upstream: told to fail")
+				os.Exit(3)
+			}
+		}
 		if f := os.Getenv("AOS_MCP_TEST_PIDFILE"); f != "" {
 			_ = os.WriteFile(f, []byte(strconv.Itoa(os.Getpid())), 0o600)
 		}
