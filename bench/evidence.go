@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/evidence"
+	"github.com/aos-dev/aos/postgres"
+	"github.com/aos-dev/aos/sqlite"
+)
+
+// evidenceBench creates an instance in home (`aos init`), appends to its
+// log through the evidence API (the same Log the server runs), first to
+// measure the append rate under concurrency, then to fill it up to
+// c.entries, and times `aos evidence verify` of it.
+func evidenceBench(t *table, c config, home, store string) error {
+	args := []string{"init", "--home", home}
+	if store != "" {
+		args = append(args, "--store", store)
+	}
+	if out, err := exec.Command(c.aos, args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("aos init: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	var st interface {
+		aos.Store
+		Close() error
+	}
+	var err error
+	if store == "" {
+		st, err = sqlite.Open(filepath.Join(home, "aos.db"))
+	} else {
+		st, err = postgres.Open(ctx, store)
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	skey, err := os.ReadFile(filepath.Join(home, "signing.key"))
+	if err != nil {
+		return err
+	}
+	vkey, err := os.ReadFile(filepath.Join(home, "public.key"))
+	if err != nil {
+		return err
+	}
+	signer, err := evidence.NewSigner(strings.TrimSpace(string(skey)))
+	if err != nil {
+		return err
+	}
+	verifier, err := evidence.NewVerifier(strings.TrimSpace(string(vkey)))
+	if err != nil {
+		return err
+	}
+	log, err := evidence.New(evidence.Config{Store: st, Signer: signer, Verifier: verifier, Origin: signer.Name(),
+		CheckpointFile: filepath.Join(home, "checkpoints.log"), Now: time.Now})
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+
+	if !c.skip["append"] {
+		n, took, err := appendFor(ctx, log, c.writers, 1, c.duration, 0)
+		if err != nil {
+			return fmt.Errorf("append rate: %w", err)
+		}
+		t.add(fmt.Sprintf("durable evidence appends, %d concurrent writers", c.writers),
+			fmt.Sprintf("%.0f entries/s", float64(n)/took.Seconds()), "one entry per Record call, group commit, signed checkpoint per batch")
+	}
+	if c.skip["verify"] {
+		return nil
+	}
+	var size int64
+	if err := st.View(ctx, func(tx aos.Tx) (err error) { size, err = tx.LogSize(ctx); return err }); err != nil {
+		return err
+	}
+	const perCall = 10
+	if missing := int64(c.entries) - size; missing > 0 {
+		logf("filling the log to %d entries", c.entries)
+		start := time.Now()
+		if _, _, err := appendFor(ctx, log, c.writers, perCall, 0, missing); err != nil {
+			return fmt.Errorf("filling the log: %w", err)
+		}
+		logf("filled in %s", time.Since(start).Round(time.Millisecond))
+	}
+	log.Close()
+	var checkpoints int
+	if err := st.View(ctx, func(tx aos.Tx) (err error) {
+		size, err = tx.LogSize(ctx)
+		if err != nil {
+			return err
+		}
+		cps, err := tx.Checkpoints(ctx)
+		checkpoints = len(cps)
+		return err
+	}); err != nil {
+		return err
+	}
+	st.Close()
+	start := time.Now()
+	vargs := []string{"evidence", "verify", "--home", home}
+	out, err := exec.Command(c.aos, vargs...).CombinedOutput()
+	took := time.Since(start)
+	if err != nil {
+		return fmt.Errorf("aos evidence verify: %v\n%s", err, out)
+	}
+	t.add(fmt.Sprintf("aos evidence verify, %d entries", size), fmt.Sprintf("%.2f s", took.Seconds()),
+		fmt.Sprintf("%d signed checkpoints in the store and the file; whole process, exit 0", checkpoints))
+	return nil
+}
+
+// appendFor runs writers goroutines calling Record with perCall records
+// each, for d or until total entries were added; it returns the entries
+// added and the time taken.
+func appendFor(ctx context.Context, log *evidence.Log, writers, perCall int, d time.Duration, total int64) (int64, time.Duration, error) {
+	var n atomic.Int64
+	var firstErr error
+	var once sync.Once
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	if d > 0 {
+		time.AfterFunc(d, func() { stopOnce.Do(func() { close(stop) }) })
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if total > 0 && n.Add(int64(perCall)) > total {
+					return
+				}
+				_, err := log.Record(ctx, func(aos.Tx) ([]aos.Record, error) {
+					recs := make([]aos.Record, perCall)
+					for j := range recs {
+						recs[j] = aos.Record{Kind: "call.outcome", Actor: "agent:" + strconv.Itoa(w), Subject: "crm",
+							Attrs:   map[string]string{"connection": "crm", "status": "200", "authorized_entry": strconv.Itoa(i)},
+							Payload: []byte(`{"bytes":52,"duration_ms":1}`)}
+					}
+					return recs, nil
+				})
+				if err != nil {
+					once.Do(func() { firstErr = err })
+					stopOnce.Do(func() { close(stop) })
+					return
+				}
+				if total == 0 {
+					n.Add(int64(perCall))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if total > 0 {
+		return total, time.Since(start), firstErr
+	}
+	return n.Load(), time.Since(start), firstErr
+}
+
+// pgSchemas creates n fresh schemas in the database at base and returns a
+// URL for each, with its search_path.
+func pgSchemas(base string, n int) ([]string, error) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i := range n {
+		name := fmt.Sprintf("aos_bench_%d_%d_%d", os.Getpid(), time.Now().Unix(), i)
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return nil, err
+		}
+		q := u.Query()
+		q.Set("search_path", name)
+		v := *u
+		v.RawQuery = q.Encode()
+		out = append(out, v.String())
+		logf("postgres schema %s", name)
+	}
+	return out, nil
+}
