@@ -196,8 +196,8 @@ func closedLoop(t target, clients int, d time.Duration) (float64, error) {
 
 // latencies are the quantiles of one open-loop run.
 type latencies struct {
-	rate          int
-	sent, late    int // late: answered more than 1 s after being due
+	rate           int
+	sent, late     int // late: answered more than 1 s after being due
 	p50, p99, p999 time.Duration
 }
 
