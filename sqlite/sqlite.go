@@ -219,7 +219,7 @@ func openDB(abs string, extra url.Values) (*sql.DB, error) {
 		p = "/" + p // file:///C:/... on Windows
 	}
 	u := url.URL{Scheme: "file", Path: p, RawQuery: q.Encode()}
-	db, err := sql.Open("sqlite", u.String())
+	db, err := openCached(u.String())
 	if err != nil {
 		return nil, err
 	}
