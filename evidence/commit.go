@@ -102,7 +102,7 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 			}
 		}
 		for i, req := range batch {
-			rtx := &recordingTx{Tx: tx, work: work}
+			rtx := &recordingTx{Tx: tx, work: work, log: l}
 			records, err := runFn(req.fn, rtx)
 			if err == nil && len(rtx.changes) > 0 {
 				if len(records) == 0 {
@@ -137,10 +137,14 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 	if err == nil && out.signed != nil {
 		work.commit()
 		l.proj = projection{state: l.proj.state, size: out.size, digest: out.digest}
+		if work.changed {
+			l.gen.Add(1)
+		}
 	} else if err != nil && !errors.Is(err, errRequestFailed) {
 		// The store may have moved on without us (or failed half-way):
 		// prove the state again next time.
 		l.proj = projection{}
+		l.gen.Add(1)
 	}
 	return out, err
 }

@@ -69,6 +69,9 @@ type Log struct {
 	checkpointFile string
 	// proj is the state the log has built; only the committer touches it.
 	proj projection
+	// gen is the state generation: it moves whenever proj's state may have
+	// changed (see StateGeneration).
+	gen atomic.Uint64
 
 	mu      sync.Mutex
 	pending []*request

@@ -92,16 +92,41 @@ func (l *Log) stateAt(ctx context.Context, tx aos.Tx, size int64) error {
 			}
 			replayEntry(state, e)
 		}
-		p.state, p.size, p.digest = state, size, state.Digest()
+		digest := state.Digest()
+		if digest != p.digest {
+			l.gen.Add(1) // another writer changed the state
+		}
+		p.state, p.size, p.digest = state, size, digest
 		return nil
 	}
 	state, cp, err := l.loadChecked(ctx, tx, size)
 	if err != nil {
 		return err
 	}
+	l.gen.Add(1)
 	p.state, p.size, p.digest = state, size, state.Digest()
 	p.baseline = size > 0 && (cp.State == "" || cp.StateVersion != StateVersion)
 	return nil
+}
+
+// StateGeneration returns the generation of the state (principals,
+// connections, credentials, grants, settings, approvals) as this log
+// knows it. It moves once a batch that changed the state has committed,
+// and when a batch finds that another writer (a replica sharing the
+// store) changed it. A cache of the state tagged with the generation read
+// before the cache read the store is current while the generation stays;
+// StateCurrent tells, inside the batch that records a decision made on
+// such a cache, whether it still is.
+func (l *Log) StateGeneration() uint64 { return l.gen.Load() }
+
+// StateCurrent reports, inside a Record function, whether the state is
+// still that of generation gen as the batch sees it: the batch has caught
+// up with every other writer's entries, so no writer changed the state
+// since gen, and no Record function before this one in the batch changed
+// it. tx is the Tx the function was given; any other Tx is never current.
+func (l *Log) StateCurrent(tx aos.Tx, gen uint64) bool {
+	rtx, ok := tx.(*recordingTx)
+	return ok && rtx.log == l && !rtx.work.changed && l.gen.Load() == gen
 }
 
 // loadChecked loads the store's state and checks it against the newest

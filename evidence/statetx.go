@@ -69,6 +69,7 @@ func (w *workState) commit() {
 type recordingTx struct {
 	aos.Tx
 	work    *workState
+	log     *Log
 	changes []aos.StateChange
 }
 

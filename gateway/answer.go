@@ -37,7 +37,7 @@ func (g *Gateway) sendCall(ctx context.Context, k connector.Connector, conn *aos
 		return nil, false, err
 	}
 	defer release()
-	echo := secret.EchoRedactor(echoReplacement)
+	echo := g.redactors.get(redactorKey{credKey{conn.ID, cred.Version}, string(cred.Sealed)}, secret)
 	start := time.Now()
 	resp, err := k.Do(ctx, conn, secret, call)
 	g.observeUpstream(conn.Name, start)
@@ -195,4 +195,36 @@ func (g *Gateway) warnEcho(ctx context.Context, conn, operation string, authoriz
 	if w, ok := g.Approvals.Notify.(approval.Warner); ok && g.echoes.due(conn, g.Now()) {
 		go w.Warn(context.WithoutCancel(ctx), approval.CredentialEchoWarning(conn, operation, authorized))
 	}
+}
+
+// maxRedactors bounds the echo redactors kept; past it they are built anew.
+const maxRedactors = 1024
+
+// redactors keeps the echo redactor of each credential version: building
+// one (every encoded form of the secret, and a replacer over them) costs
+// more than the rest of a small call's answer handling. The key holds the
+// sealed secret itself, so a redactor is only ever used for the secret it
+// was built from.
+type redactors struct {
+	mu sync.Mutex
+	m  map[redactorKey]*vault.EchoRedactor
+}
+
+type redactorKey struct {
+	credKey
+	sealed string
+}
+
+func (r *redactors) get(k redactorKey, secret vault.Secret) *vault.EchoRedactor {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if e := r.m[k]; e != nil {
+		return e
+	}
+	e := secret.EchoRedactor(echoReplacement)
+	if r.m == nil || len(r.m) >= maxRedactors {
+		r.m = map[redactorKey]*vault.EchoRedactor{}
+	}
+	r.m[k] = e
+	return e
 }

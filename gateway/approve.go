@@ -185,6 +185,7 @@ func (g *Gateway) Execute(ctx context.Context, id string) (*aos.Approval, error)
 		g.Approvals.Changed()
 		return a, nil
 	}
+	g.markUsed(conn.ID, cred.Version)
 	resp, echoed, callErr := g.send(ctx, a, conn, cred)
 	if err := g.finish(ctx, id, resp, callErr, echoed); err != nil {
 		return nil, err

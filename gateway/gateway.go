@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aos-dev/aos"
@@ -41,8 +42,12 @@ type Gateway struct {
 	// Observer, if set, is told how long upstreams take (see Observer).
 	Observer Observer
 
-	echoes  echoWarnings
-	sending inflight
+	echoes    echoWarnings
+	sending   inflight
+	redactors redactors
+	state     stateCache
+	usedMu    sync.Mutex
+	used      lastUsed
 }
 
 // Outcome is what became of a call: the upstream's response, or the
@@ -66,6 +71,21 @@ func (g *Gateway) Authenticate(ctx context.Context, token string) (*aos.Principa
 		return nil, aos.Errorf(aos.EUnauthenticated, "missing or malformed token")
 	}
 	hash := aos.HashToken(token)
+	cache, gen := g.cached()
+	if cache != nil {
+		if p := cache.principal(gen, string(hash)); p != nil && aos.TokenHashEqual(p.TokenHash, hash) {
+			return p, nil
+		}
+	}
+	p, err := g.principalByHash(ctx, hash)
+	if err == nil && cache != nil {
+		cache.putPrincipal(gen, string(hash), p)
+	}
+	return p, err
+}
+
+// principalByHash reads the principal with the token hash from the store.
+func (g *Gateway) principalByHash(ctx context.Context, hash []byte) (*aos.Principal, error) {
 	var p *aos.Principal
 	err := g.Store.View(ctx, func(tx aos.Tx) (err error) {
 		p, err = tx.PrincipalByTokenHash(ctx, hash)
@@ -108,13 +128,43 @@ type target struct {
 	connector connector.Connector
 	grants    []*aos.Grant
 	caps      aos.Caps
-	spent     int64 // US cents in the rolling week
+	spent     int64 // US cents in the rolling week; read only for a call that moves money
+	// cached says the target comes from the state cache at generation gen
+	// (cs): its decision is recorded only if the state is still that one.
+	cached bool
+	gen    uint64
+	cs     *connState
 }
 
 // week is the window of the rolling spend cap.
 const week = 7 * 24 * time.Hour
 
-func (g *Gateway) resolve(ctx context.Context, name string) (*target, error) {
+// resolve returns the connection called and what the decision reads of it,
+// from the state cache when the log keeps generations, else (or with
+// fresh) from the store.
+func (g *Gateway) resolve(ctx context.Context, p *aos.Principal, name string, fresh bool) (*target, error) {
+	cache, gen := g.cached()
+	if cache == nil || fresh {
+		return g.resolveStored(ctx, name)
+	}
+	cs, caps := cache.conn(gen, name)
+	if cs == nil || caps == nil {
+		var err error
+		if cs, caps, err = g.loadConn(ctx, name); err != nil {
+			return nil, err
+		}
+		cache.putConn(gen, name, cs, caps)
+	}
+	t := &target{conn: cs.conn, grants: cs.grantsFor(p), caps: *caps, cached: true, gen: gen, cs: cs}
+	var err error
+	if t.connector, err = g.Connectors.Lookup(t.conn.Type); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// resolveStored reads the target from one snapshot of the store.
+func (g *Gateway) resolveStored(ctx context.Context, name string) (*target, error) {
 	var t target
 	err := g.Store.View(ctx, func(tx aos.Tx) error {
 		c, err := tx.ConnectionByName(ctx, name)
@@ -142,14 +192,38 @@ func (g *Gateway) resolve(ctx context.Context, name string) (*target, error) {
 	return &t, nil
 }
 
+// readSpent reads the rolling week's spend for a cached target when the
+// call moves money: the policy reads it for nothing else.
+func (g *Gateway) readSpent(ctx context.Context, t *target, call *connector.Call) error {
+	if !t.cached || call.Facts.Amount <= 0 {
+		return nil
+	}
+	return g.Store.View(ctx, func(tx aos.Tx) (err error) {
+		t.spent, err = tx.SpentSince(ctx, g.Now().Add(-week))
+		return err
+	})
+}
+
 func (g *Gateway) run(ctx context.Context, p *aos.Principal, name string, m Meta,
 	mapCall func(connector.Connector, *aos.Connection) (*connector.Call, error)) (*Outcome, error) {
 	// Before anything is recorded: even a denial keeps the meta.
 	if err := m.Check(); err != nil {
 		return nil, err
 	}
+	fresh := false // decide on the store's state rather than the cache
 	for attempt := 0; ; attempt++ {
-		out, err := g.runOnce(ctx, p, name, m, mapCall)
+		out, err := g.runOnce(ctx, p, name, m, mapCall, fresh)
+		if errors.Is(err, errStale) && !fresh {
+			// Decided on a state that changed before it was recorded:
+			// nothing was recorded or sent. Authenticate and decide again
+			// on the store's state.
+			if p, err = g.principalByHash(ctx, p.TokenHash); err != nil {
+				return nil, err
+			}
+			fresh = true
+			attempt--
+			continue
+		}
 		var rd *connector.Redecide
 		if !errors.As(err, &rd) {
 			return out, err
@@ -167,8 +241,8 @@ func (g *Gateway) run(ctx context.Context, p *aos.Principal, name string, m Meta
 }
 
 func (g *Gateway) runOnce(ctx context.Context, p *aos.Principal, name string, m Meta,
-	mapCall func(connector.Connector, *aos.Connection) (*connector.Call, error)) (*Outcome, error) {
-	t, err := g.resolve(ctx, name)
+	mapCall func(connector.Connector, *aos.Connection) (*connector.Call, error), fresh bool) (*Outcome, error) {
+	t, err := g.resolve(ctx, p, name, fresh)
 	if err != nil {
 		if aos.ErrorCode(err) == aos.EUnknownConnection {
 			return nil, g.denied(ctx, p, name, nil, aos.Decision{Code: aos.EUnknownConnection, Reason: aos.ErrorMessage(err)}, m)
@@ -178,11 +252,14 @@ func (g *Gateway) runOnce(ctx context.Context, p *aos.Principal, name string, m 
 	call, err := mapCall(t.connector, t.conn)
 	if err != nil {
 		if code := aos.ErrorCode(err); code != aos.EInternal {
-			return nil, g.denied(ctx, p, name, nil, aos.Decision{Code: code, Reason: aos.ErrorMessage(err)}, m)
+			return nil, g.deniedOn(ctx, p, t, name, nil, aos.Decision{Code: code, Reason: aos.ErrorMessage(err)}, m)
 		}
 		return nil, err
 	}
 	if err := g.scan(ctx, t.conn, call); err != nil {
+		return nil, err
+	}
+	if err := g.readSpent(ctx, t, call); err != nil {
 		return nil, err
 	}
 	d := g.decide(p, t, call)
@@ -200,7 +277,7 @@ func (g *Gateway) runOnce(ctx context.Context, p *aos.Principal, name string, m 
 		if errors.Is(err, errRehold) {
 			// Money moved by calls that committed meanwhile brought this
 			// one over the weekly cap: decide again with the new total.
-			if t, err = g.resolve(ctx, name); err != nil {
+			if t, err = g.resolve(ctx, p, name, true); err != nil {
 				return nil, err
 			}
 			if d = g.decide(p, t, call); d.Verdict != aos.Hold {
@@ -214,7 +291,7 @@ func (g *Gateway) runOnce(ctx context.Context, p *aos.Principal, name string, m 
 		a, err := g.hold(ctx, p, t, call, d, m)
 		return &Outcome{Held: a}, err
 	case aos.Deny:
-		return nil, g.denied(ctx, p, name, call, d, m)
+		return nil, g.deniedOn(ctx, p, t, name, call, d, m)
 	default:
 		return nil, aos.Errorf(aos.EInternal, "unexpected verdict %q", d.Verdict)
 	}
@@ -288,7 +365,16 @@ func deniedRecord(p *aos.Principal, conn string, call *connector.Call, grant str
 // denied records a denial and returns the error for the agent. If the
 // denial cannot be recorded the agent gets evidence_unavailable instead.
 func (g *Gateway) denied(ctx context.Context, p *aos.Principal, conn string, call *connector.Call, d aos.Decision, m Meta) error {
-	_, err := g.Log.Record(ctx, func(aos.Tx) ([]aos.Record, error) {
+	return g.deniedOn(ctx, p, nil, conn, call, d, m)
+}
+
+// deniedOn is denied for a call decided on target t: a denial decided on
+// a cached state that has since changed is not recorded (errStale).
+func (g *Gateway) deniedOn(ctx context.Context, p *aos.Principal, t *target, conn string, call *connector.Call, d aos.Decision, m Meta) error {
+	_, err := g.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+		if err := g.current(tx, t); err != nil {
+			return nil, err
+		}
 		return []aos.Record{deniedRecord(p, conn, call, "", d, m)}, nil
 	})
 	if err != nil {
@@ -307,10 +393,14 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 	var received int64 // customers the agent received from the connection recently
 	idx, err := g.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
 		cred, stale = nil, nil
-		var err error
-		cred, stale, err = g.recheck(ctx, tx, t.conn, d.GrantID)
-		if err != nil {
+		if err := g.current(tx, t); err != nil {
 			return nil, err
+		}
+		var err error
+		if cred, stale = t.standing(d.GrantID, g.Now()); cred == nil && stale == nil {
+			if cred, stale, err = g.recheck(ctx, tx, t.conn, d.GrantID); err != nil {
+				return nil, err
+			}
 		}
 		if t.conn.HoldsCustomerData {
 			if received, err = tx.CustomerReadsSince(ctx, p.ID, t.conn.ID, g.Now().Add(-connector.CustomerWindow)); err != nil {
@@ -341,6 +431,7 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 	if stale != nil {
 		return nil, aos.Errorf(stale.Code, "%s", stale.Reason)
 	}
+	g.markUsed(t.conn.ID, cred.Version)
 	secret, err := g.Vault.Open(cred.Sealed, vault.CredentialAAD(t.conn.ID, cred.Version))
 	if err != nil {
 		return nil, err
@@ -359,16 +450,12 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 }
 
 // recheck confirms, inside the authorising transaction, that the grant and
-// the credential still stand, and marks the credential used.
+// the credential still stand. The caller marks the credential used
+// (markUsed) once the authorisation is committed.
 func (g *Gateway) recheck(ctx context.Context, tx aos.Tx, conn *aos.Connection, grantID string) (*aos.Credential, *aos.Decision, error) {
 	cred, stale, err := g.standing(ctx, tx, conn, grantID)
 	if err != nil || stale != nil {
 		return nil, stale, err
-	}
-	now := g.Now().UTC()
-	cred.LastUsedAt = &now
-	if err := tx.UpdateCredential(ctx, cred); err != nil {
-		return nil, nil, err
 	}
 	return cred, nil, nil
 }

@@ -19,7 +19,7 @@ import (
 // requests: it is the single writer, and every call waits for it.
 func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *connector.Call, d aos.Decision, m Meta) (*aos.Approval, error) {
 	if size := HeldSize(call.Upstream); size > g.maxHeldRequest() {
-		return nil, g.denied(ctx, p, t.conn.Name, call, *g.tooLargeToHold(size), m)
+		return nil, g.deniedOn(ctx, p, t, t.conn.Name, call, *g.tooLargeToHold(size), m)
 	}
 	request, err := json.Marshal(call.Upstream)
 	if err != nil {
@@ -31,6 +31,9 @@ func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *c
 	var joined bool
 	_, err = g.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
 		a, refused, joined = nil, nil, false
+		if err := g.current(tx, t); err != nil {
+			return nil, err
+		}
 		cred, st, err := g.standing(ctx, tx, t.conn, d.GrantID)
 		if err != nil {
 			return nil, err
