@@ -204,7 +204,8 @@ type latencies struct {
 // openLoop sends rate requests per second for d, each due at a fixed time
 // on the schedule, and measures each latency from its due time, not from
 // when it was sent: a request held back by a slow answer counts the wait
-// (no coordinated omission). Up to 1024 requests may be in flight.
+// (no coordinated omission). Up to 256 requests may be in flight; the
+// others wait, and their wait counts.
 func openLoop(t target, rate int, d time.Duration) (latencies, error) {
 	c := &http.Client{Transport: tunedTransport()}
 	defer c.CloseIdleConnections()
@@ -219,7 +220,7 @@ func openLoop(t target, rate int, d time.Duration) (latencies, error) {
 	var errOnce sync.Once
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range 1024 {
+	for range 256 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

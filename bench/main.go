@@ -42,6 +42,7 @@ type config struct {
 	entries  int
 	writers  int
 	grants   int
+	evhome   string
 	skip     map[string]bool
 }
 
@@ -57,6 +58,7 @@ func main() {
 	flag.IntVar(&c.entries, "verify-entries", 1_000_000, "entries in the log that `aos evidence verify` checks")
 	flag.IntVar(&c.writers, "writers", 64, "concurrent Record callers for the append rate")
 	flag.IntVar(&c.grants, "grants", 10_000, "grants in the instance for the decision time")
+	flag.StringVar(&c.evhome, "evidence-home", "", "keep the instance of the append and verify measures in this folder, and reuse it if it holds one (the log is then only filled up to -verify-entries)")
 	flag.StringVar(&skip, "skip", "", "parts to skip, comma-separated: closed,open,download,append,verify,decide")
 	flag.Parse()
 	for _, r := range strings.Split(rates, ",") {
@@ -222,7 +224,11 @@ func run(c config) error {
 	in.stop()
 
 	if !c.skip["append"] || !c.skip["verify"] {
-		if err := evidenceBench(t, c, filepath.Join(tmp, "evhome"), stores[1]); err != nil {
+		evhome := c.evhome
+		if evhome == "" {
+			evhome = filepath.Join(tmp, "evhome")
+		}
+		if err := evidenceBench(t, c, evhome, stores[1]); err != nil {
 			return err
 		}
 	}

@@ -293,6 +293,7 @@ func (c *checker) report() *Report {
 		Checkpoints: c.checkpoints,
 		Redacted:    c.redacted,
 		StateRows:   c.replay.state.Len(),
+		Unanswered:  c.replay.unansweredEntries(),
 		OK:          len(c.problems) == 0,
 		Problems:    c.problems,
 	}

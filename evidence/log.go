@@ -151,6 +151,8 @@ type request struct {
 	fn    func(aos.Tx) ([]aos.Record, error)
 	state atomic.Int32
 	done  chan result // capacity 1; receives exactly one result once taken
+	// then, if set (Submit), receives the result instead of done.
+	then func([]int64, error)
 }
 
 type result struct {
@@ -158,7 +160,13 @@ type result struct {
 	err     error
 }
 
-func (r *request) reply(indexes []int64, err error) { r.done <- result{indexes, err} }
+func (r *request) reply(indexes []int64, err error) {
+	if r.then != nil {
+		r.then(indexes, err)
+		return
+	}
+	r.done <- result{indexes, err}
+}
 
 // errClosed is what Record returns once Close has begun.
 var errClosed = aos.Errorf(aos.EEvidenceUnavailable, "evidence log closed")
@@ -202,6 +210,32 @@ func (l *Log) Record(ctx context.Context, fn func(aos.Tx) ([]aos.Record, error))
 		r := <-req.done // taken into a batch: its outcome is on the way
 		return r.indexes, r.err
 	}
+}
+
+// Submit queues fn for the next batch as Record does, but returns at once:
+// then, if not nil, receives what Record would have returned, on the
+// committer goroutine once the batch has committed (it must return quickly
+// and must not call Record or Submit). A submitted function is committed
+// even if the log is closed meanwhile: Close commits everything queued.
+// Submit returns an error, and then is not called, only when the log is
+// already closed.
+//
+// It is for what may be recorded after the fact: the outcome of a call
+// whose authorisation Record has already made durable.
+func (l *Log) Submit(fn func(aos.Tx) ([]aos.Record, error), then func([]int64, error)) error {
+	if then == nil {
+		then = func([]int64, error) {}
+	}
+	req := &request{ctx: context.Background(), fn: fn, then: then}
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return errClosed
+	}
+	l.pending = append(l.pending, req)
+	l.mu.Unlock()
+	l.signal()
+	return nil
 }
 
 // Close stops accepting records, commits those already queued, stops the

@@ -29,10 +29,21 @@ type replayer struct {
 	// incomplete is set when an entry could not be read or is missing:
 	// the state built is then not the log's.
 	incomplete bool
+	// unanswered maps each authorised call still without an outcome (by
+	// "e:" and its entry index, or "a:" and its approval id) to the index
+	// of its call.authorized entry.
+	unanswered map[string]int64
 }
 
+// Kinds of the entries that open and close an authorised call.
+const (
+	kindAuthorized = "call.authorized"
+	kindOutcome    = "call.outcome"
+)
+
 func newReplayer() *replayer {
-	return &replayer{state: NewState(), approved: map[string]bool{}, redactions: map[int64][]int64{}}
+	return &replayer{state: NewState(), approved: map[string]bool{}, redactions: map[int64][]int64{},
+		unanswered: map[string]int64{}}
 }
 
 func (r *replayer) entry(e aos.Entry) {
@@ -45,7 +56,31 @@ func (r *replayer) entry(e aos.Entry) {
 		if err == nil && r.approved[e.Subject] && target < e.Index {
 			r.redactions[target] = append(r.redactions[target], e.Index)
 		}
+	case kindAuthorized:
+		if id := e.Attrs["approval"]; id != "" {
+			r.unanswered["a:"+id] = e.Index
+		} else {
+			r.unanswered["e:"+strconv.FormatInt(e.Index, 10)] = e.Index
+		}
+	case kindOutcome:
+		if id := e.Attrs["approval"]; id != "" {
+			delete(r.unanswered, "a:"+id)
+		}
+		if x := e.Attrs["authorized_entry"]; x != "" {
+			delete(r.unanswered, "e:"+x)
+		}
 	}
+}
+
+// unansweredEntries returns the call.authorized entries without an
+// outcome, in order.
+func (r *replayer) unansweredEntries() []int64 {
+	out := make([]int64, 0, len(r.unanswered))
+	for _, i := range r.unanswered {
+		out = append(out, i)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // checkRedactions reports every redacted entry that no approved audit-edit

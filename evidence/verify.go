@@ -37,6 +37,11 @@ type Report struct {
 	Redacted []int64 `json:"redacted,omitempty"`
 	// StateRows is the number of rows of the state the entries build.
 	StateRows int `json:"state_rows"`
+	// Unanswered lists the call.authorized entries that no call.outcome
+	// entry answers: calls in flight when the log was read, or whose
+	// outcome a stop or a crash lost (outcomes are recorded after the
+	// answer; the authorisation, before anything is sent). Not a problem.
+	Unanswered []int64 `json:"unanswered,omitempty"`
 	// OK is true when there is no problem.
 	OK bool `json:"ok"`
 	// Problems are sorted by Index; those that concern no entry come first.

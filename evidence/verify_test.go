@@ -3,7 +3,9 @@ package evidence
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -407,5 +409,44 @@ func TestReport_FirstBad(t *testing.T) {
 				t.Fatalf("FirstBad = %+v, want index %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestVerify_Unanswered: an authorised call whose outcome is not in the log
+// (in flight, or lost in a crash: outcomes are recorded after the answer)
+// is reported as such, and is no problem; an outcome, by entry or by
+// approval, answers it. Submit queues a record without waiting for it.
+func TestVerify_Unanswered(t *testing.T) {
+	tl := newTestLog(t)
+	auth := func(attrs map[string]string) int64 {
+		return tl.record(t, aos.Record{Kind: "call.authorized", Actor: "agent:scout", Subject: "crm", Attrs: attrs})[0]
+	}
+	direct := auth(map[string]string{"connection": "crm"})
+	approved := auth(map[string]string{"approval": "ap_1"})
+	lost := auth(map[string]string{"connection": "crm"})
+	r := tl.verify(t)
+	mustOK(t, r)
+	if want := []int64{direct, approved, lost}; !slices.Equal(r.Unanswered, want) {
+		t.Fatalf("unanswered before any outcome: %v, want %v", r.Unanswered, want)
+	}
+	done := make(chan error, 1)
+	if err := tl.Submit(func(aos.Tx) ([]aos.Record, error) {
+		return []aos.Record{{Kind: "call.outcome", Actor: "agent:scout", Subject: "crm",
+			Attrs: map[string]string{"authorized_entry": fmt.Sprint(direct), "status": "200"}}}, nil
+	}, func(_ []int64, err error) { done <- err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	tl.record(t, aos.Record{Kind: "call.outcome", Actor: "system", Subject: "ap_1", Attrs: map[string]string{"approval": "ap_1"}})
+	r = tl.verify(t)
+	mustOK(t, r)
+	if !slices.Equal(r.Unanswered, []int64{lost}) {
+		t.Fatalf("unanswered after two outcomes: %v, want [%d]", r.Unanswered, lost)
+	}
+	tl.Close()
+	if err := tl.Submit(func(aos.Tx) ([]aos.Record, error) { return nil, nil }, nil); err == nil {
+		t.Fatal("Submit on a closed log: no error")
 	}
 }

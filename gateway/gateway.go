@@ -516,7 +516,7 @@ func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Co
 	if callErr == nil && resp.Customers > 0 {
 		attrs["customers"] = strconv.FormatInt(resp.Customers, 10)
 	}
-	_, err := g.Log.Record(context.WithoutCancel(ctx), func(tx aos.Tx) ([]aos.Record, error) {
+	record := func(tx aos.Tx) ([]aos.Record, error) {
 		if callErr == nil {
 			if err := g.learn(ctx, tx, c, resource, resp); err != nil {
 				return nil, err
@@ -530,8 +530,28 @@ func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Co
 			}
 		}
 		return []aos.Record{{Kind: "call.outcome", Actor: p.Ref(), Subject: conn, Attrs: attrs, Payload: b}}, nil
-	})
-	if err != nil && g.Logger != nil {
-		g.Logger.Error("recording call outcome", "connection", conn, "authorized_entry", authorized, "err", err)
 	}
+	failed := func(err error) {
+		if err != nil && g.Logger != nil {
+			g.Logger.Error("recording call outcome", "connection", conn, "authorized_entry", authorized, "err", err)
+		}
+	}
+	// An outcome that teaches nothing the next call's decision reads (no
+	// customer data learnt or counted) is queued and recorded after the
+	// answer, in the next batch: the authorisation is durable already, so a
+	// crash can only lose the outcome, and verify reports an authorisation
+	// without one.
+	if s, ok := g.Log.(submitter); ok && !c.HoldsCustomerData && (callErr != nil || resp.Customers == 0) {
+		if err := s.Submit(record, func(_ []int64, err error) { failed(err) }); err == nil {
+			return
+		}
+	}
+	_, err := g.Log.Record(context.WithoutCancel(ctx), record)
+	failed(err)
+}
+
+// submitter is a log that can queue a record without waiting for it
+// (evidence.Log).
+type submitter interface {
+	Submit(fn func(aos.Tx) ([]aos.Record, error), then func([]int64, error)) error
 }

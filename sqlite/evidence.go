@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aos-dev/aos"
@@ -131,6 +132,9 @@ func (t *tx) ReadHashes(ctx context.Context, indexes []int64) ([][32]byte, error
 	if len(indexes) == 0 {
 		return nil, nil
 	}
+	if lo, hi := slices.Min(indexes), slices.Max(indexes); len(indexes) >= 16 && hi-lo < 4*int64(len(indexes)) {
+		return t.readHashRange(ctx, indexes, lo, hi)
+	}
 	stmt, err := t.tx.PrepareContext(ctx, `SELECT hash FROM evidence_hashes WHERE id = ?`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: read hashes: %w", err)
@@ -145,6 +149,44 @@ func (t *tx) ReadHashes(ctx context.Context, indexes []int64) ([][32]byte, error
 		}
 		if err != nil {
 			return nil, fmt.Errorf("sqlite: read hash %d: %w", id, err)
+		}
+		if len(h) != len(out[i]) {
+			return nil, fmt.Errorf("sqlite: read hash %d: stored hash is %d bytes, want 32", id, len(h))
+		}
+		copy(out[i][:], h)
+	}
+	return out, nil
+}
+
+// readHashRange is ReadHashes for indexes that lie close together between
+// lo and hi: one scan of the range (verify reads the whole tree this way)
+// rather than a query per hash.
+func (t *tx) readHashRange(ctx context.Context, indexes []int64, lo, hi int64) ([][32]byte, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT id, hash FROM evidence_hashes WHERE id >= ? AND id <= ? ORDER BY id`, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read hashes: %w", err)
+	}
+	defer rows.Close()
+	stored := make([][]byte, hi-lo+1)
+	present := make([]bool, hi-lo+1)
+	for rows.Next() {
+		var id int64
+		var h []byte
+		if err := rows.Scan(&id, &h); err != nil {
+			return nil, fmt.Errorf("sqlite: read hashes: %w", err)
+		}
+		if id >= lo && id <= hi {
+			stored[id-lo], present[id-lo] = h, true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: read hashes: %w", err)
+	}
+	out := make([][32]byte, len(indexes))
+	for i, id := range indexes {
+		h := stored[id-lo]
+		if !present[id-lo] {
+			return nil, storecheck.HashNotFound(id)
 		}
 		if len(h) != len(out[i]) {
 			return nil, fmt.Errorf("sqlite: read hash %d: stored hash is %d bytes, want 32", id, len(h))

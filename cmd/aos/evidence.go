@@ -219,6 +219,9 @@ home's store (the one aos init recorded), or an export with --file.`,
 			if *noCheckpoints {
 				fmt.Fprintln(e.stdout, "note: checked without the checkpoint file; entries cut from the end of the store together with their checkpoints would not show")
 			}
+			if n := len(rep.Unanswered); n > 0 {
+				fmt.Fprintf(e.stdout, "note: %d authorised calls have no outcome in the log (in flight, or the outcome was lost in a stop or crash), the first at entry %d\n", n, rep.Unanswered[0])
+			}
 		}
 		return nil
 	}

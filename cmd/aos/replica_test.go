@@ -127,3 +127,74 @@ func TestReplicas_SharePostgres(t *testing.T) {
 	serveMustRefuse(t, homeA, "--store", store)
 	serveMustRefuse(t, homeB, "--store", store)
 }
+
+// TestReplicas_CachedStateFollowsTheOtherReplica: each replica decides
+// calls on the state it keeps in memory; what the other replica changes
+// in the shared store still decides the very next call. Both replicas have
+// served the agent first, so each has the principal, the connection and
+// its grants in memory when the other changes them.
+func TestReplicas_CachedStateFollowsTheOtherReplica(t *testing.T) {
+	store := postgresStore(t)
+	up := newUpstream(t)
+	homeA := filepath.Join(t.TempDir(), "a")
+	var out, errs strings.Builder
+	if code := Main(context.Background(), []string{"init", "--home", homeA, "--store", store}, strings.NewReader(""), &out, &errs); code != 0 {
+		t.Fatalf("init: %d %s%s", code, out.String(), errs.String())
+	}
+	homeB := filepath.Join(t.TempDir(), "b")
+	copyDir(t, homeA, homeB)
+	os.Remove(filepath.Join(homeB, checkpointFile))
+	a := startInstance(t, homeA, "--store", store)
+	b := startInstance(t, homeB, "--store", store)
+
+	token := strings.TrimSpace(a.must(t, "", "agent", "add", "researcher"))
+	a.must(t, "crm-key-cached", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts")
+	contacts := "/v1/proxy/crm/v1/contacts"
+	both := func(step string, want int, code string) {
+		t.Helper()
+		for _, in := range []*instance{a, b} {
+			got, body := call(t, "GET", in.url+contacts, token, "")
+			if got != want || code != "" && !strings.Contains(body, `"`+code+`"`) {
+				t.Fatalf("%s, on %s: %d %s, want %d %s", step, filepath.Base(in.home), got, body, want, code)
+			}
+		}
+	}
+	for range 3 { // both replicas now hold the agent, the connection and its grant in memory
+		both("before any change", 200, "")
+	}
+	grants := a.must(t, "", "grants", "--json")
+	first := grants[strings.Index(grants, "g_") : strings.Index(grants, "g_")+14]
+
+	// Changed on B: A's next call is decided on the change, and so on.
+	b.must(t, "", "revoke", first)
+	if got, body := call(t, "GET", a.url+contacts, token, ""); got != 403 || !strings.Contains(body, "not_granted") {
+		t.Fatalf("A's first call after B revoked the grant: %d %s", got, body)
+	}
+	both("after the revoke", 403, "not_granted")
+
+	second := strings.TrimSpace(b.must(t, "", "grant", "crm", "--scope", "/v1/contacts", "--to", "researcher"))
+	if got, body := call(t, "GET", a.url+contacts, token, ""); got != 200 {
+		t.Fatalf("A's first call after B granted again (%s): %d %s", second, got, body)
+	}
+	both("after the new grant", 200, "")
+
+	a.must(t, "", "caps", "--per-move", "1") // a change on A that B has not seen yet
+	b.must(t, "", "disconnect", "crm")
+	if got, body := call(t, "GET", a.url+contacts, token, ""); got != 404 && got != 403 {
+		t.Fatalf("A's first call after B disconnected crm: %d %s", got, body)
+	}
+	b.must(t, "crm-key-again", "reconnect", "crm")
+	both("after B reconnected", 200, "")
+
+	b.must(t, "", "agent", "remove", "researcher")
+	if got, body := call(t, "GET", a.url+contacts, token, ""); got != 401 {
+		t.Fatalf("A's first call after B removed the agent: %d %s", got, body)
+	}
+	both("after the agent was removed", 401, "unauthenticated")
+
+	a.stop()
+	b.stop()
+	if code, out, errs := a.aos(t, "", "evidence", "verify", "--store", store); code != 0 || !strings.HasPrefix(out, "ok:") {
+		t.Fatalf("verify: %d %s%s", code, out, errs)
+	}
+}
