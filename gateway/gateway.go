@@ -155,7 +155,7 @@ func (g *Gateway) resolve(ctx context.Context, p *aos.Principal, name string, fr
 		}
 		cache.putConn(gen, name, cs, caps)
 	}
-	t := &target{conn: cs.conn, grants: cs.grantsFor(p), caps: *caps, cached: true, gen: gen, cs: cs}
+	t := &target{conn: cs.conn, grants: cs.grants.For(p), caps: *caps, cached: true, gen: gen, cs: cs}
 	var err error
 	if t.connector, err = g.Connectors.Lookup(t.conn.Type); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/approval"
+	"github.com/aos-dev/aos/policy"
 )
 
 // Generations is what an evidence log offers a cache of the state that
@@ -52,47 +53,9 @@ type stateCache struct {
 
 // connState is a connection and everything the decision reads of it.
 type connState struct {
-	conn *aos.Connection
-	cred *aos.Credential // the active credential; nil if none
-	byID map[string]*aos.Grant
-	// grants on the connection, revoked and expired ones too (their end
-	// explains a denial), by grantee.
-	byAgent   map[int64][]*aos.Grant
-	byDept    map[string][]*aos.Grant
-	company   []*aos.Grant
-	unmatched []*aos.Grant // grantee forms the index does not know; passed to every decision
-}
-
-func newConnState(c *aos.Connection, cred *aos.Credential, grants []*aos.Grant) *connState {
-	cs := &connState{conn: c, cred: cred, byID: map[string]*aos.Grant{}, byAgent: map[int64][]*aos.Grant{}, byDept: map[string][]*aos.Grant{}}
-	for _, g := range grants {
-		cs.byID[g.ID] = g
-		switch {
-		case g.Grantee == "":
-			cs.company = append(cs.company, g)
-		case strings.HasPrefix(g.Grantee, "agent:") && g.GranteeID != 0:
-			cs.byAgent[g.GranteeID] = append(cs.byAgent[g.GranteeID], g)
-		case strings.HasPrefix(g.Grantee, "department:"):
-			d := strings.TrimPrefix(g.Grantee, "department:")
-			cs.byDept[d] = append(cs.byDept[d], g)
-		default:
-			cs.unmatched = append(cs.unmatched, g)
-		}
-	}
-	return cs
-}
-
-// grantsFor returns the grants on the connection that may apply to p: the
-// policy filters them exactly as it filters every grant on the connection,
-// so the index only spares it the others.
-func (cs *connState) grantsFor(p *aos.Principal) []*aos.Grant {
-	out := make([]*aos.Grant, 0, len(cs.company)+len(cs.unmatched)+2)
-	out = append(out, cs.byAgent[p.ID]...)
-	if p.Department != "" {
-		out = append(out, cs.byDept[p.Department]...)
-	}
-	out = append(out, cs.company...)
-	return append(out, cs.unmatched...)
+	conn   *aos.Connection
+	cred   *aos.Credential // the active credential; nil if none
+	grants *policy.GrantIndex
 }
 
 // generations returns the log's generations, if it has them.
@@ -186,7 +149,7 @@ func (g *Gateway) loadConn(ctx context.Context, name string) (*connState, *aos.C
 		} else if err != nil {
 			return err
 		}
-		cs = newConnState(c, cred, grants)
+		cs = &connState{conn: c, cred: cred, grants: policy.NewGrantIndex(grants)}
 		return nil
 	})
 	if err != nil {
@@ -218,7 +181,7 @@ func (t *target) standing(grantIDs string, now time.Time) (*aos.Credential, *aos
 		return nil, nil
 	}
 	for _, id := range strings.Split(grantIDs, ",") {
-		gr := t.cs.byID[id]
+		gr := t.cs.grants.ByID(id)
 		if gr == nil {
 			return nil, nil
 		}
