@@ -3,8 +3,10 @@ package evidence
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -89,11 +91,57 @@ func entryRange(from, last int64) string {
 // present checks the row at position row.Index; stored is the stored leaf
 // hash at that position, nil if the store has none.
 func (c *checker) present(row aos.StoredEntry, stored *tlog.Hash) {
+	c.presentDecoded(row, stored, decodeRow(row))
+}
+
+// decodedRow is what checking a row needs that depends on the row alone:
+// computed for many rows at once, on every core (decodeRows).
+type decodedRow struct {
+	hash     tlog.Hash // the leaf hash
+	e        aos.Entry
+	err      error // DecodeLeaf's
+	commitOK bool  // the payload matches the leaf's commitment
+}
+
+func decodeRow(row aos.StoredEntry) decodedRow {
+	d := decodedRow{hash: tlog.RecordHash(row.Leaf)}
+	d.e, d.err = DecodeLeaf(row.Leaf)
+	if d.err == nil && d.e.Commitment != "" && len(row.Payload) > 0 {
+		d.commitOK = Commit(row.Salt, row.Payload) == d.e.Commitment
+	}
+	return d
+}
+
+// decodeRows decodes rows on every core.
+func decodeRows(rows []aos.StoredEntry) []decodedRow {
+	out := make([]decodedRow, len(rows))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(rows)/64))
+	per := (len(rows) + workers - 1) / max(workers, 1)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*per, min((w+1)*per, len(rows))
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				out[i] = decodeRow(rows[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// presentDecoded is present with the row decoded already.
+func (c *checker) presentDecoded(row aos.StoredEntry, stored *tlog.Hash, d decodedRow) {
 	c.closeGap(row.Index)
 	c.next = row.Index + 1
-	h := tlog.RecordHash(row.Leaf)
+	h := d.hash
 	c.addLeaf(h)
-	if !c.checkRow(row) {
+	if !c.checkRow(row, d) {
 		return
 	}
 	switch {
@@ -107,9 +155,9 @@ func (c *checker) present(row aos.StoredEntry, stored *tlog.Hash) {
 
 // checkRow checks a row on its own: leaf, index and payload. It reports
 // whether the row is in its place, so that its leaf hash is worth comparing.
-func (c *checker) checkRow(row aos.StoredEntry) bool {
+func (c *checker) checkRow(row aos.StoredEntry, d decodedRow) bool {
 	i := row.Index
-	e, err := DecodeLeaf(row.Leaf)
+	e, err := d.e, d.err
 	if err != nil {
 		c.replay.incomplete = true
 		c.add(i, i, "entry %d: leaf does not decode canonically (%s)", i, strings.TrimPrefix(err.Error(), "evidence: "))
@@ -130,7 +178,7 @@ func (c *checker) checkRow(row aos.StoredEntry) bool {
 		c.add(i, i, "entry %d: payload present but the leaf commits to none", i)
 	case e.Commitment != "" && len(row.Payload) == 0:
 		c.add(i, i, "entry %d: payload missing without a redaction", i)
-	case e.Commitment != "" && Commit(row.Salt, row.Payload) != e.Commitment:
+	case e.Commitment != "" && !d.commitOK:
 		c.add(i, i, "entry %d: payload does not match its commitment", i)
 	}
 	return true

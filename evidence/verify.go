@@ -164,13 +164,14 @@ func verifyRows(ctx context.Context, tx aos.EvidenceTx, c *checker) error {
 		if err != nil {
 			return err
 		}
+		decoded := decodeRows(rows)
 		j := 0
 		for i := from; i < to; i++ {
 			for ; j < len(rows) && rows[j].Index < i; j++ {
 				c.extra(rows[j], "duplicate or misplaced row")
 			}
 			if j < len(rows) && rows[j].Index == i {
-				c.present(rows[j], stored[i-from])
+				c.presentDecoded(rows[j], stored[i-from], decoded[j])
 				j++
 			} else {
 				c.absent(i, stored[i-from])

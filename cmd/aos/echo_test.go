@@ -114,7 +114,14 @@ func TestCanary_CredentialEcho(t *testing.T) {
 		t.Errorf("Content-Length %s for a body of %d bytes", resp.Header.Get("Content-Length"), len(b))
 	}
 
-	evidence := in.must(t, "", "evidence", "log", "--tail", "500", "--json")
+	// Outcomes are recorded after the answer, in the log's next batch.
+	var evidence string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		evidence = in.must(t, "", "evidence", "log", "--tail", "500", "--json")
+		if strings.Count(evidence, `"credential_echo": "redacted"`) >= 2*len(conns)+1 || time.Now().After(deadline) {
+			break
+		}
+	}
 	if n := strings.Count(evidence, `"credential_echo": "redacted"`); n != 2*len(conns)+1 {
 		t.Errorf("%d outcome entries say credential_echo: redacted; want %d", n, 2*len(conns)+1)
 	}

@@ -31,6 +31,11 @@ func TestEvidenceUnavailable_FailsClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The server may be committing the first call's outcome, recorded
+	// after its answer: wait for the write lock.
+	if _, err := conn.ExecContext(context.Background(), "PRAGMA busy_timeout = 10000"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
