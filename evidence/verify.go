@@ -154,16 +154,39 @@ func Verify(ctx context.Context, store aos.Store, verifier note.Verifier, checkp
 // verifyRows feeds c every position of the log, chunk by chunk, then the
 // rows stored beyond the log's size.
 func verifyRows(ctx context.Context, tx aos.EvidenceTx, c *checker) error {
-	for from := int64(0); from < c.size; from += verifyChunk {
-		to := min(from+verifyChunk, c.size)
-		rows, err := tx.Entries(ctx, from, to)
-		if err != nil {
-			return err
+	// One goroutine reads the next chunk while this one checks the last.
+	type chunk struct {
+		from, to int64
+		rows     []aos.StoredEntry
+		stored   []*tlog.Hash
+		err      error
+	}
+	chunks := make(chan chunk, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(chunks)
+		for from := int64(0); from < c.size; from += verifyChunk {
+			ch := chunk{from: from, to: min(from+verifyChunk, c.size)}
+			ch.rows, ch.err = tx.Entries(ctx, ch.from, ch.to)
+			if ch.err == nil {
+				ch.stored, ch.err = readLeafHashes(ctx, tx, ch.from, ch.to)
+			}
+			select {
+			case chunks <- ch:
+			case <-stop:
+				return
+			}
+			if ch.err != nil {
+				return
+			}
 		}
-		stored, err := readLeafHashes(ctx, tx, from, to)
-		if err != nil {
-			return err
+	}()
+	for ch := range chunks {
+		if ch.err != nil {
+			return ch.err
 		}
+		from, to, rows, stored := ch.from, ch.to, ch.rows, ch.stored
 		decoded := decodeRows(rows)
 		j := 0
 		for i := from; i < to; i++ {
