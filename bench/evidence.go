@@ -73,12 +73,15 @@ func evidenceBench(t *table, c config, home, store string) error {
 	}
 	defer log.Close()
 
-	if !c.skip["append"] {
-		n, took, err := appendFor(ctx, log, c.writers, 1, c.duration, 0)
+	for _, writers := range c.writers {
+		if c.skip["append"] {
+			break
+		}
+		n, took, err := appendFor(ctx, log, writers, 1, c.duration, 0)
 		if err != nil {
 			return fmt.Errorf("append rate: %w", err)
 		}
-		t.add(fmt.Sprintf("durable evidence appends, %d concurrent writers", c.writers),
+		t.add(fmt.Sprintf("durable evidence appends, %d concurrent writers", writers),
 			fmt.Sprintf("%.0f entries/s", float64(n)/took.Seconds()), "one entry per Record call, group commit, signed checkpoint per batch")
 	}
 	if c.skip["verify"] {
@@ -92,7 +95,7 @@ func evidenceBench(t *table, c config, home, store string) error {
 	if missing := int64(c.entries) - size; missing > 0 {
 		logf("filling the log to %d entries", c.entries)
 		start := time.Now()
-		if _, _, err := appendFor(ctx, log, c.writers, perCall, 0, missing); err != nil {
+		if _, _, err := appendFor(ctx, log, 64, perCall, 0, missing); err != nil {
 			return fmt.Errorf("filling the log: %w", err)
 		}
 		logf("filled in %s", time.Since(start).Round(time.Millisecond))
@@ -178,24 +181,32 @@ func appendFor(ctx context.Context, log *evidence.Log, writers, perCall int, d t
 }
 
 // pgSchemas creates n fresh schemas in the database at base and returns a
-// URL for each, with its search_path.
-func pgSchemas(base string, n int) ([]string, error) {
+// URL for each, with its search_path, and a function that drops them.
+func pgSchemas(base string, n int) ([]string, func(), error) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
+		return nil, nil, fmt.Errorf("postgres: %w", err)
 	}
-	defer conn.Close(ctx)
 	u, err := url.Parse(base)
 	if err != nil {
-		return nil, err
+		conn.Close(ctx)
+		return nil, nil, err
 	}
-	var out []string
+	var out, names []string
+	drop := func() {
+		for _, name := range names {
+			conn.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{name}.Sanitize()+" CASCADE")
+		}
+		conn.Close(ctx)
+	}
 	for i := range n {
 		name := fmt.Sprintf("aos_bench_%d_%d_%d", os.Getpid(), time.Now().Unix(), i)
 		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{name}.Sanitize()); err != nil {
-			return nil, err
+			drop()
+			return nil, nil, err
 		}
+		names = append(names, name)
 		q := u.Query()
 		q.Set("search_path", name)
 		v := *u
@@ -203,5 +214,5 @@ func pgSchemas(base string, n int) ([]string, error) {
 		out = append(out, v.String())
 		logf("postgres schema %s", name)
 	}
-	return out, nil
+	return out, drop, nil
 }

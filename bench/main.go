@@ -40,7 +40,7 @@ type config struct {
 	rounds   int
 	rates    []int
 	entries  int
-	writers  int
+	writers  []int
 	grants   int
 	evhome   string
 	skip     map[string]bool
@@ -56,7 +56,8 @@ func main() {
 	flag.IntVar(&c.rounds, "rounds", 3, "closed-loop rounds (direct, bare proxy, aos in turn); the median is reported")
 	flag.StringVar(&rates, "rates", "1000", "open-loop rates, requests per second, comma-separated")
 	flag.IntVar(&c.entries, "verify-entries", 1_000_000, "entries in the log that `aos evidence verify` checks")
-	flag.IntVar(&c.writers, "writers", 64, "concurrent Record callers for the append rate")
+	var writers string
+	flag.StringVar(&writers, "writers", "64,256", "concurrent Record callers for the append rate, comma-separated")
 	flag.IntVar(&c.grants, "grants", 10_000, "grants in the instance for the decision time")
 	flag.StringVar(&c.evhome, "evidence-home", "", "keep the instance of the append and verify measures in this folder, and reuse it if it holds one (the log is then only filled up to -verify-entries)")
 	flag.StringVar(&skip, "skip", "", "parts to skip, comma-separated: closed,open,download,append,verify,decide")
@@ -67,6 +68,13 @@ func main() {
 			fatalf("bad -rates %q", rates)
 		}
 		c.rates = append(c.rates, n)
+	}
+	for _, w := range strings.Split(writers, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(w))
+		if err != nil || n <= 0 {
+			fatalf("bad -writers %q", writers)
+		}
+		c.writers = append(c.writers, n)
 	}
 	c.skip = map[string]bool{}
 	for _, s := range strings.Split(skip, ",") {
@@ -121,9 +129,11 @@ func run(c config) error {
 	}
 	var stores []string // one store URL per home; "" is SQLite in the home
 	if c.store != "" {
-		if stores, err = pgSchemas(c.store, 2); err != nil {
+		var drop func()
+		if stores, drop, err = pgSchemas(c.store, 2); err != nil {
 			return err
 		}
+		defer drop()
 	} else {
 		stores = []string{"", ""}
 	}
@@ -265,7 +275,7 @@ func download(t *table, in *instance, token string) error {
 	stop := make(chan struct{})
 	peak := make(chan float64, 1)
 	go func() {
-		m := 0.0
+		m := before
 		tick := time.NewTicker(5 * time.Millisecond)
 		defer tick.Stop()
 		for {
