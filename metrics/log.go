@@ -11,8 +11,61 @@ import (
 // it recorded: calls (allowed, denied, held) and their outcomes, and how
 // long each writer waited. Records that fail to commit are counted as
 // calls with decision "error": the call failed closed.
+//
+// When inner also keeps state generations and queues records without
+// waiting (evidence.Log does: the gateway decides on its cached state and
+// records outcomes after the answer through them), so does the log
+// returned, counting what it queued once committed.
 func (m *Metrics) Log(inner aos.EvidenceLog) aos.EvidenceLog {
-	return &countingLog{inner: inner, m: m}
+	l := &countingLog{inner: inner, m: m}
+	if full, ok := inner.(fullLog); ok {
+		return &countingFullLog{countingLog: l, full: full}
+	}
+	return l
+}
+
+// fullLog is an evidence log with state generations and Submit.
+type fullLog interface {
+	aos.EvidenceLog
+	StateGeneration() uint64
+	StateCurrent(tx aos.Tx, gen uint64) bool
+	Submit(fn func(aos.Tx) ([]aos.Record, error), then func([]int64, error)) error
+}
+
+type countingFullLog struct {
+	*countingLog
+	full fullLog
+}
+
+func (l *countingFullLog) StateGeneration() uint64 { return l.full.StateGeneration() }
+
+// StateCurrent is asked inside a Record function, with the Tx the inner
+// log gave it: Record passes it through unchanged.
+func (l *countingFullLog) StateCurrent(tx aos.Tx, gen uint64) bool {
+	return l.full.StateCurrent(tx, gen)
+}
+
+func (l *countingFullLog) Submit(fn func(aos.Tx) ([]aos.Record, error), then func([]int64, error)) error {
+	var recorded []aos.Record
+	start := time.Now()
+	return l.full.Submit(func(tx aos.Tx) ([]aos.Record, error) {
+		records, err := fn(tx)
+		recorded = nil
+		if err == nil {
+			recorded = records
+		}
+		return records, err
+	}, func(idx []int64, err error) {
+		if err == nil {
+			l.m.appendSeconds.Observe(time.Since(start).Seconds())
+		}
+		if err == nil || aos.ErrorCode(err) == aos.EEvidenceUnavailable {
+			l.m.count(recorded, err != nil)
+		}
+		if then != nil {
+			then(idx, err)
+		}
+	})
 }
 
 type countingLog struct {

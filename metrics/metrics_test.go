@@ -194,3 +194,47 @@ func BenchmarkLog_CountCall(b *testing.B) {
 		l.Record(ctx, func(aos.Tx) ([]aos.Record, error) { return out, nil })
 	}
 }
+
+// genLog is an okLog with state generations and Submit, as evidence.Log.
+type genLog struct {
+	okLog
+	gen uint64
+}
+
+func (l genLog) StateGeneration() uint64                 { return l.gen }
+func (l genLog) StateCurrent(tx aos.Tx, gen uint64) bool { return gen == l.gen }
+func (l genLog) Submit(fn func(aos.Tx) ([]aos.Record, error), then func([]int64, error)) error {
+	records, err := fn(nil)
+	then(make([]int64, len(records)), err)
+	return nil
+}
+
+// TestLog_KeepsGenerationsAndSubmit: the counting log offers what the
+// inner log offers the gateway (its state cache, outcomes queued after the
+// answer), and counts what it queued once committed.
+func TestLog_KeepsGenerationsAndSubmit(t *testing.T) {
+	m := New()
+	if _, ok := m.Log(okLog{}).(interface{ StateGeneration() uint64 }); ok {
+		t.Fatal("a log without generations gained them")
+	}
+	l, ok := m.Log(genLog{gen: 7}).(interface {
+		StateGeneration() uint64
+		StateCurrent(aos.Tx, uint64) bool
+		Submit(func(aos.Tx) ([]aos.Record, error), func([]int64, error)) error
+	})
+	if !ok {
+		t.Fatal("the counting log hides the inner log's generations and Submit")
+	}
+	if l.StateGeneration() != 7 || !l.StateCurrent(nil, 7) || l.StateCurrent(nil, 6) {
+		t.Fatal("generations not forwarded")
+	}
+	var got error = aos.Errorf(aos.EInternal, "then not called")
+	if err := l.Submit(func(aos.Tx) ([]aos.Record, error) {
+		return []aos.Record{{Kind: "call.outcome", Attrs: map[string]string{"connection": "crm", "status": "200"}}}, nil
+	}, func(_ []int64, err error) { got = err }); err != nil || got != nil {
+		t.Fatalf("Submit: %v, then got %v", err, got)
+	}
+	if n := testutil.ToFloat64(m.outcomes.WithLabelValues("crm", "2xx")); n != 1 {
+		t.Fatalf("submitted outcome counted %v times", n)
+	}
+}
