@@ -34,6 +34,7 @@ import (
 
 type config struct {
 	aos      string
+	base     string
 	store    string
 	clients  int
 	duration time.Duration
@@ -50,6 +51,7 @@ func main() {
 	var c config
 	var rates, skip string
 	flag.StringVar(&c.aos, "aos", "", "aos binary to measure (default: build ./cmd/aos)")
+	flag.StringVar(&c.base, "aos-base", "", "a second aos binary (say, built from main) measured beside -aos in the same run: closed and open loop, RSS and verify")
 	flag.StringVar(&c.store, "store", "", "postgres:// URL: run aos on PostgreSQL (fresh schemas are created in that database)")
 	flag.IntVar(&c.clients, "clients", 32, "closed-loop keep-alive clients")
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "length of each closed- and open-loop run")
@@ -130,12 +132,12 @@ func run(c config) error {
 	var stores []string // one store URL per home; "" is SQLite in the home
 	if c.store != "" {
 		var drop func()
-		if stores, drop, err = pgSchemas(c.store, 2); err != nil {
+		if stores, drop, err = pgSchemas(c.store, 3); err != nil {
 			return err
 		}
 		defer drop()
 	} else {
-		stores = []string{"", ""}
+		stores = []string{"", "", ""}
 	}
 	t := &table{}
 	storeName := "SQLite (home in " + os.TempDir() + ")"
@@ -151,23 +153,18 @@ func run(c config) error {
 	}
 	defer up.srv.Close()
 
-	in, err := startAOS(c.aos, filepath.Join(tmp, "home"), stores[0])
+	in, token, err := setupAOS(c.aos, filepath.Join(tmp, "home"), stores[0], up.url, key)
 	if err != nil {
 		return err
 	}
 	defer in.stop()
-	token, err := in.cli("", "agent", "add", "bench")
-	if err != nil {
-		return err
-	}
-	token = strings.TrimSpace(token)
-	for _, conn := range [][2]string{{"crm", "/v1/contacts"}, {"files", "/v1/blob"}} {
-		// Versions before `connect --to` grant the first scope to the company.
-		if _, err := in.cli(key, "connect", "http", conn[0], "--base-url", up.url, "--scope", conn[1], "--to", "bench"); err != nil {
-			if _, err2 := in.cli(key, "connect", "http", conn[0], "--base-url", up.url, "--scope", conn[1]); err2 != nil {
-				return err
-			}
+	var base *instance
+	var baseToken string
+	if c.base != "" {
+		if base, baseToken, err = setupAOS(c.base, filepath.Join(tmp, "home-base"), stores[2], up.url, key); err != nil {
+			return err
 		}
+		defer base.stop()
 	}
 	bare, err := startBareProxy(up.url, token, key)
 	if err != nil {
@@ -181,6 +178,9 @@ func run(c config) error {
 		{"aos", in.url + "/v1/proxy/crm/v1/contacts", token},
 	}
 	paths[0].token = key
+	if base != nil {
+		paths = append(paths, target{"aos (base)", base.url + "/v1/proxy/crm/v1/contacts", baseToken})
+	}
 
 	if !c.skip["closed"] {
 		rps := map[string][]float64{}
@@ -198,9 +198,9 @@ func run(c config) error {
 		for _, p := range paths {
 			m := median(rps[p.name])
 			ratios := ""
-			if p.name == "aos" {
+			if strings.HasPrefix(p.name, "aos") {
 				var rs []string
-				for i, r := range rps["aos"] {
+				for i, r := range rps[p.name] {
 					rs = append(rs, fmt.Sprintf("%.2f", r/rps["bare proxy"][i]))
 				}
 				ratios = "; per round ÷ bare: " + strings.Join(rs, ", ")
@@ -211,6 +211,11 @@ func run(c config) error {
 		rss, hwm, err := in.rss()
 		if err == nil {
 			t.add(fmt.Sprintf("aos RSS after %d clients", c.clients), fmt.Sprintf("%.0f MB", rss), fmt.Sprintf("peak so far %.0f MB", hwm))
+		}
+		if base != nil {
+			if rss, hwm, err := base.rss(); err == nil {
+				t.add(fmt.Sprintf("aos (base) RSS after %d clients", c.clients), fmt.Sprintf("%.0f MB", rss), fmt.Sprintf("peak so far %.0f MB", hwm))
+			}
 		}
 	}
 	if !c.skip["open"] {
@@ -232,6 +237,9 @@ func run(c config) error {
 		}
 	}
 	in.stop()
+	if base != nil {
+		base.stop()
+	}
 
 	if !c.skip["append"] || !c.skip["verify"] {
 		evhome := c.evhome
@@ -314,6 +322,31 @@ func download(t *table, in *instance, token string) error {
 	t.add("100 MB download through aos", fmt.Sprintf("%.0f MB/s", float64(n)/took.Seconds()/1e6),
 		fmt.Sprintf("%s; aos RSS %.0f MB before, peak %.0f MB during", verdict, before, p))
 	return nil
+}
+
+// setupAOS starts aos serve on a new home, adds the agent and connects
+// the upstream twice (crm, files), each granted to the agent; it returns the
+// agent's token.
+func setupAOS(bin, home, store, upstream, key string) (*instance, string, error) {
+	in, err := startAOS(bin, home, store)
+	if err != nil {
+		return nil, "", err
+	}
+	token, err := in.cli("", "agent", "add", "bench")
+	if err != nil {
+		in.stop()
+		return nil, "", err
+	}
+	for _, conn := range [][2]string{{"crm", "/v1/contacts"}, {"files", "/v1/blob"}} {
+		// Versions before `connect --to` grant the first scope to the company.
+		if _, err := in.cli(key, "connect", "http", conn[0], "--base-url", upstream, "--scope", conn[1], "--to", "bench"); err != nil {
+			if _, err2 := in.cli(key, "connect", "http", conn[0], "--base-url", upstream, "--scope", conn[1]); err2 != nil {
+				in.stop()
+				return nil, "", err
+			}
+		}
+	}
+	return in, strings.TrimSpace(token), nil
 }
 
 // instance is a running `aos serve`.

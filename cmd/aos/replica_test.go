@@ -148,7 +148,7 @@ func TestReplicas_CachedStateFollowsTheOtherReplica(t *testing.T) {
 	b := startInstance(t, homeB, "--store", store)
 
 	token := strings.TrimSpace(a.must(t, "", "agent", "add", "researcher"))
-	a.must(t, "crm-key-cached", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts")
+	a.must(t, "crm-key-cached", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts", "--to", "company")
 	contacts := "/v1/proxy/crm/v1/contacts"
 	both := func(step string, want int, code string) {
 		t.Helper()

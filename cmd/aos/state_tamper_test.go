@@ -302,7 +302,9 @@ func TestServe_StopsWhenTheStoreChangesUnderIt(t *testing.T) {
 	if code, _ := call(t, "GET", in.url+"/v1/proxy/crm/v1/contacts", token, ""); code != 200 {
 		t.Fatalf("granted read = %d", code)
 	}
-	db, err := sql.Open("sqlite", filepath.Join(in.home, dbFile))
+	// The server may be committing the call's outcome, recorded after its
+	// answer: wait for the write lock.
+	db, err := sql.Open("sqlite", filepath.Join(in.home, dbFile)+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
