@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -255,5 +254,3 @@ func openLoop(t target, rate int, d time.Duration) (latencies, error) {
 	}
 	return l, nil
 }
-
-var errNotStreamed = errors.New("not streamed")

@@ -369,3 +369,80 @@ func settingErr(s aos.Store, key string) (string, error) {
 	})
 	return v, err
 }
+
+// TestLog_StateGeneration: the generation moves once a batch that changed
+// the state commits, and once a batch of another log on the same store
+// (a replica) finds entries that changed it, even back to what it was;
+// inside a Record function, StateCurrent says whether the state is still
+// that of a generation.
+func TestLog_StateGeneration(t *testing.T) {
+	ctx := context.Background()
+	a := newTestLog(t)
+	b, err := New(Config{Store: a.store, Signer: a.signer, Verifier: a.verifier, Origin: testOrigin, Now: a.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	put := func(l *Log, value string) {
+		t.Helper()
+		if _, err := l.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+			if err := tx.PutSetting(ctx, "caps", value); err != nil {
+				return nil, err
+			}
+			return []aos.Record{{Kind: "caps.set", Actor: "owner"}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// current runs an empty Record on l and reports StateCurrent(gen) in it.
+	current := func(l *Log, gen uint64) bool {
+		t.Helper()
+		var ok bool
+		if _, err := l.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+			ok = l.StateCurrent(tx, gen)
+			return nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	put(a.Log, "1")
+	current(b, 0) // b loads the state
+	gb := b.StateGeneration()
+	if !current(b, gb) {
+		t.Fatal("nothing changed, yet the state is not current")
+	}
+	ga := a.StateGeneration()
+	a.record(t, testRecord(1)) // no state change
+	if a.StateGeneration() != ga {
+		t.Fatal("a batch that changed no state moved the generation")
+	}
+	put(a.Log, "2")
+	if a.StateGeneration() == ga {
+		t.Fatal("a committed state change did not move the generation")
+	}
+	put(a.Log, "1") // and back: the state is what b last saw
+	if current(b, gb) {
+		t.Fatal("another writer changed the state (and back), yet b's state is current")
+	}
+	if b.StateGeneration() == gb {
+		t.Fatal("b's generation did not move after catching up")
+	}
+	gb = b.StateGeneration()
+	var inBatch bool
+	if _, err := b.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+		if err := tx.PutSetting(ctx, "caps", "3"); err != nil {
+			return nil, err
+		}
+		inBatch = b.StateCurrent(tx, gb)
+		return []aos.Record{{Kind: "caps.set", Actor: "owner"}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if inBatch {
+		t.Fatal("a function that changed the state still finds it current")
+	}
+	if b.StateCurrent(nil, b.StateGeneration()) {
+		t.Fatal("StateCurrent outside a Record function")
+	}
+}

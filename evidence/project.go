@@ -85,16 +85,21 @@ func (l *Log) stateAt(ctx context.Context, tx aos.Tx, size int64) error {
 			return fmt.Errorf("catching up the state: %d entries for %d positions", len(es), size-p.size)
 		}
 		state := p.state.Clone()
+		changed := false
 		for _, se := range es {
 			e, err := DecodeLeaf(se.Leaf)
 			if err != nil {
 				return fmt.Errorf("catching up the state: entry %d: %w", se.Index, err)
 			}
 			replayEntry(state, e)
+			changed = changed || len(e.State) > 0 || e.Kind == KindStateBaseline
 		}
 		digest := state.Digest()
-		if digest != p.digest {
-			l.gen.Add(1) // another writer changed the state
+		if changed || digest != p.digest {
+			// Another writer changed the state, even if only to change it
+			// back: a cache filled from the store meanwhile may hold what
+			// it was in between.
+			l.gen.Add(1)
 		}
 		p.state, p.size, p.digest = state, size, digest
 		return nil
