@@ -25,10 +25,11 @@ var errUnavailable = aos.Errorf(aos.EEvidenceUnavailable, "evidence log unavaila
 
 // batchOutcome is what one attempt at committing a batch produced.
 type batchOutcome struct {
-	indexes [][]int64 // per request
-	signed  []byte    // the new checkpoint; nil if the batch added no entry
-	size    int64     // the log size after the batch
-	digest  string    // the state digest after the batch
+	indexes [][]int64        // per request
+	signed  []byte           // the new checkpoint; nil if the batch added no entry
+	size    int64            // the log size after the batch
+	digest  string           // the state digest after the batch
+	hashes  *batchHashReader // the tree hashes the batch read and wrote
 
 	failed int   // index in the batch of the request that failed, or -1
 	reqErr error // its error
@@ -131,7 +132,7 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 		if work.changed {
 			out.digest = work.digest()
 		}
-		out.signed, err = l.appendEntries(ctx, tx, size, entries, out.digest)
+		out.signed, out.hashes, err = l.appendEntries(ctx, tx, size, entries, out.digest)
 		return err
 	})
 	if err == nil && out.signed != nil {
@@ -140,11 +141,13 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 		if work.changed {
 			l.gen.Add(1)
 		}
+		l.keepHashes(out.hashes)
 	} else if err != nil && !errors.Is(err, errRequestFailed) {
 		// The store may have moved on without us (or failed half-way):
 		// prove the state again next time.
 		l.proj = projection{}
 		l.gen.Add(1)
+		l.hashes = nil
 	}
 	return out, err
 }
@@ -152,35 +155,35 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 // appendEntries stores entries, which continue a log of the given size, with
 // their tree hashes, and a signed checkpoint of the new tree stating the
 // state digest. It returns the checkpoint.
-func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, entries []aos.StoredEntry, state string) ([]byte, error) {
-	r := &batchHashReader{stored: storeHashReader{ctx, tx}, start: tlog.StoredHashIndex(0, size)}
+func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, entries []aos.StoredEntry, state string) ([]byte, *batchHashReader, error) {
+	r := &batchHashReader{stored: storeHashReader{ctx, tx}, start: tlog.StoredHashIndex(0, size), known: l.hashes}
 	for i, e := range entries {
 		hashes, err := tlog.StoredHashes(size+int64(i), e.Leaf, r)
 		if err != nil {
-			return nil, fmt.Errorf("tree hashes: %w", err)
+			return nil, nil, fmt.Errorf("tree hashes: %w", err)
 		}
 		r.hashes = append(r.hashes, hashes...)
 	}
 	newSize := size + int64(len(entries))
 	root, err := tlog.TreeHash(newSize, r)
 	if err != nil {
-		return nil, fmt.Errorf("tree hash: %w", err)
+		return nil, nil, fmt.Errorf("tree hash: %w", err)
 	}
 	hashes := make([][32]byte, len(r.hashes))
 	for i, h := range r.hashes {
 		hashes[i] = h
 	}
 	if err := tx.AppendEntries(ctx, entries, r.start, hashes); err != nil {
-		return nil, fmt.Errorf("append entries: %w", err)
+		return nil, nil, fmt.Errorf("append entries: %w", err)
 	}
 	signed, err := SignCheckpoint(Checkpoint{Origin: l.origin, Size: newSize, Root: root, State: state, StateVersion: StateVersion}, l.signer)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := tx.AddCheckpoint(ctx, newSize, signed); err != nil {
-		return nil, fmt.Errorf("add checkpoint: %w", err)
+		return nil, nil, fmt.Errorf("add checkpoint: %w", err)
 	}
-	return signed, nil
+	return signed, r, nil
 }
 
 // runFn calls fn, turning a panic into an error for its caller alone, so
@@ -233,11 +236,38 @@ func indexesOf(entries []aos.StoredEntry) []int64 {
 }
 
 // batchHashReader reads tree hashes from the store, and those computed
-// earlier in the same batch (storage indexes from start on) from memory.
+// earlier in the same batch (storage indexes from start on) or known from
+// earlier batches from memory.
 type batchHashReader struct {
 	stored storeHashReader
 	start  int64
 	hashes []tlog.Hash
+	known  map[int64]tlog.Hash // from earlier committed batches; read only
+	read   map[int64]tlog.Hash // what this batch read from the store
+}
+
+// maxKnownHashes bounds the tree hashes the log keeps between batches: a
+// batch needs the few on the tree's right edge, which earlier batches
+// wrote or read.
+const maxKnownHashes = 1 << 16
+
+// keepHashes keeps, after a batch committed, the hashes it wrote and read,
+// so that the next batch reads the tree's right edge from memory. A stored
+// hash never changes (its position in the tree fixes it), so only this
+// log's own commits feed the map, and a failed batch empties it.
+func (l *Log) keepHashes(r *batchHashReader) {
+	if r == nil {
+		return
+	}
+	if l.hashes == nil || len(l.hashes)+len(r.hashes)+len(r.read) > maxKnownHashes {
+		l.hashes = make(map[int64]tlog.Hash, len(r.hashes)+len(r.read))
+	}
+	for x, h := range r.read {
+		l.hashes[x] = h
+	}
+	for i, h := range r.hashes {
+		l.hashes[r.start+int64(i)] = h
+	}
 }
 
 func (r *batchHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
@@ -250,7 +280,11 @@ func (r *batchHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		case x >= r.start:
 			out[i] = r.hashes[x-r.start]
 		default:
-			stored = append(stored, x)
+			if h, ok := r.known[x]; ok {
+				out[i] = h
+			} else {
+				stored = append(stored, x)
+			}
 		}
 	}
 	if len(stored) == 0 {
@@ -260,11 +294,15 @@ func (r *batchHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := 0
+	if r.read == nil {
+		r.read = make(map[int64]tlog.Hash, len(stored))
+	}
+	for j, x := range stored {
+		r.read[x] = got[j]
+	}
 	for i, x := range indexes {
-		if x < r.start {
-			out[i] = got[j]
-			j++
+		if h, ok := r.read[x]; ok && x < r.start {
+			out[i] = h
 		}
 	}
 	return out, nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/aos-dev/aos"
 )
@@ -72,6 +73,9 @@ type Log struct {
 	// gen is the state generation: it moves whenever proj's state may have
 	// changed (see StateGeneration).
 	gen atomic.Uint64
+	// hashes are tree hashes known from earlier batches (keepHashes); only
+	// the committer touches them.
+	hashes map[int64]tlog.Hash
 
 	mu      sync.Mutex
 	pending []*request

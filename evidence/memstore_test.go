@@ -22,6 +22,8 @@ type memStore struct {
 	state *memState
 
 	updates int // committed Update transactions that appended entries
+	// hashReads counts the tree hashes read inside Update.
+	hashReads int
 	// failCommit, if set, makes every Update fail with it after fn ran.
 	failCommit error
 	// beforeUpdate, if set, runs at the start of every Update, unlocked.
@@ -65,7 +67,7 @@ func (m *memStore) Update(ctx context.Context, fn func(aos.Tx) error) error {
 	}
 	st := m.state.clone()
 	oldSize := st.size
-	if err := fn(&memTx{st: st, write: true}); err != nil {
+	if err := fn(&memTx{st: st, write: true, reads: &m.hashReads}); err != nil {
 		return err
 	}
 	if m.failCommit != nil {
@@ -112,6 +114,7 @@ type memTx struct {
 	aos.Tx
 	st    *memState
 	write bool
+	reads *int // counts the tree hashes read, if set
 }
 
 var errReadOnly = errors.New("memstore: write in a read-only transaction")
@@ -138,6 +141,9 @@ func (tx *memTx) AppendEntries(ctx context.Context, entries []aos.StoredEntry, h
 }
 
 func (tx *memTx) ReadHashes(ctx context.Context, indexes []int64) ([][32]byte, error) {
+	if tx.reads != nil {
+		*tx.reads += len(indexes)
+	}
 	out := make([][32]byte, len(indexes))
 	for i, x := range indexes {
 		h, ok := tx.st.hashes[x]
