@@ -269,6 +269,9 @@ func (g *Gateway) runOnce(ctx context.Context, p *aos.Principal, name string, m 
 		if call, err = g.lookUp(ctx, p, t, call); err != nil {
 			return nil, err
 		}
+		if err := g.readSpent(ctx, t, call); err != nil { // the amount is known now
+			return nil, err
+		}
 		d = g.decide(p, t, call)
 	}
 	switch d.Verdict {
