@@ -1,14 +1,11 @@
 package httpapi
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -118,36 +115,8 @@ func (s *Server) writeAnswer(w http.ResponseWriter, r *http.Request, name string
 }
 
 // CallResult is the body of a successful POST /v1/call: the upstream's
-// answer. Body is JSON when the upstream answered JSON, else Text holds
-// UTF-8 text, else Base64 holds the bytes. Header holds some of the
-// headers the gateway let pass; a Location there is a path relative to
-// the connection's base URL.
-type CallResult struct {
-	Status int               `json:"status"`
-	Header map[string]string `json:"headers,omitempty"`
-	Body   json.RawMessage   `json:"body,omitempty"`
-	Text   string            `json:"text,omitempty"`
-	Base64 string            `json:"base64,omitempty"`
-}
-
-func resultOf(resp *connector.Response) CallResult {
-	res := CallResult{Status: resp.Status, Header: map[string]string{}}
-	for _, k := range []string{"Content-Type", "Location", "Etag", "Link"} {
-		if v := resp.Header.Get(k); v != "" {
-			res.Header[k] = v
-		}
-	}
-	switch {
-	case len(resp.Body) == 0:
-	case json.Valid(resp.Body):
-		res.Body = resp.Body
-	case utf8.Valid(resp.Body):
-		res.Text = string(resp.Body)
-	default:
-		res.Base64 = base64.StdEncoding.EncodeToString(resp.Body)
-	}
-	return res
-}
+// answer (see gateway.CallResult).
+type CallResult = gateway.CallResult
 
 func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) error {
 	var req gateway.CallRequest
@@ -162,7 +131,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) error {
 		writeHeld(w, out.Held)
 		return nil
 	}
-	writeJSON(w, http.StatusOK, resultOf(out.Response))
+	writeJSON(w, http.StatusOK, gateway.ResultOf(out.Response))
 	return nil
 }
 
@@ -245,7 +214,7 @@ func (s *Server) handleApproval(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			if resp != nil {
-				res := resultOf(resp)
+				res := gateway.ResultOf(resp)
 				st.Result = &res
 			}
 		}

@@ -2,14 +2,12 @@ package mcpapi
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"mime"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -242,15 +240,8 @@ func (s *Server) resolve(ctx context.Context, name string) (conn, op string, err
 
 // CallResult is the structured result of a call whose upstream is not an
 // MCP server: the upstream's answer, in the shape of POST /v1/call's
-// answer. Body is JSON when the upstream answered JSON, else Text holds
-// UTF-8 text, else Base64 holds the bytes.
-type CallResult struct {
-	Status int               `json:"status"`
-	Header map[string]string `json:"headers,omitempty"`
-	Body   json.RawMessage   `json:"body,omitempty"`
-	Text   string            `json:"text,omitempty"`
-	Base64 string            `json:"base64,omitempty"`
-}
+// answer (gateway.CallResult).
+type CallResult = gateway.CallResult
 
 // answer is the result of a call the upstream answered. An upstream MCP
 // server's CallToolResult (mcprelay.ToolResultType) is returned as it is;
@@ -264,21 +255,7 @@ func (s *Server) answer(tool string, resp *connector.Response) (*mcp.CallToolRes
 		}
 		return &res, nil
 	}
-	res := CallResult{Status: resp.Status, Header: map[string]string{}}
-	for _, k := range []string{"Content-Type", "Location", "Etag", "Link"} {
-		if v := resp.Header.Get(k); v != "" {
-			res.Header[k] = v
-		}
-	}
-	switch {
-	case len(resp.Body) == 0:
-	case json.Valid(resp.Body):
-		res.Body = resp.Body
-	case utf8.Valid(resp.Body):
-		res.Text = string(resp.Body)
-	default:
-		res.Base64 = base64.StdEncoding.EncodeToString(resp.Body)
-	}
+	res := gateway.ResultOf(resp)
 	text, err := json.Marshal(res)
 	if err != nil {
 		return nil, err
