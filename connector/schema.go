@@ -74,3 +74,16 @@ type MCPOperations struct {
 	ListPrompts, GetPrompt                             string
 	Complete                                           string
 }
+
+// UpstreamNamer is implemented by connectors that front an MCP server and
+// let the owner serve its tools, prompts and resources to agents under
+// the upstream's own names (the mcp connector's --upstream-names) instead
+// of CONNECTION.NAME and aos://CONNECTION/URI. UpstreamNames reports
+// whether c asks for that, and the names of the tools it claims: every
+// tool it pins, whatever the upstream offers now, so that the names do not
+// follow the upstream's state. The /mcp endpoint decides which names it
+// can serve as they are (unambiguous across the instance) and serves the
+// others prefixed.
+type UpstreamNamer interface {
+	UpstreamNames(c *aos.Connection) (tools []string, ok bool)
+}

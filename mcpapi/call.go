@@ -204,11 +204,23 @@ func (s *Server) callTool(ctx context.Context, req *mcp.CallToolRequest) (*mcp.C
 // resolve finds the connection and operation a tool name stands for,
 // among all the operations of the connection its first dot names, granted
 // to the agent or not (the gateway then decides, and refuses what is not
-// granted with its code). A name that stands for no operation of an
+// granted with its code); a name without a dot is an upstream's own name,
+// found among the tools of the connections with upstream names (see
+// names.go), granted or not. A name that stands for no operation of an
 // existing connection is an unknown tool.
 func (s *Server) resolve(ctx context.Context, name string) (conn, op string, err error) {
 	connName, _, ok := strings.Cut(name, ".")
-	if !ok || connName == "" {
+	if !ok {
+		b, err := s.bare(ctx)
+		if err != nil {
+			return "", "", err
+		}
+		if conn, ok := b.tool(name); ok {
+			return conn, name, nil
+		}
+		return "", "", &unknownTool{name}
+	}
+	if connName == "" {
 		return "", "", &unknownTool{name}
 	}
 	var c *aos.Connection

@@ -17,16 +17,17 @@ import (
 // read and get a read call through the gateway. So that two upstreams
 // cannot collide, a resource's URI is served as aos://CONNECTION/ followed
 // by the upstream's URI (a template's likewise), and a prompt's name as
-// CONNECTION.NAME.
+// CONNECTION.NAME, unless the connection has upstream names and its are
+// unambiguous (see names.go): then as the upstream names them.
 
 const uriPrefix = "aos://"
 
 // featureConnections are the agent's granted connections whose upstream
 // offers the feature op picks, with that operation's name.
-func (s *Server) featureConnections(ctx context.Context, p *aos.Principal, op func(connector.MCPOperations) string) ([]*granted, []string, error) {
-	gs, err := s.grantedConnections(ctx, p)
+func (s *Server) featureConnections(ctx context.Context, p *aos.Principal, op func(connector.MCPOperations) string) ([]*granted, []string, *bareNames, error) {
+	gs, b, err := s.grantedConnections(ctx, p)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var out []*granted
 	var ops []string
@@ -40,7 +41,7 @@ func (s *Server) featureConnections(ctx context.Context, p *aos.Principal, op fu
 			ops = append(ops, name)
 		}
 	}
-	return out, ops, nil
+	return out, ops, b, nil
 }
 
 // featureCall runs one feature operation through the gateway and decodes
@@ -96,7 +97,7 @@ func (s *Server) listResources(ctx context.Context, req *mcp.ListResourcesReques
 	if err != nil {
 		return nil, err
 	}
-	gs, ops, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.ListResources })
+	gs, ops, b, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.ListResources })
 	if err != nil {
 		return nil, s.protocolError(err)
 	}
@@ -109,7 +110,7 @@ func (s *Server) listResources(ctx context.Context, req *mcp.ListResourcesReques
 			}
 			for _, r := range page.Resources {
 				if r != nil {
-					r.URI = uriPrefix + g.conn.Name + "/" + r.URI
+					r.URI = b.resourceURI(g.conn.Name, r.URI)
 					res.Resources = append(res.Resources, r)
 				}
 			}
@@ -129,7 +130,7 @@ func (s *Server) listResourceTemplates(ctx context.Context, req *mcp.ListResourc
 	if err != nil {
 		return nil, err
 	}
-	gs, ops, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.ListResourceTemplates })
+	gs, ops, b, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.ListResourceTemplates })
 	if err != nil {
 		return nil, s.protocolError(err)
 	}
@@ -142,7 +143,7 @@ func (s *Server) listResourceTemplates(ctx context.Context, req *mcp.ListResourc
 			}
 			for _, t := range page.ResourceTemplates {
 				if t != nil {
-					t.URITemplate = uriPrefix + g.conn.Name + "/" + t.URITemplate
+					t.URITemplate = b.resourceURI(g.conn.Name, t.URITemplate)
 					res.ResourceTemplates = append(res.ResourceTemplates, t)
 				}
 			}
@@ -156,21 +157,23 @@ func (s *Server) listResourceTemplates(ctx context.Context, req *mcp.ListResourc
 	return res, nil
 }
 
-// readResource answers resources/read of aos://CONNECTION/URI.
+// readResource answers resources/read of aos://CONNECTION/URI, or of a
+// URI served as the upstream names it.
 func (s *Server) readResource(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
 	p, err := principalOf(req)
 	if err != nil {
 		return nil, err
 	}
 	uri := req.Params.URI
-	conn, upstreamURI, ok := strings.Cut(strings.TrimPrefix(uri, uriPrefix), "/")
-	if !strings.HasPrefix(uri, uriPrefix) || !ok || conn == "" || upstreamURI == "" {
-		return nil, mcp.ResourceNotFoundError(uri)
-	}
-	gs, ops, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.ReadResource })
+	gs, ops, b, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.ReadResource })
 	if err != nil {
 		return nil, s.protocolError(err)
 	}
+	conn, upstreamURI, ok := b.resourceRef(uri)
+	if !ok {
+		return nil, mcp.ResourceNotFoundError(uri)
+	}
+	prefixed := strings.HasPrefix(uri, uriPrefix)
 	for i, g := range gs {
 		if g.conn.Name != conn {
 			continue
@@ -181,7 +184,11 @@ func (s *Server) readResource(ctx context.Context, req *mcp.ReadResourceRequest)
 		}
 		for _, c := range res.Contents {
 			if c != nil && c.URI != "" {
-				c.URI = uriPrefix + conn + "/" + c.URI
+				if prefixed {
+					c.URI = uriPrefix + conn + "/" + c.URI
+				} else {
+					c.URI = b.resourceURI(conn, c.URI)
+				}
 			}
 		}
 		res.CacheScope = "private"
@@ -196,7 +203,7 @@ func (s *Server) listPrompts(ctx context.Context, req *mcp.ListPromptsRequest) (
 	if err != nil {
 		return nil, err
 	}
-	gs, ops, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.ListPrompts })
+	gs, ops, b, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.ListPrompts })
 	if err != nil {
 		return nil, s.protocolError(err)
 	}
@@ -209,7 +216,7 @@ func (s *Server) listPrompts(ctx context.Context, req *mcp.ListPromptsRequest) (
 			}
 			for _, pr := range page.Prompts {
 				if pr != nil {
-					pr.Name = g.conn.Name + "." + pr.Name
+					pr.Name = b.promptName(g.conn.Name, pr.Name)
 					res.Prompts = append(res.Prompts, pr)
 				}
 			}
@@ -223,18 +230,18 @@ func (s *Server) listPrompts(ctx context.Context, req *mcp.ListPromptsRequest) (
 	return res, nil
 }
 
-// getPrompt answers prompts/get of CONNECTION.NAME.
+// getPrompt answers prompts/get of CONNECTION.NAME, or of a name served
+// as the upstream names it.
 func (s *Server) getPrompt(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 	p, err := principalOf(req)
 	if err != nil {
 		return nil, err
 	}
-	conn, name, ok := strings.Cut(req.Params.Name, ".")
-	if ok && conn != "" && name != "" {
-		gs, ops, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.GetPrompt })
-		if err != nil {
-			return nil, s.protocolError(err)
-		}
+	gs, ops, b, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.GetPrompt })
+	if err != nil {
+		return nil, s.protocolError(err)
+	}
+	if conn, name, ok := b.promptRef(req.Params.Name); ok {
 		for i, g := range gs {
 			if g.conn.Name != conn {
 				continue
@@ -252,8 +259,8 @@ func (s *Server) getPrompt(ctx context.Context, req *mcp.GetPromptRequest) (*mcp
 
 // complete answers completion/complete for an argument of an upstream's
 // prompt (CONNECTION.NAME) or resource template (aos://CONNECTION/...),
-// through the connection's Complete operation. A reference to anything
-// else has no completions.
+// or one served as the upstream names it, through the connection's
+// Complete operation. A reference to anything else has no completions.
 func (s *Server) complete(ctx context.Context, req *mcp.CompleteRequest) (*mcp.CompleteResult, error) {
 	p, err := principalOf(req)
 	if err != nil {
@@ -265,17 +272,21 @@ func (s *Server) complete(ctx context.Context, req *mcp.CompleteRequest) (*mcp.C
 	}
 	params := *req.Params
 	ref := *req.Params.Ref
+	gs, ops, b, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.Complete })
+	if err != nil {
+		return nil, s.protocolError(err)
+	}
 	var conn string
 	switch ref.Type {
 	case "ref/prompt":
-		c, name, ok := strings.Cut(ref.Name, ".")
-		if !ok || c == "" || name == "" {
+		c, name, ok := b.promptRef(ref.Name)
+		if !ok {
 			return none, nil
 		}
 		conn, ref.Name = c, name
 	case "ref/resource":
-		c, uri, ok := strings.Cut(strings.TrimPrefix(ref.URI, uriPrefix), "/")
-		if !strings.HasPrefix(ref.URI, uriPrefix) || !ok || c == "" || uri == "" {
+		c, uri, ok := b.resourceRef(ref.URI)
+		if !ok {
 			return none, nil
 		}
 		conn, ref.URI = c, uri
@@ -284,10 +295,6 @@ func (s *Server) complete(ctx context.Context, req *mcp.CompleteRequest) (*mcp.C
 	}
 	params.Ref = &ref
 	params.Meta = nil
-	gs, ops, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.Complete })
-	if err != nil {
-		return nil, s.protocolError(err)
-	}
 	for i, g := range gs {
 		if g.conn.Name != conn {
 			continue

@@ -99,7 +99,8 @@ func (s *Server) init() {
 	})
 }
 
-const instructions = "The tools are the operations your grants allow, named CONNECTION.OPERATION. " +
+const instructions = "The tools are the operations your grants allow, named CONNECTION.OPERATION " +
+	"(or, for an upstream MCP server the owner serves under its own names, as that server names them). " +
 	"A call may be held for the owner's approval: its result then names an approval_id; " +
 	"wait for the decision with aos_wait_approval. Say why you call in _meta: aos/purpose, " +
 	"aos/recommendation and aos/alternatives are shown to the owner when a call is held."

@@ -21,7 +21,9 @@ import (
 // operations, a write grant all of them. Its name is
 // CONNECTION.OPERATION, with every character MCP tool names do not allow
 // (outside A-Z a-z 0-9 _ - .) replaced by _; connection names hold no dot,
-// so the first dot separates the two.
+// so the first dot separates the two. A tool of a connection with upstream
+// names is served under the upstream's own name instead where that is
+// unambiguous (see names.go).
 type tool struct {
 	name string
 	conn *aos.Connection
@@ -60,15 +62,18 @@ type granted struct {
 
 // grantedConnections returns the connected connections on which agent p
 // holds an active grant, by name, each with the scopes and access of its
-// grants. Connections of a type this server does not know are left out.
-func (s *Server) grantedConnections(ctx context.Context, p *aos.Principal) ([]*granted, error) {
+// grants, and the upstream names of the instance. Connections of a type
+// this server does not know are left out.
+func (s *Server) grantedConnections(ctx context.Context, p *aos.Principal) ([]*granted, *bareNames, error) {
 	byConn := map[int64]*granted{}
 	now := s.Gateway.Now()
+	var b *bareNames
 	err := s.Gateway.Store.View(ctx, func(tx aos.Tx) error {
 		conns, err := tx.ListConnections(ctx)
 		if err != nil {
 			return err
 		}
+		b = s.computeBare(conns)
 		byID := map[int64]*aos.Connection{}
 		for _, c := range conns {
 			byID[c.ID] = c
@@ -96,20 +101,20 @@ func (s *Server) grantedConnections(ctx context.Context, p *aos.Principal) ([]*g
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	gs := make([]*granted, 0, len(byConn))
 	for _, g := range byConn {
 		gs = append(gs, g)
 	}
 	sort.Slice(gs, func(i, j int) bool { return gs[i].conn.Name < gs[j].conn.Name })
-	return gs, nil
+	return gs, b, nil
 }
 
 // catalogue returns the tools of agent p, ordered by connection name then
 // in each connector's order of operations (see namedOperations).
 func (s *Server) catalogue(ctx context.Context, p *aos.Principal) ([]tool, error) {
-	gs, err := s.grantedConnections(ctx, p)
+	gs, b, err := s.grantedConnections(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +128,11 @@ func (s *Server) catalogue(ctx context.Context, p *aos.Principal) ([]tool, error
 		scoper, _ := g.k.(connector.OperationScoper)
 		for _, op := range ops {
 			if reaches(scoper, g.conn, g.scopes, op.op) {
-				tools = append(tools, tool{name: op.name, conn: g.conn, op: op.op, k: g.k})
+				name := op.name
+				if conn, ok := b.tool(op.op.Name); ok && conn == g.conn.Name {
+					name = op.op.Name
+				}
+				tools = append(tools, tool{name: name, conn: g.conn, op: op.op, k: g.k})
 			}
 		}
 	}

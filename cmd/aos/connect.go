@@ -269,7 +269,7 @@ connection has no grant: nobody can call it until aos grant gives one.`,
 		req := httpapi.ConnectRequest{Type: args[0], Name: args[1], Scope: *scope, To: *to, Write: *write, BaseURL: *baseURL,
 			Auth: *auth, HoldsCustomerData: *holds, RotateEvery: *rotateEvery}
 		if mcpf.given() && (*ops != "" || *settings != "") {
-			return usagef("--command, --read-tools, --write-tools and --tool-points are the mcp connector's settings: give them or --settings, not both")
+			return usagef("--command, --read-tools, --write-tools, --tool-points and --upstream-names are the mcp connector's settings: give them or --settings, not both")
 		}
 		switch {
 		case *ops != "" && *settings != "":

@@ -21,6 +21,7 @@ func init() { register(newMCPCmd) }
 type mcpFlags struct {
 	command, readTools, writeTools *string
 	toolPoints                     *[]string
+	upstreamNames                  *bool
 }
 
 func addMCPFlags(fs *pflag.FlagSet) mcpFlags {
@@ -29,11 +30,13 @@ func addMCPFlags(fs *pflag.FlagSet) mcpFlags {
 		readTools:  fs.String("read-tools", "", "mcp connector: tools that only read, comma-separated; \"annotated\" confirms every readOnlyHint the upstream states"),
 		writeTools: fs.String("write-tools", "", "mcp connector: tools that write (every tool not named read is write)"),
 		toolPoints: fs.StringArray("tool-points", nil, "mcp connector: TOOL=POINT[,POINT] holds every call of TOOL at those approval points (repeatable)"),
+		upstreamNames: fs.Bool("upstream-names", false, "mcp connector: serve the upstream's tools, prompts and resources to agents under its own names "+
+			"(where unambiguous; see the README), not CONNECTION.NAME and aos://CONNECTION/URI"),
 	}
 }
 
 func (f mcpFlags) given() bool {
-	return *f.command != "" || *f.readTools != "" || *f.writeTools != "" || len(*f.toolPoints) > 0
+	return *f.command != "" || *f.readTools != "" || *f.writeTools != "" || len(*f.toolPoints) > 0 || *f.upstreamNames
 }
 
 // settings are the flags as the mcp connector's settings (JSON).
@@ -58,6 +61,9 @@ func (f mcpFlags) settings() (string, error) {
 			points[tool] = append(points[tool], splitList(ps)...)
 		}
 		s["tool_points"] = points
+	}
+	if *f.upstreamNames {
+		s["upstream_names"] = true
 	}
 	b, err := json.Marshal(s)
 	return string(b), err

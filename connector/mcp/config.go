@@ -17,9 +17,9 @@ import (
 )
 
 // config is an mcp connection's settings, kept in Connection.Config. The
-// owner sends command (or argv), read_tools, write_tools and tool_points;
-// Pin turns the last three into tools, the pins, and stores only argv
-// and tools.
+// owner sends command (or argv), read_tools, write_tools, tool_points and
+// upstream_names; Pin turns the tool decisions into tools, the pins, and
+// stores argv, tools and upstream_names.
 type config struct {
 	// Command is the stdio upstream's command line as the owner wrote it;
 	// Configure splits it into Argv.
@@ -38,6 +38,11 @@ type config struct {
 	// Completions says whether it offered completions of prompt and
 	// resource template arguments.
 	Completions bool `json:"completions,omitempty"`
+	// UpstreamNames asks /mcp to serve the upstream's tools, prompts and
+	// resources to agents under the upstream's own names rather than
+	// CONNECTION.NAME and aos://CONNECTION/URI, where they are
+	// unambiguous (connector.UpstreamNamer; mcpapi decides).
+	UpstreamNames bool `json:"upstream_names,omitempty"`
 }
 
 // pin is one tool as the owner accepted it.

@@ -1,14 +1,10 @@
 package mcp_test
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
@@ -16,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -161,11 +156,10 @@ func waitListening(t *testing.T, addr string) {
 }
 
 // forwarder is a loopback reverse proxy in front of aos that adds the
-// agent's token: the suite sends no credentials. It passes the Host and
-// Origin the suite sent, so aos's own DNS-rebinding check is what the
-// suite tests. With names set, it also maps the suite's fixture names to
-// the names aos serves them under (see names).
-func forwarder(t *testing.T, target, token string, n *names) *httptest.Server {
+// agent's token, and does nothing else: the suite sends no credentials. It
+// passes the Host and Origin the suite sent, so aos's own DNS-rebinding
+// check is what the suite tests.
+func forwarder(t *testing.T, target, token string) *httptest.Server {
 	t.Helper()
 	u, _ := url.Parse(target)
 	rp := &httputil.ReverseProxy{
@@ -173,33 +167,6 @@ func forwarder(t *testing.T, target, token string, n *names) *httptest.Server {
 			pr.SetURL(u)
 			pr.Out.Host = pr.In.Host
 			pr.Out.Header.Set("Authorization", "Bearer "+token)
-			if n != nil && pr.Out.Body != nil {
-				b, _ := io.ReadAll(pr.Out.Body)
-				b = n.request(b)
-				pr.Out.Body = io.NopCloser(bytes.NewReader(b))
-				pr.Out.ContentLength = int64(len(b))
-				pr.Out.Header.Set("Content-Length", strconv.Itoa(len(b)))
-			}
-		},
-		ModifyResponse: func(resp *http.Response) error {
-			if n == nil {
-				return nil
-			}
-			resp.Header.Del("Content-Length")
-			resp.ContentLength = -1
-			if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
-				pr, pw := io.Pipe()
-				go n.stream(resp.Body, pw)
-				resp.Body = pr
-				return nil
-			}
-			b, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil {
-				return err
-			}
-			resp.Body = io.NopCloser(bytes.NewReader(n.response(b)))
-			return nil
 		},
 		FlushInterval: -1, // event streams pass as they come
 	}
@@ -208,107 +175,21 @@ func forwarder(t *testing.T, target, token string, n *names) *httptest.Server {
 	return ts
 }
 
-// names maps an upstream's names to those aos serves them under: a tool
-// or prompt NAME as CONNECTION.NAME, a resource URI as
-// aos://CONNECTION/URI. The suite calls its fixtures by the upstream's
-// names, as a client of the upstream alone would; a client of aos calls
-// what tools/list shows it. Nothing else is changed.
-type names struct{ conn string }
-
-func (n *names) request(b []byte) []byte {
-	var msg map[string]any
-	if json.Unmarshal(b, &msg) != nil {
-		return b
-	}
-	params, _ := msg["params"].(map[string]any)
-	if params == nil {
-		return b
-	}
-	switch msg["method"] {
-	case "tools/call", "prompts/get":
-		if name, ok := params["name"].(string); ok {
-			params["name"] = n.conn + "." + name
-		}
-	case "resources/read", "resources/subscribe", "resources/unsubscribe":
-		if uri, ok := params["uri"].(string); ok {
-			params["uri"] = "aos://" + n.conn + "/" + uri
-		}
-	case "completion/complete":
-		if ref, ok := params["ref"].(map[string]any); ok {
-			if name, ok := ref["name"].(string); ok {
-				ref["name"] = n.conn + "." + name
-			}
-			if uri, ok := ref["uri"].(string); ok {
-				ref["uri"] = "aos://" + n.conn + "/" + uri
-			}
-		}
-	}
-	out, _ := json.Marshal(msg)
-	return out
-}
-
-func (n *names) response(b []byte) []byte {
-	var v any
-	if json.Unmarshal(b, &v) != nil {
-		return b
-	}
-	out, _ := json.Marshal(n.strip(v, ""))
-	return out
-}
-
-// strip removes aos's prefixes: CONNECTION. from tool and prompt names,
-// aos://CONNECTION/ from resource URIs and templates.
-func (n *names) strip(v any, key string) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = n.strip(e, k)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = n.strip(e, key)
-		}
-	case string:
-		switch key {
-		case "name":
-			return strings.TrimPrefix(x, n.conn+".")
-		case "uri", "uriTemplate":
-			return strings.TrimPrefix(x, "aos://"+n.conn+"/")
-		}
-	}
-	return v
-}
-
-// stream maps the messages of an event stream, event by event.
-func (n *names) stream(in io.ReadCloser, out *io.PipeWriter) {
-	defer in.Close()
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if data, ok := strings.CutPrefix(line, "data: "); ok {
-			line = "data: " + string(n.response([]byte(data)))
-		}
-		if _, err := io.WriteString(out, line+"\n"); err != nil {
-			return
-		}
-	}
-	out.CloseWithError(sc.Err())
-}
-
 func TestConformance_behindAOS(t *testing.T) {
 	suite, node, server := conformanceTools(t)
 	r := newRig(t)
 	t.Cleanup(func() { r.k.Close() })
 	token := r.in.Agent(t, "conformance", "qa")
 	// Every tool, resource and prompt of the upstream, granted to the
-	// agent with write access: the suite calls them all.
-	_, err := r.connect(t, "conf", "", false, map[string]any{"argv": []string{server}, "read_tools": []string{"annotated"}}, "", "none")
+	// agent with write access, served under the upstream's own names: the
+	// suite calls them all, by the names the upstream gives them.
+	_, err := r.connect(t, "conf", "", false, map[string]any{"argv": []string{server}, "read_tools": []string{"annotated"},
+		"upstream_names": true}, "", "none")
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.in.Grant(t, owner.GrantRequest{Connection: "conf", Scope: "*", Write: true, To: "conformance"})
-	fwd := forwarder(t, r.in.URL, token, &names{conn: "conf"})
+	fwd := forwarder(t, r.in.URL, token)
 	checks := runSuite(t, suite, node, fwd.URL+"/mcp")
 	passed, failed := tally(checks)
 	t.Logf("behind aos: %d of %d checks passed", passed, len(checks))

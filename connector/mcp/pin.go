@@ -147,7 +147,7 @@ func (k *Connector) Pin(ctx context.Context, c *aos.Connection, secret vault.Sec
 		points, _ := parsePoints(cfg.ToolPoints[n])
 		pins = append(pins, &pin{Name: n, Access: access, Points: points, Digest: digest, Definition: def})
 	}
-	stored := &config{Argv: cfg.Argv, Tools: pins}
+	stored := &config{Argv: cfg.Argv, Tools: pins, UpstreamNames: cfg.UpstreamNames}
 	if caps != nil {
 		stored.Resources, stored.Prompts, stored.Completions = caps.Resources != nil, caps.Prompts != nil, caps.Completions != nil
 	}

@@ -11,7 +11,25 @@ var (
 	_ connector.OperationDeclarer = (*Connector)(nil)
 	_ connector.Schemer           = (*Connector)(nil)
 	_ connector.OperationScoper   = (*Connector)(nil)
+	_ connector.UpstreamNamer     = (*Connector)(nil)
 )
+
+// UpstreamNames reports whether the owner asked for c's tools, prompts
+// and resources to be served under the upstream's own names
+// (--upstream-names), and the tools it claims those names for: every
+// pinned tool, served now or not, so that what a name stands for does not
+// follow the upstream's state.
+func (k *Connector) UpstreamNames(c *aos.Connection) ([]string, bool) {
+	cfg, err := settings(c)
+	if err != nil || !cfg.UpstreamNames {
+		return nil, false
+	}
+	names := make([]string, len(cfg.Tools))
+	for i, p := range cfg.Tools {
+		names[i] = p.Name
+	}
+	return names, true
+}
 
 // DeclaredOperations are the connection's pinned tools, read or write as
 // the owner decided, with their points; a tool the running upstream now
