@@ -84,6 +84,10 @@ type MCPOperations struct {
 // follow the upstream's state. The /mcp endpoint decides which names it
 // can serve as they are (unambiguous across the instance) and serves the
 // others prefixed.
+//
+// WithUpstreamNames returns c's settings with the choice set to on, for
+// the owner to change it later (recorded like any change of settings).
 type UpstreamNamer interface {
 	UpstreamNames(c *aos.Connection) (tools []string, ok bool)
+	WithUpstreamNames(c *aos.Connection, on bool) (config []byte, err error)
 }

@@ -52,3 +52,34 @@ func (s *Server) handleMCPTools(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, items)
 	return nil
 }
+
+// MCPNamesRequest is the body of POST /v1/owner/connections/{name}/mcp/names:
+// whether agents reach the connection's tools, prompts and resources under
+// the upstream's own names (true) or prefixed (false).
+type MCPNamesRequest struct {
+	UpstreamNames *bool `json:"upstream_names"`
+}
+
+// MCPNamesResponse says the choice now in force and whether it changed.
+type MCPNamesResponse struct {
+	Connection    string `json:"connection"`
+	UpstreamNames bool   `json:"upstream_names"`
+	Changed       bool   `json:"changed"`
+}
+
+func (s *Server) handleMCPNames(w http.ResponseWriter, r *http.Request) error {
+	var req MCPNamesRequest
+	if err := decodeJSON(r, ownerBodyLimit, &req); err != nil {
+		return err
+	}
+	if req.UpstreamNames == nil {
+		return aos.Errorf(aos.EBadRequest, `the body is {"upstream_names": true|false}`)
+	}
+	name := r.PathValue("name")
+	changed, err := s.Owner.SetUpstreamNames(r.Context(), principalOf(r.Context()), name, *req.UpstreamNames)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, MCPNamesResponse{Connection: name, UpstreamNames: *req.UpstreamNames, Changed: changed})
+	return nil
+}

@@ -411,6 +411,7 @@ func TestOpenAPI_ResponsesMatch(t *testing.T) {
 	do("POST", "/v1/owner/keys/pay/rotate", owner, `{"credential":"sk_test_openapi_2"}`, 200)
 	do("GET", "/v1/owner/connections/pay/mcp/tools", owner, "", 400) // an http connection pins nothing
 	do("POST", "/v1/owner/connections/pay/mcp/accept", owner, `{"tool":"refunds"}`, 400)
+	do("POST", "/v1/owner/connections/pay/mcp/names", owner, `{"upstream_names":true}`, 400)
 	do("GET", "/v1/owner/pii-map", owner, "", 200)
 	do("POST", "/v1/owner/pii-map", owner, `{"subject":"ada@example.com"}`, 200)
 	var entries []aos.Entry

@@ -44,6 +44,7 @@ func (s *Server) routes() []route {
 		{"POST /v1/owner/connections/{name}/disconnect", forOwner, s.handleDisconnect},
 		{"POST /v1/owner/connections/{name}/reconnect", forOwner, s.handleReconnect},
 		{"POST /v1/owner/connections/{name}/mcp/accept", forOwner, s.handleMCPAccept},
+		{"POST /v1/owner/connections/{name}/mcp/names", forOwner, s.handleMCPNames},
 		{"GET /v1/owner/connections/{name}/mcp/tools", forReaders, s.handleMCPTools},
 		{"GET /v1/owner/grants", forReaders, s.handleListGrants},
 		{"POST /v1/owner/grants", forOwner, s.handleGrant},

@@ -63,6 +63,14 @@ func (fronted) UpstreamNames(c *aos.Connection) ([]string, bool) {
 	cfg := frontedCfg(c)
 	return cfg.Tools, cfg.UpstreamNames
 }
+func (fronted) WithUpstreamNames(c *aos.Connection, on bool) ([]byte, error) {
+	cfg := frontedCfg(c)
+	cfg.UpstreamNames = on
+	return json.Marshal(cfg)
+}
+
+var _ connector.UpstreamNamer = fronted{}
+
 func (fronted) Configure(*aos.Connection) error         { return nil }
 func (fronted) CheckScope(scope string) (string, error) { return scope, nil }
 func (fronted) Covers(scope, resource string) bool      { return scope == "*" }
@@ -226,6 +234,31 @@ func TestMCP_UpstreamNames(t *testing.T) {
 				if got := callText(t, ca, name); got != want {
 					t.Errorf("alice calls %s once two is disconnected: %s; want %s", name, got, want)
 				}
+			}
+
+			// The owner switches three to upstream names later: list is
+			// served bare, search clashes with one's again.
+			changed, err := in.Owner.SetUpstreamNames(ctx, in.Boss, "three", true)
+			if err != nil || !changed {
+				t.Fatalf("SetUpstreamNames(three, true) = %v, %v", changed, err)
+			}
+			if got := strings.Join(upstreamTools(t, ca), " "); got != "fetch list one.a.b one.aos_x one.files_read one.search three.search" {
+				t.Errorf("alice's tools once three has upstream names = %s", got)
+			}
+			if got := callText(t, ca, "list"); got != "three:list" {
+				t.Errorf("alice calls list: %s", got)
+			}
+			if changed, err := in.Owner.SetUpstreamNames(ctx, in.Boss, "three", true); err != nil || changed {
+				t.Errorf("setting the same choice again = %v, %v; want no change", changed, err)
+			}
+			if _, err := in.Owner.SetUpstreamNames(ctx, in.Boss, "two", true); aos.ErrorCode(err) != aos.EConflict {
+				t.Errorf("SetUpstreamNames on a disconnected connection: %v; want conflict", err)
+			}
+			if _, err := in.Owner.SetUpstreamNames(ctx, in.Boss, "three", false); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(upstreamTools(t, ca), " "); got != "fetch one.a.b one.aos_x one.files_read search three.list three.search" {
+				t.Errorf("alice's tools once three is prefixed again = %s", got)
 			}
 			in.Verify(t)
 		})

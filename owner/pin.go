@@ -3,6 +3,7 @@ package owner
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/aos-dev/aos"
@@ -149,4 +150,60 @@ func (s *Service) Pinned(ctx context.Context, name string) ([]connector.PinnedIt
 		return nil, aos.Errorf(aos.EBadRequest, "connection %s (%s) pins nothing", c.Name, c.Type)
 	}
 	return p.Pinned(c)
+}
+
+// SetUpstreamNames sets whether a connection whose connector offers the
+// choice (connector.UpstreamNamer: mcp) is served to agents under its
+// upstream's own names, recorded as connection.names with the new value.
+// It reports whether anything changed (an unchanged choice records
+// nothing). Owner only.
+//
+// Errors: ENotFound, EConflict (disconnected, or changed meanwhile),
+// EBadRequest (a connector without the choice).
+func (s *Service) SetUpstreamNames(ctx context.Context, actor *aos.Principal, name string, on bool) (bool, error) {
+	if err := requireOwner(actor, "change how a connection is named"); err != nil {
+		return false, err
+	}
+	var c *aos.Connection
+	err := s.Store.View(ctx, func(tx aos.Tx) (err error) {
+		c, err = tx.ConnectionByName(ctx, name)
+		return err
+	})
+	if err != nil {
+		return false, err
+	}
+	if !c.Connected() {
+		return false, aos.Errorf(aos.EConflict, "connection %s is disconnected", c.Name)
+	}
+	k, err := s.Connectors.Lookup(c.Type)
+	if err != nil {
+		return false, err
+	}
+	un, ok := k.(connector.UpstreamNamer)
+	if !ok {
+		return false, aos.Errorf(aos.EBadRequest, "connection %s (%s) has no upstream names", c.Name, c.Type)
+	}
+	if _, now := un.UpstreamNames(c); now == on {
+		return false, nil
+	}
+	config, err := un.WithUpstreamNames(c, on)
+	if err != nil {
+		return false, err
+	}
+	_, err = s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+		now, err := tx.ConnectionByName(ctx, c.Name)
+		if err != nil {
+			return nil, err
+		}
+		if now.ID != c.ID || !now.Connected() || !bytes.Equal(now.Config, c.Config) {
+			return nil, aos.Errorf(aos.EConflict, "connection %s changed meanwhile; try again", c.Name)
+		}
+		now.Config = config
+		if err := tx.UpdateConnection(ctx, now); err != nil {
+			return nil, err
+		}
+		return []aos.Record{{Kind: "connection.names", Actor: actor.Ref(), Subject: c.Name,
+			Attrs: map[string]string{"connection": c.Name, "upstream_names": strconv.FormatBool(on)}}}, nil
+	})
+	return err == nil, err
 }

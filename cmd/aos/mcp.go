@@ -83,7 +83,7 @@ func newMCPCmd(e *env) *cobra.Command {
 	return group(&cobra.Command{
 		Use:   "mcp",
 		Short: "Upstream MCP servers: their pinned tools, and accepting a new or changed one",
-	}, newMCPToolsCmd(e), newMCPAcceptCmd(e))
+	}, newMCPToolsCmd(e), newMCPAcceptCmd(e), newMCPNamesCmd(e))
 }
 
 func newMCPToolsCmd(e *env) *cobra.Command {
@@ -176,6 +176,56 @@ in the evidence with the tool's old and new digests.`,
 		}
 		a := res.Accepted
 		fmt.Fprintf(e.stdout, "accepted %s on %s: %s, points %s, digest %s\n", a["tool"], args[0], a["access"], or(a["points"], "none"), a["digest"])
+		return nil
+	}
+	return cmd
+}
+
+func newMCPNamesCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "names NAME upstream|prefixed",
+		Short: "Serve an mcp connection to agents under the upstream's own names, or prefixed",
+		Long: `Choose how agents reach the tools, prompts and resources of the mcp connection
+NAME over /mcp: "upstream" serves them under the upstream's own names where
+they are unambiguous across the instance (else prefixed; see the README),
+"prefixed" as CONNECTION.TOOL, aos://CONNECTION/URI and CONNECTION.NAME (the
+default). The prefixed names work either way. The change is recorded in the
+evidence (connection.names).`,
+		Example: `  aos mcp names conf upstream
+  aos mcp names conf prefixed`,
+		Args: exactArgs(2, "connection NAME and upstream or prefixed"),
+	}
+	asJSON := jsonFlag(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		var on bool
+		switch args[1] {
+		case "upstream":
+			on = true
+		case "prefixed":
+		default:
+			return usagef("the second argument is upstream or prefixed, not %q", args[1])
+		}
+		c, err := newClient(e)
+		if err != nil {
+			return err
+		}
+		var res httpapi.MCPNamesResponse
+		if err := c.do(cmd.Context(), "POST", "/v1/owner/connections/"+url.PathEscape(args[0])+"/mcp/names",
+			httpapi.MCPNamesRequest{UpstreamNames: &on}, &res); err != nil {
+			return err
+		}
+		if *asJSON {
+			return printJSON(e.stdout, res)
+		}
+		what := "prefixed names (CONNECTION.NAME)"
+		if res.UpstreamNames {
+			what = "the upstream's own names where unambiguous"
+		}
+		verb := "now serves"
+		if !res.Changed {
+			verb = "already served"
+		}
+		fmt.Fprintf(e.stdout, "%s %s its tools, prompts and resources to agents under %s\n", args[0], verb, what)
 		return nil
 	}
 	return cmd

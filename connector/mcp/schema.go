@@ -31,6 +31,24 @@ func (k *Connector) UpstreamNames(c *aos.Connection) ([]string, bool) {
 	return names, true
 }
 
+// WithUpstreamNames returns c's settings with upstream_names set to on.
+// The error is EInternal: the stored settings were altered.
+func (k *Connector) WithUpstreamNames(c *aos.Connection, on bool) ([]byte, error) {
+	if _, err := settings(c); err != nil {
+		return nil, err
+	}
+	cfg, err := parseConfig(c.Config) // a copy of its own: it is changed below
+	if err != nil {
+		return nil, aos.Errorf(aos.EInternal, "connection %s has invalid mcp settings", c.Name)
+	}
+	cfg.UpstreamNames = on
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, aos.Errorf(aos.EInternal, "cannot encode the mcp settings")
+	}
+	return b, nil
+}
+
 // DeclaredOperations are the connection's pinned tools, read or write as
 // the owner decided, with their points; a tool the running upstream now
 // defines differently is left out until the owner accepts it. The error
