@@ -200,7 +200,9 @@ func TestConformance_behindAOS(t *testing.T) {
 	// resources/subscribe is a standing request of a session, while every
 	// upstream request aos makes is one call of one agent through the
 	// gateway (decided, recorded), so there is no session to deliver
-	// notifications/resources/updated to.
+	// notifications/resources/updated to; and the go-sdk sends an update
+	// to every session subscribed to a URI at once, so aos could not
+	// withhold one from an agent whose grant was revoked since.
 	notServed := map[string]string{
 		"resources-subscribe/resources-subscribe":     `method not found: "resources/subscribe"`,
 		"resources-unsubscribe/resources-unsubscribe": `method not found: "resources/subscribe"`,
