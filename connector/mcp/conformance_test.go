@@ -201,8 +201,9 @@ func TestConformance_behindAOS(t *testing.T) {
 	// upstream request aos makes is one call of one agent through the
 	// gateway (decided, recorded), so there is no session to deliver
 	// notifications/resources/updated to; and the go-sdk sends an update
-	// to every session subscribed to a URI at once, so aos could not
-	// withhold one from an agent whose grant was revoked since.
+	// to every session of a server subscribed to a URI at once, so, short
+	// of a server per session, aos could not withhold one from an agent
+	// whose grant was revoked since.
 	notServed := map[string]string{
 		"resources-subscribe/resources-subscribe":     `method not found: "resources/subscribe"`,
 		"resources-unsubscribe/resources-unsubscribe": `method not found: "resources/subscribe"`,
