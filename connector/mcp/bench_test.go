@@ -23,7 +23,10 @@ import (
 //	go test ./connector/mcp/ -run '^$' -bench BenchmarkToolsCall -benchtime 2000x
 //
 // direct-http and aos-http reach the same in-process streamable HTTP
-// upstream; aos-stdio reaches it as a stdio upstream (the test binary).
+// upstream; aos-http-names is aos-http with the connection's upstream
+// names (the agent calls echo, not up.echo: the name is resolved among
+// the connections with upstream names); aos-stdio reaches it as a stdio
+// upstream (the test binary).
 // Two more split the cost: gateway (gateway.Call, as POST /v1/call runs
 // it, without HTTP or /mcp) and connector (the mcp connector's Do alone:
 // no policy, no evidence).
@@ -45,10 +48,14 @@ func BenchmarkToolsCall(b *testing.B) {
 		b.Cleanup(ts.Close)
 		call(b, clientSession(b, ts.URL, ""), "echo")
 	})
-	for _, via := range []string{"aos-http", "aos-stdio", "gateway", "connector"} {
+	for _, via := range []string{"aos-http", "aos-http-names", "aos-stdio", "gateway", "connector"} {
 		b.Run(via, func(b *testing.B) {
 			r := newRig(b)
 			settings := map[string]any{"read_tools": []string{"annotated"}}
+			name := "up.echo"
+			if via == "aos-http-names" {
+				settings["upstream_names"], name = true, "echo"
+			}
 			var base, cred string
 			if via != "aos-stdio" {
 				srv := testServer()
@@ -90,7 +97,7 @@ func BenchmarkToolsCall(b *testing.B) {
 					}
 				}
 			default:
-				call(b, clientSession(b, r.in.URL+"/mcp", token), "up.echo")
+				call(b, clientSession(b, r.in.URL+"/mcp", token), name)
 			}
 		})
 	}
