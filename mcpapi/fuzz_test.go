@@ -83,3 +83,42 @@ func FuzzDecodeCursor(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUpstreamNames: what is served as an upstream names it or prefixed
+// resolves back to the same connection and upstream name, whichever
+// connection serves its resources and prompts bare; a tool name served
+// bare is a valid MCP tool name without a dot, outside aos's own names.
+func FuzzUpstreamNames(f *testing.F) {
+	f.Add("conf", "test://static/text", "greet", true)
+	f.Add("conf", "aos://odd", "a.b", true)
+	f.Add("fs", "file:///x", "aos_x", false)
+	f.Add("fs", "", "", true)
+	f.Fuzz(func(t *testing.T, conn, uri, prompt string, bare bool) {
+		if conn == "" || strings.ContainsAny(conn, "./") {
+			return // connection names hold neither
+		}
+		b := &bareNames{}
+		if bare {
+			b.resources, b.prompts = conn, conn
+		}
+		if uri != "" {
+			served := b.resourceURI(conn, uri)
+			c, u, ok := b.resourceRef(served)
+			if !ok || c != conn || u != uri {
+				t.Fatalf("resource %q of %s served as %q resolves to %q %q %v", uri, conn, served, c, u, ok)
+			}
+		}
+		if prompt != "" {
+			served := b.promptName(conn, prompt)
+			c, n, ok := b.promptRef(served)
+			if !ok || c != conn || n != prompt {
+				t.Fatalf("prompt %q of %s served as %q resolves to %q %q %v", prompt, conn, served, c, n, ok)
+			}
+		}
+		if bareToolName(prompt) {
+			if strings.Contains(prompt, ".") || strings.HasPrefix(prompt, ownPrefix) || toolName("x", prompt) != "x."+prompt {
+				t.Fatalf("%q is served bare as a tool name", prompt)
+			}
+		}
+	})
+}
