@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -65,50 +64,23 @@ type granted struct {
 // grants, and the upstream names of the instance. Connections of a type
 // this server does not know are left out.
 func (s *Server) grantedConnections(ctx context.Context, p *aos.Principal) ([]*granted, *bareNames, error) {
-	byConn := map[int64]*granted{}
-	now := s.Gateway.Now()
-	var b *bareNames
-	err := s.Gateway.Store.View(ctx, func(tx aos.Tx) error {
-		conns, err := tx.ListConnections(ctx)
-		if err != nil {
-			return err
-		}
-		b = s.computeBare(conns)
-		byID := map[int64]*aos.Connection{}
-		for _, c := range conns {
-			byID[c.ID] = c
-		}
-		grants, err := tx.ListGrants(ctx, aos.GrantFilter{})
-		if err != nil {
-			return err
-		}
-		for _, gr := range grants {
-			c := byID[gr.ConnectionID]
-			if c == nil || !c.Connected() || !gr.Active(now) || !gr.AppliesTo(p) {
-				continue
-			}
-			k, ok := s.Gateway.Connectors[c.Type]
-			if !ok {
-				continue
-			}
-			g := byConn[c.ID]
-			if g == nil {
-				g = &granted{conn: c, k: k}
-				byConn[c.ID] = g
-			}
-			g.scopes = append(g.scopes, gr.Scope+"\x00"+string(gr.Access))
-		}
-		return nil
-	})
+	gcs, all, err := s.Gateway.GrantedTo(ctx, p)
 	if err != nil {
 		return nil, nil, err
 	}
-	gs := make([]*granted, 0, len(byConn))
-	for _, g := range byConn {
+	gs := make([]*granted, 0, len(gcs))
+	for _, gc := range gcs {
+		k, ok := s.Gateway.Connectors[gc.Connection.Type]
+		if !ok {
+			continue
+		}
+		g := &granted{conn: gc.Connection, k: k}
+		for _, gr := range gc.Grants {
+			g.scopes = append(g.scopes, gr.Scope+"\x00"+string(gr.Access))
+		}
 		gs = append(gs, g)
 	}
-	sort.Slice(gs, func(i, j int) bool { return gs[i].conn.Name < gs[j].conn.Name })
-	return gs, b, nil
+	return gs, s.computeBare(all), nil
 }
 
 // catalogue returns the tools of agent p, ordered by connection name then
