@@ -217,9 +217,6 @@ var exceptions = map[string]bool{
 	"connector/hubspot -> connector/rest": true,
 	"connector/slack -> connector/rest":   true,
 	"connector/stripe -> connector/rest":  true,
-	"sqlite -> internal/storecheck":       true,
-	"postgres -> internal/storecheck":     true,
-	"cmd/aos -> internal/storecheck":      true, // through the stores
 }
 
 // TestLayout_DependenciesPointInward checks every rule of the layering in
@@ -266,7 +263,8 @@ func TestLayout_RulesBite(t *testing.T) {
 		{module + "/gateway", "database/sql"},
 		{module + "/evidence", module + "/httpapi"},
 		{module + "/evidence", "net/http"},
-		{module + "/store/sqlite", module + "/internal/storecheck"},
+		{module + "/store/sqlite", module + "/internal/harness"},
+		{module + "/store/sqlite", module + "/store/storetest"},
 		{module + "/owner", module + "/connector/github/githubtest"},
 		{module + "/view", "testing"},
 	}
@@ -290,6 +288,7 @@ func TestLayout_RulesBite(t *testing.T) {
 		{module + "/connector/github/githubtest", "testing"},
 		{module + "/gateway", module + "/approval"},
 		{module + "/internal/harness", module + "/store/sqlite"},
+		{module + "/store/sqlite", module + "/store/storecheck"},
 	}
 	for _, c := range good {
 		for _, rule := range rules {

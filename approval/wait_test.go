@@ -9,7 +9,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/approval"
-	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/store/sqlite"
 )
 
 // blobCounter is a store whose transactions count the reads that load an

@@ -10,7 +10,7 @@ import (
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/pii"
-	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/store/sqlite"
 	"github.com/aos-dev/aos/vault"
 )
 

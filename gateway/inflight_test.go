@@ -9,7 +9,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
-	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/store/sqlite"
 	"github.com/aos-dev/aos/vault"
 )
 

@@ -14,7 +14,7 @@ import (
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/evidence"
 	"github.com/aos-dev/aos/owner"
-	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/store/sqlite"
 	"github.com/aos-dev/aos/vault"
 )
 

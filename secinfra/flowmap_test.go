@@ -14,7 +14,7 @@ import (
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/pii"
 	"github.com/aos-dev/aos/secinfra"
-	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/store/sqlite"
 )
 
 // flowStart is when the test flows begin.

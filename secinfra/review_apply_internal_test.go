@@ -11,7 +11,7 @@ import (
 	"github.com/aos-dev/aos/connector/rest"
 	"github.com/aos-dev/aos/evidence"
 	"github.com/aos-dev/aos/owner"
-	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/store/sqlite"
 	"github.com/aos-dev/aos/vault"
 )
 

@@ -21,7 +21,7 @@ import (
 	"github.com/aos-dev/aos/httpapi"
 	"github.com/aos-dev/aos/owner"
 	"github.com/aos-dev/aos/secinfra"
-	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/store/sqlite"
 	"github.com/aos-dev/aos/vault"
 )
 

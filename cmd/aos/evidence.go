@@ -11,7 +11,7 @@ import (
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/evidence"
 	"github.com/aos-dev/aos/httpapi"
-	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/store/sqlite"
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/sumdb/note"
 )

@@ -14,8 +14,8 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/evidence"
-	"github.com/aos-dev/aos/postgres"
-	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/store/postgres"
+	"github.com/aos-dev/aos/store/sqlite"
 	"github.com/aos-dev/aos/vault"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
