@@ -5,17 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aos-dev/aos"
-	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/evidence"
 	"github.com/aos-dev/aos/gateway"
+	"github.com/aos-dev/aos/internal/gatewaytest"
 	"github.com/aos-dev/aos/owner"
 	"github.com/aos-dev/aos/store/sqlite"
 	"github.com/aos-dev/aos/vault"
@@ -152,33 +151,14 @@ func (f *faultStore) fail(on bool) {
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "aos.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	fs := &faultStore{Store: st}
-	skey, vkey, err := evidence.GenerateKey("aos-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := evidence.NewSigner(skey)
-	verifier, _ := evidence.NewVerifier(vkey)
 	clk := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
-	log, err := evidence.New(evidence.Config{Store: fs, Signer: signer, Verifier: verifier, Origin: "aos-test", Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { log.Close() })
-	v, _ := vault.New(vault.GenerateKey())
 	pay := &payConnector{}
-	reg := connector.Registry{"pay": pay}
-	apps := &approval.Service{Store: fs, Log: log, Vault: v, Now: clk.Now}
-	h := &harness{t: t, store: st, log: log, clock: clk, pay: pay, faults: fs,
-		gw:    &gateway.Gateway{Store: fs, Log: log, Vault: v, Connectors: reg, Approvals: apps, Now: clk.Now},
-		owner: &owner.Service{Store: fs, Log: log, Vault: v, Connectors: reg, Now: clk.Now},
-		boss:  &aos.Principal{Kind: aos.Owner, Name: "owner"},
-	}
+	var fs *faultStore
+	in := gatewaytest.New(t, gatewaytest.WithConnectors(pay), gatewaytest.WithClock(clk.Now),
+		gatewaytest.WithStore(func(st aos.Store) aos.Store { fs = &faultStore{Store: st}; return fs }))
+	h := &harness{t: t, store: in.Store, log: in.Log, clock: clk, pay: pay, faults: fs,
+		gw: in.Gateway, owner: in.Owner, boss: in.Boss}
+	var err error
 	if _, h.agent, err = h.owner.AddAgent(ctx, h.boss, "buyer", "ops"); err != nil {
 		t.Fatal(err)
 	}

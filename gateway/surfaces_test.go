@@ -13,7 +13,7 @@ import (
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector/rest"
 	"github.com/aos-dev/aos/connector/slack"
-	fake "github.com/aos-dev/aos/internal/fake/slack"
+	"github.com/aos-dev/aos/connector/slack/slacktest"
 	"github.com/aos-dev/aos/internal/gatewaytest"
 	"github.com/aos-dev/aos/owner"
 	"github.com/aos-dev/aos/vault"
@@ -51,16 +51,16 @@ func (u *upstreamLog) count() int {
 // and to a notes API through the http connector.
 type surfaces struct {
 	in    *gatewaytest.Instance
-	slack *fake.Server
+	slack *slacktest.Server
 	notes *upstreamLog
 	agent string
 }
 
 func newSurfaces(t *testing.T) *surfaces {
 	t.Helper()
-	s := &surfaces{slack: fake.New(t, slackToken), notes: &upstreamLog{},
+	s := &surfaces{slack: slacktest.New(t, slackToken), notes: &upstreamLog{},
 		in: gatewaytest.Start(t, slack.New(), rest.New())}
-	s.slack.AddChannel(fake.Channel{ID: general, Name: "general", NumMembers: 40})
+	s.slack.AddChannel(slacktest.Channel{ID: general, Name: "general", NumMembers: 40})
 	crm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"id": 7, "name": "Grace Hopper", "email": "`+customer+`"}`)

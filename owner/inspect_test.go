@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/evidence"
+	"github.com/aos-dev/aos/internal/gatewaytest"
 	"github.com/aos-dev/aos/owner"
 	"github.com/aos-dev/aos/store/sqlite"
 	"github.com/aos-dev/aos/vault"
@@ -98,37 +98,9 @@ type harness struct {
 
 func newHarness(t *testing.T, pay *payConnector) *harness {
 	t.Helper()
-	ctx := t.Context()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "aos.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	skey, vkey, err := evidence.GenerateKey("aos-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, _ := evidence.NewSigner(skey)
-	verifier, _ := evidence.NewVerifier(vkey)
-	log, err := evidence.New(evidence.Config{Store: st, Signer: signer, Verifier: verifier, Origin: "aos-test", Now: time.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		log.Close()
-		st.Close()
-	})
-	v, _ := vault.New(vault.GenerateKey())
-	h := &harness{store: st, log: log, vkey: vkey, pay: pay,
-		svc: &owner.Service{Store: st, Log: log, Vault: v, Connectors: connector.Registry{"pay": pay}, Now: time.Now,
-			InspectTimeout: 5 * time.Second},
-		boss: &aos.Principal{Kind: aos.Owner, Name: "owner", TokenHash: aos.HashToken("t"), CreatedAt: time.Now()},
-	}
-	if _, err := log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
-		return []aos.Record{{Kind: "instance.init", Actor: "owner"}}, tx.CreatePrincipal(ctx, h.boss)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return h
+	in := gatewaytest.New(t, gatewaytest.WithConnectors(pay),
+		gatewaytest.WithOwner(func(s *owner.Service) { s.InspectTimeout = 5 * time.Second }))
+	return &harness{svc: in.Owner, store: in.Store, log: in.Log, vkey: in.Verifier, pay: pay, boss: in.Boss}
 }
 
 func (h *harness) connect(t *testing.T, name, scope string, write bool) (*owner.Connected, error) {

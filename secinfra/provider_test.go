@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/aos-dev/aos/connector/github"
+	"github.com/aos-dev/aos/connector/github/githubtest"
 	"github.com/aos-dev/aos/connector/slack"
-	fakegh "github.com/aos-dev/aos/internal/fake/github"
-	fakeslack "github.com/aos-dev/aos/internal/fake/slack"
+	"github.com/aos-dev/aos/connector/slack/slacktest"
 	"github.com/aos-dev/aos/internal/gatewaytest"
 	"github.com/aos-dev/aos/owner"
 	"github.com/aos-dev/aos/secinfra"
@@ -21,8 +21,8 @@ import (
 func TestKeys_Exposed_provider(t *testing.T) {
 	const slackToken, ghToken = "xoxb-1111-2222-exposedtoken", "ghp_exposed0000000000000000000000000000"
 	ctx := context.Background()
-	fs := fakeslack.New(t, slackToken)
-	fg := fakegh.Start(t, ghToken)
+	fs := slacktest.New(t, slackToken)
+	fg := githubtest.Start(t, ghToken)
 	in := gatewaytest.Start(t, slack.New(), github.New())
 	in.Connect(t, owner.ConnectRequest{Type: "slack", Name: "chat", BaseURL: fs.URL + "/api", Scope: "*", To: "company",
 		Credential: vault.NewSecret([]byte(slackToken))})

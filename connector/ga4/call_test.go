@@ -10,7 +10,7 @@ import (
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/ga4"
-	fakega4 "github.com/aos-dev/aos/internal/fake/ga4"
+	"github.com/aos-dev/aos/connector/ga4/ga4test"
 	"github.com/aos-dev/aos/vault"
 )
 
@@ -99,7 +99,7 @@ func TestConnector_Configure(t *testing.T) {
 }
 
 func TestConnector_CheckCredential(t *testing.T) {
-	fake := fakega4.New(t)
+	fake := ga4test.New(t)
 	key := fake.NewKey(t, "reporter")
 	edit := func(f func(m map[string]any)) vault.Secret {
 		b, _ := json.Marshal(key)
@@ -248,7 +248,7 @@ func TestConnector_FromHTTP(t *testing.T) {
 // TestConnector_DoRefusesAlteredCalls checks that Do sends nothing that
 // is not what FromCall built for the authorised operation and resource.
 func TestConnector_DoRefusesAlteredCalls(t *testing.T) {
-	fake := fakega4.New(t)
+	fake := ga4test.New(t)
 	key := fake.NewKey(t, "reporter")
 	fake.AddProperty(shop, "Shop", "77", key.ClientEmail)
 	fake.AddStream(shop, measurement, apiSecret)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector/ga4"
-	fakega4 "github.com/aos-dev/aos/internal/fake/ga4"
+	"github.com/aos-dev/aos/connector/ga4/ga4test"
 	"github.com/aos-dev/aos/internal/gatewaytest"
 	"github.com/aos-dev/aos/owner"
 	"github.com/aos-dev/aos/vault"
@@ -26,7 +26,7 @@ const (
 
 // credential is a key file as Google issues it, plus the Measurement
 // Protocol stream of the shop.
-func credential(t *testing.T, key fakega4.Key, streams ...map[string]string) vault.Secret {
+func credential(t *testing.T, key ga4test.Key, streams ...map[string]string) vault.Secret {
 	t.Helper()
 	b, _ := json.Marshal(key)
 	var m map[string]any
@@ -45,9 +45,9 @@ func shopStream() map[string]string {
 // setup starts the fake with two properties the key can read and the
 // shop's stream, and an aos instance with the ga4 connection
 // "analytics" granted write on the shop only.
-func setup(t *testing.T) (*fakega4.Server, *gatewaytest.Instance, fakega4.Key, string) {
+func setup(t *testing.T) (*ga4test.Server, *gatewaytest.Instance, ga4test.Key, string) {
 	t.Helper()
-	fake := fakega4.New(t)
+	fake := ga4test.New(t)
 	key := fake.NewKey(t, "reporter")
 	fake.AddProperty(shop, "Shop", "77", key.ClientEmail)
 	fake.AddProperty(other, "Other", "77", key.ClientEmail)
@@ -146,7 +146,7 @@ func TestGA4_Gateway(t *testing.T) {
 	})
 
 	t.Run("upstream saw only minted tokens, one of them", func(t *testing.T) {
-		var reqs []fakega4.Request
+		var reqs []ga4test.Request
 		for _, r := range fake.Requests() {
 			if !strings.Contains(r.Path, "accountSummaries") { // the connect-time inspection
 				reqs = append(reqs, r)
@@ -282,7 +282,7 @@ func with(m map[string]any, key string, v any) map[string]any {
 }
 
 func TestConnector_Inspect(t *testing.T) {
-	fake := fakega4.New(t)
+	fake := ga4test.New(t)
 	key := fake.NewKey(t, "reporter")
 	fake.AddProperty(shop, "Shop", "77", key.ClientEmail)
 	fake.AddProperty(other, "Other", "78", key.ClientEmail)
@@ -306,7 +306,7 @@ func TestConnector_Inspect(t *testing.T) {
 }
 
 func TestConnector_DoTokenRefused(t *testing.T) {
-	fake := fakega4.New(t)
+	fake := ga4test.New(t)
 	key := fake.NewKey(t, "reporter")
 	forged := key
 	forged.PrivateKey = fake.NewKey(t, "someone").PrivateKey

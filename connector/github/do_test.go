@@ -9,7 +9,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
-	fakegh "github.com/aos-dev/aos/internal/fake/github"
+	"github.com/aos-dev/aos/connector/github/githubtest"
 	"github.com/aos-dev/aos/vault"
 )
 
@@ -17,9 +17,9 @@ const fakeToken = "ghp_sealedtoken0000000000000000000000"
 
 // upstream is a fake GitHub with acme/app (default branch main, a pull
 // request from feature into release) and a connection to it.
-func upstream(t *testing.T) (*fakegh.Server, *aos.Connection) {
+func upstream(t *testing.T) (*githubtest.Server, *aos.Connection) {
 	t.Helper()
-	f := fakegh.Start(t, fakeToken)
+	f := githubtest.Start(t, fakeToken)
 	full := f.AddRepo("acme", "app", "main", true)
 	f.AddPull(full, "release", "feature", "Feature")
 	c := &aos.Connection{ID: 1, Name: "gh", Type: Type, BaseURL: f.URL}

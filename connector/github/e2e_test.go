@@ -12,7 +12,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector/github"
-	fakegh "github.com/aos-dev/aos/internal/fake/github"
+	"github.com/aos-dev/aos/connector/github/githubtest"
 	"github.com/aos-dev/aos/internal/gatewaytest"
 	"github.com/aos-dev/aos/internal/testenv"
 	"github.com/aos-dev/aos/owner"
@@ -84,7 +84,7 @@ func octokit(t *testing.T, gateway, token string, steps []step) map[string]outco
 // branch and a published release are held, and GitHub only ever sees the
 // sealed token.
 func TestOctokit_throughGateway(t *testing.T) {
-	gh := fakegh.Start(t, sealed)
+	gh := githubtest.Start(t, sealed)
 	app := gh.AddRepo("acme", "app", "main", true)
 	gh.AddRepo("acme", "secret", "main", true)
 	gh.AddIssues(app, 3)

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/aos-dev/aos"
-	fakegh "github.com/aos-dev/aos/internal/fake/github"
+	"github.com/aos-dev/aos/connector/github/githubtest"
 	"github.com/aos-dev/aos/vault"
 )
 
@@ -30,7 +30,7 @@ func TestConnector_Inspect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := fakegh.Start(t, tt.token)
+			f := githubtest.Start(t, tt.token)
 			f.Scopes = tt.scopes
 			f.AddRepo("acme", "app", "main", true)
 			c := &aos.Connection{Name: "gh", BaseURL: f.URL}
@@ -46,7 +46,7 @@ func TestConnector_Inspect(t *testing.T) {
 		})
 	}
 	t.Run("a wrong token", func(t *testing.T) {
-		f := fakegh.Start(t, "ghp_right0000000000000000000000000000")
+		f := githubtest.Start(t, "ghp_right0000000000000000000000000000")
 		c := &aos.Connection{Name: "gh", BaseURL: f.URL}
 		New().Configure(c)
 		_, err := New().Inspect(context.Background(), c, vault.NewSecret([]byte("ghp_wrong0000000000000000000000000000")))

@@ -6,14 +6,14 @@ import (
 	"testing"
 
 	"github.com/aos-dev/aos"
-	fakegh "github.com/aos-dev/aos/internal/fake/github"
+	"github.com/aos-dev/aos/connector/github/githubtest"
 	"github.com/aos-dev/aos/vault"
 )
 
 func TestConnector_CheckKey(t *testing.T) {
 	for _, token := range []string{"ghp_classic000000000000000000000000000", "ghs_install0000000000000000000000000"} {
 		t.Run(token[:4], func(t *testing.T) {
-			f := fakegh.Start(t, token)
+			f := githubtest.Start(t, token)
 			c := &aos.Connection{Name: "gh", BaseURL: f.URL}
 			New().Configure(c)
 			secret := vault.NewSecret([]byte(token))

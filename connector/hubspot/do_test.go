@@ -8,15 +8,15 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
-	fake "github.com/aos-dev/aos/internal/fake/hubspot"
+	"github.com/aos-dev/aos/connector/hubspot/hubspottest"
 	"github.com/aos-dev/aos/vault"
 )
 
 const testToken = "pat-na1-11111111-2222-3333-4444-555555555555"
 
-func fakeConn(t *testing.T) (*Connector, *aos.Connection, *fake.Server) {
+func fakeConn(t *testing.T) (*Connector, *aos.Connection, *hubspottest.Server) {
 	t.Helper()
-	f := fake.New(t, testToken)
+	f := hubspottest.New(t, testToken)
 	k := New()
 	c := &aos.Connection{ID: 3, Name: "crm", BaseURL: f.URL}
 	if err := k.Configure(c); err != nil {

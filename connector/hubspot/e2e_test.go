@@ -14,7 +14,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector/hubspot"
-	fake "github.com/aos-dev/aos/internal/fake/hubspot"
+	"github.com/aos-dev/aos/connector/hubspot/hubspottest"
 	"github.com/aos-dev/aos/internal/gatewaytest"
 	"github.com/aos-dev/aos/internal/testenv"
 	"github.com/aos-dev/aos/owner"
@@ -27,13 +27,13 @@ const ownerToken = "pat-na1-0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 // every agent may read contacts; "sales" may write them.
 type world struct {
 	in            *gatewaytest.Instance
-	hub           *fake.Server
+	hub           *hubspottest.Server
 	sales, reader string // agent tokens
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{hub: fake.New(t, ownerToken), in: gatewaytest.Start(t, hubspot.New())}
+	w := &world{hub: hubspottest.New(t, ownerToken), in: gatewaytest.Start(t, hubspot.New())}
 	w.hub.Add("contacts", map[string]string{"email": "ada@customer.example", "firstname": "Ada"})
 	w.hub.Add("contacts", map[string]string{"email": "alan@customer.example", "firstname": "Alan"})
 	w.hub.Add("companies", map[string]string{"name": "Analytical Engines"})

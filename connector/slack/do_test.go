@@ -10,7 +10,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
-	fake "github.com/aos-dev/aos/internal/fake/slack"
+	"github.com/aos-dev/aos/connector/slack/slacktest"
 	"github.com/aos-dev/aos/vault"
 )
 
@@ -21,11 +21,11 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-func fakeSlack(t *testing.T) (*Connector, *aos.Connection, *fake.Server, *clock) {
+func fakeSlack(t *testing.T) (*Connector, *aos.Connection, *slacktest.Server, *clock) {
 	t.Helper()
-	f := fake.New(t, botToken)
-	f.AddChannel(fake.Channel{ID: chanGeneral, Name: "general", NumMembers: 40})
-	f.AddChannel(fake.Channel{ID: chanPartner, Name: "partner", ExtShared: true, NumMembers: 8})
+	f := slacktest.New(t, botToken)
+	f.AddChannel(slacktest.Channel{ID: chanGeneral, Name: "general", NumMembers: 40})
+	f.AddChannel(slacktest.Channel{ID: chanPartner, Name: "partner", ExtShared: true, NumMembers: 8})
 	clk := &clock{time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
 	k := New(WithClock(clk.now))
 	c := &aos.Connection{ID: 1, Name: "chat", BaseURL: f.URL + "/api"}
@@ -83,14 +83,14 @@ func TestConnector_Do(t *testing.T) {
 		}
 	})
 	t.Run("a lone DM recipient needs no second send", func(t *testing.T) {
-		f.AddChannel(fake.Channel{ID: "D0PERSON1", IM: true})
+		f.AddChannel(slacktest.Channel{ID: "D0PERSON1", IM: true})
 		if _, err := k.Do(ctx, c, secret, mustMap(t, k, c, post("D0PERSON1"))); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("learns from the agent's conversations.info", func(t *testing.T) {
 		info := mustMap(t, k, c, req("POST", "conversations.info", "", formType, "channel="+chanBig+"&include_num_members=true"))
-		f.AddChannel(fake.Channel{ID: chanBig, Name: "big", NumMembers: 900})
+		f.AddChannel(slacktest.Channel{ID: chanBig, Name: "big", NumMembers: 900})
 		if resp, err := k.Do(ctx, c, secret, info); err != nil || resp.Status != 200 {
 			t.Fatalf("%v %+v", err, resp)
 		}
@@ -110,7 +110,7 @@ func TestConnector_Do(t *testing.T) {
 	t.Run("a channel that became external is not posted to", func(t *testing.T) {
 		call := mustMap(t, k, c, post(chanGeneral)) // decided as internal
 		clk.t = clk.t.Add(recheckAfter + time.Second)
-		f.AddChannel(fake.Channel{ID: chanGeneral, Name: "general", ExtShared: true, NumMembers: 41})
+		f.AddChannel(slacktest.Channel{ID: chanGeneral, Name: "general", ExtShared: true, NumMembers: 41})
 		before := len(f.Messages(chanGeneral))
 		_, err := k.Do(ctx, c, secret, call)
 		var rd *connector.Redecide

@@ -15,9 +15,9 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector/hubspot"
+	"github.com/aos-dev/aos/connector/hubspot/hubspottest"
 	"github.com/aos-dev/aos/connector/slack"
-	fakehub "github.com/aos-dev/aos/internal/fake/hubspot"
-	fake "github.com/aos-dev/aos/internal/fake/slack"
+	"github.com/aos-dev/aos/connector/slack/slacktest"
 	"github.com/aos-dev/aos/internal/gatewaytest"
 	"github.com/aos-dev/aos/internal/testenv"
 	"github.com/aos-dev/aos/owner"
@@ -37,17 +37,17 @@ const (
 // partner (shared with another organisation) and newroom.
 type world struct {
 	in            *gatewaytest.Instance
-	slack         *fake.Server
+	slack         *slacktest.Server
 	comms, reader string
 }
 
 func newWorld(t *testing.T, extra ...func(*world)) *world {
 	t.Helper()
-	w := &world{slack: fake.New(t, botToken), in: gatewaytest.Start(t, slack.New(), hubspot.New())}
-	w.slack.AddChannel(fake.Channel{ID: general, Name: "general", NumMembers: 40})
-	w.slack.AddChannel(fake.Channel{ID: partner, Name: "acme-partner", ExtShared: true, NumMembers: 8})
-	w.slack.AddChannel(fake.Channel{ID: newroom, Name: "new-room", NumMembers: 3})
-	w.slack.AddChannel(fake.Channel{ID: other, Name: "finance", NumMembers: 5})
+	w := &world{slack: slacktest.New(t, botToken), in: gatewaytest.Start(t, slack.New(), hubspot.New())}
+	w.slack.AddChannel(slacktest.Channel{ID: general, Name: "general", NumMembers: 40})
+	w.slack.AddChannel(slacktest.Channel{ID: partner, Name: "acme-partner", ExtShared: true, NumMembers: 8})
+	w.slack.AddChannel(slacktest.Channel{ID: newroom, Name: "new-room", NumMembers: 3})
+	w.slack.AddChannel(slacktest.Channel{ID: other, Name: "finance", NumMembers: 5})
 	w.comms = w.in.Agent(t, "comms", "marketing")
 	w.reader = w.in.Agent(t, "reader", "research")
 	w.in.Connect(t, owner.ConnectRequest{Type: "slack", Name: "chat", Scope: "channel:" + general, To: "company",
@@ -183,7 +183,7 @@ func TestGateway_Slack(t *testing.T) {
 // internal.
 func TestGateway_SlackCustomerData(t *testing.T) {
 	w := newWorld(t)
-	hub := fakehub.New(t, "pat-na1-hub")
+	hub := hubspottest.New(t, "pat-na1-hub")
 	hub.Add("contacts", map[string]string{"email": "grace.hopper@customer.example", "firstname": "Grace"})
 	w.in.Connect(t, owner.ConnectRequest{Type: "hubspot", Name: "crm", Scope: "object:contacts", To: "company", BaseURL: hub.URL,
 		Credential: vault.NewSecret([]byte("pat-na1-hub"))})

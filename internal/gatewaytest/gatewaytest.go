@@ -27,27 +27,75 @@ import (
 
 // Instance is a running in-process aos.
 type Instance struct {
-	URL      string
-	Store    *sqlite.Store
-	Log      *evidence.Log
-	Gateway  *gateway.Gateway
-	Owner    *owner.Service
-	Server   *httptest.Server
-	Verifier string // the evidence public key
-	Boss     *aos.Principal
+	URL   string
+	Store *sqlite.Store
+	// Backend is the store the services use: Store itself, or what
+	// WithStore wrapped around it.
+	Backend   aos.Store
+	Log       *evidence.Log
+	Vault     *vault.Vault
+	Gateway   *gateway.Gateway
+	Approvals *approval.Service
+	Owner     *owner.Service
+	Server    *httptest.Server
+	Verifier  string // the evidence public key
+	Boss      *aos.Principal
 	// OwnerToken authenticates as the owner on /v1/owner routes.
 	OwnerToken string
 	// MCP serves URL+"/mcp"; a test may set its fields before the first request.
 	MCP *mcpapi.Server
 }
 
+// Option changes how New wires an instance.
+type Option func(*options)
+
+type options struct {
+	connectors []connector.Connector
+	now        func() time.Time
+	wrap       func(aos.Store) aos.Store
+	owner      func(*owner.Service)
+}
+
+// WithConnectors registers connectors.
+func WithConnectors(cs ...connector.Connector) Option {
+	return func(o *options) { o.connectors = append(o.connectors, cs...) }
+}
+
+// WithClock gives every service (evidence, approvals, gateway, owner) the
+// clock now instead of time.Now.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithStore hands the services wrap(store) instead of the SQLite store
+// itself, to inject faults or watch transactions.
+func WithStore(wrap func(aos.Store) aos.Store) Option { return func(o *options) { o.wrap = wrap } }
+
+// WithOwner adjusts the owner service before the instance starts.
+func WithOwner(fn func(*owner.Service)) Option { return func(o *options) { o.owner = fn } }
+
 // Start runs an instance with the given connectors until the test ends.
 func Start(t testing.TB, connectors ...connector.Connector) *Instance {
 	t.Helper()
+	return New(t, WithConnectors(connectors...))
+}
+
+// New runs an instance wired as opts say until the test ends: a SQLite
+// store in a temporary folder, the evidence log, the vault, the approval
+// service, the gateway, the owner service and the HTTP API on a loopback
+// server, with the owner recorded as the instance's first principal.
+func New(t testing.TB, opts ...Option) *Instance {
+	t.Helper()
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	ctx := context.Background()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "aos.db"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	var backend aos.Store = st
+	if o.wrap != nil {
+		backend = o.wrap(st)
 	}
 	skey, vkey, err := evidence.GenerateKey("aos-test")
 	if err != nil {
@@ -55,22 +103,25 @@ func Start(t testing.TB, connectors ...connector.Connector) *Instance {
 	}
 	signer, _ := evidence.NewSigner(skey)
 	verifier, _ := evidence.NewVerifier(vkey)
-	log, err := evidence.New(evidence.Config{Store: st, Signer: signer, Verifier: verifier, Origin: "aos-test", Now: time.Now})
+	log, err := evidence.New(evidence.Config{Store: backend, Signer: signer, Verifier: verifier, Origin: "aos-test", Now: o.now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	v, _ := vault.New(vault.GenerateKey())
 	reg := connector.Registry{}
-	for _, c := range connectors {
+	for _, c := range o.connectors {
 		reg[c.Type()] = c
 	}
-	apps := &approval.Service{Store: st, Log: log, Vault: v, Now: time.Now}
-	in := &Instance{Store: st, Log: log, Verifier: vkey,
-		Gateway: &gateway.Gateway{Store: st, Log: log, Vault: v, Connectors: reg, Approvals: apps, Now: time.Now},
-		Owner:   &owner.Service{Store: st, Log: log, Vault: v, Connectors: reg, Now: time.Now},
+	apps := &approval.Service{Store: backend, Log: log, Vault: v, Now: o.now}
+	in := &Instance{Store: st, Backend: backend, Log: log, Vault: v, Verifier: vkey, Approvals: apps,
+		Gateway: &gateway.Gateway{Store: backend, Log: log, Vault: v, Connectors: reg, Approvals: apps, Now: o.now},
+		Owner:   &owner.Service{Store: backend, Log: log, Vault: v, Connectors: reg, Now: o.now},
+	}
+	if o.owner != nil {
+		o.owner(in.Owner)
 	}
 	in.OwnerToken = aos.NewToken(aos.OwnerTokenPrefix)
-	in.Boss = &aos.Principal{Kind: aos.Owner, Name: "owner", TokenHash: aos.HashToken(in.OwnerToken), CreatedAt: time.Now()}
+	in.Boss = &aos.Principal{Kind: aos.Owner, Name: "owner", TokenHash: aos.HashToken(in.OwnerToken), CreatedAt: o.now()}
 	if _, err := log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
 		return []aos.Record{{Kind: "instance.init", Actor: "owner"}}, tx.CreatePrincipal(ctx, in.Boss)
 	}); err != nil {

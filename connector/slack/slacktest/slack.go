@@ -8,7 +8,7 @@
 // include_num_members=true), conversations.list and history, chat.
 // postMessage, update and delete, reactions.add and the external file
 // upload pair, and records every request.
-package slack
+package slacktest
 
 import (
 	"bytes"

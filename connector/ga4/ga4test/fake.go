@@ -18,7 +18,7 @@
 //   - the Measurement Protocol: POST /mp/collect?measurement_id=&api_secret=,
 //     which, like Google's, answers 204 whatever it is sent and keeps only
 //     events whose api_secret matches the stream's.
-package ga4
+package ga4test
 
 import (
 	"crypto/rand"

@@ -11,7 +11,7 @@
 // The fake records every request it receives, with the Authorization
 // header exactly as sent, so tests can check that the upstream only ever
 // sees the sealed credential.
-package github
+package githubtest
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package hubspot
+package hubspottest
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package slack
+package slacktest
 
 import (
 	"encoding/json"

@@ -1,23 +1,22 @@
-package ga4_test
+package ga4test_test
 
 import (
 	"context"
 	"encoding/json"
+	"github.com/aos-dev/aos/connector/ga4/ga4test"
+	"golang.org/x/oauth2/google"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/aos-dev/aos/internal/fake/ga4"
-	"golang.org/x/oauth2/google"
 )
 
 const readonly = "https://www.googleapis.com/auth/analytics.readonly"
 
 // mint gets an access token for key from the fake, as Google's client
 // library does.
-func mint(t *testing.T, key ga4.Key, scopes ...string) (string, error) {
+func mint(t *testing.T, key ga4test.Key, scopes ...string) (string, error) {
 	t.Helper()
 	b, _ := json.Marshal(key)
 	cfg, err := google.JWTConfigFromJSON(b, scopes...)
@@ -49,7 +48,7 @@ func call(t *testing.T, method, u, token, body string) (int, map[string]any) {
 }
 
 func TestServer_Token(t *testing.T) {
-	s := ga4.New(t)
+	s := ga4test.New(t)
 	good := s.NewKey(t, "reporter")
 	other := s.NewKey(t, "other")
 	forged := good
@@ -60,7 +59,7 @@ func TestServer_Token(t *testing.T) {
 	unknown.ClientEmail = "ghost@aos-test.iam.gserviceaccount.com"
 	tests := []struct {
 		name   string
-		key    ga4.Key
+		key    ga4test.Key
 		scopes []string
 		ok     bool
 	}{
@@ -84,7 +83,7 @@ func TestServer_Token(t *testing.T) {
 }
 
 func TestServer_DataAPI(t *testing.T) {
-	s := ga4.New(t)
+	s := ga4test.New(t)
 	key := s.NewKey(t, "reporter")
 	s.AddProperty("123", "Shop", "9", key.ClientEmail)
 	s.AddProperty("456", "Other", "9")
@@ -158,7 +157,7 @@ func TestServer_DataAPI(t *testing.T) {
 }
 
 func TestServer_Collect(t *testing.T) {
-	s := ga4.New(t)
+	s := ga4test.New(t)
 	s.AddStream("123", "G-TEST123", "mp-secret")
 	for _, secret := range []string{"mp-secret", "wrong"} {
 		q := url.Values{"measurement_id": {"G-TEST123"}, "api_secret": {secret}}

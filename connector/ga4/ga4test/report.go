@@ -1,4 +1,4 @@
-package ga4
+package ga4test
 
 import (
 	"encoding/json"

@@ -6,7 +6,7 @@
 // errors as {status: "error", message, correlationId, category}. It
 // records every request, so tests can assert what reached "HubSpot" and
 // with which credential.
-package hubspot
+package hubspottest
 
 import (
 	"encoding/json"
