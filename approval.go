@@ -60,7 +60,8 @@ type Approval struct {
 	Connection   string `json:"connection,omitempty"`
 	ConnectionID int64  `json:"-"`
 	// GrantID is the grant that allows the call apart from the hold (or
-	// the grants, comma-separated, that together cover a compound resource).
+	// the grants that together cover a compound resource), as recorded:
+	// Decision.GrantAttr; SplitGrantIDs reads it back.
 	GrantID string `json:"grant_id,omitempty"`
 	// CredentialVersion is the connection's credential when the call was
 	// held; if it is no longer active at approval, the call fails.

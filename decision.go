@@ -1,5 +1,7 @@
 package aos
 
+import "strings"
+
 // ApprovalPoint is one of the five decisions that belong to the owner.
 type ApprovalPoint string
 
@@ -99,9 +101,22 @@ type Decision struct {
 	Reasons []string `json:"reasons,omitempty"`
 	// Points are the approval points a held call hit, first one first.
 	Points []ApprovalPoint `json:"points,omitempty"`
-	// GrantID is the grant that allows (or would allow) the call; for a
-	// compound resource covered item by item, the grants, comma-separated.
-	GrantID string `json:"grant_id,omitempty"`
+	// GrantIDs are the grants that allow (or would allow) the call: one,
+	// or for a compound resource covered item by item, one per grant used.
+	GrantIDs []string `json:"grant_ids,omitempty"`
+}
+
+// GrantAttr is GrantIDs in the form evidence and approvals record them
+// (the "grant" attribute, Approval.GrantID): comma-separated, as written
+// since the first release, so that verify and existing logs read it alike.
+func (d Decision) GrantAttr() string { return strings.Join(d.GrantIDs, ",") }
+
+// SplitGrantIDs reads the recorded form of GrantAttr back into IDs.
+func SplitGrantIDs(recorded string) []string {
+	if recorded == "" {
+		return nil
+	}
+	return strings.Split(recorded, ",")
 }
 
 // Caps are the owner's limits for the approval points.

@@ -213,7 +213,6 @@ var rules = []func(p, im string) string{
 // "package -> import" relative to the module. Mending one means deleting
 // its line; a line that no longer matches anything fails the test.
 var exceptions = map[string]bool{
-	"connector/opdef -> policy":           true,
 	"connector/hubspot -> connector/rest": true,
 	"connector/slack -> connector/rest":   true,
 	"connector/stripe -> connector/rest":  true,

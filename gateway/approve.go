@@ -121,7 +121,7 @@ func (g *Gateway) Execute(ctx context.Context, id string) (*aos.Approval, error)
 			return nil, err
 		}
 		var stale *aos.Decision
-		cred, stale, err = g.recheck(ctx, tx, conn, a.GrantID)
+		cred, stale, err = g.recheck(ctx, tx, conn, aos.SplitGrantIDs(a.GrantID))
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +159,7 @@ func (g *Gateway) Execute(ctx context.Context, id string) (*aos.Approval, error)
 			return nil, err
 		}
 		t := &target{conn: conn}
-		if t.caps, err = approval.LoadCaps(ctx, tx); err != nil {
+		if t.caps, err = aos.LoadCaps(ctx, tx); err != nil {
 			return nil, err
 		}
 		if err := g.spend(ctx, tx, t, &connector.Call{Facts: a.Facts}, a.ID); err != nil {

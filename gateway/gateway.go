@@ -13,7 +13,6 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -177,7 +176,7 @@ func (g *Gateway) resolveStored(ctx context.Context, name string) (*target, erro
 		if t.grants, err = tx.ListGrants(ctx, aos.GrantFilter{ConnectionID: c.ID, IncludeRevoked: true}); err != nil {
 			return err
 		}
-		if t.caps, err = approval.LoadCaps(ctx, tx); err != nil {
+		if t.caps, err = aos.LoadCaps(ctx, tx); err != nil {
 			return err
 		}
 		t.spent, err = tx.SpentSince(ctx, g.Now().Add(-week))
@@ -400,8 +399,8 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 			return nil, err
 		}
 		var err error
-		if cred, stale = t.standing(d.GrantID, g.Now()); cred == nil && stale == nil {
-			if cred, stale, err = g.recheck(ctx, tx, t.conn, d.GrantID); err != nil {
+		if cred, stale = t.standing(d.GrantIDs, g.Now()); cred == nil && stale == nil {
+			if cred, stale, err = g.recheck(ctx, tx, t.conn, d.GrantIDs); err != nil {
 				return nil, err
 			}
 		}
@@ -419,10 +418,10 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 			}
 		}
 		if stale != nil {
-			return []aos.Record{deniedRecord(p, t.conn.Name, call, d.GrantID, *stale, m)}, nil
+			return []aos.Record{deniedRecord(p, t.conn.Name, call, d.GrantAttr(), *stale, m)}, nil
 		}
 		attrs := callAttrs(t.conn.Name, call)
-		attrs["grant"] = d.GrantID
+		attrs["grant"] = d.GrantAttr()
 		attrs["decision"] = "allow"
 		attrs["credential_version"] = strconv.Itoa(cred.Version)
 		return []aos.Record{{Kind: "call.authorized", Actor: p.Ref(), Subject: t.conn.Name, Attrs: attrs,
@@ -455,8 +454,8 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 // recheck confirms, inside the authorising transaction, that the grant and
 // the credential still stand. The caller marks the credential used
 // (markUsed) once the authorisation is committed.
-func (g *Gateway) recheck(ctx context.Context, tx aos.Tx, conn *aos.Connection, grantID string) (*aos.Credential, *aos.Decision, error) {
-	cred, stale, err := g.standing(ctx, tx, conn, grantID)
+func (g *Gateway) recheck(ctx context.Context, tx aos.Tx, conn *aos.Connection, grantIDs []string) (*aos.Credential, *aos.Decision, error) {
+	cred, stale, err := g.standing(ctx, tx, conn, grantIDs)
 	if err != nil || stale != nil {
 		return nil, stale, err
 	}
@@ -465,10 +464,13 @@ func (g *Gateway) recheck(ctx context.Context, tx aos.Tx, conn *aos.Connection, 
 
 // standing returns the connection's active credential if the grant is
 // still active and the connection still connected, else a denial.
-// grantIDs is one grant ID, or several comma-separated when grants
-// together cover the items of a compound resource; all must still stand.
-func (g *Gateway) standing(ctx context.Context, tx aos.Tx, conn *aos.Connection, grantIDs string) (*aos.Credential, *aos.Decision, error) {
-	for _, id := range strings.Split(grantIDs, ",") {
+// grantIDs is one grant ID, or several when grants together cover the
+// items of a compound resource; all must still stand.
+func (g *Gateway) standing(ctx context.Context, tx aos.Tx, conn *aos.Connection, grantIDs []string) (*aos.Credential, *aos.Decision, error) {
+	if len(grantIDs) == 0 {
+		return nil, &aos.Decision{Code: aos.ENotGranted, Reason: "no grant allows the call"}, nil
+	}
+	for _, id := range grantIDs {
 		gr, err := tx.GrantByID(ctx, id)
 		if err != nil {
 			return nil, nil, err

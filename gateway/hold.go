@@ -34,13 +34,13 @@ func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *c
 		if err := g.current(tx, t); err != nil {
 			return nil, err
 		}
-		cred, st, err := g.standing(ctx, tx, t.conn, d.GrantID)
+		cred, st, err := g.standing(ctx, tx, t.conn, d.GrantIDs)
 		if err != nil {
 			return nil, err
 		}
 		if st != nil {
 			refused = st
-			return []aos.Record{deniedRecord(p, t.conn.Name, call, d.GrantID, *st, m)}, nil
+			return []aos.Record{deniedRecord(p, t.conn.Name, call, d.GrantAttr(), *st, m)}, nil
 		}
 		same, err := tx.PendingApproval(ctx, aos.ApprovalCall, p.ID, digest)
 		switch {
@@ -58,11 +58,11 @@ func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *c
 		}
 		if pending >= g.maxPending() {
 			refused = g.tooManyPending(p)
-			return []aos.Record{deniedRecord(p, t.conn.Name, call, d.GrantID, *refused, m)}, nil
+			return []aos.Record{deniedRecord(p, t.conn.Name, call, d.GrantAttr(), *refused, m)}, nil
 		}
 		a, err = g.Approvals.New(&aos.Approval{
 			Kind: aos.ApprovalCall, Points: d.Points, Requester: p.Ref(), RequesterID: p.ID,
-			Connection: t.conn.Name, ConnectionID: t.conn.ID, GrantID: d.GrantID, CredentialVersion: cred.Version,
+			Connection: t.conn.Name, ConnectionID: t.conn.ID, GrantID: d.GrantAttr(), CredentialVersion: cred.Version,
 			Operation: call.Operation.Name, Access: call.Operation.Access, Resource: call.Resource,
 			Summary: summary(call), Facts: call.Facts, Reasons: d.Reasons,
 			Purpose: m.Purpose, Recommendation: m.Recommendation, Alternatives: m.Alternatives,
@@ -91,7 +91,7 @@ func (g *Gateway) hold(ctx context.Context, p *aos.Principal, t *target, call *c
 // attribute (the digest of a new hold, or that a retry joined it).
 func heldRecord(p *aos.Principal, conn string, call *connector.Call, d aos.Decision, m Meta, a *aos.Approval, key, value string) aos.Record {
 	attrs := callAttrs(conn, call)
-	attrs["grant"] = d.GrantID
+	attrs["grant"] = d.GrantAttr()
 	attrs["decision"], attrs["approval"], attrs["points"] = "hold", a.ID, approval.PointNames(a.Points)
 	attrs[key] = value
 	pl, _ := json.Marshal(struct {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
-	"github.com/aos-dev/aos/policy"
 )
 
 // errRehold is returned from an authorising transaction when money that
@@ -23,7 +22,7 @@ func (g *Gateway) spend(ctx context.Context, tx aos.Tx, t *target, call *connect
 	if f.Amount <= 0 {
 		return nil
 	}
-	usd, ok := policy.ToUSD(f.Amount, f.Currency, t.caps.Rates)
+	usd, ok := aos.ToUSD(f.Amount, f.Currency, t.caps.Rates)
 	if !ok {
 		if approvalID == "" {
 			return errRehold

@@ -3,12 +3,10 @@ package gateway
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/aos-dev/aos"
-	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/policy"
 )
 
@@ -140,7 +138,7 @@ func (g *Gateway) loadConn(ctx context.Context, name string) (*connState, *aos.C
 		if err != nil {
 			return err
 		}
-		if caps, err = approval.LoadCaps(ctx, tx); err != nil {
+		if caps, err = aos.LoadCaps(ctx, tx); err != nil {
 			return err
 		}
 		cred, err := tx.ActiveCredential(ctx, c.ID)
@@ -176,11 +174,11 @@ func (g *Gateway) current(tx aos.Tx, t *target) error {
 // decision saw, and only the grants' expiry, which is time, not state,
 // needs checking again. It returns nothing when the cache cannot tell
 // (not cached, a grant or the credential missing): the store decides.
-func (t *target) standing(grantIDs string, now time.Time) (*aos.Credential, *aos.Decision) {
-	if !t.cached || t.cs == nil || t.cs.cred == nil {
+func (t *target) standing(grantIDs []string, now time.Time) (*aos.Credential, *aos.Decision) {
+	if !t.cached || t.cs == nil || t.cs.cred == nil || len(grantIDs) == 0 {
 		return nil, nil
 	}
-	for _, id := range strings.Split(grantIDs, ",") {
+	for _, id := range grantIDs {
 		gr := t.cs.grants.ByID(id)
 		if gr == nil {
 			return nil, nil

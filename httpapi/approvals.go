@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"github.com/aos-dev/aos"
-	"github.com/aos-dev/aos/approval"
 )
 
 func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) error {
@@ -75,7 +74,7 @@ func (s *Server) handleDecide(approve bool) func(http.ResponseWriter, *http.Requ
 // the same caps written for people, in major units with the currency.
 type CapsResponse struct {
 	aos.Caps
-	Text approval.CapsText `json:"text"`
+	Text aos.CapsText `json:"text"`
 }
 
 func (s *Server) handleGetCaps(w http.ResponseWriter, r *http.Request) error {
@@ -83,7 +82,7 @@ func (s *Server) handleGetCaps(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, CapsResponse{Caps: c, Text: approval.DescribeCaps(c)})
+	writeJSON(w, http.StatusOK, CapsResponse{Caps: c, Text: aos.DescribeCaps(c)})
 	return nil
 }
 
@@ -100,7 +99,7 @@ func (s *Server) handlePutCaps(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, CapsResponse{Caps: out, Text: approval.DescribeCaps(out)})
+	writeJSON(w, http.StatusOK, CapsResponse{Caps: out, Text: aos.DescribeCaps(out)})
 	return nil
 }
 

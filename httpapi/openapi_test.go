@@ -19,7 +19,6 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/aos-dev/aos"
-	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/rest"
 	"github.com/aos-dev/aos/gateway"
@@ -227,7 +226,7 @@ func TestOpenAPI_SchemasMatchTypes(t *testing.T) {
 		"Status": owner.Status{}, "Key": secinfra.Key{}, "ExposedReport": secinfra.ExposedReport{},
 		"ReviewReport": secinfra.ReviewReport{}, "Applied": secinfra.Applied{}, "Dismissal": secinfra.Dismissal{},
 		"FlowMap": secinfra.FlowMap{}, "Description": connector.Description{}, "ApprovalView": aos.ApprovalView{},
-		"CapsResponse": httpapi.CapsResponse{}, "CapsText": approval.CapsText{}, "MoneyStatus": owner.MoneyStatus{},
+		"CapsResponse": httpapi.CapsResponse{}, "CapsText": aos.CapsText{}, "MoneyStatus": owner.MoneyStatus{},
 	}
 	for name, v := range types {
 		ref := doc.Components.Schemas[name]

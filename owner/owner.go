@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aos-dev/aos"
-	"github.com/aos-dev/aos/approval"
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/vault"
 )
@@ -128,7 +127,7 @@ func (s *Service) Status(ctx context.Context) (*Status, error) {
 		if st.Pending, err = tx.CountPendingApprovals(ctx, 0); err != nil {
 			return err
 		}
-		caps, err := approval.LoadCaps(ctx, tx)
+		caps, err := aos.LoadCaps(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -136,7 +135,7 @@ func (s *Service) Status(ctx context.Context) (*Status, error) {
 		if err != nil {
 			return err
 		}
-		ct := approval.DescribeCaps(caps)
+		ct := aos.DescribeCaps(caps)
 		st.Money = MoneyStatus{PerMove: caps.PerMove, PerWeek: caps.PerWeek, SpentThisWeek: spent,
 			Text: fmt.Sprintf("%s of %s this rolling week; at most %s per move",
 				aos.FormatMoney(spent, "USD"), ct.PerWeek, ct.PerMove)}

@@ -3,7 +3,6 @@ package policy
 import (
 	"fmt"
 	"math"
-	"math/big"
 	"strings"
 
 	"github.com/aos-dev/aos"
@@ -29,16 +28,16 @@ func holds(in Input) ([]aos.ApprovalPoint, []string) {
 			add(aos.PointMoney, "the operation moves money but its amount could not be read")
 		}
 	} else if f.Amount > 0 {
-		usd, ok := ToUSD(f.Amount, f.Currency, caps.Rates)
+		usd, ok := aos.ToUSD(f.Amount, f.Currency, caps.Rates)
 		switch {
 		case !ok:
 			add(aos.PointMoney, "%s: %s has no configured rate; amounts in it are held, never guessed",
 				aos.FormatMoney(f.Amount, f.Currency), currencyName(f.Currency))
 		case usd > caps.PerMove:
-			add(aos.PointMoney, "%s is over the per-move cap of %s", moneyAndUSD(f, usd), FormatUSD(caps.PerMove))
+			add(aos.PointMoney, "%s is over the per-move cap of %s", moneyAndUSD(f, usd), aos.FormatUSD(caps.PerMove))
 		case in.SpentThisWeek+usd > caps.PerWeek:
 			add(aos.PointMoney, "%s would bring the rolling 7-day total to %s, over the cap of %s",
-				moneyAndUSD(f, usd), FormatUSD(in.SpentThisWeek+usd), FormatUSD(caps.PerWeek))
+				moneyAndUSD(f, usd), aos.FormatUSD(in.SpentThisWeek+usd), aos.FormatUSD(caps.PerWeek))
 		}
 	}
 
@@ -86,7 +85,7 @@ func holds(in Input) ([]aos.ApprovalPoint, []string) {
 func moneyAndUSD(f aos.Facts, usd int64) string {
 	s := aos.FormatMoney(f.Amount, f.Currency)
 	if !strings.EqualFold(f.Currency, "USD") {
-		s += " (" + FormatUSD(usd) + ")"
+		s += " (" + aos.FormatUSD(usd) + ")"
 	}
 	return s
 }
@@ -97,44 +96,3 @@ func currencyName(c string) string {
 	}
 	return strings.ToUpper(c)
 }
-
-// MaxMinorUnits is the largest exponent MinorUnits returns.
-const MaxMinorUnits = aos.MaxMinorUnits
-
-// MinorUnits returns the number of decimals of a currency's minor unit
-// (ISO 4217): 0 for yen, 3 for dinars, else 2: aos.MinorUnits, the one
-// table that connectors reading amounts in major units, the caps and
-// the formatting share.
-func MinorUnits(currency string) int { return aos.MinorUnits(currency) }
-
-// ToUSD converts an amount in a currency's minor unit to US cents, rounding
-// up so a cap is never undercounted. It reports false for a currency other
-// than USD without a valid rate.
-func ToUSD(amount int64, currency string, rates map[string]string) (int64, bool) {
-	cur := strings.ToUpper(currency)
-	if cur == "USD" {
-		return amount, true
-	}
-	rate, ok := new(big.Rat).SetString(rates[cur])
-	if !ok || rates[cur] == "" || rate.Sign() <= 0 {
-		return 0, false
-	}
-	exp := MinorUnits(cur)
-	// cents = amount / 10^exp * rate * 100
-	v := new(big.Rat).SetInt64(amount)
-	v.Mul(v, rate)
-	v.Mul(v, big.NewRat(100, 1))
-	v.Quo(v, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(exp)), nil)))
-	q, r := new(big.Int).QuoRem(v.Num(), v.Denom(), new(big.Int))
-	if r.Sign() > 0 {
-		q.Add(q, big.NewInt(1))
-	}
-	if !q.IsInt64() {
-		return 0, false
-	}
-	return q.Int64(), true
-}
-
-// FormatUSD formats US cents in major units with the currency:
-// "$1,234.56 USD" (aos.FormatMoney).
-func FormatUSD(cents int64) string { return aos.FormatMoney(cents, "USD") }

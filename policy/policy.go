@@ -44,8 +44,7 @@ type Input struct {
 // Decide returns allow, deny (with a code and a reason) or hold. It denies
 // unless an active grant that applies to the caller covers the resource
 // with the access the operation needs (for a compound resource, every item
-// covered by some grant: the decision then names each grant, comma-separated,
-// in GrantID). A call the grants allow is held when
+// covered by some grant: the decision then names each grant in GrantIDs). A call the grants allow is held when
 // its facts reach an approval point: money over a cap (or in a currency
 // without a rate), a public claim, customer data leaving, or production. Among the grants that would allow
 // the call it reports the narrowest: one naming the agent before one naming
@@ -88,11 +87,10 @@ func Decide(in Input) aos.Decision {
 			ids = append(ids, g.ID)
 		}
 	}
-	grant := strings.Join(ids, ",")
 	if points, reasons := holds(in); len(points) > 0 {
-		return aos.Decision{Verdict: aos.Hold, Points: points, Reason: strings.Join(reasons, "; "), Reasons: reasons, GrantID: grant}
+		return aos.Decision{Verdict: aos.Hold, Points: points, Reason: strings.Join(reasons, "; "), Reasons: reasons, GrantIDs: ids}
 	}
-	return aos.Decision{Verdict: aos.Allow, GrantID: grant}
+	return aos.Decision{Verdict: aos.Allow, GrantIDs: ids}
 }
 
 // allowItem returns the narrowest active grant that covers one item of

@@ -80,7 +80,7 @@ func TestDecide(t *testing.T) {
 				Principal: tt.who, Connection: tt.conn, Grants: tt.grants, Operation: tt.op,
 				Resource: tt.resource, Covers: prefixCovers, Now: now,
 			})
-			if d.Verdict != tt.verdict || d.Code != tt.code || d.GrantID != tt.grant {
+			if d.Verdict != tt.verdict || d.Code != tt.code || d.GrantAttr() != tt.grant {
 				t.Fatalf("Decide = %+v, want verdict %s code %q grant %q", d, tt.verdict, tt.code, tt.grant)
 			}
 			if d.Verdict == aos.Deny && d.Reason == "" {
@@ -117,7 +117,7 @@ func TestDecide_CompoundResource(t *testing.T) {
 			d := policy.Decide(policy.Input{Principal: agent, Connection: conn, Grants: tt.grants,
 				Operation: aos.Operation{Name: "q", Access: tt.access}, Resource: "customers,orders",
 				Covers: exact, Items: split, Now: time.Now(), Caps: aos.DefaultCaps})
-			if d.Verdict != tt.verdict || d.Code != tt.code || d.GrantID != tt.grant {
+			if d.Verdict != tt.verdict || d.Code != tt.code || d.GrantAttr() != tt.grant {
 				t.Fatalf("Decide = %+v, want %s %q %q", d, tt.verdict, tt.code, tt.grant)
 			}
 		})

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"fmt"
-	"github.com/aos-dev/aos/policy"
 	"net/url"
 	"strings"
 
@@ -198,7 +197,7 @@ func formatAmount(minor int64, currency string) string {
 	if cur == "" {
 		return fmt.Sprintf("%d (minor units, currency unknown)", minor)
 	}
-	digits := policy.MinorUnits(cur)
+	digits := aos.MinorUnits(cur)
 	neg := minor < 0
 	if neg {
 		minor = -minor

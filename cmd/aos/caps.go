@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
-	"github.com/aos-dev/aos/policy"
 	"github.com/spf13/cobra"
 )
 
@@ -100,8 +99,8 @@ units (cents).`,
 		if *asJSON {
 			return printJSON(e.stdout, caps)
 		}
-		fmt.Fprintf(e.stdout, "per move:         %s\n", policy.FormatUSD(caps.PerMove))
-		fmt.Fprintf(e.stdout, "per rolling week: %s\n", policy.FormatUSD(caps.PerWeek))
+		fmt.Fprintf(e.stdout, "per move:         %s\n", aos.FormatUSD(caps.PerMove))
+		fmt.Fprintf(e.stdout, "per rolling week: %s\n", aos.FormatUSD(caps.PerWeek))
 		fmt.Fprintf(e.stdout, "recipient limit:  %d\n", caps.RecipientLimit)
 		fmt.Fprintf(e.stdout, "strict PII:       %v\n", caps.Strict)
 		for cur, r := range caps.Rates {

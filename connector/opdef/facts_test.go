@@ -8,7 +8,6 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector/opdef"
-	"github.com/aos-dev/aos/policy"
 )
 
 const (
@@ -210,7 +209,7 @@ func TestDef_Facts_exponents(t *testing.T) {
 		"VND", "VUV", "XAF", "XOF", "XPF", "BHD", "JOD", "KWD", "OMR", "TND", "EUR", "GBP", "CHF", "INR"}
 	for _, cur := range currencies {
 		f := d.Facts(jsonType, nil, []byte(`{"payout": {"amount": "1", "currency": "`+cur+`"}}`))
-		usd, ok := policy.ToUSD(f.Amount, f.Currency, map[string]string{cur: "1"})
+		usd, ok := aos.ToUSD(f.Amount, f.Currency, map[string]string{cur: "1"})
 		if f.AmountUnknown || !ok || usd != 100 {
 			t.Errorf("1 %s read as %+v, which the policy counts as %d US cents; want 100", cur, f, usd)
 		}
