@@ -75,19 +75,23 @@ func ParseBaseURL(raw string, canonical func(escapedPath string) (string, error)
 	u, err := url.Parse(strings.TrimSpace(raw))
 	switch {
 	case err != nil:
-		return nil, aos.Errorf(aos.EBadRequest, "the base URL does not parse; write it as https://HOST[:PORT][/PATH]")
+		return nil, BadRequest("the base URL does not parse; write it as https://HOST[:PORT][/PATH]")
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, aos.Errorf(aos.EBadRequest, "the base URL must start with https:// or http://")
+		return nil, BadRequest("the base URL must start with https:// or http://")
 	case u.Opaque != "" || u.Hostname() == "":
-		return nil, aos.Errorf(aos.EBadRequest, "the base URL has no host")
-	case u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
-		return nil, aos.Errorf(aos.EBadRequest, "the base URL must not carry user info, a query or a fragment")
+		return nil, BadRequest("the base URL has no host; write it as https://HOST[:PORT][/PATH]")
+	case u.User != nil:
+		return nil, BadRequest("the base URL must not carry user info; pass the credential separately")
+	case u.RawQuery != "" || u.ForceQuery:
+		return nil, BadRequest("the base URL must not have a query")
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return nil, BadRequest("the base URL must not have a fragment")
 	}
 	ep := &Endpoint{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}
 	if p := strings.TrimSuffix(u.EscapedPath(), "/"); p != "" {
 		decoded, err := canonical(p)
 		if err != nil {
-			return nil, aos.Errorf(aos.EBadRequest, "the base URL's path is not accepted: %s", aos.ErrorMessage(err))
+			return nil, BadRequest("the base URL's path is not accepted: %s", aos.ErrorMessage(err))
 		}
 		ep.Path = EscapePath(decoded)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 )
 
 // Limits of RFC 5321 §4.5.3.1 on the parts of an address.
@@ -40,20 +41,20 @@ func (a address) domain() string {
 // an address can never start a header of its own.
 func parseAddress(s string) (address, error) {
 	if s == "" {
-		return address{}, badRequest("an address is empty")
+		return address{}, connector.BadRequest("an address is empty")
 	}
 	if hasControl(s) {
-		return address{}, badRequest("an address contains a control character (CR, LF, ...)")
+		return address{}, connector.BadRequest("an address contains a control character (CR, LF, ...)")
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil {
-		return address{}, badRequest("%q is not an email address such as ada@example.com or \"Ada <ada@example.com>\"", clip(s))
+		return address{}, connector.BadRequest("%q is not an email address such as ada@example.com or \"Ada <ada@example.com>\"", clip(s))
 	}
 	if err := checkAddrSpec(a.Address); err != nil {
 		return address{}, err
 	}
 	if hasControl(a.Name) {
-		return address{}, badRequest("a display name contains a control character")
+		return address{}, connector.BadRequest("a display name contains a control character")
 	}
 	return address{name: a.Name, addr: a.Address}, nil
 }
@@ -64,11 +65,11 @@ func checkAddrSpec(s string) error {
 	local, domain, ok := strings.Cut(s, "@")
 	switch {
 	case !ok || len(s) > maxAddress:
-		return badRequest("%q is not an email address", clip(s))
+		return connector.BadRequest("%q is not an email address", clip(s))
 	case !isDotAtom(local) || len(local) > maxLocalPart:
-		return badRequest("%q: only plain ASCII local parts (letters, digits, dots and !#$%%&'*+/=?^_`{|}~-) are supported", clip(s))
+		return connector.BadRequest("%q: only plain ASCII local parts (letters, digits, dots and !#$%%&'*+/=?^_`{|}~-) are supported", clip(s))
 	case !isDomain(domain):
-		return badRequest("%q: the domain must be a host name such as example.com", clip(s))
+		return connector.BadRequest("%q: the domain must be a host name such as example.com", clip(s))
 	}
 	return nil
 }
@@ -149,19 +150,19 @@ func CheckScope(scope string) (string, error) {
 	}
 	rest, ok := strings.CutPrefix(strings.ToLower(scope), fromPrefix)
 	if !ok {
-		return "", badRequest("unknown scope %q: %s", clip(scope), forms)
+		return "", connector.BadRequest("unknown scope %q: %s", clip(scope), forms)
 	}
 	if domain, ok := strings.CutPrefix(rest, "*@"); ok {
 		if !isDomain(domain) {
-			return "", badRequest("scope %q: %q is not a domain such as example.com", clip(scope), clip(domain))
+			return "", connector.BadRequest("scope %q: %q is not a domain such as example.com", clip(scope), clip(domain))
 		}
 		return fromPrefix + "*@" + domain, nil
 	}
 	if strings.Contains(rest, "*") {
-		return "", badRequest("scope %q: the only wildcard is a whole local part, as in from:*@example.com", clip(scope))
+		return "", connector.BadRequest("scope %q: the only wildcard is a whole local part, as in from:*@example.com", clip(scope))
 	}
 	if err := checkAddrSpec(rest); err != nil {
-		return "", badRequest("scope %q: %s", clip(scope), aos.ErrorMessage(err))
+		return "", connector.BadRequest("scope %q: %s", clip(scope), aos.ErrorMessage(err))
 	}
 	return fromPrefix + rest, nil
 }

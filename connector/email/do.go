@@ -89,7 +89,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 // checkSealed re-checks a call before anything is sent (see Do).
 func checkSealed(ep *endpoint, call *connector.Call) (*envelope, error) {
 	if call == nil || call.Upstream == nil {
-		return nil, badRequest("no message to send")
+		return nil, connector.BadRequest("no message to send")
 	}
 	out := call.Upstream
 	if call.Operation.Name != OpSend.Name || call.Operation.Access != aos.Write || out.Method != methodSend {

@@ -133,10 +133,10 @@ func (k *Connector) Configure(c *aos.Connection) error {
 		return err
 	}
 	if c.Auth != "" {
-		return badRequest("the email connector takes no --auth: the credential user:password is sent with AUTH PLAIN")
+		return connector.BadRequest("the email connector takes no --auth: the credential user:password is sent with AUTH PLAIN")
 	}
 	if len(strings.TrimSpace(string(c.Config))) != 0 {
-		return badRequest("the email connector takes no config; options go in the base URL (?internal=..., ?tls=none)")
+		return connector.BadRequest("the email connector takes no config; options go in the base URL (?internal=..., ?tls=none)")
 	}
 	c.BaseURL = ep.String()
 	return nil
@@ -190,10 +190,6 @@ func external(ep *endpoint, rcpts []string) ([]string, error) {
 		}
 	}
 	return ext, nil
-}
-
-func badRequest(format string, args ...any) *aos.Error {
-	return aos.Errorf(aos.EBadRequest, format, args...)
 }
 
 // result is the JSON body of a send's answer.

@@ -45,22 +45,22 @@ func parseEndpoint(raw string) (*endpoint, error) {
 	const form = "write it as smtp://HOST[:587] (STARTTLS) or smtps://HOST[:465] (implicit TLS)"
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return nil, badRequest("the email connector needs the submission server as --base-url: %s", form)
+		return nil, connector.BadRequest("the email connector needs the submission server as --base-url: %s", form)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, badRequest("the base URL does not parse; %s", form)
+		return nil, connector.BadRequest("the base URL does not parse; %s", form)
 	}
 	ep := &endpoint{scheme: strings.ToLower(u.Scheme)}
 	switch {
 	case ep.scheme != "smtp" && ep.scheme != "smtps":
-		return nil, badRequest("the base URL must start with smtp:// or smtps://; %s", form)
+		return nil, connector.BadRequest("the base URL must start with smtp:// or smtps://; %s", form)
 	case u.Opaque != "" || u.Hostname() == "":
-		return nil, badRequest("the base URL has no host; %s", form)
+		return nil, connector.BadRequest("the base URL has no host; %s", form)
 	case u.User != nil:
-		return nil, badRequest("the base URL must not carry user info; the credential (user:password) is given separately")
+		return nil, connector.BadRequest("the base URL must not carry user info; the credential (user:password) is given separately")
 	case u.Path != "" && u.Path != "/" || u.Fragment != "" || strings.Contains(raw, "#"):
-		return nil, badRequest("the base URL must have no path or fragment; %s", form)
+		return nil, connector.BadRequest("the base URL must have no path or fragment; %s", form)
 	}
 	ep.host, ep.port = strings.ToLower(u.Hostname()), u.Port()
 	if ep.port == "" {
@@ -82,28 +82,28 @@ func parseEndpoint(raw string) (*endpoint, error) {
 func (ep *endpoint) options(q url.Values) error {
 	for name, vs := range q {
 		if len(vs) != 1 {
-			return badRequest("the base URL gives %s more than once", name)
+			return connector.BadRequest("the base URL gives %s more than once", name)
 		}
 		switch v := strings.ToLower(vs[0]); name {
 		case "tls":
 			if v != "none" || ep.scheme != "smtp" {
-				return badRequest("tls=none is the only tls option, for smtp:// only (smtp:// requires STARTTLS; smtps:// is TLS throughout)")
+				return connector.BadRequest("tls=none is the only tls option, for smtp:// only (smtp:// requires STARTTLS; smtps:// is TLS throughout)")
 			}
 			if !connector.IsLoopback(ep.host) {
-				return badRequest("tls=none is allowed only for a loopback server (localhost, 127.0.0.1, ::1): anywhere else the password and mail would cross the network in clear")
+				return connector.BadRequest("tls=none is allowed only for a loopback server (localhost, 127.0.0.1, ::1): anywhere else the password and mail would cross the network in clear")
 			}
 			ep.tls = noTLS
 		case "internal":
 			for d := range strings.SplitSeq(v, ",") {
 				if d = strings.TrimSpace(d); !isDomain(d) {
-					return badRequest("internal=%s: %q is not a domain such as example.com", clip(vs[0]), clip(d))
+					return connector.BadRequest("internal=%s: %q is not a domain such as example.com", clip(vs[0]), clip(d))
 				}
 				ep.internal = append(ep.internal, d)
 			}
 			slices.Sort(ep.internal)
 			ep.internal = slices.Compact(ep.internal)
 		default:
-			return badRequest("unknown base URL option %q: the options are tls=none (loopback only) and internal=DOMAIN,DOMAIN", clip(name))
+			return connector.BadRequest("unknown base URL option %q: the options are tls=none (loopback only) and internal=DOMAIN,DOMAIN", clip(name))
 		}
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"net/textproto"
 	"slices"
 	"strings"
+
+	"github.com/aos-dev/aos/connector"
 )
 
 // allowedHeaders are the only header fields an agent may add, each with a
@@ -33,14 +35,14 @@ func extraHeaders(in map[string]string) ([]header, error) {
 		}
 		check, ok := allowedHeaders[canon]
 		if !ok {
-			return nil, badRequest("args.headers: %q cannot be set; the allowed headers are %s", clip(name), allowedList())
+			return nil, connector.BadRequest("args.headers: %q cannot be set; the allowed headers are %s", clip(name), allowedList())
 		}
 		if !isPlainASCII(v) || strings.ContainsAny(v, "\r\n") {
-			return nil, badRequest("args.headers.%s must be one line of printable ASCII (no CR, LF or other control character)", canon)
+			return nil, connector.BadRequest("args.headers.%s must be one line of printable ASCII (no CR, LF or other control character)", canon)
 		}
 		v = strings.Join(strings.Fields(v), " ")
 		if len(v) > maxHeaderValue || !check(v) {
-			return nil, badRequest("args.headers.%s has a value that is not of the form that field takes", canon)
+			return nil, connector.BadRequest("args.headers.%s has a value that is not of the form that field takes", canon)
 		}
 		out = append(out, header{canon, v})
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/aos-dev/aos/connector"
 )
 
 // RFC 5322 §2.1.1: a line is at most 998 octets before its CRLF; header
@@ -74,7 +76,7 @@ func randomHex(n int) string {
 // It reports whether the body is 7-bit ASCII.
 func normalizeBody(s, field string) (string, bool, error) {
 	if !utf8.ValidString(s) {
-		return "", false, badRequest("args.%s is not valid UTF-8", field)
+		return "", false, connector.BadRequest("args.%s is not valid UTF-8", field)
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
@@ -82,7 +84,7 @@ func normalizeBody(s, field string) (string, bool, error) {
 	lines := strings.Split(s, "\n")
 	for i, line := range lines {
 		if len(line) > maxLine {
-			return "", false, badRequest("args.%s line %d is %d bytes; a mail line is at most %d bytes: break it "+
+			return "", false, connector.BadRequest("args.%s line %d is %d bytes; a mail line is at most %d bytes: break it "+
 				"(in HTML, a line break may replace any space between words or tags)", field, i+1, len(line), maxLine)
 		}
 		for j := 0; j < len(line); j++ {
@@ -90,7 +92,7 @@ func normalizeBody(s, field string) (string, bool, error) {
 			case c >= 0x80:
 				ascii = false
 			case c < ' ' && c != '\t' || c == 0x7f:
-				return "", false, badRequest("args.%s line %d has a control character (0x%02x)", field, i+1, c)
+				return "", false, connector.BadRequest("args.%s line %d has a control character (0x%02x)", field, i+1, c)
 			}
 		}
 	}

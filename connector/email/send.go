@@ -1,13 +1,9 @@
 package email
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -77,7 +73,7 @@ func (l *addrList) UnmarshalJSON(b []byte) error {
 	}
 	var many []string
 	if err := json.Unmarshal(b, &many); err != nil {
-		return errors.New("want an address or a list of addresses")
+		return connector.BadRequest("to, cc, bcc and reply_to take an address or a list of addresses")
 	}
 	*l = many
 	return nil
@@ -121,7 +117,8 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 		return nil, aos.Errorf(aos.ETooLarge, "args are larger than %d MiB", connector.MaxBody>>20)
 	}
 	var a sendArgs
-	if err := decodeArgs(args, &a); err != nil {
+	if err := connector.DecodeArgs(args, &a, connector.ArgsForm{Example: argsForm,
+		Fields: "from, to, cc, bcc, reply_to, subject, text, html and headers"}); err != nil {
 		return nil, err
 	}
 	d, rcpts, err := a.draft()
@@ -154,38 +151,12 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	return call, nil
 }
 
-// decodeArgs decodes args strictly: one JSON object, known fields only.
-func decodeArgs(args json.RawMessage, a *sendArgs) error {
-	if len(bytes.TrimSpace(args)) == 0 {
-		return badRequest("args are required: %s", argsForm)
-	}
-	dec := json.NewDecoder(bytes.NewReader(args))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(a)
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		if dec.Decode(&struct{}{}) != io.EOF {
-			return badRequest("args must be a single JSON object")
-		}
-		return nil
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		return badRequest("args.%s has the wrong type: %s", typeErr.Field, argsForm)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return badRequest("args has an unknown field %s; the fields are from, to, cc, bcc, reply_to, subject, text, html and headers",
-			strings.TrimPrefix(err.Error(), "json: unknown field "))
-	case strings.Contains(err.Error(), "want an address"):
-		return badRequest("to, cc, bcc and reply_to take an address or a list of addresses")
-	}
-	return badRequest("args must be a JSON object: %s", argsForm)
-}
-
 // draft checks the args and returns the message to build and its
 // envelope recipients: to, cc and bcc without duplicates (compared in
 // lower case), in that order.
 func (a *sendArgs) draft() (*draft, []address, error) {
 	if a.From == "" {
-		return nil, nil, badRequest("args.from is required: %s", argsForm)
+		return nil, nil, connector.BadRequest("args.from is required: %s", argsForm)
 	}
 	from, err := field("from", a.From)
 	if err != nil {
@@ -216,17 +187,17 @@ func (a *sendArgs) draft() (*draft, []address, error) {
 	}
 	switch {
 	case len(rcpts) == 0:
-		return nil, nil, badRequest("args: give at least one recipient in to, cc or bcc")
+		return nil, nil, connector.BadRequest("args: give at least one recipient in to, cc or bcc")
 	case len(rcpts) > MaxRecipients:
-		return nil, nil, badRequest("args: %d recipients is more than the %d one send may carry", len(rcpts), MaxRecipients)
+		return nil, nil, connector.BadRequest("args: %d recipients is more than the %d one send may carry", len(rcpts), MaxRecipients)
 	case a.Subject == nil:
-		return nil, nil, badRequest("args.subject is required")
+		return nil, nil, connector.BadRequest("args.subject is required")
 	case len(*a.Subject) > maxSubject:
-		return nil, nil, badRequest("args.subject is longer than %d bytes", maxSubject)
+		return nil, nil, connector.BadRequest("args.subject is longer than %d bytes", maxSubject)
 	case hasControl(*a.Subject):
-		return nil, nil, badRequest("args.subject contains a control character (CR, LF, ...); a subject is one line")
+		return nil, nil, connector.BadRequest("args.subject contains a control character (CR, LF, ...); a subject is one line")
 	case a.Text == nil && a.HTML == nil:
-		return nil, nil, badRequest("args: give text, html or both")
+		return nil, nil, connector.BadRequest("args: give text, html or both")
 	}
 	d.subject, d.text, d.html = *a.Subject, a.Text, a.HTML
 	if d.extra, err = extraHeaders(a.Headers); err != nil {
@@ -239,10 +210,10 @@ func (a *sendArgs) draft() (*draft, []address, error) {
 func field(name, s string) (address, error) {
 	a, err := parseAddress(s)
 	if err != nil {
-		return address{}, badRequest("args.%s: %s", name, aos.ErrorMessage(err))
+		return address{}, connector.BadRequest("args.%s: %s", name, aos.ErrorMessage(err))
 	}
 	if len(a.name) > maxName {
-		return address{}, badRequest("args.%s: a display name is longer than %d bytes", name, maxName)
+		return address{}, connector.BadRequest("args.%s: a display name is longer than %d bytes", name, maxName)
 	}
 	return a, nil
 }

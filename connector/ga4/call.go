@@ -55,7 +55,7 @@ func decodeObject(b []byte, what string) (map[string]json.RawMessage, error) {
 	var obj map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&obj); err != nil || obj == nil || dec.Decode(&struct{}{}) != io.EOF {
-		return nil, badRequest("%s must be one JSON object, such as {\"property\": \"123\", \"dimensions\": [...], ...}", what)
+		return nil, connector.BadRequest("%s must be one JSON object, such as {\"property\": \"123\", \"dimensions\": [...], ...}", what)
 	}
 	return obj, nil
 }
@@ -64,11 +64,11 @@ func decodeObject(b []byte, what string) (map[string]json.RawMessage, error) {
 func propertyArg(raw json.RawMessage) (string, error) {
 	var s string
 	if raw == nil || json.Unmarshal(raw, &s) != nil {
-		return "", badRequest("args.property is required: the numeric GA4 property ID, as \"123\" or \"properties/123\"")
+		return "", connector.BadRequest("args.property is required: the numeric GA4 property ID, as \"123\" or \"properties/123\"")
 	}
 	id := strings.TrimPrefix(s, "properties/")
 	if !isPropertyID(id) {
-		return "", badRequest("args.property %q is not a GA4 property ID (digits, as \"123\" or \"properties/123\")", clip(s))
+		return "", connector.BadRequest("args.property %q is not a GA4 property ID (digits, as \"123\" or \"properties/123\")", clip(s))
 	}
 	return id, nil
 }
@@ -98,16 +98,16 @@ func checkDataBody(op aos.Operation, id string, body map[string]json.RawMessage)
 	switch op.Name {
 	case OpGetMetadata.Name:
 		if len(body) != 0 {
-			return badRequest("getMetadata takes only args.property")
+			return connector.BadRequest("getMetadata takes only args.property")
 		}
 	case OpBatchRunReports.Name:
 		var reqs []map[string]json.RawMessage
 		if json.Unmarshal(body["requests"], &reqs) != nil || len(reqs) == 0 {
-			return badRequest("batchRunReports needs args.requests, a list of RunReportRequest objects")
+			return connector.BadRequest("batchRunReports needs args.requests, a list of RunReportRequest objects")
 		}
 		for i, r := range reqs {
 			if r == nil {
-				return badRequest("args.requests[%d] must be an object", i)
+				return connector.BadRequest("args.requests[%d] must be an object", i)
 			}
 			if !sameProperty(r["property"], id) {
 				return aos.Errorf(aos.EOutOfScope, "args.requests[%d].property is not the batch's property %s", i, id)
@@ -143,7 +143,7 @@ func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*conn
 		return nil, err
 	}
 	if r == nil {
-		return nil, badRequest("no request")
+		return nil, connector.BadRequest("no request")
 	}
 	// No header goes upstream, but an override is refused, not dropped,
 	// as by every connector.
@@ -177,7 +177,7 @@ func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*conn
 		}
 		delete(body, "property")
 	} else if len(bytes.TrimSpace(r.Body)) != 0 {
-		return nil, badRequest("GET .../metadata takes no body")
+		return nil, connector.BadRequest("GET .../metadata takes no body")
 	}
 	return dataCall(ep, op, id, body)
 }
@@ -193,7 +193,7 @@ func checkProxyQuery(raw string) error {
 		name, _, _ := strings.Cut(part, "=")
 		name, err := url.QueryUnescape(name)
 		if err != nil || !proxyQuery[name] {
-			return badRequest("the query parameter %q is not forwarded to the Data API", clip(name))
+			return connector.BadRequest("the query parameter %q is not forwarded to the Data API", clip(name))
 		}
 	}
 	return nil

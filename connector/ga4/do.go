@@ -42,7 +42,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 		return nil, err
 	}
 	if call == nil || call.Upstream == nil {
-		return nil, badRequest("no upstream request")
+		return nil, connector.BadRequest("no upstream request")
 	}
 	op, ok := lookupOperation(call.Operation.Name)
 	if !ok || op.Access != call.Operation.Access {
@@ -107,7 +107,7 @@ func checkDataCall(ep *endpoint, op aos.Operation, id string, out *connector.Out
 			return aos.Errorf(aos.EOutOfScope, "the request body names a property")
 		}
 	} else if len(out.Body) != 0 {
-		return badRequest("getMetadata takes no body")
+		return connector.BadRequest("getMetadata takes no body")
 	}
 	return checkDataBody(op, id, body)
 }

@@ -38,11 +38,11 @@ func parseEndpoint(raw string) (*endpoint, error) {
 	}
 	q, err := url.ParseQuery(query)
 	if err != nil {
-		return nil, badRequest("the base URL's options do not parse; write ?mp=URL&admin=URL")
+		return nil, connector.BadRequest("the base URL's options do not parse; write ?mp=URL&admin=URL")
 	}
 	for name, vs := range q {
 		if len(vs) != 1 {
-			return nil, badRequest("the base URL gives %s more than once", clip(name))
+			return nil, connector.BadRequest("the base URL gives %s more than once", clip(name))
 		}
 		switch name {
 		case "mp":
@@ -50,7 +50,7 @@ func parseEndpoint(raw string) (*endpoint, error) {
 		case "admin":
 			ep.admin, err = parseOrigin(vs[0], "admin option")
 		default:
-			return nil, badRequest("unknown base URL option %q: the options are mp=URL (Measurement Protocol) and admin=URL (Admin API)", clip(name))
+			return nil, connector.BadRequest("unknown base URL option %q: the options are mp=URL (Measurement Protocol) and admin=URL (Admin API)", clip(name))
 		}
 		if err != nil {
 			return nil, err
@@ -65,13 +65,13 @@ func parseOrigin(raw, what string) (string, error) {
 	u, err := url.Parse(strings.TrimSuffix(raw, "/"))
 	switch {
 	case err != nil || u.Opaque != "" || u.Host == "" || u.Hostname() == "":
-		return "", badRequest("the %s %q is not a URL such as https://analyticsdata.googleapis.com", what, clip(raw))
+		return "", connector.BadRequest("the %s %q is not a URL such as https://analyticsdata.googleapis.com", what, clip(raw))
 	case u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
-		return "", badRequest("the %s must be scheme://HOST[:PORT] alone, without user info, path, query or fragment", what)
+		return "", connector.BadRequest("the %s must be scheme://HOST[:PORT] alone, without user info, path, query or fragment", what)
 	case strings.EqualFold(u.Scheme, "https"):
 	case strings.EqualFold(u.Scheme, "http") && connector.IsLoopback(u.Hostname()):
 	default:
-		return "", badRequest("the %s must be https (http only for a loopback test server)", what)
+		return "", connector.BadRequest("the %s must be https (http only for a loopback test server)", what)
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host), nil
 }

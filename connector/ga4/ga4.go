@@ -144,7 +144,7 @@ func CheckScope(scope string) (string, error) {
 		id, ok = strings.CutPrefix(scope, "properties/")
 	}
 	if !ok || !isPropertyID(id) {
-		return "", badRequest("unknown scope %q: write property:ID (the numeric GA4 property ID) or * for every property", clip(scope))
+		return "", connector.BadRequest("unknown scope %q: write property:ID (the numeric GA4 property ID) or * for every property", clip(scope))
 	}
 	return Resource(id), nil
 }
@@ -188,10 +188,10 @@ func (k *Connector) Configure(c *aos.Connection) error {
 		return err
 	}
 	if c.Auth != "" {
-		return badRequest("the ga4 connector takes no --auth: the credential is a service account JSON key")
+		return connector.BadRequest("the ga4 connector takes no --auth: the credential is a service account JSON key")
 	}
 	if len(strings.TrimSpace(string(c.Config))) != 0 {
-		return badRequest("the ga4 connector takes no config; options go in the base URL (?mp=URL, ?admin=URL)")
+		return connector.BadRequest("the ga4 connector takes no config; options go in the base URL (?mp=URL, ?admin=URL)")
 	}
 	c.BaseURL = ep.String()
 	return nil
@@ -204,10 +204,6 @@ func settings(c *aos.Connection) (*endpoint, error) {
 		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL: %s", c.Name, aos.ErrorMessage(err))
 	}
 	return ep, nil
-}
-
-func badRequest(format string, args ...any) *aos.Error {
-	return aos.Errorf(aos.EBadRequest, format, args...)
 }
 
 // clip shortens user input quoted in an error message.

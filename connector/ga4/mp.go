@@ -34,12 +34,12 @@ var emailRE = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9
 func mpCall(ep *endpoint, id string, obj map[string]json.RawMessage) (*connector.Call, error) {
 	var mid string
 	if json.Unmarshal(obj["measurement_id"], &mid) != nil || !measurementIDRE.MatchString(mid) {
-		return nil, badRequest("args.measurement_id is required: the web stream's measurement ID, such as G-ABC123")
+		return nil, connector.BadRequest("args.measurement_id is required: the web stream's measurement ID, such as G-ABC123")
 	}
 	delete(obj, "measurement_id")
 	for name := range obj {
 		if !slices.Contains(mpFields, name) {
-			return nil, badRequest("args.%s is not a Measurement Protocol field the connector forwards (fields: property, measurement_id, %s)",
+			return nil, connector.BadRequest("args.%s is not a Measurement Protocol field the connector forwards (fields: property, measurement_id, %s)",
 				clip(name), strings.Join(mpFields, ", "))
 		}
 	}
@@ -62,20 +62,20 @@ func mpCall(ep *endpoint, id string, obj map[string]json.RawMessage) (*connector
 func checkEvents(obj map[string]json.RawMessage) error {
 	var cid string
 	if json.Unmarshal(obj["client_id"], &cid) != nil || cid == "" {
-		return badRequest("args.client_id is required: the pseudonymous ID of the browser (the _ga cookie's value)")
+		return connector.BadRequest("args.client_id is required: the pseudonymous ID of the browser (the _ga cookie's value)")
 	}
 	var events []struct {
 		Name string `json:"name"`
 	}
 	if json.Unmarshal(obj["events"], &events) != nil || len(events) == 0 {
-		return badRequest("args.events is required: a list of {\"name\": ..., \"params\": {...}}")
+		return connector.BadRequest("args.events is required: a list of {\"name\": ..., \"params\": {...}}")
 	}
 	if len(events) > maxEvents {
-		return badRequest("args.events has %d events; the Measurement Protocol takes at most %d per request", len(events), maxEvents)
+		return connector.BadRequest("args.events has %d events; the Measurement Protocol takes at most %d per request", len(events), maxEvents)
 	}
 	for i, e := range events {
 		if e.Name == "" {
-			return badRequest("args.events[%d].name is required", i)
+			return connector.BadRequest("args.events[%d].name is required", i)
 		}
 	}
 	return nil

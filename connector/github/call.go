@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -29,7 +28,7 @@ import (
 // for a body over connector.MaxBody.
 func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
 	if r == nil {
-		return nil, badRequest("no request")
+		return nil, connector.BadRequest("no request")
 	}
 	ep, err := settings(c)
 	if err != nil {
@@ -115,7 +114,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 		return nil, aos.Errorf(aos.ETooLarge, "args are larger than %d MiB", connector.MaxBody>>20)
 	}
 	var ca callArgs
-	if err := decodeArgs(args, &ca); err != nil {
+	if err := connector.DecodeArgs(args, &ca, connector.ArgsForm{Example: argsForm, Optional: true}); err != nil {
 		return nil, err
 	}
 	rawPath, err := buildPath(d.Pattern(), ca.Params)
@@ -141,25 +140,9 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 		return nil, err
 	}
 	if call.Operation.Name != d.Name() {
-		return nil, badRequest("args.params make the path of %s, not %s", call.Operation.Name, d.Name())
+		return nil, connector.BadRequest("args.params make the path of %s, not %s", call.Operation.Name, d.Name())
 	}
 	return call, nil
-}
-
-// decodeArgs decodes args strictly: one JSON object of known fields.
-func decodeArgs(args json.RawMessage, ca *callArgs) error {
-	if len(bytes.TrimSpace(args)) == 0 {
-		return nil // an operation without parameters
-	}
-	dec := json.NewDecoder(bytes.NewReader(args))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(ca); err != nil {
-		return badRequest("args must be a JSON object such as %s", argsForm)
-	}
-	if dec.Decode(&struct{}{}) != io.EOF {
-		return badRequest("args must be a single JSON object")
-	}
-	return nil
 }
 
 // buildPath fills a pattern's parameters. A parameter's value is escaped
@@ -188,7 +171,7 @@ func buildPath(pattern string, params map[string]json.RawMessage) (string, error
 	}
 	for name := range params {
 		if !used[name] {
-			return "", badRequest("args.params.%.64s is not a parameter of %s", name, pattern)
+			return "", connector.BadRequest("args.params.%.64s is not a parameter of %s", name, pattern)
 		}
 	}
 	return "/" + strings.Join(parts, "/"), nil
@@ -198,12 +181,12 @@ func buildPath(pattern string, params map[string]json.RawMessage) (string, error
 func paramValue(params map[string]json.RawMessage, name string) (string, error) {
 	raw, ok := params[name]
 	if !ok {
-		return "", badRequest("args.params.%s is required", name)
+		return "", connector.BadRequest("args.params.%s is required", name)
 	}
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		if s == "" {
-			return "", badRequest("args.params.%s is empty", name)
+			return "", connector.BadRequest("args.params.%s is empty", name)
 		}
 		return s, nil
 	}
@@ -215,7 +198,7 @@ func paramValue(params map[string]json.RawMessage, name string) (string, error) 
 			return n.String(), nil
 		}
 	}
-	return "", badRequest("args.params.%s must be a string or an integer", name)
+	return "", connector.BadRequest("args.params.%s must be a string or an integer", name)
 }
 
 // buildQuery encodes query values, in key order.
@@ -231,7 +214,7 @@ func buildQuery(q map[string]json.RawMessage) (string, error) {
 		dec := json.NewDecoder(bytes.NewReader(q[k]))
 		dec.UseNumber()
 		if err := dec.Decode(&v); err != nil {
-			return "", badRequest("args.query.%.64s is not valid JSON", k)
+			return "", connector.BadRequest("args.query.%.64s is not valid JSON", k)
 		}
 		var s string
 		switch t := v.(type) {
@@ -245,7 +228,7 @@ func buildQuery(q map[string]json.RawMessage) (string, error) {
 				s = "true"
 			}
 		default:
-			return "", badRequest("args.query.%.64s must be a string, number or boolean", k)
+			return "", connector.BadRequest("args.query.%.64s must be a string, number or boolean", k)
 		}
 		parts = append(parts, url.QueryEscape(k)+"="+url.QueryEscape(s))
 	}
@@ -253,7 +236,7 @@ func buildQuery(q map[string]json.RawMessage) (string, error) {
 	if _, err := checkQuery(query); err != nil {
 		var e *aos.Error
 		if errors.As(err, &e) {
-			return "", badRequest("args.query: %s", e.Message)
+			return "", connector.BadRequest("args.query: %s", e.Message)
 		}
 		return "", err
 	}
@@ -267,7 +250,7 @@ const maxMethodLen = 32
 // upper case, the form that is matched and sent.
 func normalizeMethod(method string) (string, error) {
 	if len(method) > maxMethodLen || !httpsyntax.IsToken(method) {
-		return "", badRequest("the method is not a valid HTTP method name")
+		return "", connector.BadRequest("the method is not a valid HTTP method name")
 	}
 	return strings.ToUpper(method), nil
 }

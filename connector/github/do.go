@@ -38,7 +38,7 @@ import (
 // that never holds the token.
 func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
 	if call == nil || call.Upstream == nil {
-		return nil, badRequest("no upstream request")
+		return nil, connector.BadRequest("no upstream request")
 	}
 	ep, err := settings(c)
 	if err != nil {

@@ -150,10 +150,10 @@ func (k *Connector) Configure(c *aos.Connection) error {
 	switch strings.ToLower(c.Auth) {
 	case "", "bearer":
 	default:
-		return badRequest("the github connector sends the token as a bearer token; --auth %q is not supported", c.Auth)
+		return connector.BadRequest("the github connector sends the token as a bearer token; --auth %q is not supported", c.Auth)
 	}
 	if len(strings.TrimSpace(string(c.Config))) != 0 {
-		return badRequest("the github connector knows GitHub's operations; --operations is for the http connector")
+		return connector.BadRequest("the github connector knows GitHub's operations; --operations is for the http connector")
 	}
 	c.BaseURL, c.Auth = ep.String(), "bearer"
 	return nil
@@ -165,21 +165,21 @@ func parseBaseURL(raw string) (*connector.Endpoint, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	switch {
 	case err != nil:
-		return nil, badRequest("the base URL does not parse; write it as https://HOST[:PORT][/PATH]")
+		return nil, connector.BadRequest("the base URL does not parse; write it as https://HOST[:PORT][/PATH]")
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, badRequest("the base URL must start with https:// or http://")
+		return nil, connector.BadRequest("the base URL must start with https:// or http://")
 	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
-		return nil, badRequest("the base URL has no host; write it as https://HOST[:PORT][/PATH]")
+		return nil, connector.BadRequest("the base URL has no host; write it as https://HOST[:PORT][/PATH]")
 	case u.User != nil:
-		return nil, badRequest("the base URL must not carry user info; pass the token separately")
+		return nil, connector.BadRequest("the base URL must not carry user info; pass the token separately")
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
-		return nil, badRequest("the base URL must not have a query or fragment")
+		return nil, connector.BadRequest("the base URL must not have a query or fragment")
 	}
 	ep := &connector.Endpoint{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}
 	if p := strings.TrimSuffix(u.EscapedPath(), "/"); p != "" {
 		rp, err := parsePath(p)
 		if err != nil || rp.hasTrailingSlash() {
-			return nil, badRequest("the base URL's path is not accepted; write it as /api/v3")
+			return nil, connector.BadRequest("the base URL's path is not accepted; write it as /api/v3")
 		}
 		ep.Path = rp.escaped()
 	}
@@ -197,8 +197,4 @@ func settings(c *aos.Connection) (*connector.Endpoint, error) {
 		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL: %s", c.Name, aos.ErrorMessage(err))
 	}
 	return ep, nil
-}
-
-func badRequest(format string, args ...any) *aos.Error {
-	return aos.Errorf(aos.EBadRequest, format, args...)
 }

@@ -37,14 +37,14 @@ func forwardHeader(h http.Header) (http.Header, error) {
 	for _, name := range forwarded {
 		for _, v := range h.Values(name) {
 			if !httpsyntax.ValidHeaderValue(v) {
-				return nil, badRequest("header %s has a control character in its value", name)
+				return nil, connector.BadRequest("header %s has a control character in its value", name)
 			}
 			size += len(name) + len(v)
 			out.Add(name, v)
 		}
 	}
 	if size > maxHeaderBytes {
-		return nil, badRequest("the headers are larger than %d KiB", maxHeaderBytes>>10)
+		return nil, connector.BadRequest("the headers are larger than %d KiB", maxHeaderBytes>>10)
 	}
 	if out.Get("User-Agent") == "" {
 		out.Set("User-Agent", defaultUserAgent)

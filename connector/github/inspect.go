@@ -36,10 +36,10 @@ func tokenKind(token string) string {
 func (k *Connector) CheckCredential(c *aos.Connection, secret vault.Secret) error {
 	v := strings.TrimRight(string(secret.Reveal()), "\r\n")
 	if msg := tokenProblem(v); msg != "" {
-		return badRequest("the token %s; give the token alone, such as ghp_... or github_pat_...", msg)
+		return connector.BadRequest("the token %s; give the token alone, such as ghp_... or github_pat_...", msg)
 	}
 	if strings.HasPrefix(v, "ghr_") {
-		return badRequest("that is a GitHub App refresh token (ghr_); connect a token that calls the API")
+		return connector.BadRequest("that is a GitHub App refresh token (ghr_); connect a token that calls the API")
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 )
 
@@ -31,11 +32,11 @@ type reqPath struct {
 func parsePath(raw string) (*reqPath, error) {
 	switch {
 	case raw == "" || raw[0] != '/':
-		return nil, badRequest("the path must start with /")
+		return nil, connector.BadRequest("the path must start with /")
 	case len(raw) > maxPathLen:
-		return nil, badRequest("the path is longer than %d bytes", maxPathLen)
+		return nil, connector.BadRequest("the path is longer than %d bytes", maxPathLen)
 	case strings.ContainsAny(raw, "?#"):
-		return nil, badRequest("the path contains '?' or '#'; send the query separately")
+		return nil, connector.BadRequest("the path contains '?' or '#'; send the query separately")
 	}
 	rest := strings.TrimPrefix(raw[1:], "/")
 	parts := strings.Split(rest, "/")
@@ -46,7 +47,7 @@ func parsePath(raw string) (*reqPath, error) {
 			if last {
 				continue // a trailing slash, or the root "/"
 			}
-			return nil, badRequest("the path has an empty segment (//)")
+			return nil, connector.BadRequest("the path has an empty segment (//)")
 		}
 		seg, err := decodeSegment(part)
 		if err != nil {
@@ -61,19 +62,19 @@ func parsePath(raw string) (*reqPath, error) {
 func decodeSegment(raw string) (string, error) {
 	s, err := url.PathUnescape(raw)
 	if err != nil {
-		return "", badRequest("the path has a malformed percent-escape")
+		return "", connector.BadRequest("the path has a malformed percent-escape")
 	}
 	if !utf8.ValidString(s) {
-		return "", badRequest("the path is not valid UTF-8 once decoded")
+		return "", connector.BadRequest("the path is not valid UTF-8 once decoded")
 	}
 	for i, r := range s {
 		switch {
 		case r == '\\' || r == ';':
-			return "", badRequest("the path contains '\\' or ';', which some servers read as syntax")
+			return "", connector.BadRequest("the path contains '\\' or ';', which some servers read as syntax")
 		case r == '%' && i+2 < len(s) && httpsyntax.IsHex(s[i+1]) && httpsyntax.IsHex(s[i+2]):
-			return "", badRequest("the path is percent-encoded twice")
+			return "", connector.BadRequest("the path is percent-encoded twice")
 		case unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r):
-			return "", badRequest("the path contains a control or invisible formatting character")
+			return "", connector.BadRequest("the path contains a control or invisible formatting character")
 		}
 	}
 	// An encoded slash splits a parameter the way a real one would for a
@@ -81,10 +82,10 @@ func decodeSegment(raw string) (string, error) {
 	for piece := range strings.SplitSeq(s, "/") {
 		switch {
 		case piece == "":
-			return "", badRequest("the path has an empty segment (an encoded // or a leading or trailing %%2F)")
+			return "", connector.BadRequest("the path has an empty segment (an encoded // or a leading or trailing %%2F)")
 		case httpsyntax.IsDotSegment(piece):
 			if strings.Trim(piece, " \t") == "." {
-				return "", badRequest("the path has a '.' segment")
+				return "", connector.BadRequest("the path has a '.' segment")
 			}
 			return "", aos.Errorf(aos.EOutOfScope, "the path has a '..' segment, which would climb out of the path it names")
 		}
@@ -93,11 +94,11 @@ func decodeSegment(raw string) (string, error) {
 		if r, bad := httpsyntax.NormalizesToSyntax(piece); bad {
 			switch r {
 			case utf8.RuneError:
-				return "", badRequest("the path has a segment that Unicode normalisation turns into a dot segment")
+				return "", connector.BadRequest("the path has a segment that Unicode normalisation turns into a dot segment")
 			case '%':
-				return "", badRequest("the path has a segment that Unicode normalisation turns into a percent-escape")
+				return "", connector.BadRequest("the path has a segment that Unicode normalisation turns into a percent-escape")
 			}
-			return "", badRequest("the path contains %U, which Unicode normalisation turns into path syntax", r)
+			return "", connector.BadRequest("the path contains %U, which Unicode normalisation turns into path syntax", r)
 		}
 	}
 	return s, nil

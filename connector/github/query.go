@@ -33,7 +33,7 @@ func checkWriteQuery(d *opdef.Def, rawQuery string) error {
 		if len(declared) > 0 {
 			takes = "only the query parameters " + strings.Join(declared, ", ")
 		}
-		return badRequest("query parameter %.64q is not one GitHub declares for %s, which takes %s", name, d.Name(), takes)
+		return connector.BadRequest("query parameter %.64q is not one GitHub declares for %s, which takes %s", name, d.Name(), takes)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/opdef"
 )
 
@@ -41,17 +42,17 @@ func CheckScope(scope string) (string, error) {
 	case strings.HasPrefix(scope, repoPrefix):
 		owner, name, ok := strings.Cut(scope[len(repoPrefix):], "/")
 		if !ok || !validName(owner) || !validName(name) {
-			return "", badRequest("the scope %.120q is not a repository: %s", scope, syntax)
+			return "", connector.BadRequest("the scope %.120q is not a repository: %s", scope, syntax)
 		}
 		return repoResource(owner, name), nil
 	case strings.HasPrefix(scope, orgPrefix):
 		owner := scope[len(orgPrefix):]
 		if !validName(owner) {
-			return "", badRequest("the scope %.120q is not an owner: %s", scope, syntax)
+			return "", connector.BadRequest("the scope %.120q is not an owner: %s", scope, syntax)
 		}
 		return orgPrefix + strings.ToLower(owner), nil
 	}
-	return "", badRequest("unknown scope %.120q: %s", scope, syntax)
+	return "", connector.BadRequest("unknown scope %.120q: %s", scope, syntax)
 }
 
 func repoResource(owner, name string) string {
@@ -112,12 +113,12 @@ func resourceOf(d *opdef.Def, p *reqPath) (string, error) {
 		return SelfResource, nil
 	case strings.HasPrefix(pattern, "/repos/{") && len(segs) >= 3:
 		if !validName(segs[1]) || !validName(segs[2]) {
-			return "", badRequest("%.100q/%.100q is not a repository name", segs[1], segs[2])
+			return "", connector.BadRequest("%.100q/%.100q is not a repository name", segs[1], segs[2])
 		}
 		return repoResource(segs[1], segs[2]), nil
 	case (strings.HasPrefix(pattern, "/orgs/{") || strings.HasPrefix(pattern, "/organizations/{")) && len(segs) >= 2:
 		if !validName(segs[1]) {
-			return "", badRequest("%.100q is not an organisation name", segs[1])
+			return "", connector.BadRequest("%.100q is not an organisation name", segs[1])
 		}
 		return orgPrefix + strings.ToLower(segs[1]), nil
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
-	"github.com/aos-dev/aos/connector/rest"
 )
 
 // request is a request relative to the connection, as an agent sent it or
@@ -20,7 +19,7 @@ type request struct {
 }
 
 // FromHTTP maps a proxied request: the method and the canonical path
-// (rest.Canonical) select a declared operation, and the resource comes
+// (connector.CanonicalPath) select a declared operation, and the resource comes
 // from the path, the query or the body (see the package documentation).
 // The upstream request goes to the base URL plus the re-escaped canonical
 // path, with the query as sent and only the Accept, Content-Type and
@@ -32,7 +31,7 @@ type request struct {
 // base URL; ETooLarge for a body over connector.MaxBody.
 func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
 	if r == nil {
-		return nil, badRequest("no request")
+		return nil, connector.BadRequest("no request")
 	}
 	ep, err := settings(c)
 	if err != nil {
@@ -47,7 +46,7 @@ func (k *Connector) mapRequest(c *aos.Connection, ep *connector.Endpoint, r requ
 	if len(r.body) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB", connector.MaxBody>>20)
 	}
-	path, err := rest.Canonical(r.rawPath)
+	path, err := connector.CanonicalPath(r.rawPath)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +112,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	dec := json.NewDecoder(bytes.NewReader(args))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ca); err != nil || ca.Path == "" {
-		return nil, badRequest(`args must be {"path": "/crm/v3/...", "query": "a=1", "body": <JSON>}, with path required`)
+		return nil, connector.BadRequest(`args must be {"path": "/crm/v3/...", "query": "a=1", "body": <JSON>}, with path required`)
 	}
 	header := http.Header{"Accept": {"application/json"}}
 	var body []byte
@@ -126,7 +125,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 		return nil, err
 	}
 	if call.Operation.Name != operation {
-		return nil, badRequest("args.path is a path of %s, not of %s", call.Operation.Name, operation)
+		return nil, connector.BadRequest("args.path is a path of %s, not of %s", call.Operation.Name, operation)
 	}
 	return call, nil
 }

@@ -25,7 +25,7 @@ import (
 // message that never contains the credential.
 func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
 	if call == nil || call.Upstream == nil {
-		return nil, badRequest("no upstream request")
+		return nil, connector.BadRequest("no upstream request")
 	}
 	ep, err := settings(c)
 	if err != nil {

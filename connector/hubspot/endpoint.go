@@ -4,15 +4,13 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
-	"github.com/aos-dev/aos/connector/rest"
 )
 
 // parseBaseURL validates a base URL (see connector.ParseBaseURL), with a
-// path that rest.Canonical accepts. Errors are EBadRequest.
+// path that connector.CanonicalPath accepts. Errors are EBadRequest.
 func parseBaseURL(raw string) (*connector.Endpoint, error) {
-	return connector.ParseBaseURL(raw, rest.Canonical)
+	return connector.ParseBaseURL(raw, connector.CanonicalPath)
 }
 
 // forwardedHeaders are the only request headers that go upstream: HubSpot
@@ -31,12 +29,8 @@ func checkQuery(raw string) (url.Values, error) {
 	}
 	for k := range q {
 		if strings.EqualFold(strings.TrimSpace(k), "hapikey") {
-			return nil, badRequest("the query carries hapikey; aos sends the connection's credential itself")
+			return nil, connector.BadRequest("the query carries hapikey; aos sends the connection's credential itself")
 		}
 	}
 	return q, nil
-}
-
-func badRequest(format string, args ...any) *aos.Error {
-	return aos.Errorf(aos.EBadRequest, format, args...)
 }

@@ -110,10 +110,10 @@ func (k *Connector) Configure(c *aos.Connection) error {
 		return err
 	}
 	if c.Auth != "" && c.Auth != "bearer" {
-		return badRequest("the hubspot connector sends its token as a bearer token; --auth %q is not supported", c.Auth)
+		return connector.BadRequest("the hubspot connector sends its token as a bearer token; --auth %q is not supported", c.Auth)
 	}
 	if len(c.Config) != 0 {
-		return badRequest("the hubspot connector takes no settings (no --operations)")
+		return connector.BadRequest("the hubspot connector takes no settings (no --operations)")
 	}
 	c.BaseURL, c.Auth, c.HoldsCustomerData = ep.String(), "bearer", true
 	return nil

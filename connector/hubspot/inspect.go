@@ -25,10 +25,10 @@ var legacyAPIKey = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F
 func (k *Connector) CheckCredential(_ *aos.Connection, secret vault.Secret) error {
 	v, err := connector.BearerToken(secret)
 	if err != nil {
-		return badRequest("%s", aos.ErrorMessage(err))
+		return connector.BadRequest("%s", aos.ErrorMessage(err))
 	}
 	if legacyAPIKey.MatchString(v) {
-		return badRequest("this looks like a HubSpot API key, which HubSpot retired; create a private app and use its access token")
+		return connector.BadRequest("this looks like a HubSpot API key, which HubSpot retired; create a private app and use its access token")
 	}
 	return nil
 }

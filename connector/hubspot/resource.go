@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/opdef"
 )
 
@@ -42,7 +43,7 @@ func (k *Connector) resourceOf(c *aos.Connection, def *opdef.Def, params map[str
 		if v, ok := params[p]; ok {
 			t, ok := canonicalType(v)
 			if !ok {
-				return "", badRequest("%q in the path is not an object type", v)
+				return "", connector.BadRequest("%q in the path is not an object type", v)
 			}
 			types = append(types, t)
 		}
@@ -57,7 +58,7 @@ func (k *Connector) resourceOf(c *aos.Connection, def *opdef.Def, params map[str
 			for item := range strings.SplitSeq(v, ",") {
 				t, ok := canonicalType(strings.TrimSpace(item))
 				if !ok {
-					return "", badRequest("associations=%.40q is not a list of object types", v)
+					return "", connector.BadRequest("associations=%.40q is not a list of object types", v)
 				}
 				types = append(types, t)
 			}
@@ -88,10 +89,10 @@ func isJSON(contentType string) bool {
 // the bodies the connector reads: what it cannot read it does not pass.
 func jsonBody(contentType string, body []byte) error {
 	if !isJSON(contentType) {
-		return badRequest("send the body as JSON, with Content-Type: application/json")
+		return connector.BadRequest("send the body as JSON, with Content-Type: application/json")
 	}
 	if !json.Valid(body) {
-		return badRequest("the body is not valid JSON")
+		return connector.BadRequest("the body is not valid JSON")
 	}
 	return nil
 }
@@ -146,7 +147,7 @@ func hasInlineAssociations(contentType string, body []byte) (bool, error) {
 		return err
 	}
 	if err := walk(false); err != nil {
-		return false, badRequest("the body is not valid JSON")
+		return false, connector.BadRequest("the body is not valid JSON")
 	}
 	return found, nil
 }
@@ -161,16 +162,16 @@ func topLevel(body []byte, keys ...string) (map[string]json.RawMessage, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, badRequest("the body must be a JSON object")
+		return nil, connector.BadRequest("the body must be a JSON object")
 	}
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
-			return nil, badRequest("the body is not valid JSON")
+			return nil, connector.BadRequest("the body is not valid JSON")
 		}
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return nil, badRequest("the body is not valid JSON")
+			return nil, connector.BadRequest("the body is not valid JSON")
 		}
 		k, _ := kt.(string)
 		fields = append(fields, struct {
@@ -185,7 +186,7 @@ func topLevel(body []byte, keys ...string) (map[string]json.RawMessage, error) {
 				continue
 			}
 			if _, dup := out[want]; dup || f.key != want {
-				return nil, badRequest("the body gives %q more than once, or in another case", want)
+				return nil, connector.BadRequest("the body gives %q more than once, or in another case", want)
 			}
 			out[want] = f.val
 		}
@@ -205,7 +206,7 @@ func exportResource(contentType string, body []byte) (string, error) {
 	}
 	var main string
 	if json.Unmarshal(f["objectType"], &main) != nil || main == "" {
-		return "", badRequest("an export needs objectType, a string such as CONTACT or 0-1")
+		return "", connector.BadRequest("an export needs objectType, a string such as CONTACT or 0-1")
 	}
 	names := []string{main}
 	if raw, ok := f["associatedObjectType"]; ok && string(raw) != "null" {
@@ -217,14 +218,14 @@ func exportResource(contentType string, body []byte) (string, error) {
 		case json.Unmarshal(raw, &many) == nil:
 			names = append(names, many...)
 		default:
-			return "", badRequest("associatedObjectType must be a string or a list of strings")
+			return "", connector.BadRequest("associatedObjectType must be a string or a list of strings")
 		}
 	}
 	types := make([]string, 0, len(names))
 	for _, n := range names {
 		t, ok := canonicalType(n)
 		if !ok {
-			return "", badRequest("%.40q is not an object type", n)
+			return "", connector.BadRequest("%.40q is not an object type", n)
 		}
 		types = append(types, t)
 	}
@@ -241,7 +242,7 @@ const maxImportRequest = 1 << 20
 func importResource(contentType string, body []byte) (string, error) {
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return "", badRequest("an import is sent as multipart/form-data with an importRequest part")
+		return "", connector.BadRequest("an import is sent as multipart/form-data with an importRequest part")
 	}
 	r := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	var req []byte
@@ -251,19 +252,19 @@ func importResource(contentType string, body []byte) (string, error) {
 			break
 		}
 		if err != nil {
-			return "", badRequest("the multipart body does not parse")
+			return "", connector.BadRequest("the multipart body does not parse")
 		}
 		if strings.EqualFold(p.FormName(), "importRequest") {
 			if req != nil {
-				return "", badRequest("the import gives importRequest more than once")
+				return "", connector.BadRequest("the import gives importRequest more than once")
 			}
 			if req, err = io.ReadAll(io.LimitReader(p, maxImportRequest+1)); err != nil || len(req) > maxImportRequest {
-				return "", badRequest("the importRequest part does not read, or is over 1 MiB")
+				return "", connector.BadRequest("the importRequest part does not read, or is over 1 MiB")
 			}
 		}
 	}
 	if req == nil || !json.Valid(req) {
-		return "", badRequest("the import has no importRequest part holding JSON")
+		return "", connector.BadRequest("the import has no importRequest part holding JSON")
 	}
 	var types []string
 	if err := collectImportTypes(req, &types); err != nil {
@@ -281,12 +282,12 @@ func collectImportTypes(req []byte, types *[]string) error {
 	dec := json.NewDecoder(bytes.NewReader(req))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
-		return badRequest("the importRequest is not valid JSON")
+		return connector.BadRequest("the importRequest is not valid JSON")
 	}
 	add := func(s string) error {
 		t, ok := canonicalType(s)
 		if !ok {
-			return badRequest("the importRequest names %.40q, which is not an object type", s)
+			return connector.BadRequest("the importRequest names %.40q, which is not an object type", s)
 		}
 		*types = append(*types, t)
 		return nil
@@ -300,7 +301,7 @@ func collectImportTypes(req []byte, types *[]string) error {
 				case lk == "columnobjecttypeid" || lk == "tocolumnobjecttypeid":
 					s, ok := val.(string)
 					if !ok {
-						return badRequest("the importRequest's %s must be a string", k)
+						return connector.BadRequest("the importRequest's %s must be a string", k)
 					}
 					if err := add(s); err != nil {
 						return err
@@ -308,7 +309,7 @@ func collectImportTypes(req []byte, types *[]string) error {
 				case lk == "importoperations":
 					ops, ok := val.(map[string]any)
 					if !ok {
-						return badRequest("the importRequest's importOperations must be an object")
+						return connector.BadRequest("the importRequest's importOperations must be an object")
 					}
 					for t := range ops {
 						if err := add(t); err != nil {

@@ -26,28 +26,28 @@ type args struct {
 // array or object (sent as JSON text).
 func parseArgs(raw []byte) (*args, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, badRequest(`args are required: {"sql": "SELECT ...", "params": [...]}`)
+		return nil, connector.BadRequest(`args are required: {"sql": "SELECT ...", "params": [...]}`)
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var a args
 	if err := dec.Decode(&a); err != nil {
-		return nil, badRequest(`args must be {"sql": "...", "params": [...]}: %s`, jsonProblem(err))
+		return nil, connector.BadRequest(`args must be {"sql": "...", "params": [...]}: %s`, jsonProblem(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, badRequest("args must be one JSON object")
+		return nil, connector.BadRequest("args must be one JSON object")
 	}
 	switch {
 	case strings.TrimSpace(a.SQL) == "":
-		return nil, badRequest("args.sql is empty")
+		return nil, connector.BadRequest("args.sql is empty")
 	case len(a.SQL) > maxSQL:
 		return nil, aos.Errorf(aos.ETooLarge, "args.sql is longer than %d KiB", maxSQL>>10)
 	case len(a.Params) > maxParams:
-		return nil, badRequest("args.params has more than %d values", maxParams)
+		return nil, connector.BadRequest("args.params has more than %d values", maxParams)
 	}
 	for i, p := range a.Params {
 		if _, err := paramText(p); err != nil {
-			return nil, badRequest("args.params[%d]: %s", i, err.Error())
+			return nil, connector.BadRequest("args.params[%d]: %s", i, err.Error())
 		}
 	}
 	return &a, nil
@@ -137,11 +137,11 @@ func plan(c *aos.Connection, ep *endpoint, op aos.Operation, a *args) (*connecto
 func suits(op aos.Operation, st *statement) error {
 	switch {
 	case op.Access == aos.Read && st.class == classWrite:
-		return badRequest("%s runs a statement that only reads; this %s writes: use execute", op.Name, st.verb)
+		return connector.BadRequest("%s runs a statement that only reads; this %s writes: use execute", op.Name, st.verb)
 	case op.Access == aos.Read && st.class == classDDL:
-		return badRequest("%s runs a statement that only reads; this %s changes the schema: use execute", op.Name, st.verb)
+		return connector.BadRequest("%s runs a statement that only reads; this %s changes the schema: use execute", op.Name, st.verb)
 	case op.Access == aos.Write && st.class == classRead:
-		return badRequest("execute runs a statement that writes; this %s only reads: use query", st.verb)
+		return connector.BadRequest("execute runs a statement that writes; this %s only reads: use query", st.verb)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 )
 
 // class is what a statement does, as its leading keyword and its body say.
@@ -51,18 +52,18 @@ type statement struct {
 func classify(sql string) (*statement, error) {
 	toks, err := lex(sql)
 	if err != nil {
-		return nil, badRequest("%s", err.Error())
+		return nil, connector.BadRequest("%s", err.Error())
 	}
 	for i, t := range toks {
 		if t.punct(";") && i != len(toks)-1 {
-			return nil, badRequest("one statement per call: the SQL holds more than one statement")
+			return nil, connector.BadRequest("one statement per call: the SQL holds more than one statement")
 		}
 	}
 	if n := len(toks); n > 0 && toks[n-1].punct(";") {
 		toks = toks[:n-1]
 	}
 	if len(toks) == 0 {
-		return nil, badRequest("the SQL is empty")
+		return nil, connector.BadRequest("the SQL is empty")
 	}
 	st := &statement{}
 	if st.class, st.verb, err = leading(toks); err != nil {

@@ -113,7 +113,7 @@ func within(named, authorised string) bool {
 // is the call the policy decided on.
 func authorised(c *aos.Connection, call *connector.Call) (*execution, error) {
 	if call == nil || call.Upstream == nil {
-		return nil, badRequest("no statement to run")
+		return nil, connector.BadRequest("no statement to run")
 	}
 	ep, err := settings(c)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/vault"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -32,28 +33,28 @@ var sslModes = map[string]bool{
 // fragment. Errors are *aos.Error values with code EBadRequest.
 func parseBaseURL(raw string) (*endpoint, error) {
 	if strings.TrimSpace(raw) == "" {
-		return nil, badRequest("the postgres connector needs a base URL, such as --base-url postgres://db.example.com:5432/shop")
+		return nil, connector.BadRequest("the postgres connector needs a base URL, such as --base-url postgres://db.example.com:5432/shop")
 	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:
-		return nil, badRequest("the base URL does not parse; write it as postgres://HOST[:PORT]/DB")
+		return nil, connector.BadRequest("the base URL does not parse; write it as postgres://HOST[:PORT]/DB")
 	case u.Scheme != "postgres" && u.Scheme != "postgresql":
-		return nil, badRequest("the base URL must start with postgres://")
+		return nil, connector.BadRequest("the base URL must start with postgres://")
 	case u.User != nil:
-		return nil, badRequest("the base URL must not carry a user or password: give user:password as the credential")
+		return nil, connector.BadRequest("the base URL must not carry a user or password: give user:password as the credential")
 	case u.Opaque != "" || u.Hostname() == "":
-		return nil, badRequest("the base URL has no host; write it as postgres://HOST[:PORT]/DB")
+		return nil, connector.BadRequest("the base URL has no host; write it as postgres://HOST[:PORT]/DB")
 	case strings.ContainsAny(u.Host, ",/"):
-		return nil, badRequest("the base URL must name one host")
+		return nil, connector.BadRequest("the base URL must name one host")
 	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return nil, badRequest("the base URL must not have a fragment")
+		return nil, connector.BadRequest("the base URL must not have a fragment")
 	}
 	ep := &endpoint{host: strings.ToLower(u.Hostname()), port: 5432, schema: "public", sslmode: "require"}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {
-			return nil, badRequest("the base URL's port must be a number from 1 to 65535")
+			return nil, connector.BadRequest("the base URL's port must be a number from 1 to 65535")
 		}
 		ep.port = n
 	}
@@ -69,11 +70,11 @@ func parseBaseURL(raw string) (*endpoint, error) {
 func baseDB(u *url.URL) (string, error) {
 	p := strings.TrimPrefix(u.EscapedPath(), "/")
 	if p == "" || strings.Contains(p, "/") {
-		return "", badRequest("the base URL must name one database: postgres://HOST[:PORT]/DB")
+		return "", connector.BadRequest("the base URL must name one database: postgres://HOST[:PORT]/DB")
 	}
 	db, err := url.PathUnescape(p)
 	if err != nil {
-		return "", badRequest("the base URL's database name is not well escaped")
+		return "", connector.BadRequest("the base URL's database name is not well escaped")
 	}
 	if err := checkName(db, "the base URL's database name"); err != nil {
 		return "", err
@@ -84,34 +85,34 @@ func baseDB(u *url.URL) (string, error) {
 func (ep *endpoint) parseQuery(raw string) error {
 	q, err := url.ParseQuery(raw)
 	if err != nil {
-		return badRequest("the base URL's query does not parse")
+		return connector.BadRequest("the base URL's query does not parse")
 	}
 	for k, vs := range q {
 		if len(vs) != 1 {
-			return badRequest("the base URL gives %s more than once", k)
+			return connector.BadRequest("the base URL gives %s more than once", k)
 		}
 		v := vs[0]
 		switch k {
 		case "sslmode":
 			if !sslModes[v] {
-				return badRequest("sslmode must be disable, allow, prefer, require, verify-ca or verify-full")
+				return connector.BadRequest("sslmode must be disable, allow, prefer, require, verify-ca or verify-full")
 			}
 			ep.sslmode = v
 		case "sslrootcert":
 			if v == "" {
-				return badRequest("sslrootcert is empty")
+				return connector.BadRequest("sslrootcert is empty")
 			}
 			ep.sslrootcert = v
 		case "search_path":
 			if strings.Contains(v, ",") {
-				return badRequest("search_path names one schema, where unqualified names resolve")
+				return connector.BadRequest("search_path names one schema, where unqualified names resolve")
 			}
 			if err := checkName(v, "search_path"); err != nil {
 				return err
 			}
 			ep.schema = v
 		default:
-			return badRequest("the base URL takes only sslmode, sslrootcert and search_path, not %q", k)
+			return connector.BadRequest("the base URL takes only sslmode, sslrootcert and search_path, not %q", k)
 		}
 	}
 	return nil
@@ -147,16 +148,16 @@ type credential struct{ user, password string }
 func parseCredential(secret vault.Secret) (credential, error) {
 	s := strings.TrimSuffix(strings.TrimSuffix(string(secret.Reveal()), "\n"), "\r")
 	if strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://") || strings.Contains(s, "host=") {
-		return credential{}, badRequest("the credential is user:password, not a connection string; the host and database go in --base-url")
+		return credential{}, connector.BadRequest("the credential is user:password, not a connection string; the host and database go in --base-url")
 	}
 	user, password, ok := strings.Cut(s, ":")
 	switch {
 	case !ok || user == "" || password == "":
-		return credential{}, badRequest("the credential must be user:password, both non-empty")
+		return credential{}, connector.BadRequest("the credential must be user:password, both non-empty")
 	case strings.IndexByte(s, 0) >= 0:
-		return credential{}, badRequest("the credential contains a NUL byte")
+		return credential{}, connector.BadRequest("the credential contains a NUL byte")
 	case len(user) > maxName:
-		return credential{}, badRequest("the credential's user name is longer than %d bytes", maxName)
+		return credential{}, connector.BadRequest("the credential's user name is longer than %d bytes", maxName)
 	}
 	return credential{user: user, password: password}, nil
 }

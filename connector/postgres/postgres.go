@@ -195,10 +195,10 @@ func (k *Connector) Configure(c *aos.Connection) error {
 		return err
 	}
 	if c.Auth != "" {
-		return badRequest("the postgres connector takes no --auth: its credential is always user:password")
+		return connector.BadRequest("the postgres connector takes no --auth: its credential is always user:password")
 	}
 	if len(c.Config) != 0 {
-		return badRequest("the postgres connector takes no --operations: its operations are query, execute and copy_out")
+		return connector.BadRequest("the postgres connector takes no --operations: its operations are query, execute and copy_out")
 	}
 	c.BaseURL = ep.String()
 	return nil

@@ -1,12 +1,11 @@
 package postgres
 
 import (
-	"github.com/aos-dev/aos/connector"
 	"sort"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 )
 
@@ -47,7 +46,7 @@ func escapeName(name string) string {
 // PostgreSQL could store. what names the input in errors.
 func unescapeSegment(seg, what string) (string, error) {
 	if seg == "" {
-		return "", badRequest("%s has an empty name: write DB, DB/SCHEMA or DB/SCHEMA/TABLE", what)
+		return "", connector.BadRequest("%s has an empty name: write DB, DB/SCHEMA or DB/SCHEMA/TABLE", what)
 	}
 	var b strings.Builder
 	for i := 0; i < len(seg); i++ {
@@ -55,16 +54,16 @@ func unescapeSegment(seg, what string) (string, error) {
 		switch {
 		case c == '%':
 			if i+2 >= len(seg) || !httpsyntax.IsHex(seg[i+1]) || !httpsyntax.IsHex(seg[i+2]) {
-				return "", badRequest("%s has a %% that is not followed by two hex digits (write %%25 for a %% in a name)", what)
+				return "", connector.BadRequest("%s has a %% that is not followed by two hex digits (write %%25 for a %% in a name)", what)
 			}
 			b.WriteByte(httpsyntax.Unhex(seg[i+1])<<4 | httpsyntax.Unhex(seg[i+2]))
 			i += 2
 		case c == '*':
-			return "", badRequest("%s contains '*': wildcards are not supported inside a scope; DB/SCHEMA already covers every table of the schema, and * alone is account-wide", what)
+			return "", connector.BadRequest("%s contains '*': wildcards are not supported inside a scope; DB/SCHEMA already covers every table of the schema, and * alone is account-wide", what)
 		case c == ',':
-			return "", badRequest("%s contains ',': write %%2C for a comma in a name", what)
+			return "", connector.BadRequest("%s contains ',': write %%2C for a comma in a name", what)
 		case c < 0x20 || c == 0x7f:
-			return "", badRequest("%s contains a control character: percent-encode it", what)
+			return "", connector.BadRequest("%s contains a control character: percent-encode it", what)
 		default:
 			b.WriteByte(c)
 		}
@@ -72,11 +71,11 @@ func unescapeSegment(seg, what string) (string, error) {
 	name := b.String()
 	switch {
 	case !utf8.ValidString(name):
-		return "", badRequest("%s is not valid UTF-8", what)
+		return "", connector.BadRequest("%s is not valid UTF-8", what)
 	case strings.IndexByte(name, 0) >= 0:
-		return "", badRequest("%s contains a NUL byte, which no PostgreSQL name can hold", what)
+		return "", connector.BadRequest("%s contains a NUL byte, which no PostgreSQL name can hold", what)
 	case len(name) > maxName:
-		return "", badRequest("%s has a name longer than %d bytes, which PostgreSQL would truncate", what, maxName)
+		return "", connector.BadRequest("%s has a name longer than %d bytes, which PostgreSQL would truncate", what, maxName)
 	}
 	return name, nil
 }
@@ -85,7 +84,7 @@ func unescapeSegment(seg, what string) (string, error) {
 func parsePath(s, what string) ([]string, error) {
 	segs := strings.Split(s, "/")
 	if len(segs) > 3 {
-		return nil, badRequest("%s has more than three parts: write DB, DB/SCHEMA or DB/SCHEMA/TABLE", what)
+		return nil, connector.BadRequest("%s has more than three parts: write DB, DB/SCHEMA or DB/SCHEMA/TABLE", what)
 	}
 	names := make([]string, len(segs))
 	for i, seg := range segs {
@@ -120,7 +119,7 @@ func CheckScope(scope string) (string, error) {
 		return AccountWide, nil
 	}
 	if scope == "" {
-		return "", badRequest("the scope is empty: write DB/SCHEMA or DB/SCHEMA/TABLE, or * for account-wide access")
+		return "", connector.BadRequest("the scope is empty: write DB/SCHEMA or DB/SCHEMA/TABLE, or * for account-wide access")
 	}
 	names, err := parsePath(scope, "the scope")
 	if err != nil {
@@ -240,10 +239,6 @@ func prefixOf(scope, it []string) bool {
 		}
 	}
 	return true
-}
-
-func badRequest(format string, args ...any) error {
-	return aos.Errorf(aos.EBadRequest, format, args...)
 }
 
 // Items splits a resource into its items (DB/SCHEMA/NAME for each table,

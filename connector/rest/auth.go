@@ -47,11 +47,11 @@ func parseAuth(mode string) (auth, error) {
 		return auth{kind: authHeader, name: http.CanonicalHeaderKey(name)}, nil
 	case k == "query" && hasName:
 		if !isQueryName(name) {
-			return auth{}, badRequest("auth query:NAME needs a parameter name of letters, digits and -._~[] (got %q)", name)
+			return auth{}, connector.BadRequest("auth query:NAME needs a parameter name of letters, digits and -._~[] (got %q)", name)
 		}
 		return auth{kind: authQuery, name: name}, nil
 	}
-	return auth{}, badRequest("unknown auth mode %q: use %s", mode, authForms)
+	return auth{}, connector.BadRequest("unknown auth mode %q: use %s", mode, authForms)
 }
 
 // String is the normalised mode, as Configure stores it.
@@ -90,12 +90,12 @@ func (a auth) queryParam() string {
 // change how the request is framed or routed, or that a proxy drops.
 func checkAuthHeader(name string) error {
 	if !httpsyntax.IsToken(name) {
-		return badRequest("auth header:NAME needs a valid header name (got %q)", name)
+		return connector.BadRequest("auth header:NAME needs a valid header name (got %q)", name)
 	}
 	switch f := foldHeader(name); {
 	case f == "host", f == "content-length", f == "content-type", f == "content-encoding", f == "expect",
 		strings.HasPrefix(f, "aos-"), connector.IsHopByHop(f):
-		return badRequest("auth header:%s is not allowed: that header frames or routes the request", name)
+		return connector.BadRequest("auth header:%s is not allowed: that header frames or routes the request", name)
 	}
 	return nil
 }
@@ -148,7 +148,7 @@ func CheckCredential(mode string, secret vault.Secret) error {
 		return err
 	}
 	if _, err := credentialValue(a, secret); err != nil {
-		return badRequest("%s", aos.ErrorMessage(err))
+		return connector.BadRequest("%s", aos.ErrorMessage(err))
 	}
 	return nil
 }

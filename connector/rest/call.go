@@ -1,10 +1,7 @@
 package rest
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -36,7 +33,7 @@ import (
 // is not a declared operation, ETooLarge for a body over connector.MaxBody.
 func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
 	if r == nil {
-		return nil, badRequest("no request")
+		return nil, connector.BadRequest("no request")
 	}
 	ep, a, ops, err := k.settings(c)
 	if err != nil {
@@ -46,7 +43,7 @@ func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*conn
 	if err != nil {
 		return nil, err
 	}
-	resource, err := Canonical(r.RawPath)
+	resource, err := connector.CanonicalPath(r.RawPath)
 	if err != nil {
 		return nil, err
 	}
@@ -104,13 +101,14 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 		}
 		def, method = d, d.Method()
 	} else if method, err = normalizeMethod(operation); err != nil {
-		return nil, badRequest("the operation must be an HTTP method such as GET or POST")
+		return nil, connector.BadRequest("the operation must be an HTTP method such as GET or POST")
 	}
-	if len(args) > connector.MaxBody+maxPathLen+connector.MaxQuery+maxHeaderBytes {
+	if len(args) > connector.MaxBody+connector.MaxPathLen+connector.MaxQuery+maxHeaderBytes {
 		return nil, aos.Errorf(aos.ETooLarge, "args are larger than %d MiB", connector.MaxBody>>20)
 	}
 	var ca callArgs
-	if err := decodeArgs(args, &ca); err != nil {
+	if err := connector.DecodeArgs(args, &ca, connector.ArgsForm{Example: argsForm,
+		Fields: "path, query, headers, body and body_text", Want: argType}); err != nil {
 		return nil, err
 	}
 	resource, err := callResource(ca.Path, def)
@@ -119,7 +117,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	}
 	if def != nil {
 		if d, _, ok := ops.table.Match(method, resource); !ok || d != def {
-			return nil, badRequest("args.path %s is not a path of operation %s (%s %s)", resource, def.Name(), method, def.Pattern())
+			return nil, connector.BadRequest("args.path %s is not a path of operation %s (%s %s)", resource, def.Name(), method, def.Pattern())
 		}
 	}
 	query, err := cleanQuery(strings.TrimPrefix(ca.Query, "?"), a.queryParam())
@@ -137,7 +135,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	var body []byte
 	switch hasBody := len(ca.Body) > 0 && string(ca.Body) != "null"; {
 	case hasBody && ca.BodyText != nil:
-		return nil, badRequest("args: give either body (JSON) or body_text (a string), not both")
+		return nil, connector.BadRequest("args: give either body (JSON) or body_text (a string), not both")
 	case hasBody:
 		body = ca.Body
 		setDefault(header, "Content-Type", "application/json")
@@ -154,50 +152,27 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 func callResource(path string, def *opdef.Def) (string, error) {
 	if path == "" {
 		if def == nil {
-			return "", badRequest("args.path is required: %s", argsForm)
+			return "", connector.BadRequest("args.path is required: %s", argsForm)
 		}
 		fixed, ok := def.FixedPath()
 		if !ok {
-			return "", badRequest("args.path is required: operation %s has the path pattern %s", def.Name(), def.Pattern())
+			return "", connector.BadRequest("args.path is required: operation %s has the path pattern %s", def.Name(), def.Pattern())
 		}
 		path = connector.EscapePath(fixed)
 	}
-	resource, err := Canonical(path)
+	resource, err := connector.CanonicalPath(path)
 	if err != nil {
 		return "", argError("path", err)
 	}
 	return resource, nil
 }
 
-// decodeArgs decodes args strictly: one JSON object, known fields only.
-func decodeArgs(args json.RawMessage, ca *callArgs) error {
-	if len(bytes.TrimSpace(args)) == 0 {
-		return badRequest("args are required: %s", argsForm)
+// argType is what a field of the args must be.
+func argType(field string) string {
+	if field == "headers" {
+		return "an object of strings"
 	}
-	dec := json.NewDecoder(bytes.NewReader(args))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(ca)
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		if dec.Decode(&struct{}{}) != io.EOF {
-			return badRequest("args must be a single JSON object")
-		}
-		return nil
-	case errors.As(err, &typeErr) && typeErr.Field != "":
-		field, _, _ := strings.Cut(typeErr.Field, ".")
-		want := "a string"
-		if field == "headers" {
-			want = "an object of strings"
-		}
-		return badRequest("args.%s must be %s", field, want)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return badRequest("args has an unknown field %s; the fields are path, query, headers, body and body_text",
-			strings.TrimPrefix(err.Error(), "json: unknown field "))
-	case errors.As(err, &typeErr):
-		return badRequest("args must be a JSON object: %s", argsForm)
-	}
-	return badRequest("args are not valid JSON")
+	return "a string"
 }
 
 // argError prefixes an error's message with the argument it is about,

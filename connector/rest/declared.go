@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/opdef"
 )
 
@@ -50,7 +51,7 @@ func parseOperations(config []byte) (*opdef.Table, error) {
 	if trimmed := bytes.TrimSpace(config); len(trimmed) > 0 && trimmed[0] == '"' {
 		var s string
 		if err := json.Unmarshal(trimmed, &s); err != nil {
-			return nil, badRequest("the declared operations are a JSON string that does not decode")
+			return nil, connector.BadRequest("the declared operations are a JSON string that does not decode")
 		}
 		text = []byte(s)
 	}

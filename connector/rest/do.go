@@ -34,7 +34,7 @@ import (
 // URL's query.
 func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
 	if call == nil || call.Upstream == nil {
-		return nil, badRequest("no upstream request")
+		return nil, connector.BadRequest("no upstream request")
 	}
 	ep, a, ops, err := k.settings(c)
 	if err != nil {
@@ -86,12 +86,12 @@ func checkTarget(ep *connector.Endpoint, raw, resource string, a auth) (string, 
 	if err != nil {
 		return "", "", err
 	}
-	got, err := Canonical(rel)
+	got, err := connector.CanonicalPath(rel)
 	if err != nil {
-		return "", "", outOfScope("the upstream request is not under the connection's base URL %s", ep)
+		return "", "", connector.OutOfScope("the upstream request is not under the connection's base URL %s", ep)
 	}
 	if got != resource {
-		return "", "", outOfScope("the upstream path does not match the resource that was authorised")
+		return "", "", connector.OutOfScope("the upstream path does not match the resource that was authorised")
 	}
 	query, err := cleanQuery(rawQuery, a.queryParam())
 	if err != nil {

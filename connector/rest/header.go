@@ -71,7 +71,7 @@ func forwardHeader(h http.Header, a auth, added []string) (http.Header, error) {
 	size := 0
 	for name, vs := range h {
 		if !httpsyntax.IsToken(name) {
-			return nil, badRequest("header name %.64q is not a valid token", name)
+			return nil, connector.BadRequest("header name %.64q is not a valid token", name)
 		}
 		f := foldHeader(name)
 		key, ok := allowed[f]
@@ -80,14 +80,14 @@ func forwardHeader(h http.Header, a auth, added []string) (http.Header, error) {
 		}
 		for _, v := range vs {
 			if !httpsyntax.ValidHeaderValue(v) {
-				return nil, badRequest("header %s has a control character in its value", key)
+				return nil, connector.BadRequest("header %s has a control character in its value", key)
 			}
 			size += len(key) + len(v)
 			out[key] = append(out[key], v)
 		}
 	}
 	if size > maxHeaderBytes {
-		return nil, badRequest("the headers are larger than %d KiB", maxHeaderBytes>>10)
+		return nil, connector.BadRequest("the headers are larger than %d KiB", maxHeaderBytes>>10)
 	}
 	return out, nil
 }

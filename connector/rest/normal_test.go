@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 	"golang.org/x/text/unicode/norm"
 )
@@ -28,7 +29,7 @@ func TestCanonical_everyCodePoint(t *testing.T) {
 		}
 		esc := url.PathEscape(string(r))
 		for _, raw := range []string{"/v1/" + esc, "/v1/%25" + esc + "e/c", "/v1/%25e" + esc} {
-			c, err := Canonical(raw)
+			c, err := connector.CanonicalPath(raw)
 			if err != nil {
 				continue
 			}
@@ -37,7 +38,7 @@ func TestCanonical_everyCodePoint(t *testing.T) {
 			}
 			for _, f := range forms {
 				if n := f.String(c); !sameSyntax(c, n) {
-					t.Errorf("Canonical(%q) = %q (%U), whose normal form %q is other path syntax", raw, c, r, n)
+					t.Errorf("connector.CanonicalPath(%q) = %q (%U), whose normal form %q is other path syntax", raw, c, r, n)
 				}
 			}
 		}

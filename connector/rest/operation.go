@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 	"github.com/aos-dev/aos/connector/opdef"
 )
@@ -78,10 +79,10 @@ const maxMethodLen = 32
 // and what is sent upstream, so the policy and the upstream agree on it.
 func normalizeMethod(method string) (string, error) {
 	if method == "" {
-		return "", badRequest("the method is empty")
+		return "", connector.BadRequest("the method is empty")
 	}
 	if len(method) > maxMethodLen || !httpsyntax.IsToken(method) {
-		return "", badRequest("the method is not a valid HTTP method name")
+		return "", connector.BadRequest("the method is not a valid HTTP method name")
 	}
 	return strings.ToUpper(method), nil
 }

@@ -62,15 +62,15 @@ func readPathCases(tb testing.TB) []pathCase {
 func TestCanonical(t *testing.T) {
 	for _, tc := range readPathCases(t) {
 		t.Run(strconv.Quote(tc.raw), func(t *testing.T) {
-			got, err := Canonical(tc.raw)
+			got, err := connector.CanonicalPath(tc.raw)
 			if tc.code != "" {
 				if code := aos.ErrorCode(err); code != tc.code {
-					t.Fatalf("paths.txt:%d: Canonical(%q) = %q, %v; want code %s", tc.line, tc.raw, got, err, tc.code)
+					t.Fatalf("paths.txt:%d: connector.CanonicalPath(%q) = %q, %v; want code %s", tc.line, tc.raw, got, err, tc.code)
 				}
 				return
 			}
 			if err != nil || got != tc.want {
-				t.Fatalf("paths.txt:%d: Canonical(%q) = %q, %v; want %q", tc.line, tc.raw, got, err, tc.want)
+				t.Fatalf("paths.txt:%d: connector.CanonicalPath(%q) = %q, %v; want %q", tc.line, tc.raw, got, err, tc.want)
 			}
 		})
 	}
@@ -81,20 +81,20 @@ func TestCanonical_long(t *testing.T) {
 		name, raw string
 		ok        bool
 	}{
-		{"longest", "/" + strings.Repeat("a", maxPathLen-1), true},
-		{"longest, escaped", "/" + strings.Repeat("%28", maxPathLen-1), true},
-		{"too long", "/" + strings.Repeat("a", maxPathLen), false},
-		{"too long, escaped", "/" + strings.Repeat("%28", maxPathLen), false},
+		{"longest", "/" + strings.Repeat("a", connector.MaxPathLen-1), true},
+		{"longest, escaped", "/" + strings.Repeat("%28", connector.MaxPathLen-1), true},
+		{"too long", "/" + strings.Repeat("a", connector.MaxPathLen), false},
+		{"too long, escaped", "/" + strings.Repeat("%28", connector.MaxPathLen), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := Canonical(tt.raw)
+			c, err := connector.CanonicalPath(tt.raw)
 			if tt.ok != (err == nil) || err != nil && aos.ErrorCode(err) != aos.EBadRequest {
 				t.Fatalf("Canonical: %v", err)
 			}
 			if err == nil {
-				if again, err := Canonical(connector.EscapePath(c)); err != nil || again != c {
-					t.Fatalf("Canonical(connector.EscapePath(c)): %v", err)
+				if again, err := connector.CanonicalPath(connector.EscapePath(c)); err != nil || again != c {
+					t.Fatalf("connector.CanonicalPath(connector.EscapePath(c)): %v", err)
 				}
 			}
 		})
@@ -140,16 +140,16 @@ func FuzzCanonical(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		c, err := Canonical(raw)
+		c, err := connector.CanonicalPath(raw)
 		if err != nil {
 			if code := aos.ErrorCode(err); code != aos.EBadRequest && code != aos.EOutOfScope {
-				t.Fatalf("Canonical(%q): code %s, want bad_request or out_of_scope", raw, code)
+				t.Fatalf("connector.CanonicalPath(%q): code %s, want bad_request or out_of_scope", raw, code)
 			}
 			return
 		}
-		again, err := Canonical(connector.EscapePath(c))
+		again, err := connector.CanonicalPath(connector.EscapePath(c))
 		if err != nil || again != c {
-			t.Fatalf("Canonical(%q) = %q, but Canonical(escapePath) = %q, %v", raw, c, again, err)
+			t.Fatalf("connector.CanonicalPath(%q) = %q, but connector.CanonicalPath(escapePath) = %q, %v", raw, c, again, err)
 		}
 
 		built := upstreamURL(base, c, "x=1")

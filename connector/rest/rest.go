@@ -130,7 +130,7 @@ func (k *Connector) Configure(c *aos.Connection) error {
 			err = checkAddedHeaders(t, a)
 		}
 		if err != nil {
-			return badRequest("%s", parseErrorMessage(err))
+			return connector.BadRequest("%s", parseErrorMessage(err))
 		}
 		if config, err = t.MarshalJSON(); err != nil {
 			return aos.Errorf(aos.EInternal, "cannot store the declared operations")
@@ -146,33 +146,12 @@ func (k *Connector) Configure(c *aos.Connection) error {
 func parseBaseURL(raw string) (*connector.Endpoint, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return nil, badRequest("the http connector needs a base URL, such as --base-url https://api.example.com")
+		return nil, connector.BadRequest("the http connector needs a base URL, such as --base-url https://api.example.com")
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, badRequest("the base URL does not parse; write it as https://HOST[:PORT][/PATH]")
+	if u, err := url.Parse(raw); err == nil && (u.RawQuery != "" || u.ForceQuery) {
+		return nil, connector.BadRequest("the base URL must not have a query; use --auth query:NAME for a credential in the query")
 	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, badRequest("the base URL must start with https:// or http://")
-	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
-		return nil, badRequest("the base URL has no host; write it as https://HOST[:PORT][/PATH]")
-	case u.User != nil:
-		return nil, badRequest("the base URL must not carry user info; pass the credential separately")
-	case u.RawQuery != "" || u.ForceQuery:
-		return nil, badRequest("the base URL must not have a query; use --auth query:NAME for a credential in the query")
-	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return nil, badRequest("the base URL must not have a fragment")
-	}
-	ep := &connector.Endpoint{Scheme: u.Scheme, Host: strings.ToLower(u.Host)}
-	if p := strings.TrimSuffix(u.EscapedPath(), "/"); p != "" {
-		canonical, err := Canonical(p)
-		if err != nil {
-			return nil, badRequest("the base URL's path is not accepted: %s", aos.ErrorMessage(err))
-		}
-		ep.Path = connector.EscapePath(canonical)
-	}
-	return ep, nil
+	return connector.ParseBaseURL(raw, connector.CanonicalPath)
 }
 
 // upstreamURL is the upstream URL of a canonical resource and a checked
@@ -216,7 +195,7 @@ func (k *Connector) settings(c *aos.Connection) (*connector.Endpoint, auth, oper
 func checkAddedHeaders(t *opdef.Table, a auth) error {
 	for _, h := range t.Headers() {
 		if foldHeader(h) == foldHeader(a.header()) {
-			return badRequest("%s: headers: %s cannot be forwarded: the connection's credential travels in it (--auth %s)", operationsName, h, a)
+			return connector.BadRequest("%s: headers: %s cannot be forwarded: the connection's credential travels in it (--auth %s)", operationsName, h, a)
 		}
 	}
 	return nil

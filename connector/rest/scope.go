@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 )
 
@@ -26,24 +27,24 @@ func CheckScope(scope string) (string, error) {
 	case scope == AccountWide:
 		return AccountWide, nil
 	case scope == "":
-		return "", badRequest("the scope is empty: write a path prefix such as /v1/contacts, or * for account-wide access")
+		return "", connector.BadRequest("the scope is empty: write a path prefix such as /v1/contacts, or * for account-wide access")
 	case !strings.HasPrefix(scope, "/"):
-		return "", badRequest("a scope is a path prefix starting with / (such as /v1/contacts), or * for account-wide access")
-	case len(scope) > maxPathLen:
-		return "", badRequest("the scope is longer than %d bytes", maxPathLen)
+		return "", connector.BadRequest("a scope is a path prefix starting with / (such as /v1/contacts), or * for account-wide access")
+	case len(scope) > connector.MaxPathLen:
+		return "", connector.BadRequest("the scope is longer than %d bytes", connector.MaxPathLen)
 	}
 	if i := strings.IndexAny(scope, "?#*"); i >= 0 {
 		if scope[i] == '*' {
-			return "", badRequest("wildcards are not supported inside a scope: a scope already covers every path below it (use * alone for account-wide)")
+			return "", connector.BadRequest("wildcards are not supported inside a scope: a scope already covers every path below it (use * alone for account-wide)")
 		}
-		return "", badRequest("the scope contains %q: a scope is a path, without query or fragment", scope[i])
+		return "", connector.BadRequest("the scope contains %q: a scope is a path, without query or fragment", scope[i])
 	}
 	for i := 0; i+2 < len(scope); i++ {
 		if scope[i] == '%' && httpsyntax.IsHex(scope[i+1]) && httpsyntax.IsHex(scope[i+2]) {
-			return "", badRequest("a scope is written decoded, as resources are matched: write /v1/a b, not /v1/a%%20b (an encoded slash, %%2F, cannot be granted)")
+			return "", connector.BadRequest("a scope is written decoded, as resources are matched: write /v1/a b, not /v1/a%%20b (an encoded slash, %%2F, cannot be granted)")
 		}
 	}
-	if err := checkPath(scope, "scope"); err != nil {
+	if err := connector.CheckPath(scope, "scope"); err != nil {
 		// Every scope error is the owner's input to fix, whatever the code a
 		// resource with the same defect would get.
 		return "", &aos.Error{Code: aos.EBadRequest, Message: err.Message}
@@ -64,7 +65,7 @@ func CheckScope(scope string) (string, error) {
 // resource that Canonical could not have returned, is covered by nothing.
 func Covers(scope, resource string) bool {
 	s, err := CheckScope(scope)
-	if err != nil || checkPath(resource, "path") != nil {
+	if err != nil || connector.CheckPath(resource, "path") != nil {
 		return false
 	}
 	if s == AccountWide || s == "/" {

@@ -8,6 +8,8 @@ import (
 	"mime/multipart"
 	"net/url"
 	"strings"
+
+	"github.com/aos-dev/aos/connector"
 )
 
 // maxArgValue bounds one argument read from a multipart body.
@@ -30,7 +32,7 @@ func readArgs(contentType string, query url.Values, body []byte, names []string)
 				continue
 			}
 			if key != w {
-				return badRequest("argument %.32q is %s in another case, which Slack may not read the same way", key, w)
+				return connector.BadRequest("argument %.32q is %s in another case, which Slack may not read the same way", key, w)
 			}
 			found[w] = append(found[w], val)
 		}
@@ -47,12 +49,12 @@ func readArgs(contentType string, query url.Values, body []byte, names []string)
 		return nil, err
 	}
 	if _, ok := found["token"]; ok {
-		return nil, badRequest("send no token argument: aos puts the connection's token in the Authorization header")
+		return nil, connector.BadRequest("send no token argument: aos puts the connection's token in the Authorization header")
 	}
 	out := map[string]string{}
 	for k, vs := range found {
 		if len(vs) > 1 {
-			return nil, badRequest("argument %s is given more than once", k)
+			return nil, connector.BadRequest("argument %s is given more than once", k)
 		}
 		out[k] = vs[0]
 	}
@@ -67,11 +69,11 @@ func bodyArgs(contentType string, body []byte, add func(key, val string) error) 
 	mt, params, err := mime.ParseMediaType(contentType)
 	switch {
 	case err != nil:
-		return badRequest("a body needs a Content-Type: form, JSON or multipart")
+		return connector.BadRequest("a body needs a Content-Type: form, JSON or multipart")
 	case mt == "application/x-www-form-urlencoded":
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return badRequest("the form body does not parse (malformed escape or ';' separator)")
+			return connector.BadRequest("the form body does not parse (malformed escape or ';' separator)")
 		}
 		for k, vs := range form {
 			for _, v := range vs {
@@ -86,25 +88,25 @@ func bodyArgs(contentType string, body []byte, add func(key, val string) error) 
 	case mt == "multipart/form-data" && params["boundary"] != "":
 		return multipartArgs(body, params["boundary"], add)
 	}
-	return badRequest("Slack methods take form, JSON or multipart bodies, not %.64s", mt)
+	return connector.BadRequest("Slack methods take form, JSON or multipart bodies, not %.64s", mt)
 }
 
 // jsonArgs reads the top-level members of a JSON object body. A member
 // that add wants must be a string; others may be anything.
 func jsonArgs(body []byte, add func(key, val string) error) error {
 	if !json.Valid(body) {
-		return badRequest("the body is not valid JSON")
+		return connector.BadRequest("the body is not valid JSON")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, _ := dec.Token(); tok != json.Delim('{') {
-		return badRequest("a JSON body must be an object of arguments")
+		return connector.BadRequest("a JSON body must be an object of arguments")
 	}
 	for dec.More() {
 		kt, _ := dec.Token()
 		key, _ := kt.(string)
 		var v json.RawMessage
 		if err := dec.Decode(&v); err != nil {
-			return badRequest("the body is not valid JSON")
+			return connector.BadRequest("the body is not valid JSON")
 		}
 		var s string
 		if json.Unmarshal(v, &s) != nil {
@@ -128,11 +130,11 @@ func multipartArgs(body []byte, boundary string, add func(key, val string) error
 			return nil
 		}
 		if err != nil {
-			return badRequest("the multipart body does not parse")
+			return connector.BadRequest("the multipart body does not parse")
 		}
 		v, err := io.ReadAll(io.LimitReader(p, maxArgValue+1))
 		if err != nil {
-			return badRequest("the multipart body does not parse")
+			return connector.BadRequest("the multipart body does not parse")
 		}
 		if len(v) > maxArgValue {
 			v = []byte("\x00") // too long to be an argument it reads

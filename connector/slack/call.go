@@ -11,7 +11,6 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
-	"github.com/aos-dev/aos/connector/rest"
 )
 
 // parsed is a Web API request understood: which method, on which
@@ -30,7 +29,7 @@ type parsed struct {
 // methodName reads the method from a path relative to the connection as
 // the agent sent it (/api/METHOD) or as it goes upstream (/METHOD).
 func methodName(rawPath, prefix string) (string, error) {
-	p, err := rest.Canonical(rawPath)
+	p, err := connector.CanonicalPath(rawPath)
 	if err != nil {
 		return "", err
 	}
@@ -62,7 +61,7 @@ func parse(verb, name, rawQuery string, h http.Header, body []byte) (*parsed, er
 		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB", connector.MaxBody>>20)
 	}
 	if verb == http.MethodGet && len(body) > 0 {
-		return nil, badRequest("a GET carries its arguments in the query, not a body")
+		return nil, connector.BadRequest("a GET carries its arguments in the query, not a body")
 	}
 	// The query goes upstream as sent; readArgs refuses a token argument.
 	q, err := connector.ParseQueryBrief(rawQuery)
@@ -113,7 +112,7 @@ func channelsOf(m method, args map[string]string) ([]string, error) {
 	slices.Sort(channels)
 	channels = slices.Compact(channels)
 	if len(channels) > maxChannels {
-		return nil, badRequest("at most %d conversations in one call", maxChannels)
+		return nil, connector.BadRequest("at most %d conversations in one call", maxChannels)
 	}
 	return channels, nil
 }
@@ -133,7 +132,7 @@ func resourceOf(name string, m method, channels []string) (string, error) {
 		}
 	default:
 		if len(channels) == 0 {
-			return "", badRequest("%s needs its %s argument: the conversation's ID", name, strings.Join(m.args, " or "))
+			return "", connector.BadRequest("%s needs its %s argument: the conversation's ID", name, strings.Join(m.args, " or "))
 		}
 	}
 	return channelResource(channels), nil
@@ -181,7 +180,7 @@ func (k *Connector) call(c *aos.Connection, ep *connector.Endpoint, cfg *config,
 // ETooLarge for a body over connector.MaxBody.
 func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
 	if r == nil {
-		return nil, badRequest("no request")
+		return nil, connector.BadRequest("no request")
 	}
 	ep, cfg, err := settings(c)
 	if err != nil {
@@ -213,7 +212,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	var fields map[string]json.RawMessage
 	if len(bytes.TrimSpace(args)) > 0 {
 		if err := json.Unmarshal(args, &fields); err != nil {
-			return nil, badRequest("args must be a JSON object of the method's arguments")
+			return nil, connector.BadRequest("args must be a JSON object of the method's arguments")
 		}
 	}
 	form := url.Values{}

@@ -36,10 +36,10 @@ func tokenKind(token string) (string, bool) {
 func (k *Connector) CheckCredential(_ *aos.Connection, secret vault.Secret) error {
 	v, err := connector.BearerToken(secret)
 	if err != nil {
-		return badRequest("%s", aos.ErrorMessage(err))
+		return connector.BadRequest("%s", aos.ErrorMessage(err))
 	}
 	if _, ok := tokenKind(v); !ok {
-		return badRequest("the slack connector takes a bot token (xoxb-…) or a user token (xoxp-…)")
+		return connector.BadRequest("the slack connector takes a bot token (xoxb-…) or a user token (xoxp-…)")
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 )
 
 // Resources and scopes that are not channels.
@@ -39,20 +40,20 @@ func checkChannelID(id string) error {
 	case ok:
 		return nil
 	case strings.HasPrefix(id, "U") || strings.HasPrefix(id, "W"):
-		return badRequest("%.32q is a user ID; open the DM with conversations.open and use its D… ID", id)
+		return connector.BadRequest("%.32q is a user ID; open the DM with conversations.open and use its D… ID", id)
 	}
-	return badRequest("%.32q is not a conversation ID (C…, G… or D…); use the ID, not the name", id)
+	return connector.BadRequest("%.32q is not a conversation ID (C…, G… or D…); use the ID, not the name", id)
 }
 
 // parseChannels parses "channel:A,B" into sorted, distinct IDs.
 func parseChannels(s string) ([]string, error) {
 	list, ok := strings.CutPrefix(s, channelPrefix)
 	if !ok || list == "" {
-		return nil, badRequest("write channel:ID (such as channel:C0123ABCD, or channel:C0123ABCD,C0456EFGH), or * for the whole workspace")
+		return nil, connector.BadRequest("write channel:ID (such as channel:C0123ABCD, or channel:C0123ABCD,C0456EFGH), or * for the whole workspace")
 	}
 	ids := strings.Split(list, ",")
 	if len(ids) > maxChannels {
-		return nil, badRequest("at most %d conversations in one scope", maxChannels)
+		return nil, connector.BadRequest("at most %d conversations in one scope", maxChannels)
 	}
 	for i, id := range ids {
 		ids[i] = strings.TrimSpace(id)

@@ -153,7 +153,7 @@ func parseConfig(raw []byte) (*config, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil || dec.More() {
-		return nil, badRequest(`the slack settings must be JSON such as {"external_channels": ["C0123ABCD"]}`)
+		return nil, connector.BadRequest(`the slack settings must be JSON such as {"external_channels": ["C0123ABCD"]}`)
 	}
 	for _, ch := range cfg.ExternalChannels {
 		if err := checkChannelID(ch); err != nil {
@@ -184,7 +184,7 @@ func (k *Connector) Configure(c *aos.Connection) error {
 		return err
 	}
 	if c.Auth != "" && c.Auth != "bearer" {
-		return badRequest("the slack connector sends its token as a bearer token; --auth %q is not supported", c.Auth)
+		return connector.BadRequest("the slack connector sends its token as a bearer token; --auth %q is not supported", c.Auth)
 	}
 	cfg, err := parseConfig(c.Config)
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 // carries no credential.
 func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
 	if r == nil {
-		return nil, badRequest("no request")
+		return nil, connector.BadRequest("no request")
 	}
 	base, err := baseOf(c)
 	if err != nil {
@@ -119,7 +119,7 @@ func decodeArgs(args json.RawMessage, pathParams []string) (*callArgs, error) {
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(args, &fields); err != nil || fields == nil {
-		return nil, badRequest("args must be a JSON object: %s", form)
+		return nil, connector.BadRequest("args must be a JSON object: %s", form)
 	}
 	for name, raw := range fields {
 		switch {
@@ -127,16 +127,16 @@ func decodeArgs(args json.RawMessage, pathParams []string) (*callArgs, error) {
 			a.Params = raw
 		case name == "idempotency_key":
 			if err := json.Unmarshal(raw, &a.IdempotencyKey); err != nil {
-				return nil, badRequest("args.idempotency_key must be a string")
+				return nil, connector.BadRequest("args.idempotency_key must be a string")
 			}
 		case slices.Contains(pathParams, name):
 			var v string
 			if err := json.Unmarshal(raw, &v); err != nil {
-				return nil, badRequest("args.%s must be a string", name)
+				return nil, connector.BadRequest("args.%s must be a string", name)
 			}
 			a.Path[name] = v
 		default:
-			return nil, badRequest("args has an unknown field %.64q: %s", name, form)
+			return nil, connector.BadRequest("args has an unknown field %.64q: %s", name, form)
 		}
 	}
 	return a, nil
@@ -165,7 +165,7 @@ func fillPath(pattern string, values map[string]string) (string, error) {
 		name = strings.TrimSuffix(name, "}")
 		v := values[name]
 		if v == "" || strings.ContainsAny(v, "/\\") || len(v) > 255 {
-			return "", badRequest("args.%s is required: a Stripe ID, such as re_123 (no slashes, at most 255 bytes)", name)
+			return "", connector.BadRequest("args.%s is required: a Stripe ID, such as re_123 (no slashes, at most 255 bytes)", name)
 		}
 		segs[i] = url.PathEscape(v)
 	}
@@ -188,11 +188,11 @@ func encodeParams(raw json.RawMessage) (string, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return "", badRequest("args.params is not valid JSON")
+		return "", connector.BadRequest("args.params is not valid JSON")
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return "", badRequest("args.params must be an object of Stripe parameters")
+		return "", connector.BadRequest("args.params must be an object of Stripe parameters")
 	}
 	var pairs []string
 	if err := flatten(&pairs, "", obj, 0); err != nil {
@@ -204,7 +204,7 @@ func encodeParams(raw json.RawMessage) (string, error) {
 // flatten appends the form pairs of v under the key prefix.
 func flatten(pairs *[]string, prefix string, v any, depth int) error {
 	if depth > maxParamDepth {
-		return badRequest("args.params nests deeper than %d levels", maxParamDepth)
+		return connector.BadRequest("args.params nests deeper than %d levels", maxParamDepth)
 	}
 	key := func(k string) string {
 		if prefix == "" {
@@ -221,7 +221,7 @@ func flatten(pairs *[]string, prefix string, v any, depth int) error {
 		sort.Strings(keys)
 		for _, k := range keys {
 			if k == "" {
-				return badRequest("args.params has an empty key")
+				return connector.BadRequest("args.params has an empty key")
 			}
 			if err := flatten(pairs, key(k), x[k], depth+1); err != nil {
 				return err

@@ -34,13 +34,13 @@ func keyOf(secret vault.Secret) (*apiKey, error) {
 	mode, body, _ := strings.Cut(rest, "_")
 	switch {
 	case v == "":
-		return nil, badRequest("is empty")
+		return nil, connector.BadRequest("is empty")
 	case kind == "pk":
-		return nil, badRequest("is a publishable key (pk_...), not a secret key: use a secret (sk_...) or restricted (rk_...) key")
+		return nil, connector.BadRequest("is a publishable key (pk_...), not a secret key: use a secret (sk_...) or restricted (rk_...) key")
 	case kind != "sk" && kind != "rk" || mode != "live" && mode != "test":
-		return nil, badRequest("is not a Stripe secret key: it must start with sk_live_, sk_test_, rk_live_ or rk_test_")
+		return nil, connector.BadRequest("is not a Stripe secret key: it must start with sk_live_, sk_test_, rk_live_ or rk_test_")
 	case len(body) < minKeyBody || len(body) > maxKeyBody || !isAlnum(body):
-		return nil, badRequest("is not a Stripe secret key: after its prefix it must be %d to %d letters and digits", minKeyBody, maxKeyBody)
+		return nil, connector.BadRequest("is not a Stripe secret key: after its prefix it must be %d to %d letters and digits", minKeyBody, maxKeyBody)
 	}
 	return &apiKey{value: v, restricted: kind == "rk", live: mode == "live"}, nil
 }
@@ -61,7 +61,7 @@ func isAlnum(s string) bool {
 // values with code EBadRequest, and never contain the key.
 func (k *Connector) CheckCredential(_ *aos.Connection, secret vault.Secret) error {
 	if _, err := keyOf(secret); err != nil {
-		return badRequest("the credential %s", aos.ErrorMessage(err))
+		return connector.BadRequest("the credential %s", aos.ErrorMessage(err))
 	}
 	return nil
 }
@@ -84,7 +84,7 @@ func (k *Connector) CheckCredential(_ *aos.Connection, secret vault.Secret) erro
 func (k *Connector) Inspect(ctx context.Context, c *aos.Connection, secret vault.Secret) (*connector.CredentialInfo, error) {
 	key, err := keyOf(secret)
 	if err != nil {
-		return nil, badRequest("the credential %s", aos.ErrorMessage(err))
+		return nil, connector.BadRequest("the credential %s", aos.ErrorMessage(err))
 	}
 	base, err := baseOf(c)
 	if err != nil {

@@ -30,7 +30,7 @@ import (
 // with a message naming the host and never the key.
 func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
 	if call == nil || call.Upstream == nil {
-		return nil, badRequest("no upstream request")
+		return nil, connector.BadRequest("no upstream request")
 	}
 	base, err := baseOf(c)
 	if err != nil {
@@ -85,7 +85,7 @@ func recheck(base *url.URL, call *connector.Call) (*request, error) {
 	case req.resource != call.Resource:
 		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is on %s, not on the resource that was authorised", req.resource)
 	case !connector.SameFacts(req.facts, call.Facts):
-		return nil, badRequest("the upstream request's facts (amount, currency, export) are not those that were authorised")
+		return nil, connector.BadRequest("the upstream request's facts (amount, currency, export) are not those that were authorised")
 	}
 	return req, nil
 }

@@ -21,7 +21,7 @@ var _ connector.KeyChecker = (*Connector)(nil)
 func (k *Connector) CheckKey(ctx context.Context, c *aos.Connection, secret vault.Secret) (bool, string, error) {
 	key, err := keyOf(secret)
 	if err != nil {
-		return false, "", badRequest("the credential %s", aos.ErrorMessage(err))
+		return false, "", connector.BadRequest("the credential %s", aos.ErrorMessage(err))
 	}
 	base, err := baseOf(c)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/connector/internal/httpsyntax"
 	"github.com/aos-dev/aos/connector/opdef"
-	"github.com/aos-dev/aos/connector/rest"
 )
 
 // request is a Stripe request as the connector reads it: the operation it
@@ -41,7 +40,7 @@ const (
 
 // analyze reads a request: method, escaped path and raw query as sent,
 // headers and body. The operation is the table's for the method and the
-// canonical path (see rest.Canonical); its parameters are the query of a
+// canonical path (see connector.CanonicalPath); its parameters are the query of a
 // GET or DELETE, which may have no body, and the form body of a POST,
 // which may have no query, so that each parameter has exactly one place.
 //
@@ -55,11 +54,11 @@ func analyze(method, rawPath, rawQuery string, h http.Header, body []byte) (*req
 	// into these ("ſ" upper-cases to "S").
 	if method == "" || len(method) > maxMethodLen ||
 		strings.Trim(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != "" {
-		return nil, badRequest("the method is not a valid HTTP method name")
+		return nil, connector.BadRequest("the method is not a valid HTTP method name")
 	}
 	r := &request{method: strings.ToUpper(method), query: rawQuery, body: body}
 	var err error
-	if r.path, err = rest.Canonical(rawPath); err != nil {
+	if r.path, err = connector.CanonicalPath(rawPath); err != nil {
 		return nil, err
 	}
 	d, _, ok := operations.table.Match(r.method, r.path)
@@ -95,24 +94,24 @@ func analyze(method, rawPath, rawQuery string, h http.Header, body []byte) (*req
 func (r *request) params(query url.Values) (url.Values, error) {
 	if r.method != http.MethodPost {
 		if len(r.body) > 0 {
-			return nil, badRequest("a Stripe %s carries its parameters in the query, not in a body", r.method)
+			return nil, connector.BadRequest("a Stripe %s carries its parameters in the query, not in a body", r.method)
 		}
 		r.header.Del("Content-Type")
 		return query, nil
 	}
 	if r.query != "" {
-		return nil, badRequest("a Stripe POST carries its parameters in the form body, not in the query")
+		return nil, connector.BadRequest("a Stripe POST carries its parameters in the form body, not in the query")
 	}
 	if len(r.body) == 0 {
 		return url.Values{}, nil
 	}
 	mt, _, err := mime.ParseMediaType(r.header.Get("Content-Type"))
 	if err != nil || mt != formType {
-		return nil, badRequest("a Stripe POST body must be %s", formType)
+		return nil, connector.BadRequest("a Stripe POST body must be %s", formType)
 	}
 	form, err := url.ParseQuery(string(r.body))
 	if err != nil {
-		return nil, badRequest("the form body does not parse (malformed percent-escape or ';' separator)")
+		return nil, connector.BadRequest("the form body does not parse (malformed percent-escape or ';' separator)")
 	}
 	return form, nil
 }
@@ -126,7 +125,7 @@ func (r *request) decide(d *opdef.Def, query, params url.Values) error {
 	}
 	expanded, ok := expansions(params)
 	if !ok {
-		return badRequest("the request expands more than %d fields, or deeper than %d levels", maxExpansions, maxExpandDepth)
+		return connector.BadRequest("the request expands more than %d fields, or deeper than %d levels", maxExpansions, maxExpandDepth)
 	}
 	r.resource = resourceOf(operations.typeOf[r.op.Name], expanded)
 	return nil
@@ -189,16 +188,16 @@ func forwardHeader(h http.Header) (http.Header, error) {
 			continue
 		}
 		if len(vs) != 1 || len(out[key]) > 0 {
-			return nil, badRequest("header %s is given more than once", key)
+			return nil, connector.BadRequest("header %s is given more than once", key)
 		}
 		if !httpsyntax.ValidHeaderValue(vs[0]) {
-			return nil, badRequest("header %s has a control character in its value", key)
+			return nil, connector.BadRequest("header %s has a control character in its value", key)
 		}
 		size += len(key) + len(vs[0])
 		out[key] = []string{vs[0]}
 	}
 	if size > maxHeaderBytes {
-		return nil, badRequest("the headers are larger than %d KiB", maxHeaderBytes>>10)
+		return nil, connector.BadRequest("the headers are larger than %d KiB", maxHeaderBytes>>10)
 	}
 	return out, nil
 }

@@ -1,9 +1,10 @@
 package stripe
 
 import (
-	"github.com/aos-dev/aos/connector"
 	"slices"
 	"strings"
+
+	"github.com/aos-dev/aos/connector"
 )
 
 // AccountWide is the scope that covers every object type. It must be
@@ -30,22 +31,22 @@ func (k *Connector) CheckScope(scope string) (string, error) {
 	case s == AccountWide:
 		return AccountWide, nil
 	case s == "":
-		return "", badRequest("the scope is empty: name object types such as refunds or refunds,charges, or * for account-wide access")
+		return "", connector.BadRequest("the scope is empty: name object types such as refunds or refunds,charges, or * for account-wide access")
 	case len(s) > maxScopeLen:
-		return "", badRequest("the scope is longer than %d bytes", maxScopeLen)
+		return "", connector.BadRequest("the scope is longer than %d bytes", maxScopeLen)
 	}
 	var types []string
 	for name := range strings.SplitSeq(s, ",") {
 		typ := strings.ToLower(strings.TrimSpace(name))
 		switch {
 		case typ == "":
-			return "", badRequest("the scope has an empty name between commas")
+			return "", connector.BadRequest("the scope has an empty name between commas")
 		case typ == AccountWide:
-			return "", badRequest("* is account-wide on its own; it cannot be listed with types")
+			return "", connector.BadRequest("* is account-wide on its own; it cannot be listed with types")
 		case typ == "events":
-			return "", badRequest("events carry snapshots of every object type, so only * (account-wide) covers them")
+			return "", connector.BadRequest("events carry snapshots of every object type, so only * (account-wide) covers them")
 		case !operations.knownType(typ):
-			return "", badRequest("%.64q is not a Stripe object type the connector knows; the types are %s",
+			return "", connector.BadRequest("%.64q is not a Stripe object type the connector knows; the types are %s",
 				typ, strings.Join(grantableTypes(), ", "))
 		}
 		types = append(types, typ)

@@ -108,10 +108,10 @@ func (k *Connector) Configure(c *aos.Connection) error {
 	switch strings.ToLower(strings.TrimSpace(c.Auth)) {
 	case "", "bearer":
 	default:
-		return badRequest("the stripe connector sends its key as a bearer token; leave --auth out")
+		return connector.BadRequest("the stripe connector sends its key as a bearer token; leave --auth out")
 	}
 	if len(strings.TrimSpace(string(c.Config))) != 0 {
-		return badRequest("the stripe connector takes no declared operations; its operations are built in (see `aos connectors`)")
+		return connector.BadRequest("the stripe connector takes no declared operations; its operations are built in (see `aos connectors`)")
 	}
 	c.BaseURL, c.Auth, c.HoldsCustomerData = base.String(), "bearer", true
 	return nil
@@ -125,22 +125,22 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, badRequest("the base URL does not parse; write it as https://HOST[:PORT]")
+		return nil, connector.BadRequest("the base URL does not parse; write it as https://HOST[:PORT]")
 	}
 	u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, badRequest("the base URL must start with https://")
+		return nil, connector.BadRequest("the base URL must start with https://")
 	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
-		return nil, badRequest("the base URL has no host; write it as https://HOST[:PORT]")
+		return nil, connector.BadRequest("the base URL has no host; write it as https://HOST[:PORT]")
 	case u.User != nil:
-		return nil, badRequest("the base URL must not carry user info; the key is passed separately")
+		return nil, connector.BadRequest("the base URL must not carry user info; the key is passed separately")
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
-		return nil, badRequest("the base URL must not have a query or fragment")
+		return nil, connector.BadRequest("the base URL must not have a query or fragment")
 	case u.Path != "" && u.Path != "/" || u.RawPath != "":
-		return nil, badRequest("the base URL must not have a path: Stripe's paths start at /v1")
+		return nil, connector.BadRequest("the base URL must not have a path: Stripe's paths start at /v1")
 	case u.Scheme == "http" && !isLoopback(u.Hostname()):
-		return nil, badRequest("the base URL must be https:// (http:// only to a loopback address, such as a local stripe-mock)")
+		return nil, connector.BadRequest("the base URL must be https:// (http:// only to a loopback address, such as a local stripe-mock)")
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
 }
@@ -162,10 +162,6 @@ func baseOf(c *aos.Connection) (*url.URL, error) {
 		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL", c.Name)
 	}
 	return u, nil
-}
-
-func badRequest(format string, args ...any) *aos.Error {
-	return aos.Errorf(aos.EBadRequest, format, args...)
 }
 
 // AnswerHeaderNames are Stripe's response headers that pass to the agent
