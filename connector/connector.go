@@ -48,12 +48,32 @@ type Outbound struct {
 
 // SameFacts reports whether two calls' facts agree on everything a
 // connector reads from a request (not the customer data and PII findings
-// the gateway adds). A connector's Do compares the facts of the request
-// it is about to send with those the policy decided on.
+// the gateway adds).
 func SameFacts(a, b aos.Facts) bool {
 	return a.Amount == b.Amount && a.Currency == b.Currency && a.AmountUnknown == b.AmountUnknown &&
 		a.Recipients == b.Recipients && a.Public == b.Public && a.Production == b.Production &&
 		a.Export == b.Export && a.Share == b.Share && a.TrainingOptIn == b.TrainingOptIn
+}
+
+// CheckDecided compares the call a connector is about to send, as it
+// reads it again (again), with the call the policy decided on (decided),
+// and is the one place where a difference becomes an error:
+// EUnknownOperation for another operation, EOutOfScope for another
+// resource, EUnknownOperation for other approval facts (SameFacts; the
+// request is then not the operation that was authorised). Nothing may be
+// sent when it returns an error.
+func CheckDecided(decided, again *Call) error {
+	switch {
+	case again.Operation.Name != decided.Operation.Name || again.Operation.Access != decided.Operation.Access:
+		return aos.Errorf(aos.EUnknownOperation, "the upstream request is %s, not the operation %s that was authorised",
+			again.Operation.Name, decided.Operation.Name)
+	case again.Resource != decided.Resource:
+		return aos.Errorf(aos.EOutOfScope, "the upstream request acts on %s, not on %s that was authorised",
+			again.Resource, decided.Resource)
+	case !SameFacts(again.Facts, decided.Facts):
+		return aos.Errorf(aos.EUnknownOperation, "the upstream request's approval facts are not those that were authorised")
+	}
+	return nil
 }
 
 // Response is what the upstream answered.

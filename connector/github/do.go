@@ -95,12 +95,18 @@ func (k *Connector) verify(ep *connector.Endpoint, method string, call *connecto
 		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is not under the connection's base URL %s", ep)
 	}
 	d, params, err := match(method, p)
-	if err != nil || d.Name() != call.Operation.Name || d.Operation().Access != call.Operation.Access {
+	if err != nil {
 		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request is not the operation that was authorised")
 	}
 	resource, err := resourceOf(d, p)
-	if err != nil || resource != call.Resource {
+	if err != nil {
 		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is not on the resource that was authorised")
+	}
+	// The facts of a write that may reach a branch are confirmed against
+	// GitHub (confirm), not read again here.
+	again := &connector.Call{Operation: aos.Operation{Name: d.Name(), Access: d.Operation().Access}, Resource: resource, Facts: call.Facts}
+	if err := connector.CheckDecided(call, again); err != nil {
+		return nil, err
 	}
 	query, err := checkQuery(rawQuery)
 	if err != nil {

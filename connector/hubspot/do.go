@@ -14,8 +14,8 @@ import (
 // Do trusts nothing in call.Upstream: the call may have been sealed for an
 // approval long before. It maps the outbound request again, as FromHTTP
 // would, and sends only if its URL is under the connection's base URL
-// (else EOutOfScope), it is the operation the policy decided on (else
-// EUnknownOperation) and it acts on the same resource (else EOutOfScope).
+// (else EOutOfScope) and it is the call the policy decided on: operation,
+// resource and facts (connector.CheckDecided).
 // It sends only the allowlisted headers, and the credential in
 // Authorization whatever the request carried. After an export starts it
 // remembers the export's task and object types (see exportTasks).
@@ -40,13 +40,8 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if err != nil {
 		return nil, err
 	}
-	if again.Operation.Name != call.Operation.Name || again.Operation.Access != call.Operation.Access {
-		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request is %s, not the operation %s that was authorised",
-			again.Operation.Name, call.Operation.Name)
-	}
-	if again.Resource != call.Resource {
-		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request acts on %s, not on %s that was authorised",
-			again.Resource, call.Resource)
+	if err := connector.CheckDecided(call, again); err != nil {
+		return nil, err
 	}
 	token, err := connector.BearerToken(secret)
 	if err != nil {

@@ -49,9 +49,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if err != nil {
 		return nil, err
 	}
-	if op.Name != call.Operation.Name || op.Access != call.Operation.Access {
-		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request %s %s is not the operation that was authorised", method, call.Resource)
-	}
+	again := &connector.Call{Operation: op, Resource: call.Resource, Facts: call.Facts}
 	target, query, err := checkTarget(ep, out.URL, call.Resource, a)
 	if err != nil {
 		return nil, err
@@ -63,8 +61,11 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if len(out.Body) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB", connector.MaxBody>>20)
 	}
-	if def != nil && !connector.SameFacts(readFacts(def, header, query, out.Body), call.Facts) {
-		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request's approval facts are not those that were authorised")
+	if def != nil {
+		again.Facts = readFacts(def, header, query, out.Body)
+	}
+	if err := connector.CheckDecided(call, again); err != nil {
+		return nil, err
 	}
 	req, err := ep.NewRequest(ctx, method, target, header, out.Body)
 	if err != nil {

@@ -47,11 +47,9 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if err != nil {
 		return nil, err
 	}
-	if p.name != call.Operation.Name || p.method.access != call.Operation.Access {
-		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request is %s, not the method %s that was authorised", p.name, call.Operation.Name)
-	}
-	if p.resource != call.Resource {
-		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request acts on %s, not on %s that was authorised", p.resource, call.Resource)
+	again := &connector.Call{Operation: aos.Operation{Name: p.name, Access: p.method.access}, Resource: p.resource, Facts: call.Facts}
+	if err := connector.CheckDecided(call, again); err != nil {
+		return nil, err
 	}
 	token, err := connector.BearerToken(secret)
 	if err != nil {

@@ -19,8 +19,8 @@ import (
 // FromHTTP does, and sends it only if its URL is the connection's scheme
 // and host, and it is the operation (name and access), on the resource,
 // with the money and export facts that the policy decided on; otherwise
-// it returns EOutOfScope (another host or resource), EUnknownOperation
-// (another operation) or EBadRequest (other facts), and sends nothing. The
+// it returns EOutOfScope (another host), or the error of
+// connector.CheckDecided, and sends nothing. The
 // agent's headers are filtered again, and the key goes in Authorization as
 // a bearer token. The key, whole or as Stripe masks it in its errors
 // ("sk_live_****abcd"), is scrubbed from the answer's body.
@@ -79,13 +79,9 @@ func recheck(base *url.URL, call *connector.Call) (*request, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case req.op.Name != call.Operation.Name || req.op.Access != call.Operation.Access:
-		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request is %s, not the operation that was authorised", req.op.Name)
-	case req.resource != call.Resource:
-		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is on %s, not on the resource that was authorised", req.resource)
-	case !connector.SameFacts(req.facts, call.Facts):
-		return nil, connector.BadRequest("the upstream request's facts (amount, currency, export) are not those that were authorised")
+	again := &connector.Call{Operation: req.op, Resource: req.resource, Facts: req.facts}
+	if err := connector.CheckDecided(call, again); err != nil {
+		return nil, err
 	}
 	return req, nil
 }

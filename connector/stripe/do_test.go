@@ -142,8 +142,8 @@ func TestConnector_Do_refusesOtherFacts(t *testing.T) {
 	f, c := startFake(t, 200, `{}`)
 	call := mustCall(t, c, "POST", "/v1/refunds", "", "charge=ch_1&amount=500&currency=usd")
 	call.Upstream.Body = []byte("charge=ch_1&amount=500000&currency=usd")
-	if _, err := New().Do(context.Background(), c, vault.NewSecret([]byte(testKey)), call); aos.ErrorCode(err) != aos.EBadRequest {
-		t.Fatalf("Do with a larger amount = %v; want bad_request", err)
+	if _, err := New().Do(context.Background(), c, vault.NewSecret([]byte(testKey)), call); aos.ErrorCode(err) != aos.EUnknownOperation {
+		t.Fatalf("Do with a larger amount = %v; want unknown_operation", err)
 	}
 	if n := len(f.requests()); n != 0 {
 		t.Fatalf("upstream saw %d requests", n)
