@@ -110,8 +110,6 @@ type Connector interface {
 	// Covers reports whether a granted scope covers a canonical resource.
 	// It must be pure: the policy calls it while deciding.
 	Covers(scope, resource string) bool
-	// FromHTTP maps a proxied request.
-	FromHTTP(c *aos.Connection, r *HTTPRequest) (*Call, error)
 	// FromCall maps a POST /v1/call request.
 	FromCall(c *aos.Connection, operation string, args json.RawMessage) (*Call, error)
 	// Do sends call upstream, authenticated with secret, and returns the
@@ -119,6 +117,15 @@ type Connector interface {
 	// the credential's place, and never sends to a host other than the
 	// connection's base URL.
 	Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *Call) (*Response, error)
+}
+
+// HTTPMapper is implemented by connectors of HTTP APIs, which agents may
+// also reach through the proxy (/v1/proxy/NAME/...). A connector that is
+// not HTTP-shaped (email, postgres) does not implement it, and the
+// gateway refuses proxied requests to its connections.
+type HTTPMapper interface {
+	// FromHTTP maps a proxied request.
+	FromHTTP(c *aos.Connection, r *HTTPRequest) (*Call, error)
 }
 
 // Description is what `aos connectors` shows of a connector.

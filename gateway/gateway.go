@@ -13,6 +13,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -99,8 +100,25 @@ func (g *Gateway) principalByHash(ctx context.Context, hash []byte) (*aos.Princi
 // Proxy runs a proxied HTTP request on connection conn.
 func (g *Gateway) Proxy(ctx context.Context, p *aos.Principal, conn string, r *connector.HTTPRequest, m Meta) (*Outcome, error) {
 	return g.run(ctx, p, conn, m, func(k connector.Connector, c *aos.Connection) (*connector.Call, error) {
-		return k.FromHTTP(c, r)
+		hm, ok := k.(connector.HTTPMapper)
+		if !ok {
+			return nil, notHTTP(k, c)
+		}
+		return hm.FromHTTP(c, r)
 	})
+}
+
+// notHTTP is the refusal of a proxied request to a connection whose tool
+// is not an HTTP API: it names the way in, POST /v1/call, and the
+// operations.
+func notHTTP(k connector.Connector, c *aos.Connection) error {
+	var ops []string
+	for _, op := range k.Describe().Operations {
+		ops = append(ops, op.Name)
+	}
+	return aos.Errorf(aos.EUnknownOperation,
+		"connection %s is a %s connection, not an HTTP API: use POST /v1/call {\"connection\": %q, \"operation\": ..., \"args\": {...}} with operation %s",
+		c.Name, k.Type(), c.Name, strings.Join(ops, ", "))
 }
 
 // CallRequest is the body of POST /v1/call.

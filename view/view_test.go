@@ -62,7 +62,7 @@ func fromHTTP(t *testing.T, k connector.Connector, c *aos.Connection, method, pa
 	if h == nil {
 		h = http.Header{}
 	}
-	call, err := k.FromHTTP(c, &connector.HTTPRequest{Method: method, RawPath: path, RawQuery: query, Header: h, Body: []byte(body)})
+	call, err := k.(connector.HTTPMapper).FromHTTP(c, &connector.HTTPRequest{Method: method, RawPath: path, RawQuery: query, Header: h, Body: []byte(body)})
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}

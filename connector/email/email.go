@@ -152,12 +152,6 @@ func settings(c *aos.Connection) (*endpoint, error) {
 	return ep, nil
 }
 
-// FromHTTP refuses every proxied request: mail is not an HTTP API.
-func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
-	return nil, aos.Errorf(aos.EUnknownOperation,
-		"connection %s is an email connection: send mail with POST /v1/call {\"connection\": %q, \"operation\": \"send\", \"args\": {...}}",
-		c.Name, c.Name)
-}
 
 // Internal reports whether every envelope recipient of a send is at one
 // of the connection's internal domains, so that nothing in the message

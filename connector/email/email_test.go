@@ -136,7 +136,8 @@ func TestEmail_Gateway(t *testing.T) {
 	}
 
 	t.Run("proxy is an unknown operation", func(t *testing.T) {
-		if a := agentDo(t, token, "POST", in.URL+"/v1/proxy/mail/send", hello); a.Error.Code != aos.EUnknownOperation {
+		a := agentDo(t, token, "POST", in.URL+"/v1/proxy/mail/send", hello)
+		if a.Error.Code != aos.EUnknownOperation || !strings.Contains(a.Error.Message, "POST /v1/call") || !strings.Contains(a.Error.Message, "operation send") {
 			t.Fatalf("answer = %d %+v", a.status, a.Error)
 		}
 	})

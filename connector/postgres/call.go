@@ -194,9 +194,3 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, raw json.RawMe
 	return call, err
 }
 
-// FromHTTP refuses every proxied request: the connector is reached only
-// through POST /v1/call.
-func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
-	return nil, aos.Errorf(aos.EUnknownOperation,
-		"the postgres connector has no HTTP proxy: use POST /v1/call with operation query, execute or copy_out")
-}
