@@ -142,9 +142,17 @@ func (k *Connector) Configure(c *aos.Connection) error {
 	return nil
 }
 
-// settings parses a configured connection's base URL. It was checked by
+// configs holds the parsed settings of connections, one immutable value
+// per connection version (connector.Configs).
+var configs = connector.NewConfigs(parseSettings)
+
+// settings returns a connection's parsed settings, parsed once per connection
+// version.
+func settings(c *aos.Connection) (*endpoint, error) { return configs.Get(c) }
+
+// parseSettings parses a configured connection's base URL. It was checked by
 // Configure, so a failure means the stored connection was altered.
-func settings(c *aos.Connection) (*endpoint, error) {
+func parseSettings(c *aos.Connection) (*endpoint, error) {
 	ep, err := parseEndpoint(c.BaseURL)
 	if err != nil {
 		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL: %s", c.Name, aos.ErrorMessage(err))
@@ -152,13 +160,12 @@ func settings(c *aos.Connection) (*endpoint, error) {
 	return ep, nil
 }
 
-
 // Internal reports whether every envelope recipient of a send is at one
 // of the connection's internal domains, so that nothing in the message
 // leaves the company. It is false for anything that is not a well-formed
 // send, and when the connection names no internal domains.
 func (k *Connector) Internal(c *aos.Connection, call *connector.Call) bool {
-	ep, err := parseEndpoint(c.BaseURL)
+	ep, err := settings(c)
 	return err == nil && internal(ep, call)
 }
 

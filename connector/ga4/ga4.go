@@ -197,8 +197,16 @@ func (k *Connector) Configure(c *aos.Connection) error {
 	return nil
 }
 
-// settings parses a configured connection's base URL.
-func settings(c *aos.Connection) (*endpoint, error) {
+// configs holds the parsed settings of connections, one immutable value
+// per connection version (connector.Configs).
+var configs = connector.NewConfigs(parseSettings)
+
+// settings returns a connection's parsed settings, parsed once per connection
+// version.
+func settings(c *aos.Connection) (*endpoint, error) { return configs.Get(c) }
+
+// parseSettings parses a configured connection's base URL.
+func parseSettings(c *aos.Connection) (*endpoint, error) {
 	ep, err := parseEndpoint(c.BaseURL)
 	if err != nil {
 		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL: %s", c.Name, aos.ErrorMessage(err))

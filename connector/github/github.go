@@ -186,9 +186,17 @@ func parseBaseURL(raw string) (*connector.Endpoint, error) {
 	return ep, nil
 }
 
-// settings parses a configured connection's base URL. Configure checked
+// configs holds the parsed settings of connections, one immutable value
+// per connection version (connector.Configs).
+var configs = connector.NewConfigs(parseSettings)
+
+// settings returns a connection's parsed settings, parsed once per connection
+// version.
+func settings(c *aos.Connection) (*connector.Endpoint, error) { return configs.Get(c) }
+
+// parseSettings parses a configured connection's base URL. Configure checked
 // it, so a failure means the stored connection was altered.
-func settings(c *aos.Connection) (*connector.Endpoint, error) {
+func parseSettings(c *aos.Connection) (*connector.Endpoint, error) {
 	if c == nil {
 		return nil, aos.Errorf(aos.EInternal, "no connection")
 	}

@@ -193,4 +193,3 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, raw json.RawMe
 	call, _, err := plan(c, ep, op, a)
 	return call, err
 }
-

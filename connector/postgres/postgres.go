@@ -204,9 +204,17 @@ func (k *Connector) Configure(c *aos.Connection) error {
 	return nil
 }
 
-// settings parses a configured connection's base URL. It was checked by
+// configs holds the parsed settings of connections, one immutable value
+// per connection version (connector.Configs).
+var configs = connector.NewConfigs(parseSettings)
+
+// settings returns a connection's parsed settings, parsed once per connection
+// version.
+func settings(c *aos.Connection) (*endpoint, error) { return configs.Get(c) }
+
+// parseSettings parses a configured connection's base URL. It was checked by
 // Configure, so a failure means the stored connection was altered.
-func settings(c *aos.Connection) (*endpoint, error) {
+func parseSettings(c *aos.Connection) (*endpoint, error) {
 	ep, err := parseBaseURL(c.BaseURL)
 	if err != nil {
 		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL: %s", c.Name, aos.ErrorMessage(err))

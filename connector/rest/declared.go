@@ -2,12 +2,10 @@ package rest
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
-	"sync"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
@@ -66,50 +64,6 @@ func parseErrorMessage(err error) string {
 		return pe.Error()
 	}
 	return aos.ErrorMessage(err)
-}
-
-// maxTables bounds the parsed tables a Connector keeps: far more than the
-// connections of an instance, and each table is small.
-const maxTables = 256
-
-// tableCache keeps parsed operation tables by the SHA-256 of the config
-// they came from, so that a connection's table is parsed once, not on
-// every request. Tables are immutable, so one may serve many requests at
-// once. The zero value is ready to use and safe for concurrent use.
-type tableCache struct {
-	mu     sync.Mutex
-	tables map[[sha256.Size]byte]*opdef.Table
-}
-
-// get returns the table of config, parsing it on first use. Parse errors
-// are not kept: a config that fails fails every time.
-func (tc *tableCache) get(config []byte) (*opdef.Table, error) {
-	key := sha256.Sum256(config)
-	tc.mu.Lock()
-	t, ok := tc.tables[key]
-	tc.mu.Unlock()
-	if ok {
-		return t, nil
-	}
-	// Parsed outside the lock: two first uses may both parse, and the
-	// tables they get are equal.
-	t, err := parseOperations(config)
-	if err != nil {
-		return nil, err
-	}
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if tc.tables == nil {
-		tc.tables = map[[sha256.Size]byte]*opdef.Table{}
-	}
-	if len(tc.tables) >= maxTables {
-		for k := range tc.tables { // evict any one: connections rarely change
-			delete(tc.tables, k)
-			break
-		}
-	}
-	tc.tables[key] = t
-	return t, nil
 }
 
 // readFacts reads a declared operation's approval facts from a request

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -363,7 +362,7 @@ func TestConnector_DeclaredOperations(t *testing.T) {
 	}
 }
 
-func TestConnector_tables(t *testing.T) {
+func TestConnector_parsesOncePerVersion(t *testing.T) {
 	k := New()
 	c := pay(t, "https://x.com")
 	var wg sync.WaitGroup
@@ -378,16 +377,17 @@ func TestConnector_tables(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := len(k.tables.tables); n != 1 {
-		t.Fatalf("%d tables cached for one config", n)
+	first, err := configs.Get(c)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i := 0; i < maxTables+10; i++ {
-		config := fmt.Sprintf(`{"operations":[{"name":"op%d","method":"GET","path":"/","access":"read"}]}`, i)
-		if _, err := k.tables.get([]byte(config)); err != nil {
-			t.Fatal(err)
-		}
+	if again, _ := configs.Get(c); again != first {
+		t.Fatal("one connection version was parsed twice")
 	}
-	if n := len(k.tables.tables); n > maxTables {
-		t.Fatalf("%d tables cached; the bound is %d", n, maxTables)
+	changed := *c
+	changed.Config = []byte(`{"operations":[{"name":"op","method":"GET","path":"/","access":"read"}]}`)
+	other, err := configs.Get(&changed)
+	if err != nil || other == first || other.ops.table.Operations()[0].Name != "op" {
+		t.Fatalf("a changed connection kept its old settings: %+v, %v", other, err)
 	}
 }

@@ -40,7 +40,6 @@ const Type = "http"
 // values.
 type Connector struct {
 	client *http.Client
-	tables tableCache // parsed declared operations, by config
 }
 
 var _ connector.Connector = (*Connector)(nil)
@@ -160,33 +159,54 @@ func upstreamURL(ep *connector.Endpoint, resource, query string) string {
 	return ep.URL(connector.EscapePath(resource), query)
 }
 
-// settings parses a configured connection's base URL, auth mode and
-// operations (declared ones from the cache). They were checked by
-// Configure, so a failure means the stored connection was altered: it is
-// reported as internal, and nothing is sent.
+// parsed is a connection's settings parsed: its base URL, auth mode and
+// operations. Immutable; kept per connection version (connector.Configs).
+type parsed struct {
+	ep  *connector.Endpoint
+	a   auth
+	ops operations
+}
+
+// settings returns a configured connection's parsed settings, parsing
+// them once per connection version.
 func (k *Connector) settings(c *aos.Connection) (*connector.Endpoint, auth, operations, error) {
+	p, err := configs.Get(c)
+	if err != nil {
+		return nil, auth{}, operations{}, err
+	}
+	return p.ep, p.a, p.ops, nil
+}
+
+// configs holds the parsed settings of connections, per version.
+var configs = connector.NewConfigs(parseSettings)
+
+// parseSettings parses a configured connection's base URL, auth mode and
+// operations. They were checked by Configure, so a failure means the
+// stored connection was altered: it is reported as internal, and nothing
+// is sent.
+func parseSettings(c *aos.Connection) (*parsed, error) {
 	ops := operations{conn: c.Name}
 	ep, err := parseBaseURL(c.BaseURL)
 	if err != nil {
-		return nil, auth{}, ops, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL: %s", c.Name, aos.ErrorMessage(err))
+		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL: %s", c.Name, aos.ErrorMessage(err))
 	}
 	a, err := parseAuth(c.Auth)
 	if err != nil {
-		return nil, auth{}, ops, aos.Errorf(aos.EInternal, "connection %s has an invalid auth mode: %s", c.Name, aos.ErrorMessage(err))
+		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid auth mode: %s", c.Name, aos.ErrorMessage(err))
 	}
 	if declares(c.Config) {
-		t, err := k.tables.get(c.Config)
+		t, err := parseOperations(c.Config)
 		if err == nil {
 			err = checkAddedHeaders(t, a)
 		}
 		if err != nil {
-			return nil, auth{}, ops, aos.Errorf(aos.EInternal, "connection %s has invalid declared operations: %s", c.Name, parseErrorMessage(err))
+			return nil, aos.Errorf(aos.EInternal, "connection %s has invalid declared operations: %s", c.Name, parseErrorMessage(err))
 		}
 		if ops.headers = t.Headers(); t.HasOperations() {
 			ops.table = t
 		}
 	}
-	return ep, a, ops, nil
+	return &parsed{ep: ep, a: a, ops: ops}, nil
 }
 
 // checkAddedHeaders refuses an operation file that adds the header the

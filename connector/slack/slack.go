@@ -198,18 +198,38 @@ func (k *Connector) Configure(c *aos.Connection) error {
 	return nil
 }
 
-// settings parses a configured connection. Configure checked it, so a
-// failure means the stored connection was altered: internal.
+// settled is a connection's settings parsed: immutable, kept per
+// connection version (connector.Configs).
+type settled struct {
+	ep  *connector.Endpoint
+	cfg *config
+}
+
+// configs holds the parsed settings of connections, per version.
+var configs = connector.NewConfigs(parseSettings)
+
+// settings returns a connection's parsed settings, parsed once per
+// connection version.
 func settings(c *aos.Connection) (*connector.Endpoint, *config, error) {
+	p, err := configs.Get(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p.ep, p.cfg, nil
+}
+
+// parseSettings parses a configured connection. Configure checked it, so
+// a failure means the stored connection was altered: internal.
+func parseSettings(c *aos.Connection) (*settled, error) {
 	ep, err := parseBaseURL(c.BaseURL)
 	if err != nil {
-		return nil, nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL", c.Name)
+		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL", c.Name)
 	}
 	cfg, err := parseConfig(c.Config)
 	if err != nil {
-		return nil, nil, aos.Errorf(aos.EInternal, "connection %s has invalid settings", c.Name)
+		return nil, aos.Errorf(aos.EInternal, "connection %s has invalid settings", c.Name)
 	}
-	return ep, cfg, nil
+	return &settled{ep: ep, cfg: cfg}, nil
 }
 
 // AnswerHeaderNames are Slack's response headers that pass to the agent

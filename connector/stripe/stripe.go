@@ -154,9 +154,17 @@ func isLoopback(host string) bool {
 	return err == nil && a.IsLoopback()
 }
 
-// baseOf parses a configured connection's base URL. Configure checked it,
+// configs holds the parsed settings of connections, one immutable value
+// per connection version (connector.Configs).
+var configs = connector.NewConfigs(parseSettings)
+
+// baseOf returns a connection's parsed settings, parsed once per connection
+// version.
+func baseOf(c *aos.Connection) (*url.URL, error) { return configs.Get(c) }
+
+// parseSettings parses a configured connection's base URL. Configure checked it,
 // so a failure means the stored connection was altered: internal.
-func baseOf(c *aos.Connection) (*url.URL, error) {
+func parseSettings(c *aos.Connection) (*url.URL, error) {
 	u, err := parseBaseURL(c.BaseURL)
 	if err != nil || strings.TrimSpace(c.BaseURL) == "" {
 		return nil, aos.Errorf(aos.EInternal, "connection %s has an invalid base URL", c.Name)
