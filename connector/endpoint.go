@@ -69,7 +69,7 @@ func AtOrigin(raw, scheme, host string) (*url.URL, bool) {
 // ParseBaseURL validates a base URL: absolute http or https with a host,
 // no user info, query or fragment, and a path that canonical accepts.
 // canonical gets the escaped path without its trailing slash and returns
-// it decoded (a connector's own path rules, such as rest.Canonical); the
+// it decoded (a connector's own path rules, such as CanonicalPath); the
 // endpoint keeps it re-escaped by EscapePath. Errors are EBadRequest.
 func ParseBaseURL(raw string, canonical func(escapedPath string) (string, error)) (*Endpoint, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))

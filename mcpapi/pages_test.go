@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/aos-dev/aos/connector/github"
-	fakegh "github.com/aos-dev/aos/internal/fake/github"
+	"github.com/aos-dev/aos/connector/github/githubtest"
 	"github.com/aos-dev/aos/internal/gatewaytest"
 	"github.com/aos-dev/aos/owner"
 	"github.com/aos-dev/aos/vault"
@@ -15,7 +15,7 @@ import (
 // over pages, each once: every operation of the connector, and aos's own.
 func TestMCP_ToolPages(t *testing.T) {
 	const token = "ghp_sealedbyowner000000000000000000000"
-	gh := fakegh.Start(t, token)
+	gh := githubtest.Start(t, token)
 	in := gatewaytest.Start(t, github.New())
 	alice := in.Agent(t, "alice", "eng")
 	in.Connect(t, owner.ConnectRequest{Type: github.Type, Name: "gh", Scope: "repo:acme/app", To: "alice", Write: true,
