@@ -218,6 +218,11 @@ func (g *Gateway) send(ctx context.Context, a *aos.Approval, conn *aos.Connectio
 	}
 	call := &connector.Call{Operation: aos.Operation{Name: a.Operation, Access: a.Access},
 		Resource: a.Resource, Facts: a.Facts, Upstream: &out}
+	// The one reading again of a sealed call: it was decided on long
+	// before, and the connection may have changed since.
+	if err := connector.Recheck(k, conn, call); err != nil {
+		return nil, false, err
+	}
 	return g.sendCall(ctx, k, conn, cred, secret, call)
 }
 

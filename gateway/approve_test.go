@@ -257,6 +257,21 @@ func TestGateway_Redecide(t *testing.T) {
 	})
 }
 
+// TestGateway_ApprovedCallIsReadAgain checks that an approved call is
+// read again through the connector as it is now (connector.Recheck), in
+// the gateway, and not sent when it is no longer the call decided on.
+func TestGateway_ApprovedCallIsReadAgain(t *testing.T) {
+	h := newHarness(t)
+	a := h.mustHold(5000_00)
+	h.pay.mu.Lock()
+	h.pay.renamed = true
+	h.pay.mu.Unlock()
+	got, err := h.gw.Approve(context.Background(), h.boss, a.ID, "")
+	if err != nil || got.Status != aos.ApprovalFailed || got.Error != aos.EUnknownOperation || h.pay.count() != 0 {
+		t.Fatalf("approve: %+v, %v; upstream saw %d", got, err, h.pay.count())
+	}
+}
+
 func TestGateway_Resume(t *testing.T) {
 	ctx := context.Background()
 	h := newHarness(t)

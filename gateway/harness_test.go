@@ -51,7 +51,14 @@ type payConnector struct {
 	answer func(secret string, call *connector.Call) *connector.Response
 	// fail, if set, is the error Do returns instead.
 	fail func(secret string) error
+	// renamed makes FromHTTP name the charge operation otherwise, as a
+	// connector that changed since a call was held would.
+	renamed bool
 }
+
+// SendsDecided makes the pay connector a connector.DecidedSender: the
+// gateway reads an approved call again (connector.Recheck) before Do.
+func (*payConnector) SendsDecided() {}
 
 func (*payConnector) Type() string { return "pay" }
 func (*payConnector) Describe() connector.Description {
@@ -65,7 +72,10 @@ func (*payConnector) CheckScope(s string) (string, error) {
 	return s, nil
 }
 func (*payConnector) Covers(scope, resource string) bool { return scope == "*" || scope == resource }
-func (*payConnector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
+func (p *payConnector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*connector.Call, error) {
+	p.mu.Lock()
+	renamed := p.renamed
+	p.mu.Unlock()
 	call := &connector.Call{Resource: r.RawPath, Upstream: &connector.Outbound{
 		Method: r.Method, URL: c.BaseURL + r.RawPath + "?" + r.RawQuery, Body: r.Body}}
 	switch {
@@ -73,6 +83,9 @@ func (*payConnector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*con
 		call.Operation = aos.Operation{Name: "read", Access: aos.Read}
 	case r.Method == "POST" && r.RawPath == "/charges":
 		call.Operation = aos.Operation{Name: "charges.create", Access: aos.Write, Points: []aos.ApprovalPoint{aos.PointMoney}}
+		if renamed {
+			call.Operation.Name = "charges.create.v2"
+		}
 		q, _ := strconv.ParseInt(r.RawQuery[len("amount="):], 10, 64)
 		call.Facts = aos.Facts{Amount: q, Currency: "usd"}
 	default:

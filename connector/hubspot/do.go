@@ -8,21 +8,18 @@ import (
 	"github.com/aos-dev/aos/vault"
 )
 
-// Do sends call upstream with the token as a bearer token and returns the
-// answer, of any status; a 3xx comes back as sent, never followed.
+// Do sends call upstream as it was decided on, byte for byte, with the
+// token as a bearer token in Authorization whatever the request carried,
+// and returns the answer, of any status; a 3xx comes back as sent, never
+// followed. It does not map the request again: FromHTTP and FromCall
+// built call.Upstream from the allowlisted headers only, and a call sealed
+// for an approval is read again by connector.Recheck before it is sent.
+// It still never sends outside the connection's base URL (EOutOfScope).
+// After an export starts it remembers the export's task and object types
+// (see exportTasks).
 //
-// Do trusts nothing in call.Upstream: the call may have been sealed for an
-// approval long before. It maps the outbound request again, as FromHTTP
-// would, and sends only if its URL is under the connection's base URL
-// (else EOutOfScope) and it is the call the policy decided on: operation,
-// resource and facts (connector.CheckDecided).
-// It sends only the allowlisted headers, and the credential in
-// Authorization whatever the request carried. After an export starts it
-// remembers the export's task and object types (see exportTasks).
-//
-// Errors: those of FromHTTP for a malformed request; EUpstream when
-// HubSpot cannot be reached or the credential cannot be sent, with a
-// message that never contains the credential.
+// Errors: EUpstream when HubSpot cannot be reached or the credential
+// cannot be sent, with a message that never contains the credential.
 func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
 	if call == nil || call.Upstream == nil {
 		return nil, connector.BadRequest("no upstream request")
@@ -31,23 +28,14 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if err != nil {
 		return nil, err
 	}
-	out := call.Upstream
-	rel, query, err := ep.Relative(out.URL)
-	if err != nil {
-		return nil, err
-	}
-	again, err := k.mapRequest(c, ep, request{out.Method, rel, query, out.Header, out.Body})
-	if err != nil {
-		return nil, err
-	}
-	if err := connector.CheckDecided(call, again); err != nil {
+	up := call.Upstream
+	if _, _, err := ep.Relative(up.URL); err != nil {
 		return nil, err
 	}
 	token, err := connector.BearerToken(secret)
 	if err != nil {
 		return nil, err
 	}
-	up := again.Upstream
 	req, err := ep.NewRequest(ctx, up.Method, up.URL, up.Header, up.Body)
 	if err != nil {
 		return nil, err
@@ -56,8 +44,11 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if err != nil {
 		return nil, err
 	}
-	if again.Operation.Name == "exports.start" && resp.Status/100 == 2 {
-		k.exports.learn(c, again.Resource, resp.Body)
+	if call.Operation.Name == "exports.start" && resp.Status/100 == 2 {
+		k.exports.learn(c, call.Resource, resp.Body)
 	}
 	return resp, nil
 }
+
+// SendsDecided marks the connector as a connector.DecidedSender.
+func (k *Connector) SendsDecided() {}

@@ -77,6 +77,8 @@ func TestConnector_Do(t *testing.T) {
 		}
 	})
 
+	// A call sealed for an approval is read again once, by the gateway's
+	// connector.Recheck, before Do sends it as decided.
 	tampered := []struct {
 		name   string
 		change func(*connector.Call)
@@ -93,7 +95,7 @@ func TestConnector_Do(t *testing.T) {
 			before := len(f.Requests())
 			call := mapped(t, k, c, "GET", "/crm/v3/objects/contacts/"+id, "", "")
 			tc.change(call)
-			if _, err := k.Do(ctx, c, secret, call); aos.ErrorCode(err) != tc.code {
+			if _, err := recheckAndDo(ctx, k, c, secret, call); aos.ErrorCode(err) != tc.code {
 				t.Fatalf("got %v, want %s", err, tc.code)
 			}
 			if len(f.Requests()) != before {
@@ -154,4 +156,13 @@ func TestConnector_CheckCredential(t *testing.T) {
 			t.Errorf("%q: %v", c.secret, err)
 		}
 	}
+}
+
+// recheckAndDo sends a call as the gateway sends an approved one: read
+// again by connector.Recheck, then sent by Do.
+func recheckAndDo(ctx context.Context, k connector.Connector, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
+	if err := connector.Recheck(k, c, call); err != nil {
+		return nil, err
+	}
+	return k.Do(ctx, c, secret, call)
 }

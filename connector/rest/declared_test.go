@@ -317,7 +317,7 @@ func TestConnector_Do_declared(t *testing.T) {
 			before := len(up.seen(t))
 			call := refund(t)
 			change(call)
-			_, err := k.Do(context.Background(), c, secret, call)
+			_, err := recheckAndDo(k, c, secret, call)
 			if code := aos.ErrorCode(err); code != aos.EUnknownOperation {
 				t.Fatalf("Do: %v; want unknown_operation", err)
 			}
@@ -345,7 +345,7 @@ func TestConnector_Do_declared(t *testing.T) {
 		// the name a held call was authorised under.
 		plain := *c
 		plain.Config = nil
-		if _, err := k.Do(context.Background(), &plain, secret, refund(t)); aos.ErrorCode(err) != aos.EUnknownOperation {
+		if _, err := recheckAndDo(k, &plain, secret, refund(t)); aos.ErrorCode(err) != aos.EUnknownOperation {
 			t.Fatalf("Do: %v; want unknown_operation", err)
 		}
 	})

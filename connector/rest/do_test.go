@@ -269,6 +269,17 @@ func TestConnector_Do_canceled(t *testing.T) {
 
 // TestConnector_Do_refuses checks that Do sends nothing for a call that
 // was altered after FromHTTP, or that cannot carry the credential.
+// recheckAndDo sends a call as the gateway sends an approved one: read
+// again by connector.Recheck, then sent by Do as decided.
+func recheckAndDo(k *Connector, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
+	if err := connector.Recheck(k, c, call); err != nil {
+		return nil, err
+	}
+	return k.Do(context.Background(), c, secret, call)
+}
+
+// TestConnector_Do_refuses checks what a call sealed for an approval
+// may not become before it is sent.
 func TestConnector_Do_refuses(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -309,6 +320,12 @@ func TestConnector_Do_refuses(t *testing.T) {
 		{"header injection", sealed, func(call *connector.Call, base string) {
 			call.Upstream.Header.Set("X-Request-Id", "a\r\nB: c")
 		}, aos.EBadRequest},
+		{"header added", sealed, func(call *connector.Call, base string) {
+			call.Upstream.Header.Set("Cookie", "session=agent")
+		}, aos.EUnknownOperation},
+		{"the credential's header added", sealed, func(call *connector.Call, base string) {
+			call.Upstream.Header.Set("Authorization", "Bearer agent")
+		}, aos.EUnknownOperation},
 		{"credential with CRLF", sealed + "\r\nX-Evil: 1", nil, aos.EUpstream},
 		{"empty credential", "\n", nil, aos.EUpstream},
 	}
@@ -320,7 +337,7 @@ func TestConnector_Do_refuses(t *testing.T) {
 			if tt.alter != nil {
 				tt.alter(call, up.URL)
 			}
-			_, err := New().Do(context.Background(), c, vault.NewSecret([]byte(tt.secret)), call)
+			_, err := recheckAndDo(New(), c, vault.NewSecret([]byte(tt.secret)), call)
 			if aos.ErrorCode(err) != tt.code {
 				t.Fatalf("Do: %v; want %s", err, tt.code)
 			}

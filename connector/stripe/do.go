@@ -3,7 +3,6 @@ package stripe
 import (
 	"bytes"
 	"context"
-	"net/url"
 	"regexp"
 
 	"github.com/aos-dev/aos"
@@ -11,23 +10,19 @@ import (
 	"github.com/aos-dev/aos/vault"
 )
 
-// Do sends call to Stripe with the connection's key and returns the answer,
-// of any status; a 3xx comes back as sent, never followed.
-//
-// Do trusts nothing in call.Upstream: the call may have been sealed for an
-// approval long before. It reads the outbound request again exactly as
-// FromHTTP does, and sends it only if its URL is the connection's scheme
-// and host, and it is the operation (name and access), on the resource,
-// with the money and export facts that the policy decided on; otherwise
-// it returns EOutOfScope (another host), or the error of
-// connector.CheckDecided, and sends nothing. The
-// agent's headers are filtered again, and the key goes in Authorization as
-// a bearer token. The key, whole or as Stripe masks it in its errors
+// Do sends call to Stripe as it was decided on, byte for byte, with the
+// connection's key as a bearer token in Authorization, and returns the
+// answer, of any status; a 3xx comes back as sent, never followed. It does
+// not map the request again: FromHTTP and FromCall built call.Upstream
+// from the allowlisted headers only, and a call sealed for an approval is
+// read again once, by connector.Recheck in the gateway, before it is sent.
+// It still never sends to another scheme or host than the connection's
+// (EOutOfScope). The key, whole or as Stripe masks it in its errors
 // ("sk_live_****abcd"), is scrubbed from the answer's body.
 //
-// Errors: those above and of analyze; EUpstream when Stripe cannot be
-// reached or the stored key is not a Stripe secret or restricted key,
-// with a message naming the host and never the key.
+// Errors: EUpstream when Stripe cannot be reached or the stored key is
+// not a Stripe secret or restricted key, with a message naming the host
+// and never the key.
 func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
 	if call == nil || call.Upstream == nil {
 		return nil, connector.BadRequest("no upstream request")
@@ -36,15 +31,15 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if err != nil {
 		return nil, err
 	}
-	req, err := recheck(base, call)
-	if err != nil {
-		return nil, err
+	out := call.Upstream
+	if _, ok := connector.AtOrigin(out.URL, base.Scheme, base.Host); !ok {
+		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is not under the connection's base URL %s", base)
 	}
 	key, err := keyOf(secret)
 	if err != nil {
 		return nil, aos.Errorf(aos.EUpstream, "the connection's credential %s; rotate it with `aos keys rotate %s`", aos.ErrorMessage(err), c.Name)
 	}
-	hr, err := connector.NewRequest(ctx, base.Host, req.method, req.upstreamURL(base), req.header, req.body)
+	hr, err := connector.NewRequest(ctx, base.Host, out.Method, out.URL, out.Header, out.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +51,9 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	return resp, nil
 }
 
+// SendsDecided marks the connector as a connector.DecidedSender.
+func (k *Connector) SendsDecided() {}
+
 // maskedKey is how Stripe quotes a key in its authentication and
 // permission errors: the prefix, asterisks and the last four characters.
 var maskedKey = regexp.MustCompile(`\b[rs]k_(?:live|test)_\*+[A-Za-z0-9]{0,8}`)
@@ -65,23 +63,4 @@ var maskedKey = regexp.MustCompile(`\b[rs]k_(?:live|test)_\*+[A-Za-z0-9]{0,8}`)
 func scrubKey(body []byte, key string) []byte {
 	body = bytes.ReplaceAll(body, []byte(key), []byte("[redacted]"))
 	return maskedKey.ReplaceAll(body, []byte("[redacted]"))
-}
-
-// recheck reads call.Upstream again and checks it against what the policy
-// decided on (see Do).
-func recheck(base *url.URL, call *connector.Call) (*request, error) {
-	out := call.Upstream
-	u, ok := connector.AtOrigin(out.URL, base.Scheme, base.Host)
-	if !ok {
-		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is not under the connection's base URL %s", base)
-	}
-	req, err := analyze(out.Method, u.EscapedPath(), u.RawQuery, out.Header, out.Body)
-	if err != nil {
-		return nil, err
-	}
-	again := &connector.Call{Operation: req.op, Resource: req.resource, Facts: req.facts}
-	if err := connector.CheckDecided(call, again); err != nil {
-		return nil, err
-	}
-	return req, nil
 }

@@ -97,6 +97,18 @@ func TestConnector_Do(t *testing.T) {
 	}
 }
 
+// recheckAndDo sends a call as the gateway sends an approved one: read
+// again by connector.Recheck, then sent by Do as decided.
+func recheckAndDo(c *aos.Connection, call *connector.Call) (*connector.Response, error) {
+	k := New()
+	if err := connector.Recheck(k, c, call); err != nil {
+		return nil, err
+	}
+	return k.Do(context.Background(), c, vault.NewSecret([]byte(testKey)), call)
+}
+
+// TestConnector_Do_refuses checks what a call sealed for an approval may
+// not become before it is sent.
 func TestConnector_Do_refuses(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -127,7 +139,7 @@ func TestConnector_Do_refuses(t *testing.T) {
 			f, c := startFake(t, 200, `{}`)
 			call := mustCall(t, c, "GET", "/v1/refunds", "", "")
 			tt.tamper(c, call)
-			_, err := New().Do(context.Background(), c, vault.NewSecret([]byte(testKey)), call)
+			_, err := recheckAndDo(c, call)
 			if aos.ErrorCode(err) != tt.code {
 				t.Fatalf("Do = %v; want %s", err, tt.code)
 			}
@@ -142,7 +154,7 @@ func TestConnector_Do_refusesOtherFacts(t *testing.T) {
 	f, c := startFake(t, 200, `{}`)
 	call := mustCall(t, c, "POST", "/v1/refunds", "", "charge=ch_1&amount=500&currency=usd")
 	call.Upstream.Body = []byte("charge=ch_1&amount=500000&currency=usd")
-	if _, err := New().Do(context.Background(), c, vault.NewSecret([]byte(testKey)), call); aos.ErrorCode(err) != aos.EUnknownOperation {
+	if _, err := recheckAndDo(c, call); aos.ErrorCode(err) != aos.EUnknownOperation {
 		t.Fatalf("Do with a larger amount = %v; want unknown_operation", err)
 	}
 	if n := len(f.requests()); n != 0 {
@@ -152,8 +164,11 @@ func TestConnector_Do_refusesOtherFacts(t *testing.T) {
 
 func TestConnector_Do_agentHeaders(t *testing.T) {
 	f, c := startFake(t, 200, `{}`)
-	call := mustCall(t, c, "GET", "/v1/refunds", "limit=1", "")
-	call.Upstream.Header = http.Header{"Authorization": {"Basic YWdlbnQ6"}, "Cookie": {"a=b"}, "Stripe-Version": {"2026-08-26"}}
+	call, err := New().FromHTTP(c, &connector.HTTPRequest{Method: "GET", RawPath: "/v1/refunds", RawQuery: "limit=1",
+		Header: http.Header{"Authorization": {"Basic YWdlbnQ6"}, "Cookie": {"a=b"}, "Stripe-Version": {"2026-08-26"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := New().Do(context.Background(), c, vault.NewSecret([]byte(testKey)), call); err != nil {
 		t.Fatal(err)
 	}
