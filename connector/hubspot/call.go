@@ -1,7 +1,6 @@
 package hubspot
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -108,11 +107,13 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 	if len(args) > connector.MaxBody+2*connector.MaxQuery {
 		return nil, aos.Errorf(aos.ETooLarge, "args are larger than %d MiB", connector.MaxBody>>20)
 	}
+	const form = `{"path": "/crm/v3/...", "query": "a=1", "body": <JSON>}, with path required`
 	var ca callArgs
-	dec := json.NewDecoder(bytes.NewReader(args))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ca); err != nil || ca.Path == "" {
-		return nil, connector.BadRequest(`args must be {"path": "/crm/v3/...", "query": "a=1", "body": <JSON>}, with path required`)
+	if err := connector.DecodeArgs(args, &ca, connector.ArgsForm{Example: form}); err != nil {
+		return nil, err
+	}
+	if ca.Path == "" {
+		return nil, connector.BadRequest("args must be %s", form)
 	}
 	header := http.Header{"Accept": {"application/json"}}
 	var body []byte

@@ -3,10 +3,7 @@ package postgres
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -25,17 +22,9 @@ type args struct {
 // nothing else. Each param is null, a boolean, a number, a string, or an
 // array or object (sent as JSON text).
 func parseArgs(raw []byte) (*args, error) {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, connector.BadRequest(`args are required: {"sql": "SELECT ...", "params": [...]}`)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
 	var a args
-	if err := dec.Decode(&a); err != nil {
-		return nil, connector.BadRequest(`args must be {"sql": "...", "params": [...]}: %s`, jsonProblem(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, connector.BadRequest("args must be one JSON object")
+	if err := connector.DecodeArgs(raw, &a, connector.ArgsForm{Example: `{"sql": "SELECT ...", "params": [...]}`, Fields: "sql and params"}); err != nil {
+		return nil, err
 	}
 	switch {
 	case strings.TrimSpace(a.SQL) == "":
@@ -51,21 +40,6 @@ func parseArgs(raw []byte) (*args, error) {
 		}
 	}
 	return &a, nil
-}
-
-// jsonProblem describes a decoding error without quoting the input.
-func jsonProblem(err error) string {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr):
-		return "field " + typeErr.Field + " has the wrong type"
-	case errors.As(err, &syntaxErr):
-		return "invalid JSON at byte " + strconv.FormatInt(syntaxErr.Offset, 10)
-	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		return strings.TrimPrefix(err.Error(), "json: ")
-	}
-	return "invalid JSON"
 }
 
 // paramText is a parameter as the server receives it, in text format
