@@ -112,10 +112,12 @@ func io(p string) bool {
 }
 
 // connectorPkg reports whether p is one tool's connector (not the shared
-// connector package, its internal helpers, or opdef, which they share).
+// connector package, its internal helpers, or what connectors share:
+// opdef, which reads operation files, and mcprelay, which relays an
+// agent's MCP session).
 func connectorPkg(p string) bool {
 	rest, ok := strings.CutPrefix(p, module+"/connector/")
-	if !ok || rest == "opdef" || strings.HasPrefix(rest, "internal/") || testSupport(p) {
+	if !ok || rest == "opdef" || rest == "mcprelay" || strings.HasPrefix(rest, "internal/") || testSupport(p) {
 		return false
 	}
 	return true
@@ -279,6 +281,7 @@ func TestLayout_RulesBite(t *testing.T) {
 		{module + "/policy", module},
 		{module + "/connector/github", module + "/connector"},
 		{module + "/connector/github", module + "/connector/opdef"},
+		{module + "/connector/mcp", module + "/connector/mcprelay"},
 		{module + "/connector/github", module + "/connector/github/internal/pathpat"},
 		{module + "/connector/github/githubtest", "testing"},
 		{module + "/gateway", module + "/approval"},

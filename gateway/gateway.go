@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -116,9 +117,12 @@ func notHTTP(k connector.Connector, c *aos.Connection) error {
 	for _, op := range k.Describe().Operations {
 		ops = append(ops, op.Name)
 	}
-	return aos.Errorf(aos.EUnknownOperation,
-		"connection %s is a %s connection, not an HTTP API: use POST /v1/call {\"connection\": %q, \"operation\": ..., \"args\": {...}} with operation %s",
-		c.Name, k.Type(), c.Name, strings.Join(ops, ", "))
+	msg := fmt.Sprintf("connection %s is a %s connection, not an HTTP API: use POST /v1/call {\"connection\": %q, \"operation\": ..., \"args\": {...}}",
+		c.Name, k.Type(), c.Name)
+	if len(ops) > 0 {
+		msg += " with operation " + strings.Join(ops, ", ")
+	}
+	return aos.Errorf(aos.EUnknownOperation, "%s", msg)
 }
 
 // CallRequest is the body of POST /v1/call.

@@ -22,12 +22,6 @@ type request struct {
 // name for the evidence (an opaque URL, with no path or query to scan).
 func callURL(tool string) string { return "mcp:tools/call/" + url.PathEscape(tool) }
 
-// FromHTTP refuses proxied requests: an MCP upstream is called by tool.
-func (k *Connector) FromHTTP(c *aos.Connection, _ *connector.HTTPRequest) (*connector.Call, error) {
-	return nil, aos.Errorf(aos.EUnknownOperation,
-		"%s is an MCP server: call its tools over aos's MCP endpoint or with POST /v1/call (operation: the tool, args: its arguments)", c.Name)
-}
-
 // FromCall maps a call of a tool: the operation is the tool's name and
 // args its arguments (a JSON object; empty means {}). The resource is
 // "tool:NAME"; the access and the approval points those pinned for it.
@@ -94,11 +88,11 @@ func normalArgs(args json.RawMessage) (json.RawMessage, error) {
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(args, &obj); err != nil || obj == nil {
-		return nil, badRequest("args are the tool's arguments: one JSON object")
+		return nil, connector.BadRequest("args are the tool's arguments: one JSON object")
 	}
 	var b bytes.Buffer
 	if err := json.Compact(&b, args); err != nil {
-		return nil, badRequest("args are the tool's arguments: one JSON object")
+		return nil, connector.BadRequest("args are the tool's arguments: one JSON object")
 	}
 	return b.Bytes(), nil
 }
@@ -126,13 +120,13 @@ func pointFacts(points []aos.ApprovalPoint) aos.Facts {
 // parseRequest reads a call's sealed request back.
 func parseRequest(call *connector.Call) (*request, error) {
 	if call == nil || call.Upstream == nil || call.Upstream.Method != "tools/call" {
-		return nil, badRequest("no tool call to send")
+		return nil, connector.BadRequest("no tool call to send")
 	}
 	var r request
 	dec := json.NewDecoder(bytes.NewReader(call.Upstream.Body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil || r.Name == "" || !strings.HasPrefix(string(bytes.TrimSpace(r.Arguments)), "{") {
-		return nil, badRequest("the sealed tool call is malformed")
+		return nil, connector.BadRequest("the sealed tool call is malformed")
 	}
 	return &r, nil
 }

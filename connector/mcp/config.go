@@ -86,10 +86,10 @@ func parseConfig(raw []byte) (*config, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
-		return nil, badRequest(`the mcp settings must be JSON such as {"command": "npx -y server", "read_tools": ["a"]} (%s)`, jsonProblem(err))
+		return nil, connector.BadRequest(`the mcp settings must be JSON such as {"command": "npx -y server", "read_tools": ["a"]} (%s)`, jsonProblem(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, badRequest("the mcp settings must be one JSON object")
+		return nil, connector.BadRequest("the mcp settings must be one JSON object")
 	}
 	return &cfg, nil
 }
@@ -114,11 +114,11 @@ func (k *Connector) Configure(c *aos.Connection) error {
 		return err
 	}
 	if c.Auth != "" {
-		return badRequest("the mcp connector takes no --auth: an HTTP upstream's credential is its header lines")
+		return connector.BadRequest("the mcp connector takes no --auth: an HTTP upstream's credential is its header lines")
 	}
 	if cfg.Command != "" {
 		if len(cfg.Argv) > 0 {
-			return badRequest("give the command once: command or argv")
+			return connector.BadRequest("give the command once: command or argv")
 		}
 		if cfg.Argv, err = SplitCommand(cfg.Command); err != nil {
 			return err
@@ -128,25 +128,25 @@ func (k *Connector) Configure(c *aos.Connection) error {
 	base, isStdio := strings.CutPrefix(c.BaseURL, "stdio:")
 	switch {
 	case len(cfg.Argv) > 0 && c.BaseURL != "" && !isStdio:
-		return badRequest("an mcp upstream is a command (--command) or a URL (--base-url), not both")
+		return connector.BadRequest("an mcp upstream is a command (--command) or a URL (--base-url), not both")
 	case len(cfg.Argv) > 0 && isStdio && base != "" && base != joinCommand(cfg.Argv):
-		return badRequest("the base URL of a stdio upstream is its command")
+		return connector.BadRequest("the base URL of a stdio upstream is its command")
 	case len(cfg.Argv) > 0:
 		for _, a := range cfg.Argv {
 			if strings.IndexByte(a, 0) >= 0 || !utf8Printable(a) {
-				return badRequest("the command holds a control character")
+				return connector.BadRequest("the command holds a control character")
 			}
 		}
 		c.BaseURL = "stdio:" + joinCommand(cfg.Argv)
 	case c.BaseURL == "" || isStdio:
-		return badRequest("an mcp upstream needs --command \"...\" (stdio) or --base-url https://... (streamable HTTP)")
+		return connector.BadRequest("an mcp upstream needs --command \"...\" (stdio) or --base-url https://... (streamable HTTP)")
 	default:
 		ep, err := connector.ParseBaseURL(c.BaseURL, func(p string) (string, error) { return p, nil })
 		if err != nil {
 			return err
 		}
 		if ep.Scheme != "https" && !connector.IsLoopback(hostname(ep.Host)) {
-			return badRequest("an HTTP upstream is reached over https (plain http only on this machine)")
+			return connector.BadRequest("an HTTP upstream is reached over https (plain http only on this machine)")
 		}
 		c.BaseURL = ep.String()
 	}
@@ -155,7 +155,7 @@ func (k *Connector) Configure(c *aos.Connection) error {
 	}
 	for _, p := range cfg.Tools {
 		if p.Name == "" || !p.Access.Valid() || p.Digest == "" || len(p.Definition) == 0 {
-			return badRequest("the settings hold a malformed tool pin")
+			return connector.BadRequest("the settings hold a malformed tool pin")
 		}
 	}
 	c.Config, err = json.Marshal(cfg)
@@ -175,7 +175,7 @@ func checkDecisions(cfg *config) error {
 			}
 		}
 		if slices.Contains(cfg.WriteTools, n) {
-			return badRequest("tool %q is named both read and write", n)
+			return connector.BadRequest("tool %q is named both read and write", n)
 		}
 	}
 	for _, n := range cfg.WriteTools {
@@ -203,7 +203,7 @@ func parsePoints(names []string) ([]aos.ApprovalPoint, error) {
 		switch p {
 		case aos.PointMoney, aos.PointPublicClaim, aos.PointCustomerData, aos.PointProduction:
 		default:
-			return nil, badRequest("%.40q is not an approval point a tool can raise (money, public-claim, customer-data, production)", n)
+			return nil, connector.BadRequest("%.40q is not an approval point a tool can raise (money, public-claim, customer-data, production)", n)
 		}
 		if !slices.Contains(ps, p) {
 			ps = append(ps, p)
@@ -218,7 +218,7 @@ func checkToolName(n string) error {
 	if n == "" || len(n) > 128 || strings.ContainsFunc(n, func(r rune) bool {
 		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("_-./", r))
 	}) {
-		return badRequest("%.140q is not an MCP tool name", n)
+		return connector.BadRequest("%.140q is not an MCP tool name", n)
 	}
 	return nil
 }
@@ -319,13 +319,13 @@ func SplitCommand(s string) ([]string, error) {
 		}
 	}
 	if quote != 0 {
-		return nil, badRequest("the command has an unclosed quote")
+		return nil, connector.BadRequest("the command has an unclosed quote")
 	}
 	if in {
 		words = append(words, cur.String())
 	}
 	if len(words) == 0 {
-		return nil, badRequest("the command is empty")
+		return nil, connector.BadRequest("the command is empty")
 	}
 	return words, nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 	"github.com/aos-dev/aos/vault"
 )
 
@@ -37,7 +38,7 @@ func parseCredential(secret vault.Secret, stdio bool) (*credential, error) {
 			for i, l := range lines {
 				name, _, ok := strings.Cut(l, "=")
 				if !ok || !envName(name) {
-					return badRequest("line %d of the credential is not KEY=VALUE (a stdio upstream's credential is its environment variables, or %q)", i+1, noSecret)
+					return connector.BadRequest("line %d of the credential is not KEY=VALUE (a stdio upstream's credential is its environment variables, or %q)", i+1, noSecret)
 				}
 				cred.env = append(cred.env, l)
 			}
@@ -46,7 +47,7 @@ func parseCredential(secret vault.Secret, stdio bool) (*credential, error) {
 		cred.header = http.Header{}
 		if len(lines) == 1 && !strings.Contains(lines[0], ":") {
 			if strings.ContainsAny(lines[0], " \t") {
-				return badRequest("the credential is neither a token nor header lines (Name: value)")
+				return connector.BadRequest("the credential is neither a token nor header lines (Name: value)")
 			}
 			cred.header.Set("Authorization", "Bearer "+lines[0])
 			return nil
@@ -55,11 +56,11 @@ func parseCredential(secret vault.Secret, stdio bool) (*credential, error) {
 			name, value, ok := strings.Cut(l, ":")
 			name, value = strings.TrimSpace(name), strings.TrimSpace(value)
 			if !ok || !headerName(name) || value == "" || strings.ContainsAny(value, "\x00\n\r") {
-				return badRequest("line %d of the credential is not a header line (Name: value)", i+1)
+				return connector.BadRequest("line %d of the credential is not a header line (Name: value)", i+1)
 			}
 			switch http.CanonicalHeaderKey(name) {
 			case "Host", "Content-Length", "Content-Type", "Accept", "Mcp-Session-Id", "Mcp-Protocol-Version", "Mcp-Method", "Mcp-Name", "Last-Event-Id":
-				return badRequest("line %d of the credential sets %s, which the MCP transport owns", i+1, name)
+				return connector.BadRequest("line %d of the credential sets %s, which the MCP transport owns", i+1, name)
 			}
 			cred.header.Add(name, value)
 		}

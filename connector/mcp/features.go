@@ -97,7 +97,7 @@ func parseComplete(raw json.RawMessage) (*sdk.CompleteParams, error) {
 	var p sdk.CompleteParams
 	if err := json.Unmarshal(raw, &p); err != nil || p.Ref == nil ||
 		(p.Ref.Type != "ref/prompt" || p.Ref.Name == "") && (p.Ref.Type != "ref/resource" || p.Ref.URI == "") {
-		return nil, badRequest(`completion/complete takes {"ref": {"type": "ref/prompt", "name": "..."} or {"type": "ref/resource", "uri": "..."}, "argument": {"name", "value"}}`)
+		return nil, connector.BadRequest(`completion/complete takes {"ref": {"type": "ref/prompt", "name": "..."} or {"type": "ref/resource", "uri": "..."}, "argument": {"name", "value"}}`)
 	}
 	p.Meta = nil
 	return &p, nil
@@ -118,17 +118,17 @@ func parseFeatureArgs(op string, raw json.RawMessage) (*featureArgs, error) {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&a); err != nil {
-			return nil, badRequest("the args of %s are not what it takes (%s)", op, jsonProblem(err))
+			return nil, connector.BadRequest("the args of %s are not what it takes (%s)", op, jsonProblem(err))
 		}
 	}
 	switch {
 	case op == opReadResource && a.URI == "":
-		return nil, badRequest("resources/read takes {\"uri\": \"...\"}")
+		return nil, connector.BadRequest("resources/read takes {\"uri\": \"...\"}")
 	case op == opGetPrompt && a.Name == "":
-		return nil, badRequest("prompts/get takes {\"name\": \"...\", \"arguments\": {...}}")
+		return nil, connector.BadRequest("prompts/get takes {\"name\": \"...\", \"arguments\": {...}}")
 	case op != opReadResource && a.URI != "", op != opGetPrompt && (a.Name != "" || a.Arguments != nil),
 		(op == opReadResource || op == opGetPrompt) && a.Cursor != "":
-		return nil, badRequest("the args of %s are not what it takes", op)
+		return nil, connector.BadRequest("the args of %s are not what it takes", op)
 	}
 	return &a, nil
 }
@@ -164,7 +164,7 @@ func (k *Connector) doFeature(ctx context.Context, c *aos.Connection, cfg *confi
 	if op == opComplete {
 		again, err := completeCall(c, cfg, call.Upstream.Body)
 		if err != nil || call.Upstream.Method != op || call.Resource != again.Resource || call.Operation.Access != aos.Read {
-			return nil, badRequest("the sealed %s call is malformed", op)
+			return nil, connector.BadRequest("the sealed %s call is malformed", op)
 		}
 		p, _ := parseComplete(call.Upstream.Body)
 		res, err = s.cs.Complete(ctx, p)
@@ -172,7 +172,7 @@ func (k *Connector) doFeature(ctx context.Context, c *aos.Connection, cfg *confi
 	}
 	a, err := parseFeatureArgs(op, call.Upstream.Body)
 	if err != nil || call.Upstream.Method != op || call.Resource != featureResource(op) || call.Operation.Access != aos.Read {
-		return nil, badRequest("the sealed %s call is malformed", op)
+		return nil, connector.BadRequest("the sealed %s call is malformed", op)
 	}
 	switch op {
 	case opListResources:

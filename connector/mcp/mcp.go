@@ -122,7 +122,3 @@ func (k *Connector) Describe() connector.Description {
 		Operations:  []aos.Operation{},
 	}
 }
-
-func badRequest(format string, args ...any) error {
-	return aos.Errorf(aos.EBadRequest, format, args...)
-}

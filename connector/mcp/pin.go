@@ -119,13 +119,13 @@ func (k *Connector) Pin(ctx context.Context, c *aos.Connection, secret vault.Sec
 	for _, list := range [][]string{cfg.ReadTools, cfg.WriteTools} {
 		for _, n := range list {
 			if n != annotated && tools[n] == nil {
-				return badRequest("the upstream of %s has no tool %q (it has: %s)", c.Name, n, toolNames(tools))
+				return connector.BadRequest("the upstream of %s has no tool %q (it has: %s)", c.Name, n, toolNames(tools))
 			}
 		}
 	}
 	for n := range cfg.ToolPoints {
 		if tools[n] == nil {
-			return badRequest("the upstream of %s has no tool %q (it has: %s)", c.Name, n, toolNames(tools))
+			return connector.BadRequest("the upstream of %s has no tool %q (it has: %s)", c.Name, n, toolNames(tools))
 		}
 	}
 	names := make([]string, 0, len(tools))
@@ -196,7 +196,7 @@ func (k *Connector) Accept(ctx context.Context, c *aos.Connection, secret vault.
 		return nil, nil, err
 	}
 	if access != "" && !access.Valid() {
-		return nil, nil, badRequest("access is read or write")
+		return nil, nil, connector.BadRequest("access is read or write")
 	}
 	names := make([]string, len(points))
 	for i, p := range points {
