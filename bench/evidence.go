@@ -17,8 +17,8 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/evidence"
-	"github.com/aos-dev/aos/postgres"
-	"github.com/aos-dev/aos/sqlite"
+	"github.com/aos-dev/aos/store/postgres"
+	"github.com/aos-dev/aos/store/sqlite"
 )
 
 // evidenceBench creates an instance in home (`aos init`), appends to its

@@ -3,6 +3,7 @@ package policy_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -58,7 +59,7 @@ func TestGrantIndex_SameDecisions(t *testing.T) {
 						Covers: prefixCovers, Now: now, Caps: aos.DefaultCaps}
 					all := policy.Decide(in)
 					in.Grants = x.For(p)
-					if got := policy.Decide(in); got.Verdict != all.Verdict || got.Code != all.Code || got.GrantID != all.GrantID || got.Reason != all.Reason {
+					if got := policy.Decide(in); got.Verdict != all.Verdict || got.Code != all.Code || !slices.Equal(got.GrantIDs, all.GrantIDs) || got.Reason != all.Reason {
 						t.Fatalf("agent %d (%q) %s %s: indexed %+v, all grants %+v", id, d, op.Name, r, got, all)
 					}
 				}
