@@ -202,14 +202,16 @@ func serve(ctx context.Context, e *env, o serveOptions) error {
 	api.MCP = &mcpapi.Server{Gateway: gw, Logger: logger, Hosts: o.mcpHosts}
 
 	url := "http://" + ln.Addr().String()
+	if metricsLn != nil {
+		// Said before server.url is written: that file is what tells a
+		// waiting script (or test) that the server is up.
+		logger.Info("aos serving metrics without a token", "url", "http://"+metricsLn.Addr().String()+"/metrics")
+	}
 	if err := writeAtomic(h.path(serverURLFile), []byte(url+"\n"), 0o644); err != nil {
 		return err
 	}
 	srv := api.HTTPServer(limits.http, slog.NewLogLogger(logger.Handler(), slog.LevelWarn))
 	ln = limits.http.Listen(ln)
-	if metricsLn != nil {
-		logger.Info("aos serving metrics without a token", "url", "http://"+metricsLn.Addr().String()+"/metrics")
-	}
 	logger.Info("aos serving", "url", url, "home", h.dir)
 	fmt.Fprintf(e.stdout, "aos serving on %s\n", url)
 	errc := make(chan error, 2)
