@@ -65,7 +65,7 @@ type MCPFeatures interface {
 // as the upstream gave it (JSON), and its args are:
 //
 //	ListResources, ListResourceTemplates, ListPrompts  {"cursor": "..."}  (cursor optional)
-//	ReadResource                                        {"uri": "..."}
+//	ReadResource, Subscribe, Unsubscribe                {"uri": "..."}
 //	GetPrompt                                           {"name": "...", "arguments": {"k": "v"}}
 //	Complete                                            completion/complete's params, the ref naming
 //	                                                    the upstream's prompt or resource template
@@ -73,6 +73,11 @@ type MCPOperations struct {
 	ListResources, ListResourceTemplates, ReadResource string
 	ListPrompts, GetPrompt                             string
 	Complete                                           string
+	// Subscribe and Unsubscribe (resources/subscribe, resources/unsubscribe)
+	// need a Watcher in the call's context (mcprelay.WithWatcher): the
+	// upstream's notifications/resources/updated for the URI go to it until
+	// it unsubscribes or is released.
+	Subscribe, Unsubscribe string
 }
 
 // UpstreamNamer is implemented by connectors that front an MCP server and

@@ -20,6 +20,8 @@ const (
 	opListResources     = "resources/list"
 	opListTemplates     = "resources/templates/list"
 	opReadResource      = "resources/read"
+	opSubscribe         = "resources/subscribe"
+	opUnsubscribe       = "resources/unsubscribe"
 	opListPrompts       = "prompts/list"
 	opGetPrompt         = "prompts/get"
 	opComplete          = "completion/complete"
@@ -39,6 +41,7 @@ func (k *Connector) MCPOperations(c *aos.Connection) connector.MCPOperations {
 	var o connector.MCPOperations
 	if cfg.Resources {
 		o.ListResources, o.ListResourceTemplates, o.ReadResource = opListResources, opListTemplates, opReadResource
+		o.Subscribe, o.Unsubscribe = opSubscribe, opUnsubscribe
 	}
 	if cfg.Prompts {
 		o.ListPrompts, o.GetPrompt = opListPrompts, opGetPrompt
@@ -52,7 +55,7 @@ func (k *Connector) MCPOperations(c *aos.Connection) connector.MCPOperations {
 // featureResource is the resource of a feature operation, "" for a tool.
 func featureResource(op string) string {
 	switch op {
-	case opListResources, opListTemplates, opReadResource:
+	case opListResources, opListTemplates, opReadResource, opSubscribe, opUnsubscribe:
 		return resourceOfResources
 	case opListPrompts, opGetPrompt:
 		return resourceOfPrompts
@@ -121,13 +124,14 @@ func parseFeatureArgs(op string, raw json.RawMessage) (*featureArgs, error) {
 			return nil, connector.BadRequest("the args of %s are not what it takes (%s)", op, jsonProblem(err))
 		}
 	}
+	byURI := op == opReadResource || op == opSubscribe || op == opUnsubscribe
 	switch {
-	case op == opReadResource && a.URI == "":
-		return nil, connector.BadRequest("resources/read takes {\"uri\": \"...\"}")
+	case byURI && a.URI == "":
+		return nil, connector.BadRequest("%s takes {\"uri\": \"...\"}", op)
 	case op == opGetPrompt && a.Name == "":
 		return nil, connector.BadRequest("prompts/get takes {\"name\": \"...\", \"arguments\": {...}}")
-	case op != opReadResource && a.URI != "", op != opGetPrompt && (a.Name != "" || a.Arguments != nil),
-		(op == opReadResource || op == opGetPrompt) && a.Cursor != "":
+	case !byURI && a.URI != "", op != opGetPrompt && (a.Name != "" || a.Arguments != nil),
+		(byURI || op == opGetPrompt) && a.Cursor != "":
 		return nil, connector.BadRequest("the args of %s are not what it takes", op)
 	}
 	return &a, nil
@@ -181,6 +185,10 @@ func (k *Connector) doFeature(ctx context.Context, c *aos.Connection, cfg *confi
 		res, err = s.cs.ListResourceTemplates(ctx, &sdk.ListResourceTemplatesParams{Cursor: a.Cursor})
 	case opReadResource:
 		res, err = s.cs.ReadResource(ctx, &sdk.ReadResourceParams{URI: a.URI})
+	case opSubscribe:
+		res, err = k.subscribe(ctx, c, s, a.URI)
+	case opUnsubscribe:
+		res, err = k.unsubscribe(ctx, c, s, a.URI)
 	case opListPrompts:
 		res, err = s.cs.ListPrompts(ctx, &sdk.ListPromptsParams{Cursor: a.Cursor})
 	case opGetPrompt:

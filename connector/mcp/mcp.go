@@ -68,6 +68,12 @@ type Connector struct {
 	mu        sync.Mutex
 	upstreams map[int64]*upstream
 	closed    bool
+
+	// watchOps orders the upstream subscribes and unsubscribes of
+	// watchers; watchMu guards watching (see subscribe.go).
+	watchOps sync.Mutex
+	watchMu  sync.Mutex
+	watching watching
 }
 
 var (
@@ -91,7 +97,7 @@ func WithHTTPClient(c *http.Client) Option { return func(k *Connector) { k.clien
 // New returns an mcp connector.
 func New(opts ...Option) *Connector {
 	k := &Connector{client: connector.NewHTTPClient(), now: time.Now, startTimeout: 30 * time.Second,
-		upstreams: map[int64]*upstream{}}
+		upstreams: map[int64]*upstream{}, watching: watching{}}
 	for _, o := range opts {
 		o(k)
 	}

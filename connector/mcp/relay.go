@@ -141,6 +141,11 @@ func (s *session) clientOptions(k *Connector) *sdk.ClientOptions {
 			}
 			k.log().Debug("mcp upstream log message", "connection", s.u.name, "level", req.Params.Level)
 		},
+		ResourceUpdatedHandler: func(_ context.Context, req *sdk.ResourceUpdatedNotificationRequest) {
+			if req.Params != nil {
+				k.updated(s.u.id, req.Params.URI)
+			}
+		},
 		ToolListChangedHandler: func(context.Context, *sdk.ToolListChangedRequest) {
 			s.mu.Lock()
 			s.toolsStale = true

@@ -25,6 +25,7 @@ import (
 // ends.
 type upstream struct {
 	k    *Connector
+	id   int64  // the connection's
 	name string // the connection's, for the log
 	// key identifies what the session was started with (base URL,
 	// command, credential): a connection whose settings or credential
@@ -36,6 +37,11 @@ type upstream struct {
 	failures int // starts or sessions that failed in a row
 	retryAt  time.Time
 	stopped  bool
+	// conn, cfg and secret are what the last start was asked with, for
+	// starting again on its own while resources are watched (revive).
+	conn   *aos.Connection
+	cfg    *config
+	secret vault.Secret
 }
 
 // session is one started upstream: a client session and what it said.
@@ -95,7 +101,7 @@ func (k *Connector) upstreamOf(c *aos.Connection, secret vault.Secret) (*upstrea
 	if u != nil {
 		go u.stop()
 	}
-	u = &upstream{k: k, name: c.Name, key: key}
+	u = &upstream{k: k, id: c.ID, name: c.Name, key: key}
 	k.upstreams[c.ID] = u
 	return u, nil
 }
@@ -172,6 +178,7 @@ func (u *upstream) get(ctx context.Context, c *aos.Connection, cfg *config, secr
 		return u.live, nil
 	}
 	u.live = nil
+	u.conn, u.cfg, u.secret = c, cfg, secret
 	if wait := time.Until(u.retryAt); wait > 0 {
 		t := time.NewTimer(wait)
 		select {
@@ -247,6 +254,7 @@ func (k *Connector) start(ctx context.Context, c *aos.Connection, cfg *config, s
 		}
 		if !deliberate {
 			k.log().Warn("mcp upstream ended", "connection", c.Name, "err", err)
+			go u.revive()
 		}
 	}()
 	if r := cs.InitializeResult(); r != nil && r.Capabilities != nil && r.Capabilities.Logging != nil {
@@ -259,6 +267,7 @@ func (k *Connector) start(ctx context.Context, c *aos.Connection, cfg *config, s
 		s.close()
 		return nil, err
 	}
+	k.resubscribe(sctx, s)
 	return s, nil
 }
 
