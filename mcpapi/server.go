@@ -50,6 +50,9 @@ type Server struct {
 	stateful   http.Handler
 	stateless  http.Handler
 	maxRequest int64
+	// watchers are the sessions' resource subscriptions (subscribe.go).
+	watchMu  sync.Mutex
+	watchers map[*mcp.ServerSession]*watcher
 	// staticNames memoises the named operations of connections whose
 	// operations are their connector's (by type and name), which never change.
 	staticNames sync.Map
@@ -63,25 +66,8 @@ const DefaultSessionTimeout = 30 * time.Minute
 
 func (s *Server) init() {
 	s.once.Do(func() {
-		s.mcp = mcp.NewServer(&mcp.Implementation{Name: "aos", Title: "aos: the company's tools, as granted", Version: Version},
-			&mcp.ServerOptions{
-				Instructions: instructions,
-				Logger:       s.Logger,
-				// Logging is deprecated in 2026-07-28 but relayed from upstream servers (connector/mcprelay).
-				//lint:ignore SA1019 logging is relayed, see above
-				Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{}, Logging: &mcp.LoggingCapabilities{},
-					Resources: &mcp.ResourceCapabilities{}, Prompts: &mcp.PromptCapabilities{}},
-				// Every list is the calling agent's own: never shared through a cache.
-				SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) { c.CacheScope = "private" },
-				// Completions of an upstream's prompt and resource template arguments.
-				CompletionHandler: s.complete,
-			})
-		s.mcp.AddTool(&mcp.Tool{Name: dispatchTool, InputSchema: json.RawMessage(`{"type":"object"}`)}, s.dispatch)
-		s.mcp.AddResource(&mcp.Resource{URI: dispatchURI, Name: dispatchURI}, s.dispatchRead)
-		s.mcp.AddPrompt(&mcp.Prompt{Name: dispatchTool}, s.dispatchPrompt)
-		s.mcp.AddReceivingMiddleware(s.toolsMiddleware)
+		s.mcp = s.newServer(false)
 		s.maxRequest = mcp.DefaultMaxRequestBodyBytes
-		getServer := func(*http.Request) *mcp.Server { return s.mcp }
 		// Host and Origin are checked by guard against the allow-list, for
 		// every request and not only those arriving on loopback.
 		bind := auth.RequireBearerToken(tokenInfo, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
@@ -89,14 +75,75 @@ func (s *Server) init() {
 		if timeout <= 0 {
 			timeout = DefaultSessionTimeout
 		}
-		s.stateful = bind(mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
+		s.stateful = bind(mcp.NewStreamableHTTPHandler(s.sessionServer, &mcp.StreamableHTTPOptions{
 			Logger: s.Logger, SessionTimeout: timeout, DisableLocalhostProtection: true, MaxRequestBodyBytes: s.maxRequest,
 		}))
-		s.stateless = bind(mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
+		s.stateless = bind(mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, &mcp.StreamableHTTPOptions{
 			Logger: s.Logger, Stateless: true, DisableLocalhostProtection: true, MaxRequestBodyBytes: s.maxRequest,
 			PropagateRequestCancellation: true,
 		}))
 	})
+}
+
+// newServer builds an MCP server: the shared one of stateless requests,
+// or (session) the own server of one 2025-11-25 session, so that a
+// resource update the go-sdk sends to a server's subscribers reaches that
+// session only (see subscribe.go).
+func (s *Server) newServer(session bool) *mcp.Server {
+	var srv *mcp.Server
+	srv = mcp.NewServer(&mcp.Implementation{Name: "aos", Title: "aos: the company's tools, as granted", Version: Version},
+		&mcp.ServerOptions{
+			Instructions: instructions,
+			Logger:       s.Logger,
+			// Logging is deprecated in 2026-07-28 but relayed from upstream servers (connector/mcprelay).
+			//lint:ignore SA1019 logging is relayed, see above
+			Capabilities: &mcp.ServerCapabilities{Tools: &mcp.ToolCapabilities{}, Logging: &mcp.LoggingCapabilities{},
+				Resources: &mcp.ResourceCapabilities{}, Prompts: &mcp.PromptCapabilities{}},
+			// Every list is the calling agent's own: never shared through a cache.
+			SetCacheable: func(_ context.Context, _ mcp.Request, c *mcp.Cacheable) { c.CacheScope = "private" },
+			// Completions of an upstream's prompt and resource template arguments.
+			CompletionHandler: s.complete,
+			// Subscriptions to an upstream's resources; refused, saying
+			// why, on the stateless server.
+			SubscribeHandler: func(ctx context.Context, req *mcp.SubscribeRequest) error {
+				if !session {
+					return s.subscribe(ctx, nil, req)
+				}
+				return s.subscribe(ctx, srv, req)
+			},
+			UnsubscribeHandler: s.unsubscribe,
+		})
+	srv.AddTool(&mcp.Tool{Name: dispatchTool, InputSchema: json.RawMessage(`{"type":"object"}`)}, s.dispatch)
+	srv.AddResource(&mcp.Resource{URI: dispatchURI, Name: dispatchURI}, s.dispatchRead)
+	srv.AddPrompt(&mcp.Prompt{Name: dispatchTool}, s.dispatchPrompt)
+	srv.AddReceivingMiddleware(s.toolsMiddleware)
+	return srv
+}
+
+// serverSlotKey carries, in a request's context, the server made for it
+// if it starts a session: the go-sdk asks getServer more than once for
+// one request.
+type serverSlotKey struct{}
+
+type serverSlot struct{ srv *mcp.Server }
+
+// sessionServer is the stateful handler's getServer: a request of an
+// existing session is routed to that session's server by the go-sdk,
+// which reads only the protocol versions of the server returned here (the
+// shared server's, the same); a request that starts a session gets a
+// server of its own.
+func (s *Server) sessionServer(r *http.Request) *mcp.Server {
+	if r.Header.Get("Mcp-Session-Id") != "" {
+		return s.mcp
+	}
+	slot, _ := r.Context().Value(serverSlotKey{}).(*serverSlot)
+	if slot == nil {
+		return s.newServer(true)
+	}
+	if slot.srv == nil {
+		slot.srv = s.newServer(true)
+	}
+	return slot.srv
 }
 
 const instructions = "The tools are the operations your grants allow, named CONNECTION.OPERATION " +
@@ -129,7 +176,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.stateless.ServeHTTP(w, r)
 		return
 	}
-	s.stateful.ServeHTTP(w, r)
+	s.stateful.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), serverSlotKey{}, &serverSlot{})))
 }
 
 // stateless26 reports whether a request speaks 2026-07-28 or later: by
