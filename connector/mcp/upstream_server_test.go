@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,8 +58,33 @@ type sleepArgs struct {
 //	mutable   read-only: its description is the content of the file
 //	          $AOS_MCP_TEST_DESC_FILE when it is set
 //	extra     read-only, offered only while $AOS_MCP_TEST_EXTRA_FILE exists
+//
+// With AOS_MCP_TEST_RESOURCES=1 it also offers subscribable resources
+// (see addResources).
 func testServer() *sdk.Server {
-	s := sdk.NewServer(&sdk.Implementation{Name: "aos-test-upstream", Version: "1.0.0"}, nil)
+	var opts *sdk.ServerOptions
+	var subs *subscriptions
+	if os.Getenv("AOS_MCP_TEST_RESOURCES") == "1" {
+		subs = &subscriptions{}
+		opts = &sdk.ServerOptions{
+			SubscribeHandler: func(_ context.Context, req *sdk.SubscribeRequest) error {
+				subs.mu.Lock()
+				defer subs.mu.Unlock()
+				subs.subscribes = append(subs.subscribes, req.Params.URI)
+				return nil
+			},
+			UnsubscribeHandler: func(_ context.Context, req *sdk.UnsubscribeRequest) error {
+				subs.mu.Lock()
+				defer subs.mu.Unlock()
+				subs.unsubscribes = append(subs.unsubscribes, req.Params.URI)
+				return nil
+			},
+		}
+	}
+	s := sdk.NewServer(&sdk.Implementation{Name: "aos-test-upstream", Version: "1.0.0"}, opts)
+	if subs != nil {
+		addResources(s, subs)
+	}
 	ro := &sdk.ToolAnnotations{ReadOnlyHint: true}
 	sdk.AddTool(s, &sdk.Tool{Name: "echo", Description: "Answers its message.", Annotations: ro},
 		func(ctx context.Context, req *sdk.CallToolRequest, a echoArgs) (*sdk.CallToolResult, any, error) {
@@ -143,4 +169,54 @@ func text(s string) *sdk.CallToolResult {
 
 func errorText(s string) *sdk.CallToolResult {
 	return &sdk.CallToolResult{IsError: true, Content: []sdk.Content{&sdk.TextContent{Text: s}}}
+}
+
+// subscriptions are what the test upstream was asked to subscribe to and
+// unsubscribe from, in order.
+type subscriptions struct {
+	mu                       sync.Mutex
+	subscribes, unsubscribes []string
+}
+
+type bumpArgs struct {
+	URI string `json:"uri"`
+}
+
+// addResources adds two resources, test://counter and test://other, each
+// reading "URI N" where N counts its bumps, and the tools
+//
+//	bump      read-only: bumps the resource at uri and notifies its
+//	          subscribers (notifications/resources/updated)
+//	subs      read-only: answers the URIs the upstream was asked to
+//	          subscribe to and unsubscribe from, in order
+func addResources(s *sdk.Server, subs *subscriptions) {
+	var mu sync.Mutex
+	counts := map[string]int{}
+	for _, uri := range []string{"test://counter", "test://other"} {
+		s.AddResource(&sdk.Resource{URI: uri, Name: uri, MIMEType: "text/plain"},
+			func(_ context.Context, req *sdk.ReadResourceRequest) (*sdk.ReadResourceResult, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				return &sdk.ReadResourceResult{Contents: []*sdk.ResourceContents{
+					{URI: uri, MIMEType: "text/plain", Text: fmt.Sprintf("%s %d", uri, counts[uri])}}}, nil
+			})
+	}
+	ro := &sdk.ToolAnnotations{ReadOnlyHint: true}
+	sdk.AddTool(s, &sdk.Tool{Name: "bump", Description: "Bumps a resource.", Annotations: ro},
+		func(ctx context.Context, req *sdk.CallToolRequest, a bumpArgs) (*sdk.CallToolResult, any, error) {
+			mu.Lock()
+			counts[a.URI]++
+			n := counts[a.URI]
+			mu.Unlock()
+			if err := s.ResourceUpdated(ctx, &sdk.ResourceUpdatedNotificationParams{URI: a.URI}); err != nil {
+				return errorText(err.Error()), nil, nil
+			}
+			return text(fmt.Sprintf("%s %d", a.URI, n)), nil, nil
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "subs", Description: "Says what it was subscribed to.", Annotations: ro},
+		func(context.Context, *sdk.CallToolRequest, any) (*sdk.CallToolResult, any, error) {
+			subs.mu.Lock()
+			defer subs.mu.Unlock()
+			return text(fmt.Sprintf("subscribe %v unsubscribe %v", subs.subscribes, subs.unsubscribes)), nil, nil
+		})
 }
