@@ -125,9 +125,16 @@ func (s *Server) subscribe(ctx context.Context, srv *mcp.Server, req *mcp.Subscr
 			return featureError(err)
 		}
 		unsub := g.k.(connector.MCPFeatures).MCPOperations(g.conn).Unsubscribe
+		wt := &watch{conn: conn, connID: g.conn.ID, uri: upstreamURI, unsub: unsub, k: g.k}
 		w.mu.Lock()
-		w.watches[uri] = &watch{conn: conn, connID: g.conn.ID, uri: upstreamURI, unsub: unsub, k: g.k}
+		w.watches[uri] = wt
 		w.mu.Unlock()
+		s.watchMu.Lock()
+		closed := s.watchers[req.Session] != w
+		s.watchMu.Unlock()
+		if closed { // the session closed meanwhile, its watches released
+			s.release(context.WithoutCancel(ctx), w, wt)
+		}
 		return nil
 	}
 	return mcp.ResourceNotFoundError(uri)

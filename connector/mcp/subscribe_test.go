@@ -223,9 +223,10 @@ func TestStdio_resourceSubscriptions(t *testing.T) {
 // revision (the go-sdk answers method not found).
 func TestStdio_subscribeStateless(t *testing.T) {
 	r := newRig(t)
-	if _, err := r.connect(t, "up", "*", false, map[string]any{
+	conn, err := r.connect(t, "up", "*", false, map[string]any{
 		"argv": selfCommand(t), "read_tools": []string{"annotated"},
-	}, "", "AOS_MCP_TEST_UPSTREAM=1\nAOS_MCP_TEST_RESOURCES=1"); err != nil {
+	}, "", "AOS_MCP_TEST_UPSTREAM=1\nAOS_MCP_TEST_RESOURCES=1")
+	if err != nil {
 		t.Fatal(err)
 	}
 	meta := `"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},` +
@@ -257,7 +258,7 @@ func TestStdio_subscribeStateless(t *testing.T) {
 			t.Errorf("%s under 2026-07-28: %d %s; want it refused, saying why", method, resp.StatusCode, b)
 		}
 	}
-	if n := r.k.Watched(0, "test://counter"); n != 0 {
+	if n := r.k.Watched(conn.ID, "test://counter"); n != 0 {
 		t.Fatal("a watcher was registered")
 	}
 }
