@@ -112,3 +112,22 @@ func BenchmarkCallParallel(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkSessionStart measures starting a 2025-11-25 session on /mcp
+// (initialize, initialized) and closing it: each session has an MCP
+// server of its own, so that a resource update reaches only its session.
+//
+//	go test ./mcpapi/ -run '^$' -bench BenchmarkSessionStart -benchtime 500x
+func BenchmarkSessionStart(b *testing.B) {
+	w := newWorld(b)
+	client := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, nil)
+	hc := &http.Client{Transport: bearerTransport{w.alice, http.DefaultTransport}}
+	for b.Loop() {
+		cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: w.mcpURL(), HTTPClient: hc},
+			&mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cs.Close()
+	}
+}
