@@ -22,10 +22,10 @@ import (
 // watcher (an mcprelay.Watcher) is handed to the mcp connector, which
 // subscribes upstream once per (connection, URI) and passes each upstream
 // update to the watchers of its URI. The watcher checks at delivery that
-// its agent's grants still reach the connection's resources; an update
-// the agent may no longer see is dropped, so a revoke stops updates at
-// once. When the session closes, its subscriptions are released.
-// 2026-07-28 requests have no standing session to send updates on: a
+// its agent still holds its token and its grants still reach the
+// connection's resources; an update the agent may no longer see is
+// dropped, so a revoke (or the agent's removal) stops updates at once.
+// When the session closes, its subscriptions are released. 2026-07-28 requests have no standing session to send updates on: a
 // subscription there is refused, saying so.
 
 // watcher is one agent session's subscriptions.
@@ -196,9 +196,13 @@ func (w *watcher) ResourceUpdated(ctx context.Context, connID int64, uri string)
 	if len(served) == 0 {
 		return
 	}
-	ok, err := w.s.mayWatch(ctx, w.p, connID)
+	ok, gone, err := w.s.mayWatch(ctx, w.p, connID)
 	if err != nil {
 		w.s.logger().Warn("mcp notifications/resources/updated: the grants could not be read; the update is dropped", "err", err)
+		return
+	}
+	if gone {
+		w.drop()
 		return
 	}
 	if !ok {
@@ -210,18 +214,50 @@ func (w *watcher) ResourceUpdated(ctx context.Context, connID int64, uri string)
 }
 
 // mayWatch reports whether agent p's grants reach, now, the resources of
-// connection connID.
-func (s *Server) mayWatch(ctx context.Context, p *aos.Principal, connID int64) (bool, error) {
+// connection connID; gone, when p no longer holds the token its session
+// was opened with (the agent was removed or its token replaced), which
+// no grant brings back.
+func (s *Server) mayWatch(ctx context.Context, p *aos.Principal, connID int64) (ok, gone bool, err error) {
+	err = s.Gateway.Store.View(ctx, func(tx aos.Tx) error {
+		now, err := tx.PrincipalByTokenHash(ctx, p.TokenHash)
+		if err == nil && now.ID != p.ID {
+			return aos.Errorf(aos.ENotFound, "the token is another principal's")
+		}
+		return err
+	})
+	if aos.ErrorCode(err) == aos.ENotFound {
+		return false, true, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
 	gs, ops, _, err := s.featureConnections(ctx, p, func(o connector.MCPOperations) string { return o.Subscribe })
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	for i, g := range gs {
 		if g.conn.ID != connID {
 			continue
 		}
 		scoper, _ := g.k.(connector.OperationScoper)
-		return reaches(scoper, g.conn, g.scopes, aos.Operation{Name: ops[i], Access: aos.Read}), nil
+		return reaches(scoper, g.conn, g.scopes, aos.Operation{Name: ops[i], Access: aos.Read}), false, nil
 	}
-	return false, nil
+	return false, false, nil
+}
+
+// drop releases every subscription of a session whose agent is gone,
+// without the gateway (no call is made for a principal that no longer
+// exists): its session lingers until it times out, its upstream
+// subscriptions do not.
+func (w *watcher) drop() {
+	w.mu.Lock()
+	ws := w.watches
+	w.watches = map[string]*watch{}
+	w.mu.Unlock()
+	for _, wt := range ws {
+		w.s.logger().Info("mcp resource subscription released: its agent is gone", "connection", wt.conn)
+		if u, ok := wt.k.(unwatcher); ok {
+			u.Unwatch(wt.connID, wt.uri, w)
+		}
+	}
 }

@@ -96,6 +96,8 @@ func TestStdio_resourceSubscriptions(t *testing.T) {
 	r.in.Grant(t, owner.GrantRequest{Connection: "up", Scope: "*", To: "ada"})
 	bobToken := r.in.Agent(t, "bob", "research")
 	bobGrant := r.in.Grant(t, owner.GrantRequest{Connection: "up", Scope: "resources", To: "bob"})
+	danToken := r.in.Agent(t, "dan", "research")
+	r.in.Grant(t, owner.GrantRequest{Connection: "up", Scope: "resources", To: "dan"})
 	carolToken := r.in.Agent(t, "carol", "research")
 	r.in.Grant(t, owner.GrantRequest{Connection: "up", Scope: "tool:echo", To: "carol"})
 
@@ -103,9 +105,10 @@ func TestStdio_resourceSubscriptions(t *testing.T) {
 	a1 := watchClient(t, url, r.token, "2025-11-25")
 	a2 := watchClient(t, url, r.token, "2025-11-25")
 	bob := watchClient(t, url, bobToken, "2025-11-25")
+	dan := watchClient(t, url, danToken, "2025-11-25")
 	carol := watchClient(t, url, carolToken, "2025-11-25")
 	const counter = "aos://up/test://counter"
-	for who, w := range map[string]*watchingClient{"ada 1": a1, "ada 2": a2, "bob": bob} {
+	for who, w := range map[string]*watchingClient{"ada 1": a1, "ada 2": a2, "bob": bob, "dan": dan} {
 		if err := w.cs.Subscribe(ctx, &sdk.SubscribeParams{URI: counter}); err != nil {
 			t.Fatalf("%s subscribing: %v", who, err)
 		}
@@ -136,12 +139,12 @@ func TestStdio_resourceSubscriptions(t *testing.T) {
 		}
 	}
 	if got := upstreamSubs(); got != "subscribe [test://counter] unsubscribe []" {
-		t.Fatalf("the upstream was asked: %s; want one subscription for three sessions", got)
+		t.Fatalf("the upstream was asked: %s; want one subscription for four sessions", got)
 	}
 
 	bump("test://other") // nobody subscribed to it
 	bump("test://counter")
-	for who, w := range map[string]*watchingClient{"ada 1": a1, "ada 2": a2, "bob": bob} {
+	for who, w := range map[string]*watchingClient{"ada 1": a1, "ada 2": a2, "bob": bob, "dan": dan} {
 		if got := w.next(t, who); got != counter {
 			t.Fatalf("%s got an update of %s, want %s", who, got, counter)
 		}
@@ -149,9 +152,12 @@ func TestStdio_resourceSubscriptions(t *testing.T) {
 	carol.none(t, "carol")
 	a1.none(t, "ada 1")
 
-	// bob's grant revoked: his session is still subscribed, but he hears
-	// of no more updates; ada does.
+	// bob's grant revoked and dan removed: their sessions are still
+	// subscribed, but they hear of no more updates; ada does.
 	if _, err := r.in.Owner.Revoke(ctx, r.in.Boss, bobGrant.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.in.Owner.RemoveAgent(ctx, r.in.Boss, "dan"); err != nil {
 		t.Fatal(err)
 	}
 	bump("test://counter")
@@ -159,6 +165,7 @@ func TestStdio_resourceSubscriptions(t *testing.T) {
 		t.Fatal("ada's sessions got another update")
 	}
 	bob.none(t, "bob, after the revoke")
+	dan.none(t, "dan, after his removal")
 
 	// The upstream killed: it is started again without a call, and
 	// subscribed again.
@@ -187,10 +194,12 @@ func TestStdio_resourceSubscriptions(t *testing.T) {
 	}
 
 	// bob's session closes (his unsubscribe is refused by the gateway, the
-	// grant being revoked, and released all the same), then ada's first:
-	// the upstream is unsubscribed.
+	// grant being revoked, and released all the same); dan's was released
+	// when an update found him gone (his session cannot even be closed
+	// without a token); then ada's first closes: the upstream is
+	// unsubscribed.
 	bob.cs.Close()
-	eventually(t, "bob's release", func() bool { return r.k.Watched(conn.ID, "test://counter") == 1 })
+	eventually(t, "bob's and dan's release", func() bool { return r.k.Watched(conn.ID, "test://counter") == 1 })
 	if got := upstreamSubs(); got != "subscribe [test://counter] unsubscribe []" {
 		t.Fatalf("the upstream was asked: %s; want it still subscribed for ada", got)
 	}
@@ -210,7 +219,7 @@ func TestStdio_resourceSubscriptions(t *testing.T) {
 		}
 	}
 	t.Logf("evidence: %v", kinds)
-	if kinds["call.authorized resources/subscribe"] != 3 || kinds["call.denied resources/subscribe"] != 1 ||
+	if kinds["call.authorized resources/subscribe"] != 4 || kinds["call.denied resources/subscribe"] != 1 ||
 		kinds["call.authorized resources/unsubscribe"] != 2 || kinds["call.denied resources/unsubscribe"] != 1 {
 		t.Errorf("the evidence of the subscriptions: %v", kinds)
 	}
