@@ -193,3 +193,34 @@ func TestMCP_ResourcesAndPrompts(t *testing.T) {
 		})
 	}
 }
+
+// TestMCP_SubscribeNeedsTheConnectorsOperation: a connector whose
+// MCPOperations name no Subscribe (this one) has no resource an agent can
+// subscribe to: resources/subscribe answers resource not found, and
+// nothing reaches the connector.
+func TestMCP_SubscribeNeedsTheConnectorsOperation(t *testing.T) {
+	in := gatewaytest.Start(t, library{})
+	alice := in.Agent(t, "alice", "sales")
+	in.Connect(t, owner.ConnectRequest{Type: "library", Name: "library", Scope: "*", To: "alice",
+		BaseURL: "https://library.example/mcp", Credential: vault.NewSecret([]byte("library-key-1234567890"))})
+	cs := connect(t, &world{in: in}, alice, "2025-11-25", nil)
+	if !cs.InitializeResult().Capabilities.Resources.Subscribe {
+		t.Error("/mcp does not say it serves resources/subscribe")
+	}
+	before, err := in.Log.Tail(context.Background(), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = cs.Subscribe(context.Background(), &mcp.SubscribeParams{URI: "aos://library/file:///readme"})
+	var rpc *jsonrpc.Error
+	if !errors.As(err, &rpc) || rpc.Code != mcp.CodeResourceNotFound {
+		t.Fatalf("resources/subscribe: %v; want resource not found", err)
+	}
+	after, err := in.Log.Tail(context.Background(), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("the refused subscription left %d evidence entries; want none (no call was made)", len(after)-len(before))
+	}
+}
