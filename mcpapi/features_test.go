@@ -213,7 +213,7 @@ func TestMCP_SubscribeNeedsTheConnectorsOperation(t *testing.T) {
 	}
 	err = cs.Subscribe(context.Background(), &mcp.SubscribeParams{URI: "aos://library/file:///readme"})
 	var rpc *jsonrpc.Error
-	if !errors.As(err, &rpc) || rpc.Code != mcp.CodeResourceNotFound {
+	if !errors.As(err, &rpc) || rpc.Code != jsonrpc.CodeInvalidParams || rpc.Message != "Resource not found" {
 		t.Fatalf("resources/subscribe: %v; want resource not found", err)
 	}
 	after, err := in.Log.Tail(context.Background(), 1000)
