@@ -35,6 +35,13 @@ type Call struct {
 	Facts    aos.Facts
 	// Upstream is the request to send, without the credential.
 	Upstream *Outbound
+	// Parsed is the connector's own reading of Upstream, made when the
+	// request was mapped (or read again by Recheck), for its Do: what Do
+	// needs beyond the bytes it sends, such as the branch a write
+	// targets or the channels a post goes to, so that Do never parses the
+	// request again. It is never sealed or compared; nil when the
+	// connector needs nothing.
+	Parsed any
 }
 
 // Outbound is an upstream HTTP request. URL is absolute and always under the

@@ -50,11 +50,62 @@ func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*conn
 	if err != nil {
 		return nil, err
 	}
-	return k.newCall(c, ep, method, p, query, header, r.Body)
+	return k.newCall(c, ep, method, p, query, header, r.Body, nil)
 }
 
-// newCall assembles a call from checked parts.
-func (k *Connector) newCall(c *aos.Connection, ep *connector.Endpoint, method string, p *reqPath, query string, header http.Header, body []byte) (*connector.Call, error) {
+// Reread maps a decided call's upstream request again, as FromHTTP
+// mapped it, for connector.Recheck; whether a branch it writes to is the
+// default one is taken as decided (learnt, see connector.Rereader), and
+// Do confirms it with GitHub. Errors: EOutOfScope for a URL outside the
+// base URL, a path that does not parse or names no resource of the
+// operation; EUnknownOperation for a request that is no known operation;
+// those of FromHTTP otherwise.
+func (k *Connector) Reread(c *aos.Connection, decided *connector.Call) (*connector.Call, error) {
+	ep, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	out := decided.Upstream
+	rel, rawQuery, err := ep.Relative(out.URL)
+	if err != nil {
+		return nil, err
+	}
+	method, err := normalizeMethod(out.Method)
+	if err != nil {
+		return nil, err
+	}
+	p, err := parsePath(rel)
+	if err != nil {
+		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is not under the connection's base URL %s", ep)
+	}
+	d, _, err := match(method, p)
+	if err != nil {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the upstream request is not the operation that was authorised")
+	}
+	if _, err := resourceOf(d, p); err != nil {
+		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is not on the resource that was authorised")
+	}
+	query, err := checkQuery(rawQuery)
+	if err != nil {
+		return nil, err
+	}
+	header, err := forwardHeader(out.Header)
+	if err != nil {
+		return nil, err
+	}
+	return k.newCall(c, ep, method, p, query, header, out.Body, &decided.Facts)
+}
+
+// mapped is what mapping a request read that Do needs (call.Parsed): the
+// path and its parameters.
+type mapped struct {
+	path   *reqPath
+	params map[string]string
+}
+
+// newCall assembles a call from checked parts. learnt, if not nil, holds
+// the facts learnt from GitHub that the call was decided on (see facts).
+func (k *Connector) newCall(c *aos.Connection, ep *connector.Endpoint, method string, p *reqPath, query string, header http.Header, body []byte, learnt *aos.Facts) (*connector.Call, error) {
 	if len(body) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "the request body is larger than %d MiB", connector.MaxBody>>20)
 	}
@@ -76,8 +127,9 @@ func (k *Connector) newCall(c *aos.Connection, ep *connector.Endpoint, method st
 	return &connector.Call{
 		Operation: d.Operation(),
 		Resource:  resource,
-		Facts:     k.facts(c, d, resource, params, header.Get("Content-Type"), query, body),
+		Facts:     k.facts(c, d, resource, params, header.Get("Content-Type"), query, body, learnt),
 		Upstream:  out,
+		Parsed:    &mapped{path: p, params: params},
 	}, nil
 }
 
@@ -135,7 +187,7 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 		body = ca.Body
 		header.Set("Content-Type", "application/json")
 	}
-	call, err := k.newCall(c, ep, d.Method(), p, query, header, body)
+	call, err := k.newCall(c, ep, d.Method(), p, query, header, body, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -73,6 +73,8 @@ func TestConnector_Do(t *testing.T) {
 			t.Fatalf("got %v, %v", resp, err)
 		}
 	})
+	// A call sealed for an approval is read again once, by the gateway's
+	// connector.Recheck, before Do sends it as decided.
 	t.Run("nothing is sent that was not authorised", func(t *testing.T) {
 		f, c := upstream(t)
 		k := New()
@@ -94,7 +96,7 @@ func TestConnector_Do(t *testing.T) {
 			out := *call.Upstream
 			out.Method, out.URL = tt.method, tt.url
 			bad.Upstream = &out
-			if _, err := k.Do(context.Background(), c, vault.NewSecret([]byte(fakeToken)), &bad); aos.ErrorCode(err) != tt.code {
+			if _, err := recheckAndDo(k, c, &bad); aos.ErrorCode(err) != tt.code {
 				t.Errorf("%s: got %v, want %s", tt.name, err, tt.code)
 			}
 		}
@@ -224,5 +226,46 @@ func TestRewriteLinks(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// recheckAndDo sends a call as the gateway sends an approved one: read
+// again by connector.Recheck, then sent by Do as decided.
+func recheckAndDo(k *Connector, c *aos.Connection, call *connector.Call) (*connector.Response, error) {
+	if err := connector.Recheck(k, c, call); err != nil {
+		return nil, err
+	}
+	return k.Do(context.Background(), c, vault.NewSecret([]byte(fakeToken)), call)
+}
+
+// TestConnector_Do_sendsAsDecided: Do does not read the request again. It
+// sends call.Upstream as it is, and refuses a call it did not map; read
+// again, a call whose request was changed after the decision is refused.
+func TestConnector_Do_sendsAsDecided(t *testing.T) {
+	f, c := upstream(t)
+	k := New()
+	call, err := k.FromHTTP(c, &connector.HTTPRequest{Method: "POST", RawPath: "/repos/acme/app/issues",
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"title":"t"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := &connector.Call{Operation: call.Operation, Resource: call.Resource, Facts: call.Facts, Upstream: call.Upstream}
+	if _, err := k.Do(context.Background(), c, vault.NewSecret([]byte(fakeToken)), sealed); aos.ErrorCode(err) != aos.EInternal {
+		t.Fatalf("Do of a call it did not map = %v; want internal", err)
+	}
+	call.Upstream.Body = []byte(`{"title":"changed"}`)
+	if resp, err := k.Do(context.Background(), c, vault.NewSecret([]byte(fakeToken)), call); err != nil || resp.Status != 201 {
+		t.Fatalf("Do = %v, %v", resp, err)
+	}
+	if reqs := f.Requests(); len(reqs) != 1 || string(reqs[0].Body) != `{"title":"changed"}` {
+		t.Fatalf("GitHub received %+v", reqs)
+	}
+	sealed.Upstream.Body = []byte(`{"title":"changed again","labels":["x"]}`)
+	sealed.Facts.Public = true
+	if _, err := recheckAndDo(k, c, sealed); aos.ErrorCode(err) != aos.EUnknownOperation {
+		t.Fatalf("read again with other facts = %v; want unknown_operation", err)
+	}
+	if n := len(f.Requests()); n != 1 {
+		t.Fatalf("GitHub received %d requests", n)
 	}
 }

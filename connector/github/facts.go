@@ -51,16 +51,24 @@ type target struct {
 
 // facts returns the facts of a request to operation d: those the table
 // declares, with the points that the request decides set by code.
+// Whether a write reaches the default branch is learnt from GitHub: it is
+// learnt.Production when learnt is not nil (a call read again as it was
+// decided on, see Reread), and what the connector knows otherwise.
 func (k *Connector) facts(c *aos.Connection, d *opdef.Def, resource string, params map[string]string,
-	contentType string, query string, body []byte) aos.Facts {
+	contentType string, query string, body []byte, learnt *aos.Facts) aos.Facts {
 	q, _ := url.ParseQuery(query) // checked by checkQuery
 	f := d.Facts(contentType, q, body)
 	name := d.Name()
 	find, toBranch := branchTargets[name]
 	touches, toFiles := dotGitHubWrites[name]
 	if toBranch || toFiles {
-		f.Production = toBranch && k.toDefaultBranch(c, resource, find(k, c, resource, params, body)) ||
-			toFiles && touches(params, body)
+		toDefault := func() bool {
+			if learnt != nil {
+				return learnt.Production
+			}
+			return k.toDefaultBranch(c, resource, find(k, c, resource, params, body))
+		}
+		f.Production = toBranch && toDefault() || toFiles && touches(params, body)
 	}
 	switch name {
 	case createRelease, updateRelease:

@@ -1,7 +1,6 @@
 package github
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
-	"github.com/aos-dev/aos/vault"
 )
 
 func TestCheckWriteQuery(t *testing.T) {
@@ -54,7 +52,7 @@ func TestCheckWriteQuery(t *testing.T) {
 			t.Fatal(err)
 		}
 		call.Upstream.URL += "?labels=bug"
-		if _, err := k.Do(context.Background(), c, vault.NewSecret([]byte(fakeToken)), call); aos.ErrorCode(err) != aos.EBadRequest {
+		if _, err := recheckAndDo(k, c, call); aos.ErrorCode(err) != aos.EBadRequest {
 			t.Fatalf("Do = %v; want %s", err, aos.EBadRequest)
 		}
 		if n := len(f.Requests()); n != 0 {
