@@ -163,7 +163,42 @@ func (k *Connector) call(c *aos.Connection, ep *connector.Endpoint, cfg *config,
 		Resource:  p.resource,
 		Facts:     f,
 		Upstream:  out,
+		Parsed:    p,
 	}, nil
+}
+
+// Reread maps a decided call's upstream request again, as FromHTTP or
+// FromCall mapped it, for connector.Recheck. A post's facts come from
+// what the connector learnt of its channels (and the owner's settings):
+// they are taken as decided (see connector.Rereader), and Do confirms
+// them before sending (checkPost). Errors: EOutOfScope for a URL outside
+// the base URL; those of FromHTTP otherwise.
+func (k *Connector) Reread(c *aos.Connection, decided *connector.Call) (*connector.Call, error) {
+	ep, cfg, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	out := decided.Upstream
+	rel, query, err := ep.Relative(out.URL)
+	if err != nil {
+		return nil, err
+	}
+	name, err := methodName(rel, "")
+	if err != nil {
+		return nil, err
+	}
+	p, err := parse(out.Method, name, query, out.Header, out.Body)
+	if err != nil {
+		return nil, err
+	}
+	again, err := k.call(c, ep, cfg, p)
+	if err != nil {
+		return nil, err
+	}
+	if p.posts() {
+		again.Facts.Public, again.Facts.Recipients = decided.Facts.Public, decided.Facts.Recipients
+	}
+	return again, nil
 }
 
 // FromHTTP maps a proxied request to /api/METHOD. The method's table

@@ -11,44 +11,35 @@ import (
 	"github.com/aos-dev/aos/vault"
 )
 
-// Do sends call upstream with the token as a bearer token and returns
-// Slack's answer (HTTP 200 with {"ok": false, "error"} for Slack's own
-// errors, passed on as they are).
+// Do sends call upstream as it was decided on, byte for byte, with the
+// token as a bearer token, and returns Slack's answer (HTTP 200 with
+// {"ok": false, "error"} for Slack's own errors, passed on as they are).
 //
-// Do trusts nothing in call.Upstream: it may have been sealed for an
-// approval long before. It parses the outbound request again and sends
-// only if its URL is under the connection's base URL (else EOutOfScope),
-// it is the method the policy decided on (else EUnknownOperation) and it
-// acts on the same conversations (else EOutOfScope). Before a post it
-// makes sure the decision accounted for its channels (see checkPost):
-// otherwise it answers EConflict, or EUpstream when a channel cannot be
-// looked up, and sends nothing. It learns from the answers that describe
-// conversations.
+// It does not map the request again: FromHTTP and FromCall built
+// call.Upstream and what Do needs of it (call.Parsed), and a call sealed
+// for an approval is read again by connector.Recheck before it is sent.
+// It still never sends outside the connection's base URL (EOutOfScope).
+// Before a post it makes sure the decision accounted for its channels
+// (see checkPost): otherwise it returns a connector.Redecide, or
+// EUpstream when a channel cannot be looked up, and sends nothing. It
+// learns from the answers that describe conversations.
 //
+// Errors: the above; EInternal for a call the connector did not map.
 // Errors never contain the credential.
 func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
 	if call == nil || call.Upstream == nil {
 		return nil, connector.BadRequest("no upstream request")
+	}
+	p, ok := call.Parsed.(*parsed)
+	if !ok {
+		return nil, aos.Errorf(aos.EInternal, "the call was not mapped by the slack connector")
 	}
 	ep, cfg, err := settings(c)
 	if err != nil {
 		return nil, err
 	}
 	out := call.Upstream
-	rel, query, err := ep.Relative(out.URL)
-	if err != nil {
-		return nil, err
-	}
-	name, err := methodName(rel, "")
-	if err != nil {
-		return nil, err
-	}
-	p, err := parse(out.Method, name, query, out.Header, out.Body)
-	if err != nil {
-		return nil, err
-	}
-	again := &connector.Call{Operation: aos.Operation{Name: p.name, Access: p.method.access}, Resource: p.resource, Facts: call.Facts}
-	if err := connector.CheckDecided(call, again); err != nil {
+	if _, _, err := ep.Relative(out.URL); err != nil {
 		return nil, err
 	}
 	token, err := connector.BearerToken(secret)
@@ -60,12 +51,15 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 			return nil, err
 		}
 	}
-	resp, err := k.send(ctx, ep, token, p.verb, ep.URL("/"+p.name, p.query), p.header, p.body)
+	resp, err := k.send(ctx, ep, token, out.Method, out.URL, out.Header, out.Body)
 	if err == nil && resp.Status == http.StatusOK && learnsFrom[p.name] {
 		k.learn(c, resp.Body)
 	}
 	return resp, err
 }
+
+// SendsDecided marks the connector as a connector.DecidedSender.
+func (k *Connector) SendsDecided() {}
 
 // checkPost makes sure a post not decided as public (a public post was
 // held, and the owner said yes) holds no fact the decision did not account

@@ -147,6 +147,8 @@ func TestConnector_Do(t *testing.T) {
 		}
 	})
 
+	// A call sealed for an approval is read again once, by the gateway's
+	// connector.Recheck, before Do sends it as decided.
 	for _, tc := range []struct {
 		name   string
 		change func(*connector.Call)
@@ -164,7 +166,7 @@ func TestConnector_Do(t *testing.T) {
 			call := mustMap(t, k, c, post(chanGeneral))
 			tc.change(call)
 			n := len(f.Requests())
-			if _, err := k.Do(ctx, c, secret, call); aos.ErrorCode(err) != tc.code {
+			if _, err := recheckAndDo(ctx, k, c, secret, call); aos.ErrorCode(err) != tc.code {
 				t.Fatalf("got %v, want %s", err, tc.code)
 			}
 			if len(f.Requests()) != n {
@@ -256,5 +258,50 @@ func TestConnector_DoOwnerSettings(t *testing.T) {
 	}
 	if len(f.Messages(chanGeneral)) != 0 {
 		t.Fatal("posted")
+	}
+}
+
+// recheckAndDo sends a call as the gateway sends an approved one: read
+// again by connector.Recheck, then sent by Do as decided.
+func recheckAndDo(ctx context.Context, k *Connector, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
+	if err := connector.Recheck(k, c, call); err != nil {
+		return nil, err
+	}
+	return k.Do(ctx, c, secret, call)
+}
+
+// TestConnector_Do_sendsAsDecided: Do does not read the request again. It
+// sends call.Upstream as it is and refuses a call it did not map; read
+// again, a post keeps the facts learnt of its channels as decided, even
+// when the connector has learnt more since, and Do confirms them.
+func TestConnector_Do_sendsAsDecided(t *testing.T) {
+	k, c, f, clk := fakeSlack(t)
+	ctx := context.Background()
+	secret := vault.NewSecret([]byte(botToken))
+	k.channels.put(c, chanGeneral, channelInfo{members: 40, membersKnown: true, at: clk.t})
+	call := mustMap(t, k, c, req("POST", "chat.postMessage", "", formType, "channel="+chanGeneral+"&text=hello"))
+	if call.Facts.Recipients != 40 {
+		t.Fatalf("facts %+v", call.Facts)
+	}
+	sealed := &connector.Call{Operation: call.Operation, Resource: call.Resource, Facts: call.Facts, Upstream: call.Upstream}
+	if _, err := k.Do(ctx, c, secret, sealed); aos.ErrorCode(err) != aos.EInternal {
+		t.Fatalf("Do of a call it did not map = %v; want internal", err)
+	}
+	call.Upstream.Body = []byte("channel=" + chanGeneral + "&text=changed")
+	if resp, err := k.Do(ctx, c, secret, call); err != nil || resp.Status != 200 {
+		t.Fatalf("Do = %v, %v", resp, err)
+	}
+	if msgs := f.Messages(chanGeneral); len(msgs) != 1 || msgs[0].Text != "changed" {
+		t.Fatalf("general has %+v", msgs)
+	}
+	// The channel grew since the decision: the approved post still goes.
+	k.channels.put(c, chanGeneral, channelInfo{members: 41, membersKnown: true, at: clk.t})
+	sealed.Upstream = &connector.Outbound{Method: call.Upstream.Method, URL: call.Upstream.URL, Header: call.Upstream.Header,
+		Body: []byte("channel=" + chanGeneral + "&text=again")}
+	if _, err := recheckAndDo(ctx, k, c, secret, sealed); err != nil {
+		t.Fatalf("read again after the channel grew: %v", err)
+	}
+	if msgs := f.Messages(chanGeneral); len(msgs) != 2 || msgs[1].Text != "again" {
+		t.Fatalf("general has %+v", msgs)
 	}
 }
