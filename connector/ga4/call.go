@@ -182,6 +182,27 @@ func (k *Connector) FromHTTP(c *aos.Connection, r *connector.HTTPRequest) (*conn
 	return dataCall(ep, op, id, body)
 }
 
+// Reread maps a decided call's upstream request again, as FromHTTP or
+// FromCall mapped it, for connector.Recheck: a Data API request by its
+// path below the connection's Data API, a Measurement Protocol send by
+// its URL and body (see rereadMP). Errors: EOutOfScope for a URL that is
+// neither; those of FromHTTP and FromCall otherwise.
+func (k *Connector) Reread(c *aos.Connection, decided *connector.Call) (*connector.Call, error) {
+	ep, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	out := decided.Upstream
+	if query, ok := strings.CutPrefix(out.URL, ep.mp+"/mp/collect?"); ok {
+		return rereadMP(ep, decided, query)
+	}
+	path, ok := strings.CutPrefix(out.URL, ep.data)
+	if !ok || !proxyPath.MatchString(path) {
+		return nil, aos.Errorf(aos.EOutOfScope, "the upstream URL is not the connection's Data API")
+	}
+	return k.FromHTTP(c, &connector.HTTPRequest{Method: out.Method, RawPath: path, Header: out.Header, Body: out.Body})
+}
+
 // checkProxyQuery accepts a query of the system parameters in proxyQuery
 // only. It is split by hand: "$alt=json;enum-encoding=int" has a ';',
 // which url.ParseQuery refuses.

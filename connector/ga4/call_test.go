@@ -245,8 +245,10 @@ func TestConnector_FromHTTP(t *testing.T) {
 	}
 }
 
-// TestConnector_DoRefusesAlteredCalls checks that Do sends nothing that
-// is not what FromCall built for the authorised operation and resource.
+// TestConnector_DoRefusesAlteredCalls checks that nothing is sent that is
+// not what FromCall built for the authorised operation and resource: a
+// call sealed for an approval is read again once, by the gateway's
+// connector.Recheck, and Do checks the key's stream.
 func TestConnector_DoRefusesAlteredCalls(t *testing.T) {
 	fake := ga4test.New(t)
 	key := fake.NewKey(t, "reporter")
@@ -282,7 +284,7 @@ func TestConnector_DoRefusesAlteredCalls(t *testing.T) {
 		{"stream of another property", fresh("sendEvents", with(event("G-OTHER999", nil), "property", shop)), nil, aos.EOutOfScope},
 		{"identifying events decided as anonymous", fresh("sendEvents", event(measurement, nil)), func(c *connector.Call) {
 			c.Upstream.Body = []byte(`{"client_id":"1","user_id":"u7","events":[{"name":"x"}]}`)
-		}, aos.EOutOfScope},
+		}, aos.EUnknownOperation},
 		{"api secret in the URL", fresh("sendEvents", event(measurement, nil)), func(c *connector.Call) { c.Upstream.URL += "&api_secret=x" }, aos.EOutOfScope},
 	}
 	for _, tt := range tests {
@@ -290,7 +292,7 @@ func TestConnector_DoRefusesAlteredCalls(t *testing.T) {
 			if tt.alter != nil {
 				tt.alter(tt.call)
 			}
-			_, err := k.Do(context.Background(), c, secret, tt.call)
+			_, err := recheckAndDo(k, c, secret, tt.call)
 			if aos.ErrorCode(err) != tt.code {
 				t.Fatalf("Do = %v; want %s", err, tt.code)
 			}
@@ -299,4 +301,13 @@ func TestConnector_DoRefusesAlteredCalls(t *testing.T) {
 	if len(fake.Requests()) != 0 || len(fake.Events()) != 0 || fake.Minted() != 0 {
 		t.Fatalf("the upstream was contacted: %d requests, %d events, %d tokens", len(fake.Requests()), len(fake.Events()), fake.Minted())
 	}
+}
+
+// recheckAndDo sends a call as the gateway sends an approved one: read
+// again by connector.Recheck, then sent by Do as decided.
+func recheckAndDo(k *ga4.Connector, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
+	if err := connector.Recheck(k, c, call); err != nil {
+		return nil, err
+	}
+	return k.Do(context.Background(), c, secret, call)
 }

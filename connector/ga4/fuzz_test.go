@@ -11,21 +11,20 @@ import (
 )
 
 // FuzzFromCall checks that whatever args an agent sends, a call FromCall
-// accepts passes Do's own checks: the policy decides on exactly what
-// would be sent.
+// accepts, sealed, is read again as the same call (connector.Recheck): an
+// approved call is sent as it was decided on.
 func FuzzFromCall(f *testing.F) {
 	f.Add("runReport", `{"property":"42","dimensions":[{"name":"country"}],"metrics":[{"name":"sessions"}]}`)
 	f.Add("batchRunReports", `{"property":"properties/42","requests":[{"property":"42"},{}]}`)
 	f.Add("getMetadata", `{"property":"0"}`)
 	f.Add("sendEvents", `{"property":"42","measurement_id":"G-ABC1234","client_id":"1.2","user_id":"u","events":[{"name":"x","params":{"e":"a\u0040b.co"}}]}`)
 	c := &aos.Connection{Name: "analytics", BaseURL: "http://127.0.0.1:1?mp=http://127.0.0.1:2"}
-	ep, _ := parseEndpoint(c.BaseURL)
 	f.Fuzz(func(t *testing.T, op, args string) {
 		call, err := New().FromCall(c, op, json.RawMessage(args))
 		if err != nil {
 			return
 		}
-		checkAccepted(t, ep, call)
+		checkAccepted(t, c, call)
 	})
 }
 
@@ -35,33 +34,32 @@ func FuzzFromHTTP(f *testing.F) {
 	f.Add("GET", "/v1beta/properties/42/metadata", "", "")
 	f.Add("POST", "/v1beta/properties/42%3AbatchRunReports", "", `{"requests":[{}]}`)
 	c := &aos.Connection{Name: "analytics"}
-	ep, _ := parseEndpoint("")
 	f.Fuzz(func(t *testing.T, method, path, query, body string) {
 		call, err := New().FromHTTP(c, &connector.HTTPRequest{Method: method, RawPath: path, RawQuery: query,
 			Header: http.Header{}, Body: []byte(body)})
 		if err != nil {
 			return
 		}
-		checkAccepted(t, ep, call)
+		checkAccepted(t, c, call)
 	})
 }
 
-func checkAccepted(t *testing.T, ep *endpoint, call *connector.Call) {
+func checkAccepted(t *testing.T, c *aos.Connection, call *connector.Call) {
 	t.Helper()
 	id, ok := strings.CutPrefix(call.Resource, "property:")
 	if !ok || !isPropertyID(id) || !Covers("*", call.Resource) {
 		t.Fatalf("resource %q", call.Resource)
 	}
-	if call.Operation.Name == OpSendEvents.Name {
-		u := call.Upstream.URL
-		mid := u[strings.LastIndex(u, "=")+1:]
-		key := &serviceKey{MeasurementProtocol: []mpStream{{Property: id, MeasurementID: mid, APISecret: "s"}}}
-		if _, _, err := checkMPCall(ep, key, id, call); err != nil {
-			t.Fatalf("checkMPCall refuses what FromCall built: %v\n%s", err, call.Upstream.Body)
-		}
-		return
+	raw, _ := json.Marshal(call.Upstream)
+	var out connector.Outbound
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
 	}
-	if err := checkDataCall(ep, call.Operation, id, call.Upstream); err != nil {
-		t.Fatalf("checkDataCall refuses what was built: %v\n%+v", err, call.Upstream)
+	sealed := &connector.Call{Operation: call.Operation, Resource: call.Resource, Facts: call.Facts, Upstream: &out}
+	if err := connector.Recheck(New(), c, sealed); err != nil {
+		t.Fatalf("Recheck refuses what was built: %v\n%+v", err, call.Upstream)
+	}
+	if call.Operation.Name == OpSendEvents.Name && *sealed.Parsed.(*mpSend) != *call.Parsed.(*mpSend) {
+		t.Fatalf("read again as %+v; mapped as %+v", sealed.Parsed, call.Parsed)
 	}
 }

@@ -3,6 +3,7 @@ package ga4
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -46,6 +47,8 @@ func mpCall(ep *endpoint, id string, obj map[string]json.RawMessage) (*connector
 	if err := checkEvents(obj); err != nil {
 		return nil, err
 	}
+	var events []json.RawMessage
+	json.Unmarshal(obj["events"], &events) // checked by checkEvents
 	body, _ := json.Marshal(obj)
 	return &connector.Call{
 		Operation: OpSendEvents,
@@ -55,7 +58,39 @@ func mpCall(ep *endpoint, id string, obj map[string]json.RawMessage) (*connector
 			Method: http.MethodPost, URL: ep.collectURL(mid),
 			Header: http.Header{"Content-Type": {"application/json"}}, Body: body,
 		},
+		Parsed: &mpSend{measurementID: mid, events: len(events)},
 	}, nil
+}
+
+// mpSend is what Do needs of a sendEvents call (call.Parsed): the
+// stream's measurement ID, whose API secret it adds, and the number of
+// events, which its answer reports.
+type mpSend struct {
+	measurementID string
+	events        int
+}
+
+// rereadMP maps a decided sendEvents call again from its upstream
+// request to the connection's Measurement Protocol endpoint (rawQuery is
+// the URL's query) and the property it was decided on, which the request
+// does not name: Do checks that the key's stream belongs to it.
+func rereadMP(ep *endpoint, decided *connector.Call, rawQuery string) (*connector.Call, error) {
+	out := decided.Upstream
+	q, err := url.ParseQuery(rawQuery)
+	mid := q.Get("measurement_id")
+	if err != nil || out.Method != http.MethodPost || !measurementIDRE.MatchString(mid) || out.URL != ep.collectURL(mid) {
+		return nil, aos.Errorf(aos.EOutOfScope, "the upstream request is not a send to the connection's Measurement Protocol endpoint")
+	}
+	id, ok := strings.CutPrefix(decided.Resource, "property:")
+	if !ok || !isPropertyID(id) {
+		return nil, aos.Errorf(aos.EOutOfScope, "the call's resource is not a property")
+	}
+	obj, err := decodeObject(out.Body, "the request body")
+	if err != nil {
+		return nil, err
+	}
+	obj["measurement_id"], _ = json.Marshal(mid)
+	return mpCall(ep, id, obj)
 }
 
 // checkEvents requires a client_id and 1 to 25 named events.
