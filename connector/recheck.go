@@ -7,23 +7,26 @@ import (
 	"github.com/aos-dev/aos"
 )
 
-// DecidedSender is implemented by HTTP connectors whose Do sends
+// DecidedSender is implemented by connectors whose Do sends
 // call.Upstream as it was decided on, byte for byte, adding only the
-// credential: it neither parses the request again nor maps it again. A
+// credential: it neither parses the request again nor maps it again
+// (what it needs of the request, the mapping carries in call.Parsed). A
 // call sealed for an approval is read again once, before it is sent, by
-// Recheck in the gateway's pipeline.
+// Recheck in the gateway's pipeline, through the connector's Reread
+// (Rereader) or, for an HTTPMapper, its FromHTTP.
 type DecidedSender interface {
-	HTTPMapper
+	Connector
 	// SendsDecided marks the connector; it does nothing.
 	SendsDecided()
 }
 
 // Rereader is implemented by DecidedSenders whose sealed requests are not
-// read again by FromHTTP on their URL relative to the base URL: one whose
-// proxy paths are not its upstream paths (slack's /api/METHOD), whose
-// calls go to more than one endpoint (ga4's Measurement Protocol), or
-// whose facts depend on what it learnt from the upstream (github's
-// default branches, slack's shared channels).
+// read again by FromHTTP on their URL relative to the base URL: one that
+// is not HTTP-shaped (email's envelope and message), whose proxy paths
+// are not its upstream paths (slack's /api/METHOD), whose calls go to
+// more than one endpoint (ga4's Measurement Protocol), or whose facts
+// depend on what it learnt from the upstream (github's default branches,
+// slack's shared channels).
 //
 // Facts learnt from the upstream are not read again from the connector's
 // memory, which may have been emptied or grown stale since the decision
@@ -81,6 +84,10 @@ func reread(m DecidedSender, c *aos.Connection, call *Call) (*Call, error) {
 	if r, ok := m.(Rereader); ok {
 		return r.Reread(c, call)
 	}
+	hm, ok := m.(HTTPMapper)
+	if !ok {
+		return nil, aos.Errorf(aos.EInternal, "the %s connector cannot read a sealed call again", m.Type())
+	}
 	ep, err := baseURLs.Get(c)
 	if err != nil {
 		return nil, err
@@ -90,7 +97,7 @@ func reread(m DecidedSender, c *aos.Connection, call *Call) (*Call, error) {
 	if err != nil {
 		return nil, err
 	}
-	return m.FromHTTP(c, &HTTPRequest{Method: out.Method, RawPath: rel, RawQuery: query, Header: out.Header, Body: out.Body})
+	return hm.FromHTTP(c, &HTTPRequest{Method: out.Method, RawPath: rel, RawQuery: query, Header: out.Header, Body: out.Body})
 }
 
 // sameOutbound reports whether two upstream requests are the same, byte

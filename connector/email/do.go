@@ -30,27 +30,31 @@ type envelope struct {
 // it refused the sender, a recipient or the message, in which case no
 // message was sent (the transaction is abandoned at the first refusal).
 //
-// Do trusts nothing in call.Upstream: the call may have been sealed for
-// an approval long before and the connection changed since. It sends only
-// if the operation is send, the server is the connection's, the envelope
-// sender is the From of the message and the resource that was authorised,
-// the recipients are as many as the facts the policy decided on, the To
-// and Cc of the message are among them, and the message has no Bcc,
-// Sender or Resent- field and well-formed lines. Otherwise it returns
-// EUnknownOperation or EOutOfScope (or EBadRequest for a malformed
-// message) and contacts nobody.
+// Do sends the envelope and message decided on, byte for byte, as the
+// mapping read them (call.Parsed, see readEnvelope): it does not read
+// them again. A call sealed for an approval is read again once, by
+// connector.Recheck (through Reread) in the gateway, before it is sent.
+// It still never sends to another server than the connection's
+// (EOutOfScope).
 //
-// Errors: EUpstream when the server cannot be reached, has no STARTTLS or
-// AUTH PLAIN, fails certificate verification or refuses the credential;
-// messages name the server and never the credential.
+// Errors: EInternal for a call the connector did not map; EUpstream when
+// the server cannot be reached, has no STARTTLS or AUTH PLAIN, fails
+// certificate verification or refuses the credential; messages name the
+// server and never the credential.
 func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
 	ep, err := settings(c)
 	if err != nil {
 		return nil, err
 	}
-	env, err := checkSealed(ep, call)
-	if err != nil {
-		return nil, err
+	if call == nil || call.Upstream == nil {
+		return nil, connector.BadRequest("no message to send")
+	}
+	env, ok := call.Parsed.(*envelope)
+	if !ok {
+		return nil, aos.Errorf(aos.EInternal, "the call was not mapped by the email connector")
+	}
+	if call.Upstream.URL != ep.server() {
+		return nil, aos.Errorf(aos.EOutOfScope, "the message was authorised for another server than the connection's (%s)", ep.server())
 	}
 	cred, err := parseCredential(secret, aos.EUpstream)
 	if err != nil {
@@ -86,24 +90,62 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	return res.response(http.StatusOK), nil
 }
 
-// checkSealed re-checks a call before anything is sent (see Do).
-func checkSealed(ep *endpoint, call *connector.Call) (*envelope, error) {
-	if call == nil || call.Upstream == nil {
+// SendsDecided marks the connector as a connector.DecidedSender.
+func (k *Connector) SendsDecided() {}
+
+// Reread reads a decided send's envelope and message again, as the
+// connection is now, for connector.Recheck (see readEnvelope): they are
+// the request, and cannot be built again from the args (the message's
+// Date, Message-ID and MIME boundary were chosen when it was mapped).
+func (k *Connector) Reread(c *aos.Connection, decided *connector.Call) (*connector.Call, error) {
+	ep, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	return envelopeCall(ep, decided.Upstream)
+}
+
+// envelopeCall reads a send's upstream request (see readEnvelope) into
+// the call it is: send, from the envelope sender, with as many
+// recipients as the envelope has.
+func envelopeCall(ep *endpoint, out *connector.Outbound) (*connector.Call, error) {
+	env, err := readEnvelope(ep, out)
+	if err != nil {
+		return nil, err
+	}
+	call := &connector.Call{
+		Operation: OpSend,
+		Resource:  Resource(env.from),
+		Facts:     aos.Facts{Recipients: len(env.rcpts)},
+		Upstream:  out,
+		Parsed:    env,
+	}
+	call.Facts.Internal = internal(ep, call)
+	return call, nil
+}
+
+// readEnvelope reads a send's upstream request: method send to the
+// connection's server, one well-formed envelope sender that is the From
+// of the message, distinct well-formed recipients among which are the To
+// and Cc of the message, and a message with no Bcc, Sender or Resent-
+// field and well-formed lines. Otherwise it returns EUnknownOperation or
+// EOutOfScope (or EBadRequest for a malformed message).
+func readEnvelope(ep *endpoint, out *connector.Outbound) (*envelope, error) {
+	if out == nil {
 		return nil, connector.BadRequest("no message to send")
 	}
-	out := call.Upstream
-	if call.Operation.Name != OpSend.Name || call.Operation.Access != aos.Write || out.Method != methodSend {
+	if out.Method != methodSend {
 		return nil, aos.Errorf(aos.EUnknownOperation, "the call is not the send operation that was authorised")
 	}
 	if out.URL != ep.server() {
 		return nil, aos.Errorf(aos.EOutOfScope, "the message was authorised for another server than the connection's (%s)", ep.server())
 	}
 	froms := out.Header.Values(hdrMailFrom)
-	if len(froms) != 1 || checkAddrSpec(froms[0]) != nil || Resource(froms[0]) != call.Resource {
-		return nil, aos.Errorf(aos.EOutOfScope, "the sender is not the one that was authorised (%s)", call.Resource)
+	if len(froms) != 1 || checkAddrSpec(froms[0]) != nil {
+		return nil, aos.Errorf(aos.EOutOfScope, "the envelope sender is not one well-formed address")
 	}
 	env := &envelope{from: froms[0], rcpts: out.Header.Values(hdrRcptTo), msg: out.Body}
-	if err := checkRecipients(env.rcpts, call.Facts.Recipients); err != nil {
+	if err := checkRecipients(env.rcpts); err != nil {
 		return nil, err
 	}
 	if err := checkMessage(env); err != nil {
@@ -112,11 +154,11 @@ func checkSealed(ep *endpoint, call *connector.Call) (*envelope, error) {
 	return env, nil
 }
 
-// checkRecipients requires distinct, well-formed recipients, exactly as
-// many as the policy decided on.
-func checkRecipients(rcpts []string, decided int) error {
-	if len(rcpts) == 0 || len(rcpts) > MaxRecipients || len(rcpts) != decided {
-		return aos.Errorf(aos.EOutOfScope, "the recipients are not those that were authorised (%d decided on, %d in the envelope)", decided, len(rcpts))
+// checkRecipients requires 1 to MaxRecipients distinct, well-formed
+// recipients.
+func checkRecipients(rcpts []string) error {
+	if len(rcpts) == 0 || len(rcpts) > MaxRecipients {
+		return aos.Errorf(aos.EOutOfScope, "the envelope has %d recipients; a send has 1 to %d", len(rcpts), MaxRecipients)
 	}
 	seen := map[string]bool{}
 	for _, r := range rcpts {

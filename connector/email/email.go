@@ -79,6 +79,8 @@ type Connector struct {
 
 var (
 	_ connector.Connector         = (*Connector)(nil)
+	_ connector.Rereader          = (*Connector)(nil)
+	_ connector.DecidedSender     = (*Connector)(nil)
 	_ connector.CredentialChecker = (*Connector)(nil)
 	_ connector.Inspector         = (*Connector)(nil)
 )

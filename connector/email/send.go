@@ -141,14 +141,9 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 		h.Add(hdrShown, a)
 	}
 	h.Set("Content-Type", messageRFC822)
-	call := &connector.Call{
-		Operation: OpSend,
-		Resource:  Resource(d.from.addr),
-		Facts:     aos.Facts{Recipients: len(rcpts)},
-		Upstream:  &connector.Outbound{Method: methodSend, URL: ep.server(), Header: h, Body: msg},
-	}
-	call.Facts.Internal = internal(ep, call)
-	return call, nil
+	// The call is read from the request built, as a sealed one is read
+	// again (Reread): the facts decided on are those of what is sent.
+	return envelopeCall(ep, &connector.Outbound{Method: methodSend, URL: ep.server(), Header: h, Body: msg})
 }
 
 // draft checks the args and returns the message to build and its

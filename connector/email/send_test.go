@@ -84,20 +84,11 @@ func TestConnector_FromCall(t *testing.T) {
 			if call.Resource != tt.resource || call.Facts.Recipients != tt.recipients || call.Operation.Name != "send" || call.Operation.Access != aos.Write {
 				t.Fatalf("call = %s %s %+v", call.Operation.Name, call.Resource, call.Facts)
 			}
-			if _, err := checkSealed(mustEndpoint(t, c), call); err != nil {
-				t.Fatalf("checkSealed of a fresh call: %v", err)
+			if err := connector.Recheck(testConnector(), c, resealed(t, call)); err != nil {
+				t.Fatalf("Recheck of a fresh call: %v", err)
 			}
 		})
 	}
-}
-
-func mustEndpoint(t *testing.T, c *aos.Connection) *endpoint {
-	t.Helper()
-	ep, err := parseEndpoint(c.BaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ep
 }
 
 // TestMessage_RoundTrip parses built messages back as a mail reader would.
@@ -181,6 +172,31 @@ func TestMessage_RoundTrip(t *testing.T) {
 	}
 }
 
+// recheckAndDo sends a call as the gateway sends an approved one: read
+// again by connector.Recheck, then sent by Do as decided.
+func recheckAndDo(c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
+	k := testConnector()
+	if err := connector.Recheck(k, c, call); err != nil {
+		return nil, err
+	}
+	return k.Do(context.Background(), c, secret, call)
+}
+
+// resealed is call as the gateway holds it for an approval: its request
+// sealed (as JSON) and opened again, without what the mapping read.
+func resealed(t *testing.T, call *connector.Call) *connector.Call {
+	t.Helper()
+	raw, _ := json.Marshal(call.Upstream)
+	var out connector.Outbound
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	return &connector.Call{Operation: call.Operation, Resource: call.Resource, Facts: call.Facts, Upstream: &out}
+}
+
+// TestConnector_DoRefusesAlteredCalls: a call sealed for an approval is
+// read again once, by the gateway's connector.Recheck, before Do sends
+// it as decided; nothing else is sent.
 func TestConnector_DoRefusesAlteredCalls(t *testing.T) {
 	c := conn(t, "smtp://127.0.0.1:1?tls=none")
 	secret := vault.NewSecret([]byte("ada:password-123"))
@@ -202,8 +218,8 @@ func TestConnector_DoRefusesAlteredCalls(t *testing.T) {
 		{"other server", func(c *connector.Call) { c.Upstream.URL = "smtp://127.0.0.1:2" }, aos.EOutOfScope},
 		{"other resource", func(c *connector.Call) { c.Resource = "from:eve@example.com" }, aos.EOutOfScope},
 		{"other envelope sender", func(c *connector.Call) { c.Upstream.Header.Set(hdrMailFrom, "eve@example.com") }, aos.EOutOfScope},
-		{"extra recipient", func(c *connector.Call) { c.Upstream.Header.Add(hdrRcptTo, "eve@example.com") }, aos.EOutOfScope},
-		{"fewer recipients decided", func(c *connector.Call) { c.Facts.Recipients = 1 }, aos.EOutOfScope},
+		{"extra recipient", func(c *connector.Call) { c.Upstream.Header.Add(hdrRcptTo, "eve@example.com") }, aos.EUnknownOperation},
+		{"fewer recipients decided", func(c *connector.Call) { c.Facts.Recipients = 1 }, aos.EUnknownOperation},
 		{"swapped recipient", func(c *connector.Call) { c.Upstream.Header[hdrRcptTo][0] = "eve@example.com" }, aos.EOutOfScope},
 		{"repeated recipient", func(c *connector.Call) { c.Upstream.Header[hdrRcptTo][1] = "BOB@example.org" }, aos.EOutOfScope},
 		{"other From", func(c *connector.Call) {
@@ -220,7 +236,7 @@ func TestConnector_DoRefusesAlteredCalls(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			call := fresh(t)
 			tt.alter(call)
-			_, err := testConnector().Do(context.Background(), c, secret, call)
+			_, err := recheckAndDo(c, secret, call)
 			if aos.ErrorCode(err) != tt.code {
 				t.Fatalf("Do = %v; want %s", err, tt.code)
 			}
@@ -229,14 +245,14 @@ func TestConnector_DoRefusesAlteredCalls(t *testing.T) {
 }
 
 // FuzzFromCall checks that whatever args an agent sends, a message that
-// FromCall accepts passes Do's own checks: the policy always decides on
-// exactly what would be sent.
+// FromCall accepts, sealed, is read again as the same call
+// (connector.Recheck): the policy always decides on exactly what would
+// be sent.
 func FuzzFromCall(f *testing.F) {
 	f.Add(`{"from":"ada@example.com","to":"bob@example.org","subject":"Hi","text":"Hello"}`)
 	f.Add(`{"from":"Zoë <z@x.com>","to":["a@b.c","\"Q, R\" <q@r.s>"],"cc":"c@d.e","bcc":"f@g.h","subject":"=?utf-8?q?x?=","html":"<p>\r\n.</p>"}`)
 	f.Add(`{"from":"a@b.c","bcc":"d@e.f","subject":"` + strings.Repeat("word ", 100) + `","text":"x","headers":{"References":"<a@b> <c@d>"}}`)
 	c := &aos.Connection{Name: "mail", BaseURL: "smtp://127.0.0.1:1?tls=none"}
-	ep, _ := parseEndpoint(c.BaseURL)
 	f.Fuzz(func(t *testing.T, args string) {
 		call, err := testConnector().FromCall(c, "send", json.RawMessage(args))
 		if err != nil {
@@ -245,8 +261,8 @@ func FuzzFromCall(f *testing.F) {
 			}
 			return
 		}
-		if _, err := checkSealed(ep, call); err != nil {
-			t.Fatalf("checkSealed refuses what FromCall built: %v\n%s", err, call.Upstream.Body)
+		if err := connector.Recheck(testConnector(), c, resealed(t, call)); err != nil {
+			t.Fatalf("Recheck refuses what FromCall built: %v\n%s", err, call.Upstream.Body)
 		}
 	})
 }
