@@ -1,6 +1,7 @@
 package github
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -131,6 +132,26 @@ func TestConnector_FromHTTP_facts(t *testing.T) {
 			if call.Facts.Production != tt.want.production || call.Facts.Public != tt.want.public {
 				t.Errorf("%s: production %v public %v, want %+v", call.Operation.Name, call.Facts.Production, call.Facts.Public, tt.want)
 			}
+			// Sealed and read again, by this connector or by one that
+			// has learnt nothing, the call is the one decided on: what
+			// was learnt is taken as decided, and Do confirms it.
+			for _, again := range []*Connector{k, New()} {
+				if err := connector.Recheck(again, tt.conn, resealed(t, call)); err != nil {
+					t.Errorf("read again: %v", err)
+				}
+			}
 		})
 	}
+}
+
+// resealed is call as the gateway holds it for an approval: its request
+// sealed (as JSON) and opened again, without what the mapping read.
+func resealed(t *testing.T, call *connector.Call) *connector.Call {
+	t.Helper()
+	raw, _ := json.Marshal(call.Upstream)
+	var out connector.Outbound
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	return &connector.Call{Operation: call.Operation, Resource: call.Resource, Facts: call.Facts, Upstream: &out}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aos-dev/aos"
+	"github.com/aos-dev/aos/connector"
 )
 
 func TestConnector_FromCall(t *testing.T) {
@@ -47,6 +48,9 @@ func TestConnector_FromCall(t *testing.T) {
 			}
 			if call.Operation.Name != tt.op || call.Upstream.URL != tt.url || call.Resource != tt.resource {
 				t.Errorf("got %s %s %s", call.Operation.Name, call.Upstream.URL, call.Resource)
+			}
+			if err := connector.Recheck(k, c, resealed(t, call)); err != nil {
+				t.Errorf("read again: %v", err)
 			}
 		})
 	}
