@@ -104,7 +104,15 @@ func plan(c *aos.Connection, ep *endpoint, op aos.Operation, a *args) (*connecto
 		Method: op.Name, URL: ep.String(),
 		Header: http.Header{"Content-Type": {"application/json"}}, Body: body,
 	}
+	call.Parsed = &planned{st: st, args: a}
 	return call, st, nil
+}
+
+// planned is what Do needs of a mapped statement (call.Parsed): the
+// statement as classified and its args.
+type planned struct {
+	st   *statement
+	args *args
 }
 
 // suits checks that a statement's class is one the operation runs.
@@ -166,4 +174,46 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, raw json.RawMe
 	}
 	call, _, err := plan(c, ep, op, a)
 	return call, err
+}
+
+// Reread maps a decided call's statement again, as FromCall mapped it,
+// for connector.Recheck. What the server showed when the call was decided
+// is taken as decided (see connector.Rereader): a resource within the one
+// decided on (the gateway decided again on the relations the plan
+// reaches, which the statement does not name) is the decided one, and
+// the export and production points decided on stay; Do confirms them with
+// the server's plan and count, inside the call's transaction. A point the
+// statement raises that was not decided on is a difference
+// (EUnknownOperation, by connector.CheckDecided).
+//
+// Errors: EOutOfScope for another database than the connection's;
+// EUnknownOperation for an unknown operation; those of FromCall
+// otherwise.
+func (k *Connector) Reread(c *aos.Connection, decided *connector.Call) (*connector.Call, error) {
+	ep, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	out := decided.Upstream
+	if out.URL != ep.String() {
+		return nil, aos.Errorf(aos.EOutOfScope, "the statement was authorised for another database than the connection's (%s)", ep)
+	}
+	op, ok := operations[out.Method]
+	if !ok {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the statement's operation is not the operation that was authorised")
+	}
+	a, err := parseArgs(out.Body)
+	if err != nil {
+		return nil, err
+	}
+	again, _, err := plan(c, ep, op, a)
+	if err != nil {
+		return nil, err
+	}
+	if within(again.Resource, decided.Resource) {
+		again.Resource = decided.Resource
+	}
+	again.Facts.Production = again.Facts.Production || decided.Facts.Production
+	again.Facts.Export = again.Facts.Export || decided.Facts.Export
+	return again, nil
 }

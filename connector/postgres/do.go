@@ -15,12 +15,11 @@ import (
 // Do runs one authorised statement as the credential's user and returns
 // its result as JSON (see result).
 //
-// Do trusts nothing in call.Upstream: the call may have been sealed for
-// an approval long before, and the connection may have changed since. It
-// runs only if the upstream URL is the connection's base URL and the
-// statement, classified again, maps to exactly call.Operation and
-// call.Resource, with no approval point call.Facts lacks; otherwise it
-// returns EUnknownOperation or EOutOfScope and the database sees nothing.
+// Do runs the statement decided on, as the mapping read it (call.Parsed),
+// on the resource decided on: it does not classify the statement again.
+// A call sealed for an approval is read again once, by connector.Recheck
+// (through Reread) in the gateway, before it is run. It still never runs
+// a statement on another database than the connection's (EOutOfScope).
 //
 // Every call is one transaction, READ ONLY for query and copy_out, with
 // the connector's own statement_timeout (StatementTimeout), search_path
@@ -109,43 +108,32 @@ func within(named, authorised string) bool {
 	return true
 }
 
-// authorised re-derives a call from its upstream request and checks it
-// is the call the policy decided on.
+// authorised is the execution of a call as it was decided on: the
+// statement as the mapping read it (call.Parsed), on call.Resource.
 func authorised(c *aos.Connection, call *connector.Call) (*execution, error) {
 	if call == nil || call.Upstream == nil {
 		return nil, connector.BadRequest("no statement to run")
+	}
+	p, ok := call.Parsed.(*planned)
+	if !ok {
+		return nil, aos.Errorf(aos.EInternal, "the call was not mapped by the postgres connector")
 	}
 	ep, err := settings(c)
 	if err != nil {
 		return nil, err
 	}
-	out := call.Upstream
-	if out.URL != ep.String() {
+	if call.Upstream.URL != ep.String() {
 		return nil, aos.Errorf(aos.EOutOfScope, "the statement was authorised for another database than the connection's (%s)", ep)
 	}
-	op, ok := operations[out.Method]
-	if !ok || op.Name != call.Operation.Name || op.Access != call.Operation.Access {
-		return nil, aos.Errorf(aos.EUnknownOperation, "the statement's operation is not the operation that was authorised")
-	}
-	a, err := parseArgs(out.Body)
-	if err != nil {
-		return nil, err
-	}
-	again, st, err := plan(c, ep, op, a)
-	if err != nil {
-		return nil, err
-	}
-	if !within(again.Resource, call.Resource) {
-		return nil, aos.Errorf(aos.EOutOfScope, "the statement does not reach the resources that were authorised (%s)", call.Resource)
-	}
-	if again.Facts.Production && !call.Facts.Production || again.Facts.Export && !call.Facts.Export {
-		return nil, aos.Errorf(aos.EUnknownOperation, "the call was authorised without the approval point it needs (the connection's settings may have changed); send it again")
+	op, ok := operations[call.Operation.Name]
+	if !ok {
+		return nil, aos.Errorf(aos.EUnknownOperation, "the call is not an operation of the postgres connector")
 	}
 	items, _ := splitResource(call.Resource)
-	x := &execution{ep: ep, st: st, op: op, sql: a.SQL, resource: call.Resource, items: items, rowCap: MaxRows, call: call,
+	x := &execution{ep: ep, st: p.st, op: op, sql: p.args.SQL, resource: call.Resource, items: items, rowCap: MaxRows, call: call,
 		countCustomers: c.HoldsCustomerData && op.Name != "copy_out", connName: c.Name}
-	for _, p := range a.Params {
-		t, _ := paramText(p) // checked by parseArgs
+	for _, v := range p.args.Params {
+		t, _ := paramText(v) // checked by parseArgs
 		x.params = append(x.params, t)
 	}
 	if op.Name == "copy_out" {
@@ -153,6 +141,9 @@ func authorised(c *aos.Connection, call *connector.Call) (*execution, error) {
 	}
 	return x, nil
 }
+
+// SendsDecided marks the connector as a connector.DecidedSender.
+func (k *Connector) SendsDecided() {}
 
 // run runs the statement in its own transaction. reusable reports
 // whether the session is fit to go back to the pool.

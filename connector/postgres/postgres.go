@@ -121,6 +121,8 @@ type Connector struct {
 
 var (
 	_ connector.Connector         = (*Connector)(nil)
+	_ connector.Rereader          = (*Connector)(nil)
+	_ connector.DecidedSender     = (*Connector)(nil)
 	_ connector.Inspector         = (*Connector)(nil)
 	_ connector.CredentialChecker = (*Connector)(nil)
 )
