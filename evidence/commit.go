@@ -54,18 +54,15 @@ func (l *Log) commitBatch(batch []*request) {
 			}
 			return
 		}
-		if out.signed != nil && l.witness != nil {
-			l.witness.add(out.signed)
-		}
 		entries := 0
 		for _, ix := range out.indexes {
 			entries += len(ix)
 		}
-		// Before the replies: a writer that has its answer finds its
-		// batch counted.
-		l.observeBatch(len(batch), entries, start, nil)
-		for i, req := range batch {
-			req.reply(out.indexes[i], nil)
+		c := &committed{batch: batch, out: out, entries: entries, start: start}
+		if l.syncer != nil {
+			l.toSync <- c
+		} else {
+			l.answer(c, nil)
 		}
 		return
 	}
@@ -80,7 +77,10 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 	ctx := context.Background() // a batch, once begun, completes
 	var out batchOutcome
 	var work *workState
-	err := l.store.Update(ctx, func(tx aos.Tx) error {
+	if l.syncFailed.Swap(false) {
+		l.forget()
+	}
+	err := l.update(ctx, func(tx aos.Tx) error {
 		// Update may run this more than once; start afresh each time.
 		out = batchOutcome{indexes: make([][]int64, len(batch)), failed: -1}
 		size, err := tx.LogSize(ctx)
@@ -145,11 +145,17 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 	} else if err != nil && !errors.Is(err, errRequestFailed) {
 		// The store may have moved on without us (or failed half-way):
 		// prove the state again next time.
-		l.proj = projection{}
-		l.gen.Add(1)
-		l.hashes = nil
+		l.forget()
 	}
 	return out, err
+}
+
+// forget drops what the committer knows of the store, so that the next
+// batch proves the state again from it.
+func (l *Log) forget() {
+	l.proj = projection{}
+	l.gen.Add(1)
+	l.hashes = nil
 }
 
 // appendEntries stores entries, which continue a log of the given size, with

@@ -45,7 +45,13 @@ type Config struct {
 
 // Log is the evidence log of an instance. Concurrent Record calls are
 // committed in batches by a single committer goroutine: while one batch
-// commits, new calls queue for the next one.
+// commits, new calls queue for the next one. On a store that can commit
+// without syncing (DeferredSyncer) the batches are pipelined: the committer
+// commits a batch and goes on with the next while a second goroutine makes
+// the committed ones durable with one sync and only then answers their
+// callers, so a caller still hears of success only once its entries are
+// durable, and a crash loses only batches nobody was told of (the store
+// keeps commits in order, so a batch that survives has every earlier one).
 //
 // Each batch is one store transaction holding the callers' changes, their
 // entries, the new tree hashes and a checkpoint of the new tree signed by
@@ -65,7 +71,14 @@ type Log struct {
 	now      func() time.Time
 	logger   *slog.Logger
 	observer Observer
-	witness  *witness // nil without a checkpoint file; fed only by the committer
+	witness  *witness // nil without a checkpoint file; fed only by the one goroutine that answers batches
+	// syncer is the store when it can commit without syncing (see
+	// DeferredSyncer); then batches pass through toSync to syncLoop, which
+	// answers them once durable.
+	syncer      DeferredSyncer
+	toSync      chan *committed
+	syncStopped chan struct{}
+	syncFailed  atomic.Bool // set by syncLoop, cleared by the committer
 	// checkpointFile is Config.CheckpointFile.
 	checkpointFile string
 	// proj is the state the log has built; only the committer touches it.
@@ -125,6 +138,12 @@ func New(cfg Config) (*Log, error) {
 			return nil, fmt.Errorf("evidence: checkpoint file: %w", err)
 		}
 		l.witness = newWitness(f, l.logger)
+	}
+	if ds, ok := cfg.Store.(DeferredSyncer); ok {
+		l.syncer = ds
+		l.toSync = make(chan *committed, syncQueue)
+		l.syncStopped = make(chan struct{})
+		go l.syncLoop()
 	}
 	go l.run()
 	return l, nil
@@ -218,7 +237,7 @@ func (l *Log) Record(ctx context.Context, fn func(aos.Tx) ([]aos.Record, error))
 
 // Submit queues fn for the next batch as Record does, but returns at once:
 // then, if not nil, receives what Record would have returned, on the
-// committer goroutine once the batch has committed (it must return quickly
+// goroutine that answers batches once the batch is durable (it must return quickly
 // and must not call Record or Submit). A submitted function is committed
 // even if the log is closed meanwhile: Close commits everything queued.
 // Submit returns an error, and then is not called, only when the log is
@@ -269,6 +288,12 @@ func (l *Log) signal() {
 // more arrives, and exits once closed and drained.
 func (l *Log) run() {
 	defer close(l.stopped)
+	if l.syncer != nil {
+		defer func() {
+			close(l.toSync)
+			<-l.syncStopped
+		}()
+	}
 	for {
 		batch, closed := l.take()
 		if len(batch) > 0 {

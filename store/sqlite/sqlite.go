@@ -1,6 +1,12 @@
 // Package sqlite is the embedded store of an aos instance: one SQLite file in
-// the home folder, in WAL mode with synchronous=FULL, so that a write is on
-// disk once Update returns.
+// the home folder, in WAL mode, so that a write is on disk once Update
+// returns. The write connection commits with synchronous=NORMAL (the commit
+// is written to the write-ahead log, not synced) and Update then syncs the
+// log file itself; UpdateUnsynced leaves the sync to a later Sync, so that
+// the evidence log can commit its next batch while the last one syncs
+// (evidence.DeferredSyncer). The write-ahead log is one file written in
+// commit order, so one sync makes every earlier commit durable, and a crash
+// keeps a prefix of the commits.
 //
 // Writes go through a single connection and begin IMMEDIATE, so Update calls
 // are serialised, within the process by the one-connection pool and across
@@ -36,6 +42,7 @@ type Store struct {
 	db       *sql.DB // the one write connection; nil when read-only
 	rdb      *sql.DB // read-only connections for View
 	readOnly bool
+	path     string // the database file's absolute path
 }
 
 // Open opens the store at path, creating the file if it does not exist, and
@@ -63,6 +70,8 @@ func Open(path string) (*Store, error) {
 	db, err := openDB(abs, url.Values{
 		"_journal_mode": {"WAL"},
 		"_txlock":       {"immediate"},
+		// Commits are synced by Sync (see the package comment).
+		"_synchronous": {"NORMAL"},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -78,13 +87,19 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 	}
 
+	s := &Store{db: db, path: abs}
+	if err := s.Sync(ctx); err != nil { // the migrations
+		db.Close()
+		return nil, err
+	}
 	rdb, err := openDB(abs, url.Values{"_query_only": {"1"}})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	setReadPool(rdb)
-	return &Store{db: db, rdb: rdb}, nil
+	s.rdb = rdb
+	return s, nil
 }
 
 // OpenReadOnly opens an existing store without changing it: no migration
@@ -147,6 +162,42 @@ func (s *Store) Close() error {
 // writes are durable. Update calls are serialised: fn must not call Update on
 // the same Store, or it waits for itself until ctx is done.
 func (s *Store) Update(ctx context.Context, fn func(aos.Tx) error) error {
+	if err := s.UpdateUnsynced(ctx, fn); err != nil {
+		return err
+	}
+	return s.Sync(ctx)
+}
+
+// Sync makes every transaction committed before it was called durable: it
+// syncs the write-ahead log file (any descriptor of a file syncs the file's
+// data). Where no write-ahead log file exists, its content has been copied
+// into the database file, which SQLite synced before removing it; Sync then
+// syncs the database file.
+func (s *Store) Sync(ctx context.Context) error {
+	if s.readOnly {
+		return errors.New("sqlite: sync: store is opened read-only")
+	}
+	f, err := os.OpenFile(s.path+"-wal", os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err = os.OpenFile(s.path, os.O_RDWR, 0)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: sync: %w", err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: sync: %w", err)
+	}
+	return nil
+}
+
+// UpdateUnsynced is Update without the sync: once it returns nil the writes
+// are committed and visible to every later transaction, and durable once a
+// later Sync returns (or a later Update does).
+func (s *Store) UpdateUnsynced(ctx context.Context, fn func(aos.Tx) error) error {
 	if s.readOnly {
 		return errors.New("sqlite: update: store is opened read-only")
 	}
