@@ -34,6 +34,7 @@ type EchoRedactor struct {
 	_           [0]func() // not comparable
 	replacement string
 	r           *strings.Replacer // nil when there is nothing to look for
+	forms       []string          // what r looks for, longest first
 }
 
 // minEcho is the shortest form an EchoRedactor looks for.
@@ -50,7 +51,7 @@ func (s Secret) EchoRedactor(replacement string) *EchoRedactor {
 	for _, f := range forms {
 		pairs = append(pairs, f, replacement)
 	}
-	return &EchoRedactor{replacement: replacement, r: strings.NewReplacer(pairs...)}
+	return &EchoRedactor{replacement: replacement, r: strings.NewReplacer(pairs...), forms: forms}
 }
 
 // Redact returns b with every form of the secret replaced, and whether
