@@ -7,6 +7,7 @@ package connector
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"sort"
 
@@ -88,6 +89,10 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// Stream, when not nil, is the body instead of Body (which is then
+	// nil): an answer streamed to the agent without being held (see
+	// WithStreaming). Whoever has the Response last reads it and closes it.
+	Stream io.ReadCloser
 	// Customers is how many customers the connector counted in the answer
 	// of a connection that holds customer data; 0 when it does not count.
 	// The gateway adds it to the agent's running total (see

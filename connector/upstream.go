@@ -77,11 +77,24 @@ func ClientOr(client *http.Client) *http.Client {
 // pass every form of the credential that went on the wire. Hop-by-hop
 // headers are removed from the answer, which is complete and no longer
 // framed by the upstream connection.
+//
+// When req's context says the caller streams (WithStreaming) and the
+// answer has no content coding, the body is not read: the Response's
+// Stream is the upstream's body, of any length, for the caller to read
+// and close (a read error there is the caller's to report).
 func Send(client *http.Client, req *http.Request, redact ...string) (*Response, error) {
 	host := req.URL.Host
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, upstreamError(host, err, redact)
+	}
+	if streaming(req.Context()) && !encoded(resp.Header) {
+		h := resp.Header.Clone()
+		if h == nil {
+			h = http.Header{}
+		}
+		StripHopByHop(h)
+		return &Response{Status: resp.StatusCode, Header: h, Stream: resp.Body}, nil
 	}
 	defer resp.Body.Close()
 	if resp.ContentLength > MaxBody {
@@ -177,4 +190,38 @@ func StripHopByHop(h http.Header) {
 			delete(h, name)
 		}
 	}
+}
+
+type streamingKey struct{}
+
+// WithStreaming returns ctx telling Send that the caller reads the answer
+// as a stream (Response.Stream) and holds none of it: the gateway asks
+// for it only of a connector that is an AnswerStreamer, for an answer
+// nothing but the echo redactor (which works on a stream) reads.
+func WithStreaming(ctx context.Context) context.Context {
+	return context.WithValue(ctx, streamingKey{}, true)
+}
+
+func streaming(ctx context.Context) bool {
+	on, _ := ctx.Value(streamingKey{}).(bool)
+	return on
+}
+
+// AnswerStreamer is a connector whose Do returns Send's answer as Send
+// made it, reading nothing of the body itself, so that the answer can be
+// streamed (WithStreaming) to an agent.
+type AnswerStreamer interface {
+	StreamsAnswers()
+}
+
+// encoded reports whether h names a content coding other than identity.
+func encoded(h http.Header) bool {
+	for _, v := range h.Values("Content-Encoding") {
+		for c := range strings.SplitSeq(v, ",") {
+			if c = strings.ToLower(strings.TrimSpace(c)); c != "" && c != "identity" {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -53,12 +53,24 @@ func (g *Gateway) sendCall(ctx context.Context, k connector.Connector, conn *aos
 // credential that echo knows replaced in the body and in the header names
 // and values, and only the headers connector.PassAnswerHeaders lets pass.
 // It reports whether the credential was found.
+//
+// A streamed answer (resp.Stream; connector.Send streams only an answer
+// without a content coding) keeps streaming through the echo redactor's
+// sliding window (an *echoStream); whether it found the credential in the
+// body is known once the stream is read.
 func passable(k connector.Connector, conn *aos.Connection, call *connector.Call, resp *connector.Response, echo *vault.EchoRedactor) (*connector.Response, bool, error) {
-	body, err := decodeBody(resp.Header, resp.Body)
-	if err != nil {
-		return nil, false, err
+	var body []byte
+	var stream io.ReadCloser
+	echoed := false
+	if resp.Stream != nil {
+		stream = &echoStream{EchoReader: echo.Reader(resp.Stream), src: resp.Stream}
+	} else {
+		var err error
+		if body, err = decodeBody(resp.Header, resp.Body); err != nil {
+			return nil, false, err
+		}
+		body, echoed = echo.Redact(body)
 	}
-	body, echoed := echo.Redact(body)
 	h := http.Header{}
 	for name, vs := range resp.Header {
 		if _, found := echo.RedactString(name); found {
@@ -76,7 +88,42 @@ func passable(k connector.Connector, conn *aos.Connection, call *connector.Call,
 		requestURL = call.Upstream.URL
 	}
 	h = connector.PassAnswerHeaders(k, h, conn.BaseURL, requestURL)
-	return &connector.Response{Status: resp.Status, Header: h, Body: body, Customers: resp.Customers}, echoed, nil
+	return &connector.Response{Status: resp.Status, Header: h, Body: body, Stream: stream, Customers: resp.Customers}, echoed, nil
+}
+
+// echoStream is an upstream's body read through the echo redactor.
+type echoStream struct {
+	*vault.EchoReader
+	src io.Closer
+}
+
+func (s *echoStream) Close() error { return s.src.Close() }
+
+// outcomeStream counts what a streamed answer passed on and, once closed
+// (or broken off), hands the count, the read error if any and whether the
+// body echoed the credential to done, exactly once.
+type outcomeStream struct {
+	io.ReadCloser
+	echo    *echoStream
+	n       int64
+	readErr error
+	once    sync.Once
+	done    func(n int64, readErr error, echoed bool)
+}
+
+func (s *outcomeStream) Read(p []byte) (int, error) {
+	n, err := s.ReadCloser.Read(p)
+	s.n += int64(n)
+	if err != nil && err != io.EOF && s.readErr == nil {
+		s.readErr = aos.Errorf(aos.EUpstream, "the upstream's answer broke off after %d bytes", s.n)
+	}
+	return n, err
+}
+
+func (s *outcomeStream) Close() error {
+	err := s.ReadCloser.Close()
+	s.once.Do(func() { s.done(s.n, s.readErr, s.echo.Found()) })
+	return err
 }
 
 // redactError replaces the credential in the message of an error a

@@ -99,8 +99,14 @@ func (g *Gateway) principalByHash(ctx context.Context, hash []byte) (*aos.Princi
 }
 
 // Proxy runs a proxied HTTP request on connection conn.
+//
+// The Response of an allowed call may be a stream (Response.Stream; Body
+// nil) when nothing but the echo redactor reads the answer: the connection
+// holds no customer data and its connector is a connector.AnswerStreamer.
+// The caller must then read it and close it; the call's outcome is
+// recorded on Close.
 func (g *Gateway) Proxy(ctx context.Context, p *aos.Principal, conn string, r *connector.HTTPRequest, m Meta) (*Outcome, error) {
-	return g.run(ctx, p, conn, m, func(k connector.Connector, c *aos.Connection) (*connector.Call, error) {
+	return g.run(context.WithValue(ctx, streamOKKey{}, true), p, conn, m, func(k connector.Connector, c *aos.Connection) (*connector.Call, error) {
 		hm, ok := k.(connector.HTTPMapper)
 		if !ok {
 			return nil, notHTTP(k, c)
@@ -465,13 +471,36 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 	if t.conn.HoldsCustomerData {
 		callCtx = connector.WithCustomerAllowance(ctx, connector.BulkCustomers-received)
 	}
+	if _, ok := t.connector.(connector.AnswerStreamer); ok && !t.conn.HoldsCustomerData && ctx.Value(streamOKKey{}) != nil {
+		// Nothing reads the answer but the echo redactor, which works on
+		// a stream: it need not be held.
+		callCtx = connector.WithStreaming(callCtx)
+	}
 	resp, echoed, callErr := g.sendCall(callCtx, t.connector, t.conn, cred, secret, call)
-	g.recordOutcome(ctx, p, t.conn, call.Resource, idx[0], resp, callErr, echoed, time.Since(start))
+	if callErr == nil && resp.Stream != nil {
+		resp.Stream = &outcomeStream{ReadCloser: resp.Stream, echo: resp.Stream.(*echoStream), done: func(n int64, readErr error, echoedBody bool) {
+			echoed := echoed || echoedBody
+			g.recordOutcome(ctx, p, t.conn, call.Resource, idx[0], resp, readErr, echoed, time.Since(start), n)
+			if echoed {
+				g.warnEcho(ctx, t.conn.Name, call.Operation.Name, idx[0])
+			}
+		}}
+		return resp, nil
+	}
+	n := int64(0)
+	if resp != nil {
+		n = int64(len(resp.Body))
+	}
+	g.recordOutcome(ctx, p, t.conn, call.Resource, idx[0], resp, callErr, echoed, time.Since(start), n)
 	if echoed {
 		g.warnEcho(ctx, t.conn.Name, call.Operation.Name, idx[0])
 	}
 	return resp, callErr
 }
+
+// streamOKKey marks the context of a Proxy call, whose caller can take
+// the answer as a stream.
+type streamOKKey struct{}
 
 // recheck confirms, inside the authorising transaction, that the grant and
 // the credential still stand. The caller marks the credential used
@@ -518,14 +547,18 @@ func (g *Gateway) standing(ctx context.Context, tx aos.Tx, conn *aos.Connection,
 // recordOutcome records what became of an authorised call. echoed says
 // the upstream echoed the credential, which was redacted: the entry's
 // credential_echo attribute says so (never what was echoed).
-func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Connection, resource string, authorized int64, resp *connector.Response, callErr error, echoed bool, took time.Duration) {
+//
+// A streamed answer's outcome is recorded once the stream is closed: bytes
+// is what reached the agent, and callErr, if the upstream's body broke off,
+// is recorded beside the status as the answer's code.
+func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Connection, resource string, authorized int64, resp *connector.Response, callErr error, echoed bool, took time.Duration, bytes int64) {
 	conn := c.Name
 	attrs := map[string]string{"connection": conn, "authorized_entry": strconv.FormatInt(authorized, 10)}
 	if echoed {
 		attrs["credential_echo"] = "redacted"
 	}
 	var pl struct {
-		Bytes      int   `json:"bytes"`
+		Bytes      int64 `json:"bytes"`
 		DurationMS int64 `json:"duration_ms"`
 	}
 	pl.DurationMS = took.Milliseconds()
@@ -533,18 +566,25 @@ func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Co
 	switch {
 	case errors.As(callErr, &rd):
 		attrs["code"] = "redecide" // nothing was sent; the call is decided again
+	case callErr != nil && resp != nil: // a streamed answer broke off
+		attrs["status"] = strconv.Itoa(resp.Status)
+		attrs["code"] = aos.ErrorCode(callErr)
+		pl.Bytes = bytes
 	case callErr != nil:
 		attrs["code"] = aos.ErrorCode(callErr)
 	default:
 		attrs["status"] = strconv.Itoa(resp.Status)
-		pl.Bytes = len(resp.Body)
+		pl.Bytes = bytes
 	}
 	b, _ := json.Marshal(pl)
 	if callErr == nil && resp.Customers > 0 {
 		attrs["customers"] = strconv.FormatInt(resp.Customers, 10)
 	}
+	if callErr != nil {
+		resp = nil // learn and count nothing of a broken answer
+	}
 	record := func(tx aos.Tx) ([]aos.Record, error) {
-		if callErr == nil {
+		if resp != nil {
 			if err := g.learn(ctx, tx, c, resource, resp); err != nil {
 				return nil, err
 			}
@@ -568,7 +608,7 @@ func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Co
 	// answer, in the next batch: the authorisation is durable already, so a
 	// crash can only lose the outcome, and verify reports an authorisation
 	// without one.
-	if s, ok := g.Log.(submitter); ok && !c.HoldsCustomerData && (callErr != nil || resp.Customers == 0) {
+	if s, ok := g.Log.(submitter); ok && !c.HoldsCustomerData && (resp == nil || resp.Customers == 0) {
 		if err := s.Submit(record, func(_ []int64, err error) { failed(err) }); err == nil {
 			return
 		}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -97,7 +98,14 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, name, rawPath, ra
 // under the proxy path the request came in on, so that a client following
 // it comes back through the gateway. Content-Length is the length of the
 // body as written: the gateway may have decoded or redacted it.
+//
+// A streamed answer (resp.Stream) is copied to the agent as it arrives,
+// without a Content-Length (the redactor may change the length), and
+// closed, which records the call's outcome.
 func (s *Server) writeAnswer(w http.ResponseWriter, r *http.Request, name string, resp *connector.Response) {
+	if resp.Stream != nil {
+		defer resp.Stream.Close()
+	}
 	h := w.Header()
 	for k, vs := range resp.Header {
 		h[k] = append([]string(nil), vs...)
@@ -106,6 +114,14 @@ func (s *Server) writeAnswer(w http.ResponseWriter, r *http.Request, name string
 		if _, byHost := hostConnection(r.Host, s.ProxyHostSuffix); !byHost {
 			h.Set("Location", "/v1/proxy/"+name+loc)
 		}
+	}
+	if resp.Stream != nil {
+		h.Del("Content-Length")
+		w.WriteHeader(resp.Status)
+		if r.Method != http.MethodHead {
+			io.Copy(w, resp.Stream) // the agent going away ends it
+		}
+		return
 	}
 	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
 	w.WriteHeader(resp.Status)

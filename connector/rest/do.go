@@ -50,3 +50,7 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 
 // SendsDecided marks the connector as a connector.DecidedSender.
 func (k *Connector) SendsDecided() {}
+
+// StreamsAnswers implements connector.AnswerStreamer: Do returns
+// connector.Send's answer as it is.
+func (*Connector) StreamsAnswers() {}
