@@ -169,6 +169,15 @@ var errNotCanonical = errors.New("evidence: leaf is not canonical")
 // spelling and DecodeLeaf followed by EncodeLeaf gives back the same bytes.
 // The returned entry has no Payload and is not marked redacted.
 func DecodeLeaf(leaf []byte) (aos.Entry, error) {
+	if e, ok := decodeCanonicalLeaf(leaf); ok {
+		return e, nil // the canonical leaf of e, as the strict path would find
+	}
+	return decodeLeafJSON(leaf)
+}
+
+// decodeLeafJSON is DecodeLeaf through encoding/json: the reference, and
+// the path that explains why a leaf is refused.
+func decodeLeafJSON(leaf []byte) (aos.Entry, error) {
 	dec := json.NewDecoder(bytes.NewReader(leaf))
 	dec.DisallowUnknownFields()
 	var l leafJSON

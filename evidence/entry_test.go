@@ -200,3 +200,60 @@ func FuzzDecodeLeaf(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeLeafFast: DecodeLeaf (the hand-written canonical parser, then
+// encoding/json for what it does not take) and the encoding/json path
+// alone agree on every input: both refuse it, or both give the same entry.
+func FuzzDecodeLeafFast(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "leaf", "*.json"))
+	for _, path := range seeds {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, r := range []aos.Record{
+		{Kind: "call.authorized", Actor: "agent:a", Subject: "crm", Attrs: map[string]string{"b": "x\"y\\z\n\r\t\x01\x1f", "a": "ü€😀"}},
+		{Kind: "grant.add", Actor: "owner", State: []aos.StateChange{{Table: "grants", Key: "g1", Row: map[string]string{"scope": "/"}}, {Table: "grants", Key: "g0"}, {Table: "t", Key: "k", Row: map[string]string{}}}},
+	} {
+		leaf, err := EncodeLeaf(aos.Entry{Index: 12, Time: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Record: r,
+			Commitment: strings.Repeat("ab", 32)})
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(leaf)
+	}
+	f.Fuzz(func(t *testing.T, leaf []byte) {
+		fast, ferr := DecodeLeaf(leaf)
+		ref, rerr := decodeLeafJSON(leaf)
+		if (ferr == nil) != (rerr == nil) {
+			t.Fatalf("DecodeLeaf: %v; the JSON path: %v\n%q", ferr, rerr, leaf)
+		}
+		if ferr == nil && !reflect.DeepEqual(fast, ref) {
+			t.Fatalf("the paths decode differently:\n%#v\n%#v", fast, ref)
+		}
+		if e, ok := decodeCanonicalLeaf(leaf); ok && rerr == nil && !reflect.DeepEqual(e, ref) {
+			t.Fatalf("the canonical parser decodes a valid leaf differently:\n%#v\n%#v", e, ref)
+		}
+	})
+}
+
+func BenchmarkDecodeLeaf(b *testing.B) {
+	leaf, err := EncodeLeaf(aos.Entry{Index: 123456, Time: time.Now(), Record: aos.Record{Kind: "call.outcome", Actor: "agent:ag_123",
+		Subject: "crm", Attrs: map[string]string{"connection": "crm", "status": "200", "authorized_entry": "123455"}},
+		Commitment: strings.Repeat("0f", 32)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("json", func(b *testing.B) {
+		for b.Loop() {
+			decodeLeafJSON(leaf)
+		}
+	})
+	b.Run("DecodeLeaf", func(b *testing.B) {
+		for b.Loop() {
+			DecodeLeaf(leaf)
+		}
+	})
+}

@@ -1,0 +1,235 @@
+package evidence
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aos-dev/aos"
+)
+
+// decodeCanonicalLeaf parses a leaf spelled exactly as EncodeLeaf spells
+// one, without encoding/json: the canonical field order, the escapes
+// appendString writes and no others, valid UTF-8, attrs and row keys in
+// increasing order, no empty subject, attrs or state, the time as
+// leafTimeLayout writes it. What it accepts is the canonical leaf of what
+// it returns; anything else (ok false) goes to the strict JSON path, which
+// gives the error. FuzzDecodeLeafFast checks that both paths agree on
+// every input.
+func decodeCanonicalLeaf(leaf []byte) (e aos.Entry, ok bool) {
+	p := leafParser{b: leaf}
+	if !p.lit(`{"v":1,"index":`) {
+		return e, false
+	}
+	// The index: digits, no sign, no leading zero.
+	start := p.i
+	for p.i < len(p.b) && '0' <= p.b[p.i] && p.b[p.i] <= '9' {
+		p.i++
+	}
+	if p.i == start || (p.b[start] == '0' && p.i-start > 1) {
+		return e, false
+	}
+	idx, err := strconv.ParseInt(string(p.b[start:p.i]), 10, 64)
+	if err != nil {
+		return e, false
+	}
+	e.Index = idx
+	if !p.lit(`,"time":"`) || p.i+len(leafTimeLayout)+1 > len(p.b) {
+		return e, false
+	}
+	ts := p.b[p.i : p.i+len(leafTimeLayout)]
+	t, err := time.Parse(leafTimeLayout, string(ts))
+	if err != nil {
+		return e, false
+	}
+	var tb [len(leafTimeLayout)]byte
+	if string(t.AppendFormat(tb[:0], leafTimeLayout)) != string(ts) {
+		return e, false
+	}
+	e.Time = t
+	p.i += len(leafTimeLayout)
+	var kind, actor string
+	if !p.lit(`","kind":`) || !p.str(&kind) || !p.lit(`,"actor":`) || !p.str(&actor) {
+		return e, false
+	}
+	e.Kind, e.Actor = kind, actor
+	if p.lit(`,"subject":`) && (!p.str(&e.Subject) || e.Subject == "") {
+		return e, false
+	}
+	if p.lit(`,"attrs":`) {
+		if e.Attrs, ok = p.strMap(); !ok || len(e.Attrs) == 0 {
+			return e, false
+		}
+	}
+	if p.lit(`,"commitment":`) && (!p.str(&e.Commitment) || !isCommitment(e.Commitment)) {
+		return e, false
+	}
+	if p.lit(`,"state":[`) {
+		for {
+			var c aos.StateChange
+			if !p.lit(`{"table":`) || !p.str(&c.Table) || !p.lit(`,"key":`) || !p.str(&c.Key) || !p.lit(`,"row":`) ||
+				c.Table == "" || c.Key == "" {
+				return e, false
+			}
+			if !p.lit("null") {
+				if c.Row, ok = p.strMap(); !ok {
+					return e, false
+				}
+			}
+			if !p.lit("}") {
+				return e, false
+			}
+			e.State = append(e.State, c)
+			if p.lit("]") {
+				break
+			}
+			if !p.lit(",") {
+				return e, false
+			}
+		}
+	}
+	if !p.lit("}") || p.i != len(p.b) {
+		return e, false
+	}
+	return e, true
+}
+
+type leafParser struct {
+	b []byte
+	i int
+}
+
+// lit consumes s if the input continues with it.
+func (p *leafParser) lit(s string) bool {
+	if len(p.b)-p.i >= len(s) && string(p.b[p.i:p.i+len(s)]) == s {
+		p.i += len(s)
+		return true
+	}
+	return false
+}
+
+// str parses a JSON string with the escapes appendString writes (and no
+// others) into *out.
+func (p *leafParser) str(out *string) bool {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return false
+	}
+	p.i++
+	start := p.i
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			if !utf8.Valid(p.b[start:p.i]) {
+				return false
+			}
+			*out = string(p.b[start:p.i])
+			p.i++
+			return true
+		case c == '\\':
+			return p.escaped(start, out)
+		case c < 0x20:
+			return false
+		}
+		p.i++
+	}
+	return false
+}
+
+// escaped finishes a string that has escapes, from start.
+func (p *leafParser) escaped(start int, out *string) bool {
+	buf := append([]byte(nil), p.b[start:p.i]...)
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			if !utf8.Valid(buf) {
+				return false
+			}
+			*out = string(buf)
+			p.i++
+			return true
+		case c < 0x20:
+			return false
+		case c != '\\':
+			buf = append(buf, c)
+			p.i++
+			continue
+		}
+		if p.i+1 >= len(p.b) {
+			return false
+		}
+		switch p.b[p.i+1] {
+		case '"', '\\':
+			buf = append(buf, p.b[p.i+1])
+			p.i += 2
+		case 'n':
+			buf = append(buf, '\n')
+			p.i += 2
+		case 'r':
+			buf = append(buf, '\r')
+			p.i += 2
+		case 't':
+			buf = append(buf, '\t')
+			p.i += 2
+		case 'u':
+			// Only \u00XX (lower case hex) of a control character.
+			if p.i+6 > len(p.b) || p.b[p.i+2] != '0' || p.b[p.i+3] != '0' {
+				return false
+			}
+			hi, lo := unhex(p.b[p.i+4]), unhex(p.b[p.i+5])
+			if hi > 1 || lo > 15 {
+				return false
+			}
+			if c := hi<<4 | lo; c == '\n' || c == '\r' || c == '\t' {
+				return false // written \n, \r, \t
+			} else {
+				buf = append(buf, c)
+			}
+			p.i += 6
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// unhex is the value of a lower case hex digit, or 255.
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return 255
+}
+
+// strMap parses a JSON object of strings.
+func (p *leafParser) strMap() (map[string]string, bool) {
+	if !p.lit("{") {
+		return nil, false
+	}
+	m := map[string]string{}
+	if p.lit("}") {
+		return m, true
+	}
+	last, first := "", true
+	for {
+		var k, v string
+		if !p.str(&k) || !p.lit(":") || !p.str(&v) {
+			return nil, false
+		}
+		if !first && k <= last { // keys sorted, each once
+			return nil, false
+		}
+		last, first = k, false
+		m[k] = v
+		if p.lit("}") {
+			return m, true
+		}
+		if !p.lit(",") {
+			return nil, false
+		}
+	}
+}
