@@ -100,13 +100,13 @@ func (g *Gateway) principalByHash(ctx context.Context, hash []byte) (*aos.Princi
 
 // Proxy runs a proxied HTTP request on connection conn.
 //
-// The Response of an allowed call may be a stream (Response.Stream; Body
-// nil) when nothing but the echo redactor reads the answer: the connection
-// holds no customer data and its connector is a connector.AnswerStreamer.
-// The caller must then read it and close it; the call's outcome is
-// recorded on Close.
+// When ctx comes from StreamAnswers, the Response of an allowed call may
+// be a stream (Response.Stream; Body nil): when nothing but the echo
+// redactor reads the answer (the connection holds no customer data and its
+// connector is a connector.AnswerStreamer). The caller must then read it
+// and close it; the call's outcome is recorded on Close.
 func (g *Gateway) Proxy(ctx context.Context, p *aos.Principal, conn string, r *connector.HTTPRequest, m Meta) (*Outcome, error) {
-	return g.run(context.WithValue(ctx, streamOKKey{}, true), p, conn, m, func(k connector.Connector, c *aos.Connection) (*connector.Call, error) {
+	return g.run(ctx, p, conn, m, func(k connector.Connector, c *aos.Connection) (*connector.Call, error) {
 		hm, ok := k.(connector.HTTPMapper)
 		if !ok {
 			return nil, notHTTP(k, c)
@@ -498,9 +498,15 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 	return resp, callErr
 }
 
-// streamOKKey marks the context of a Proxy call, whose caller can take
-// the answer as a stream.
+// streamOKKey marks the context of a Proxy call whose caller takes the
+// answer as a stream (StreamAnswers).
 type streamOKKey struct{}
+
+// StreamAnswers returns ctx telling Proxy that its caller takes an answer
+// as a stream (Response.Stream) and always closes it.
+func StreamAnswers(ctx context.Context) context.Context {
+	return context.WithValue(ctx, streamOKKey{}, true)
+}
 
 // recheck confirms, inside the authorising transaction, that the grant and
 // the credential still stand. The caller marks the credential used

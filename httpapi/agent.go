@@ -79,7 +79,8 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, name, rawPath, ra
 	req := &connector.HTTPRequest{
 		Method: r.Method, RawPath: rawPath, RawQuery: rawQuery, Header: header, Body: body,
 	}
-	out, err := s.Gateway.Proxy(r.Context(), principalOf(r.Context()), name, req, metaOf(r))
+	// writeAnswer reads and closes a streamed answer.
+	out, err := s.Gateway.Proxy(gateway.StreamAnswers(r.Context()), principalOf(r.Context()), name, req, metaOf(r))
 	if err != nil {
 		return err
 	}
