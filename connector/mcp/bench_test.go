@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 
 	"github.com/aos-dev/aos/gateway"
@@ -126,4 +127,53 @@ func (t *bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.Header.Set("Authorization", "Bearer "+t.token)
 	}
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// BenchmarkToolsCallParallel is BenchmarkToolsCall's direct-http and
+// aos-http with 32 callers, each on a session of its own: what a busy
+// upstream sees when agents share it, where the gateway's durable
+// authorisations are committed together (group commit) rather than one
+// after another. ns/op is the time per call of the whole group.
+func BenchmarkToolsCallParallel(b *testing.B) {
+	ctx := context.Background()
+	args := map[string]any{"msg": "hello"}
+	const callers = 32
+	run := func(b *testing.B, url, token, name string) {
+		sessions := make(chan *sdk.ClientSession, callers)
+		for range callers {
+			sessions <- clientSession(b, url, token)
+		}
+		b.SetParallelism((callers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			cs := <-sessions
+			params := &sdk.CallToolParams{Name: name, Arguments: args}
+			for pb.Next() {
+				res, err := cs.CallTool(ctx, params)
+				if err != nil || res.IsError {
+					b.Errorf("%v %+v", err, res)
+					return
+				}
+			}
+		})
+	}
+	b.Run("direct-http", func(b *testing.B) {
+		srv := testServer()
+		ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil))
+		b.Cleanup(ts.Close)
+		run(b, ts.URL, "", "echo")
+	})
+	b.Run("aos-http", func(b *testing.B) {
+		r := newRig(b)
+		srv := testServer()
+		ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil))
+		b.Cleanup(ts.Close)
+		b.Cleanup(func() { r.k.Close() })
+		if _, err := r.connect(b, "up", "", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "none"); err != nil {
+			b.Fatal(err)
+		}
+		token := r.in.Agent(b, "bench", "qa")
+		r.in.Grant(b, owner.GrantRequest{Connection: "up", Scope: "tool:echo", To: "bench"})
+		run(b, r.in.URL+"/mcp", token, "up.echo")
+	})
 }
