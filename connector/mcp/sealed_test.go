@@ -125,3 +125,46 @@ func TestSealedCall_readAgainOnceInThePipeline(t *testing.T) {
 	}
 	r.in.Verify(t)
 }
+
+// TestSealedFeatureCall_readAgainAsDecided: a resource operation, sealed,
+// is read again by connector.Recheck as the request it was, byte for
+// byte, and then sent; one of a connection whose upstream offers no
+// resources is not.
+func TestSealedFeatureCall_readAgainAsDecided(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	c, err := r.connect(t, "up", "*", false, map[string]any{
+		"argv": selfCommand(t), "read_tools": []string{"annotated"},
+	}, "", "AOS_MCP_TEST_UPSTREAM=1\nAOS_MCP_TEST_RESOURCES=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := vault.NewSecret([]byte("AOS_MCP_TEST_UPSTREAM=1\nAOS_MCP_TEST_RESOURCES=1"))
+	for op, args := range map[string]string{"resources/list": ``, "resources/read": `{"uri":"test://counter"}`} {
+		call, err := r.k.FromCall(c, op, json.RawMessage(args))
+		if err != nil {
+			t.Fatalf("%s: %v", op, err)
+		}
+		sealed := &connector.Call{Operation: aos.Operation{Name: call.Operation.Name, Access: call.Operation.Access},
+			Resource: call.Resource, Facts: call.Facts, Upstream: call.Upstream}
+		if err := connector.Recheck(r.k, c, sealed); err != nil {
+			t.Fatalf("%s read again: %v", op, err)
+		}
+		resp, err := r.k.Do(ctx, c, secret, sealed)
+		if err != nil || resp.Status != 200 {
+			t.Fatalf("%s sent: %+v %v", op, resp, err)
+		}
+		if op == "resources/read" && !bytes.Contains(resp.Body, []byte("test://counter")) {
+			t.Errorf("read %s", resp.Body)
+		}
+	}
+	plain, err := r.connect(t, "plain", "*", false, map[string]any{
+		"argv": selfCommand(t), "read_tools": []string{"annotated"},
+	}, "", "AOS_MCP_TEST_UPSTREAM=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := &connector.Call{Operation: aos.Operation{Name: "resources/list", Access: aos.Read}, Resource: "resources",
+		Upstream: &connector.Outbound{Method: "resources/list", URL: "mcp:resources/list", Body: []byte(`{}`)}}
+	wantCode(t, connector.Recheck(r.k, plain, sealed), aos.EUnknownOperation, "did not offer resources")
+}
