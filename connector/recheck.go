@@ -23,7 +23,7 @@ type DecidedSender interface {
 // Rereader is implemented by DecidedSenders whose sealed requests are not
 // read again by FromHTTP on their URL relative to the base URL: one that
 // is not HTTP-shaped (email's envelope and message, postgres's
-// statement), whose proxy paths are not its upstream paths (slack's
+// statement, mcp's tool call), whose proxy paths are not its upstream paths (slack's
 // /api/METHOD), whose calls go to more than one endpoint (ga4's
 // Measurement Protocol), or whose facts depend on what it learnt from the
 // upstream (github's default branches, slack's shared channels, the

@@ -26,6 +26,9 @@ func callURL(tool string) string { return "mcp:tools/call/" + url.PathEscape(too
 // args its arguments (a JSON object; empty means {}). The resource is
 // "tool:NAME"; the access and the approval points those pinned for it.
 //
+// The call's Parsed is the tool and its arguments (or a feature
+// operation's parameters), which Do sends.
+//
 // Errors: EUnknownOperation for a tool that is not pinned; EToolNotAccepted
 // for one that the running upstream now defines differently from its pin,
 // or offers without a pin (Do checks again before sending); EBadRequest
@@ -54,18 +57,79 @@ func (k *Connector) FromCall(c *aos.Connection, operation string, args json.RawM
 			return nil, notAccepted(c.Name, operation, false)
 		}
 	}
+	return toolCall(p, args)
+}
+
+// toolCall maps a call of the pinned tool p with args.
+func toolCall(p *pin, args json.RawMessage) (*connector.Call, error) {
 	argsJSON, err := normalArgs(args)
 	if err != nil {
 		return nil, err
 	}
-	body, _ := json.Marshal(request{Name: operation, Arguments: argsJSON})
+	req := &request{Name: p.Name, Arguments: argsJSON}
+	body, _ := json.Marshal(req)
 	return &connector.Call{
 		Operation: aos.Operation{Name: p.Name, Access: p.Access, Points: p.Points},
 		Resource:  "tool:" + p.Name,
 		Facts:     pointFacts(p.Points),
 		Upstream: &connector.Outbound{Method: "tools/call", URL: callURL(p.Name),
 			Header: http.Header{"Content-Type": {"application/json"}}, Body: body},
+		Parsed: req,
 	}, nil
+}
+
+// SendsDecided marks the connector as a connector.DecidedSender.
+func (k *Connector) SendsDecided() {}
+
+// Reread maps a sealed call again as the connection is now, for
+// connector.Recheck. A tool call must name a tool still pinned with the
+// access decided on, and the points its pin raises now must all be among
+// those decided on: a call never runs with fewer approval points than its
+// tool has, and one held for more, and approved, may (its facts are taken
+// as decided). A feature call must be one the upstream offered at
+// connect. How the running upstream defines the tool is not asked here:
+// Do checks it right before sending.
+//
+// Errors: EUnknownOperation for a tool no longer pinned as it was, or a
+// feature no longer offered; EBadRequest for a malformed sealed request.
+func (k *Connector) Reread(c *aos.Connection, decided *connector.Call) (*connector.Call, error) {
+	cfg, err := settings(c)
+	if err != nil {
+		return nil, err
+	}
+	if op := decided.Operation.Name; featureResource(op) != "" {
+		if decided.Upstream == nil || decided.Upstream.Method != op {
+			return nil, connector.BadRequest("the sealed %s call is malformed", op)
+		}
+		return featureCall(c, cfg, op, decided.Upstream.Body)
+	}
+	req, err := parseRequest(decided)
+	if err != nil {
+		return nil, err
+	}
+	p := cfg.pin(req.Name)
+	if p == nil || decided.Operation.Name != p.Name || decided.Operation.Access != p.Access ||
+		decided.Resource != "tool:"+p.Name || !covers(decided.Facts, pointFacts(p.Points)) {
+		return nil, noLongerPinned(c.Name, req.Name)
+	}
+	again, err := toolCall(p, req.Arguments)
+	if err != nil {
+		return nil, err
+	}
+	again.Facts = decided.Facts
+	return again, nil
+}
+
+// covers reports whether the facts a call was decided on hold every
+// point the tool's pin raises now: a call never runs with fewer approval
+// points than its tool has (one held for more, and approved, may).
+func covers(decided, now aos.Facts) bool {
+	return (!now.AmountUnknown || decided.AmountUnknown) && (!now.Public || decided.Public) &&
+		(!now.Share || decided.Share) && (!now.Production || decided.Production)
+}
+
+func noLongerPinned(conn, tool string) error {
+	return aos.Errorf(aos.EUnknownOperation, "tool %q of %s is no longer pinned as it was when the call was decided; call it again", tool, conn)
 }
 
 func notAccepted(conn, tool string, isNew bool) error {
@@ -117,7 +181,7 @@ func pointFacts(points []aos.ApprovalPoint) aos.Facts {
 	return f
 }
 
-// parseRequest reads a call's sealed request back.
+// parseRequest reads a sealed call's request back (see Reread).
 func parseRequest(call *connector.Call) (*request, error) {
 	if call == nil || call.Upstream == nil || call.Upstream.Method != "tools/call" {
 		return nil, connector.BadRequest("no tool call to send")

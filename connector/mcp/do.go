@@ -18,59 +18,54 @@ import (
 )
 
 // Do calls one authorised tool and returns its result (a CallToolResult,
-// JSON; a tool's own error is a result with isError, status 200).
+// JSON; a tool's own error is a result with isError, status 200), or
+// sends a feature operation (resources, prompts, completions).
 //
-// Do trusts nothing in the call: it may have been sealed for an approval
-// long before. The tool must still be pinned with the operation's access
-// and points, and the upstream must still define it exactly as pinned
-// (asked again when it said its tools changed); otherwise nothing is sent
-// (EUnknownOperation, EToolNotAccepted).
+// Do sends the tool and arguments its mapping read (Call.Parsed), as
+// decided on; a sealed call was read again before, by connector.Recheck
+// (Reread). What needs the upstream is checked right before sending: it
+// must still define the tool exactly as pinned (asked again when it said
+// its tools changed); otherwise nothing is sent (EUnknownOperation,
+// EToolNotAccepted).
 //
 // What the upstream asks of the client during the call (sampling,
 // elicitation) goes to the relay in ctx (RelayFrom), or is answered with
 // an error when there is none; its progress and log messages go there too.
 //
-// Errors: those above; ETooLarge for a result over connector.MaxBody;
-// EUpstream when the upstream cannot be started or reached, answers with
-// a protocol error, or ends during the call (the next call starts it
-// again).
+// Errors: those above; EInternal for a call the connector did not map;
+// ETooLarge for a result over connector.MaxBody; EUpstream when the
+// upstream cannot be started or reached, answers with a protocol error,
+// or ends during the call (the next call starts it again).
 func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
-	if call != nil && call.Upstream != nil && featureResource(call.Operation.Name) != "" {
-		cfg, err := settings(c)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := featureCall(c, cfg, call.Operation.Name, call.Upstream.Body); aos.ErrorCode(err) == aos.EUnknownOperation {
-			return nil, err
-		}
-		u, err := k.upstreamOf(c, secret)
-		if err != nil {
-			return nil, err
-		}
-		s, err := u.get(ctx, c, cfg, secret)
-		if err != nil {
-			return nil, err
-		}
-		return k.doFeature(ctx, c, cfg, s, call)
-	}
-	req, err := parseRequest(call)
-	if err != nil {
-		return nil, err
-	}
 	cfg, err := settings(c)
 	if err != nil {
 		return nil, err
 	}
+	if call == nil || call.Upstream == nil {
+		return nil, connector.BadRequest("no tool call to send")
+	}
+	var req *request
+	switch parsed := call.Parsed.(type) {
+	case *request:
+		req = parsed
+	case *featureArgs, *sdk.CompleteParams:
+		s, _, err := k.session(ctx, c, cfg, secret)
+		if err != nil {
+			return nil, err
+		}
+		if p, ok := parsed.(*sdk.CompleteParams); ok {
+			res, err := s.cs.Complete(ctx, p)
+			return k.featureAnswer(ctx, c, s, opComplete, res, err)
+		}
+		return k.doFeature(ctx, c, s, call.Operation.Name, parsed.(*featureArgs))
+	default:
+		return nil, aos.Errorf(aos.EInternal, "the call was not mapped by the mcp connector")
+	}
 	p := cfg.pin(req.Name)
-	if p == nil || call.Operation.Name != p.Name || call.Operation.Access != p.Access ||
-		call.Resource != "tool:"+p.Name || !covers(call.Facts, pointFacts(p.Points)) {
-		return nil, aos.Errorf(aos.EUnknownOperation, "tool %q of %s is no longer pinned as it was when the call was decided; call it again", req.Name, c.Name)
+	if p == nil {
+		return nil, noLongerPinned(c.Name, req.Name)
 	}
-	u, err := k.upstreamOf(c, secret)
-	if err != nil {
-		return nil, err
-	}
-	s, err := u.get(ctx, c, cfg, secret)
+	s, u, err := k.session(ctx, c, cfg, secret)
 	if err != nil {
 		return nil, err
 	}
@@ -106,12 +101,18 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	return &connector.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {mcprelay.ToolResultType}}, Body: body}, nil
 }
 
-// covers reports whether the facts a call was decided on hold every
-// point the tool's pin raises now: a call never runs with fewer approval
-// points than its tool has (one held for more, and approved, may).
-func covers(decided, now aos.Facts) bool {
-	return (!now.AmountUnknown || decided.AmountUnknown) && (!now.Public || decided.Public) &&
-		(!now.Share || decided.Share) && (!now.Production || decided.Production)
+// session is the running session of the connection's upstream, started
+// when there is none.
+func (k *Connector) session(ctx context.Context, c *aos.Connection, cfg *config, secret vault.Secret) (*session, *upstream, error) {
+	u, err := k.upstreamOf(c, secret)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := u.get(ctx, c, cfg, secret)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, u, nil
 }
 
 func newToken() string {

@@ -93,6 +93,7 @@ func completeCall(c *aos.Connection, cfg *config, raw json.RawMessage) (*connect
 		Resource:  res,
 		Upstream: &connector.Outbound{Method: opComplete, URL: "mcp:" + opComplete,
 			Header: http.Header{"Content-Type": {"application/json"}}, Body: body},
+		Parsed: p,
 	}, nil
 }
 
@@ -157,27 +158,15 @@ func featureCall(c *aos.Connection, cfg *config, op string, raw json.RawMessage)
 		Resource:  res,
 		Upstream: &connector.Outbound{Method: op, URL: "mcp:" + op,
 			Header: http.Header{"Content-Type": {"application/json"}}, Body: body},
+		Parsed: a,
 	}, nil
 }
 
-// doFeature sends a feature operation upstream and returns its result.
-func (k *Connector) doFeature(ctx context.Context, c *aos.Connection, cfg *config, s *session, call *connector.Call) (*connector.Response, error) {
-	op := call.Operation.Name
+// doFeature sends a feature operation upstream, with the parameters its
+// mapping read (a), and returns its result.
+func (k *Connector) doFeature(ctx context.Context, c *aos.Connection, s *session, op string, a *featureArgs) (*connector.Response, error) {
 	var res any
 	var err error
-	if op == opComplete {
-		again, err := completeCall(c, cfg, call.Upstream.Body)
-		if err != nil || call.Upstream.Method != op || call.Resource != again.Resource || call.Operation.Access != aos.Read {
-			return nil, connector.BadRequest("the sealed %s call is malformed", op)
-		}
-		p, _ := parseComplete(call.Upstream.Body)
-		res, err = s.cs.Complete(ctx, p)
-		return k.featureAnswer(ctx, c, s, op, res, err)
-	}
-	a, err := parseFeatureArgs(op, call.Upstream.Body)
-	if err != nil || call.Upstream.Method != op || call.Resource != featureResource(op) || call.Operation.Access != aos.Read {
-		return nil, connector.BadRequest("the sealed %s call is malformed", op)
-	}
 	switch op {
 	case opListResources:
 		res, err = s.cs.ListResources(ctx, &sdk.ListResourcesParams{Cursor: a.Cursor})
@@ -193,6 +182,8 @@ func (k *Connector) doFeature(ctx context.Context, c *aos.Connection, cfg *confi
 		res, err = s.cs.ListPrompts(ctx, &sdk.ListPromptsParams{Cursor: a.Cursor})
 	case opGetPrompt:
 		res, err = s.cs.GetPrompt(ctx, &sdk.GetPromptParams{Name: a.Name, Arguments: a.Arguments})
+	default:
+		return nil, aos.Errorf(aos.EInternal, "%s is not a feature operation of the mcp connector", op)
 	}
 	return k.featureAnswer(ctx, c, s, op, res, err)
 }

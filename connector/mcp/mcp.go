@@ -82,6 +82,8 @@ var (
 	_ connector.CredentialChecker = (*Connector)(nil)
 	_ connector.Pinner            = (*Connector)(nil)
 	_ connector.Releaser          = (*Connector)(nil)
+	_ connector.DecidedSender     = (*Connector)(nil)
+	_ connector.Rereader          = (*Connector)(nil)
 )
 
 // Option configures a Connector.
