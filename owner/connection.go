@@ -171,6 +171,16 @@ func (s *Service) newCredential(connID int64, version int, secret vault.Secret, 
 	}, nil
 }
 
+// Connection reads the connection called name, connected or not.
+// Errors: ENotFound.
+func (s *Service) Connection(ctx context.Context, name string) (c *aos.Connection, err error) {
+	err = s.Store.View(ctx, func(tx aos.Tx) error {
+		c, err = tx.ConnectionByName(ctx, name)
+		return err
+	})
+	return c, err
+}
+
 // ListConnections lists every connection, connected or not. Owner or auditor.
 func (s *Service) ListConnections(ctx context.Context) ([]*aos.Connection, error) {
 	var cs []*aos.Connection
@@ -240,11 +250,7 @@ func (s *Service) ReconnectAndInspect(ctx context.Context, actor *aos.Principal,
 	if secret.IsZero() {
 		return nil, aos.Errorf(aos.EBadRequest, "the credential is empty")
 	}
-	var c *aos.Connection
-	err := s.Store.View(ctx, func(tx aos.Tx) (err error) {
-		c, err = tx.ConnectionByName(ctx, name)
-		return err
-	})
+	c, err := s.Connection(ctx, name)
 	if err != nil {
 		return nil, err
 	}

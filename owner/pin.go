@@ -133,11 +133,7 @@ func (s *Service) Accept(ctx context.Context, actor *aos.Principal, req AcceptRe
 // access, points, digest and state. Owner or auditor.
 // Errors: ENotFound, EBadRequest (a connector that pins nothing).
 func (s *Service) Pinned(ctx context.Context, name string) ([]connector.PinnedItem, error) {
-	var c *aos.Connection
-	err := s.Store.View(ctx, func(tx aos.Tx) (err error) {
-		c, err = tx.ConnectionByName(ctx, name)
-		return err
-	})
+	c, err := s.Connection(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -164,11 +160,7 @@ func (s *Service) SetUpstreamNames(ctx context.Context, actor *aos.Principal, na
 	if err := requireOwner(actor, "change how a connection is named"); err != nil {
 		return false, err
 	}
-	var c *aos.Connection
-	err := s.Store.View(ctx, func(tx aos.Tx) (err error) {
-		c, err = tx.ConnectionByName(ctx, name)
-		return err
-	})
+	c, err := s.Connection(ctx, name)
 	if err != nil {
 		return false, err
 	}

@@ -42,11 +42,7 @@ func (s *Service) RotateCredential(ctx context.Context, actor *aos.Principal, na
 	if secret.IsZero() {
 		return nil, aos.Errorf(aos.EBadRequest, "the credential is empty")
 	}
-	var c *aos.Connection
-	err := s.Store.View(ctx, func(tx aos.Tx) (err error) {
-		c, err = tx.ConnectionByName(ctx, name)
-		return err
-	})
+	c, err := s.Connection(ctx, name)
 	if err != nil {
 		return nil, err
 	}

@@ -134,7 +134,7 @@ func (k *Keys) Exposed(ctx context.Context, actor *aos.Principal, name string, s
 			rep.Done = append(rep.Done, "waited for the calls authorised with it before, on every replica, to end")
 		}
 	}
-	conn, err := k.connection(ctx, name)
+	conn, err := k.Owner.Connection(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -156,13 +156,6 @@ func (k *Keys) Exposed(ctx context.Context, actor *aos.Principal, name string, s
 	return rep, nil
 }
 
-func (k *Keys) connection(ctx context.Context, name string) (c *aos.Connection, err error) {
-	err = k.Owner.Store.View(ctx, func(tx aos.Tx) error {
-		c, err = tx.ConnectionByName(ctx, name)
-		return err
-	})
-	return c, err
-}
 
 // lastExposed returns the newest exposed version of connection name.
 func (k *Keys) lastExposed(ctx context.Context, name string) (*aos.Credential, error) {
