@@ -156,7 +156,6 @@ func (k *Keys) Exposed(ctx context.Context, actor *aos.Principal, name string, s
 	return rep, nil
 }
 
-
 // lastExposed returns the newest exposed version of connection name.
 func (k *Keys) lastExposed(ctx context.Context, name string) (*aos.Credential, error) {
 	var found *aos.Credential
