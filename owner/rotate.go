@@ -150,13 +150,8 @@ func (s *Service) SetRotationPeriod(ctx context.Context, actor *aos.Principal, n
 	}
 	var cred *aos.Credential
 	_, err := s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
-		c, err := tx.ConnectionByName(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		if cred, err = tx.ActiveCredential(ctx, c.ID); aos.ErrorCode(err) == aos.ENotFound {
-			return nil, aos.Errorf(aos.ENotFound, "connection %s has no active credential", name)
-		} else if err != nil {
+		var err error
+		if cred, err = activeCredentialOf(ctx, tx, name); err != nil {
 			return nil, err
 		}
 		cred.RotationPeriod = period
@@ -185,13 +180,8 @@ func (s *Service) ExposeCredential(ctx context.Context, actor *aos.Principal, na
 	}
 	var cred *aos.Credential
 	idx, err := s.Log.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
-		c, err := tx.ConnectionByName(ctx, name)
-		if err != nil {
-			return nil, err
-		}
-		if cred, err = tx.ActiveCredential(ctx, c.ID); aos.ErrorCode(err) == aos.ENotFound {
-			return nil, aos.Errorf(aos.ENotFound, "connection %s has no active credential", name)
-		} else if err != nil {
+		var err error
+		if cred, err = activeCredentialOf(ctx, tx, name); err != nil {
 			return nil, err
 		}
 		now := s.now()
@@ -208,4 +198,19 @@ func (s *Service) ExposeCredential(ctx context.Context, actor *aos.Principal, na
 	}
 	s.release(name)
 	return cred, idx[0], nil
+}
+
+// activeCredentialOf reads the active credential of connection name in tx.
+// Errors: ENotFound for a connection that does not exist or has no active
+// credential.
+func activeCredentialOf(ctx context.Context, tx aos.Tx, name string) (*aos.Credential, error) {
+	c, err := tx.ConnectionByName(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	cred, err := tx.ActiveCredential(ctx, c.ID)
+	if aos.ErrorCode(err) == aos.ENotFound {
+		return nil, aos.Errorf(aos.ENotFound, "connection %s has no active credential", name)
+	}
+	return cred, err
 }
