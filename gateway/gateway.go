@@ -194,17 +194,8 @@ func (g *Gateway) resolve(ctx context.Context, p *aos.Principal, name string, fr
 func (g *Gateway) resolveStored(ctx context.Context, name string) (*target, error) {
 	var t target
 	err := g.Store.View(ctx, func(tx aos.Tx) error {
-		c, err := tx.ConnectionByName(ctx, name)
-		if aos.ErrorCode(err) == aos.ENotFound {
-			return aos.Errorf(aos.EUnknownConnection, "no connection named %q", name)
-		} else if err != nil {
-			return err
-		}
-		t.conn = c
-		if t.grants, err = tx.ListGrants(ctx, aos.GrantFilter{ConnectionID: c.ID, IncludeRevoked: true}); err != nil {
-			return err
-		}
-		if t.caps, err = aos.LoadCaps(ctx, tx); err != nil {
+		var err error
+		if t.conn, t.grants, err = readConn(ctx, tx, name, &t.caps); err != nil {
 			return err
 		}
 		t.spent, err = tx.SpentSince(ctx, g.Now().Add(-week))

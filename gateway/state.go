@@ -128,17 +128,8 @@ func (g *Gateway) loadConn(ctx context.Context, name string) (*connState, *aos.C
 	var cs *connState
 	var caps aos.Caps
 	err := g.Store.View(ctx, func(tx aos.Tx) error {
-		c, err := tx.ConnectionByName(ctx, name)
-		if aos.ErrorCode(err) == aos.ENotFound {
-			return aos.Errorf(aos.EUnknownConnection, "no connection named %q", name)
-		} else if err != nil {
-			return err
-		}
-		grants, err := tx.ListGrants(ctx, aos.GrantFilter{ConnectionID: c.ID, IncludeRevoked: true})
+		c, grants, err := readConn(ctx, tx, name, &caps)
 		if err != nil {
-			return err
-		}
-		if caps, err = aos.LoadCaps(ctx, tx); err != nil {
 			return err
 		}
 		cred, err := tx.ActiveCredential(ctx, c.ID)
@@ -154,6 +145,27 @@ func (g *Gateway) loadConn(ctx context.Context, name string) (*connState, *aos.C
 		return nil, nil, err
 	}
 	return cs, &caps, nil
+}
+
+// readConn reads in tx what every decision on connection name needs: the
+// connection, every grant ever made on it (a revoked one still explains a
+// denial) and the caps, into caps.
+// Errors: EUnknownConnection for a name no connection has.
+func readConn(ctx context.Context, tx aos.Tx, name string, caps *aos.Caps) (*aos.Connection, []*aos.Grant, error) {
+	c, err := tx.ConnectionByName(ctx, name)
+	if aos.ErrorCode(err) == aos.ENotFound {
+		return nil, nil, aos.Errorf(aos.EUnknownConnection, "no connection named %q", name)
+	} else if err != nil {
+		return nil, nil, err
+	}
+	grants, err := tx.ListGrants(ctx, aos.GrantFilter{ConnectionID: c.ID, IncludeRevoked: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	if *caps, err = aos.LoadCaps(ctx, tx); err != nil {
+		return nil, nil, err
+	}
+	return c, grants, nil
 }
 
 // current fails a Record function of a call decided on the cache when the
