@@ -31,8 +31,8 @@ const echoReplacement = "[redacted by aos]"
 // what an approval's sealed result holds are the same. It sends nothing
 // with a credential declared exposed after the call was authorised
 // (guardSend).
-func (g *Gateway) sendCall(ctx context.Context, k connector.Connector, conn *aos.Connection, cred *aos.Credential, secret vault.Secret, call *connector.Call) (*connector.Response, bool, error) {
-	release, err := g.guardSend(ctx, conn, cred)
+func (g *Gateway) sendCall(ctx context.Context, k connector.Connector, conn *aos.Connection, cred *aos.Credential, secret vault.Secret, call *connector.Call, on decidedOn) (*connector.Response, bool, error) {
+	release, err := g.guardSend(ctx, conn, cred, on)
 	if err != nil {
 		return nil, false, err
 	}

@@ -223,7 +223,7 @@ func (g *Gateway) send(ctx context.Context, a *aos.Approval, conn *aos.Connectio
 	if err := connector.Recheck(k, conn, call); err != nil {
 		return nil, false, err
 	}
-	return g.sendCall(ctx, k, conn, cred, secret, call)
+	return g.sendCall(ctx, k, conn, cred, secret, call, decidedOn{})
 }
 
 // heldResult is the upstream's answer as sealed into an approval.

@@ -467,7 +467,7 @@ func (g *Gateway) execute(ctx context.Context, p *aos.Principal, t *target, call
 		// a stream: it need not be held.
 		callCtx = connector.WithStreaming(callCtx)
 	}
-	resp, echoed, callErr := g.sendCall(callCtx, t.connector, t.conn, cred, secret, call)
+	resp, echoed, callErr := g.sendCall(callCtx, t.connector, t.conn, cred, secret, call, decidedOn{gen: t.gen, cached: t.cached})
 	if callErr == nil && resp.Stream != nil {
 		resp.Stream = &outcomeStream{ReadCloser: resp.Stream, echo: resp.Stream.(*echoStream), done: func(n int64, readErr error, echoedBody bool) {
 			echoed := echoed || echoedBody

@@ -13,17 +13,27 @@ import (
 // version, so that declaring a key exposed can wait for them.
 //
 // The guarantee, with DrainCredential: a call registers its credential
-// version here, then reads the version's status from the store, and sends
-// only if it is not exposed. Declaring a key exposed commits the status
-// first and then drains the version. A call that registered before the
-// drain looked is waited for; one that registers after it reads the store
-// after the status committed and sends nothing. So once the exposed
-// command returns, no call of this process sends the old key or is still
-// waiting for an answer to it. Other replicas read the same store before
-// every send, so none starts a send with the key after the status
-// committed; for the sends they had already started, the exposed-key
-// runbook waits on the evidence log, where each call's outcome is recorded
-// once its upstream has answered (secinfra.Keys.Exposed).
+// version here, then confirms the version is not exposed, and sends only
+// if it is not. Declaring a key exposed commits the status first and then
+// drains the version. A call that registered before the drain looked is
+// waited for; one that registers after it confirms after the status
+// committed and sends nothing. So once the exposed command returns, no
+// call of this process sends the old key or is still waiting for an
+// answer to it.
+//
+// Confirming costs no read of the store for a call decided on the state
+// cache while the state generation stays the one its authorising batch
+// found current: a status change committed by this process moves the
+// generation before its Record returns, so before the drain. Otherwise
+// (the generation moved, a call decided on the store, a held call sent
+// once approved) the call reads the version's status from the store.
+//
+// Another replica's status change reaches this process's generation at
+// this process's next batch, so a call it had authorised just before may
+// still be sent; the exposed-key runbook waits for exactly those: every
+// call authorised with the version before the revocation, on any replica,
+// records its outcome in the evidence log once its upstream has answered
+// (secinfra.Keys.Exposed), and no call is authorised with it after.
 type inflight struct {
 	mu    sync.Mutex
 	calls map[credKey]*credCalls
@@ -84,13 +94,26 @@ func (g *Gateway) DrainCredential(ctx context.Context, connID int64, version int
 	return g.sending.wait(ctx, credKey{connID, version})
 }
 
-// guardSend registers a send with cred and confirms, from the store, that
-// cred was not declared exposed since the call was authorised. The
+// decidedOn is the state generation a call was decided on, when it was
+// decided on the state cache and its authorising batch found that
+// generation current; the zero value when it was not.
+type decidedOn struct {
+	gen    uint64
+	cached bool
+}
+
+// guardSend registers a send with cred and confirms that cred was not
+// declared exposed since the call was authorised (see inflight). The
 // returned release ends the registration; it is nil when nothing may be
 // sent, and the error is then a connector.Redecide: nothing was sent, and
 // deciding again finds the connection's live credential, if any.
-func (g *Gateway) guardSend(ctx context.Context, conn *aos.Connection, cred *aos.Credential) (func(), error) {
+func (g *Gateway) guardSend(ctx context.Context, conn *aos.Connection, cred *aos.Credential, on decidedOn) (func(), error) {
 	release := g.sending.enter(credKey{conn.ID, cred.Version})
+	if on.cached {
+		if gens := g.generations(); gens != nil && gens.StateGeneration() == on.gen {
+			return release, nil
+		}
+	}
 	var status aos.CredentialStatus
 	err := g.Store.View(ctx, func(tx aos.Tx) error {
 		creds, err := tx.ListCredentials(ctx, conn.ID)

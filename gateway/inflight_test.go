@@ -72,7 +72,7 @@ func TestGateway_sendCall_exposedAfterAuthorisation(t *testing.T) {
 			setStatus(t, g, cred, c.status)
 			k := &blockingConnector{entered: make(chan struct{}, 1), release: make(chan struct{})}
 			close(k.release)
-			_, _, err := g.sendCall(context.Background(), k, conn, cred, vault.NewSecret([]byte("s")), &connector.Call{})
+			_, _, err := g.sendCall(context.Background(), k, conn, cred, vault.NewSecret([]byte("s")), &connector.Call{}, decidedOn{})
 			sent := len(k.entered) == 1
 			var rd *connector.Redecide
 			if sent != c.sends || !c.sends && !errors.As(err, &rd) {
@@ -89,7 +89,7 @@ func TestGateway_DrainCredential(t *testing.T) {
 	k := &blockingConnector{entered: make(chan struct{}, 1), release: make(chan struct{})}
 	sent := make(chan struct{})
 	go func() {
-		g.sendCall(context.Background(), k, conn, cred, vault.NewSecret([]byte("s")), &connector.Call{})
+		g.sendCall(context.Background(), k, conn, cred, vault.NewSecret([]byte("s")), &connector.Call{}, decidedOn{})
 		close(sent)
 	}()
 	<-k.entered
@@ -112,5 +112,45 @@ func TestGateway_DrainCredential(t *testing.T) {
 	cancel()
 	if err := g.DrainCredential(ctx, conn.ID, cred.Version); err != nil {
 		t.Fatalf("nothing under way: %v", err)
+	}
+}
+
+// genLog is an evidence log that only has a state generation.
+type genLog struct {
+	aos.EvidenceLog
+	gen uint64
+}
+
+func (l *genLog) StateGeneration() uint64                 { return l.gen }
+func (l *genLog) StateCurrent(tx aos.Tx, gen uint64) bool { return l.gen == gen }
+
+// TestGateway_sendCall_cachedDecision: a call decided on the state cache
+// is sent without reading the store while the state generation stays the
+// one it was decided on; once the generation moves (this process
+// committed a change, or a batch found another replica's), the send reads
+// the credential's status from the store and refuses an exposed version.
+func TestGateway_sendCall_cachedDecision(t *testing.T) {
+	g, conn, cred := newSendFixture(t)
+	log := &genLog{gen: 7}
+	g.Log = log
+	setStatus(t, g, cred, aos.CredentialExposed) // in the store only: the generation has not moved
+	send := func(on decidedOn) (bool, error) {
+		k := &blockingConnector{entered: make(chan struct{}, 1), release: make(chan struct{})}
+		close(k.release)
+		_, _, err := g.sendCall(context.Background(), k, conn, cred, vault.NewSecret([]byte("s")), &connector.Call{}, on)
+		return len(k.entered) == 1, err
+	}
+	if sent, _ := send(decidedOn{gen: 7, cached: true}); !sent {
+		t.Fatal("a call decided at the current generation read the store")
+	}
+	var rd *connector.Redecide
+	for _, on := range []decidedOn{{gen: 6, cached: true}, {gen: 7}} {
+		if sent, err := send(on); sent || !errors.As(err, &rd) {
+			t.Fatalf("decided on %+v with the generation at 7: sent %v, err %v; want nothing sent and a redecision", on, sent, err)
+		}
+	}
+	log.gen = 8 // the exposure committed: the generation moves
+	if sent, err := send(decidedOn{gen: 7, cached: true}); sent || !errors.As(err, &rd) {
+		t.Fatalf("after the generation moved: sent %v, err %v", sent, err)
 	}
 }
