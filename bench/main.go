@@ -62,7 +62,7 @@ func main() {
 	flag.StringVar(&writers, "writers", "64,256", "concurrent Record callers for the append rate, comma-separated")
 	flag.IntVar(&c.grants, "grants", 10_000, "grants in the instance for the decision time")
 	flag.StringVar(&c.evhome, "evidence-home", "", "keep the instance of the append and verify measures in this folder, and reuse it if it holds one (the log is then only filled up to -verify-entries)")
-	flag.StringVar(&skip, "skip", "", "parts to skip, comma-separated: closed,open,download,append,verify,decide")
+	flag.StringVar(&skip, "skip", "", "parts to skip, comma-separated: closed,open,fsync,download,append,verify,decide")
 	flag.Parse()
 	for _, r := range strings.Split(rates, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(r))
@@ -229,6 +229,11 @@ func run(c config) error {
 					fmt.Sprintf("p50 %s, p99 %s, p99.9 %s", ms(l.p50), ms(l.p99), ms(l.p999)),
 					fmt.Sprintf("%d requests, latency from due time; %d over 1 s", l.sent, l.late))
 			}
+		}
+	}
+	if !c.skip["fsync"] {
+		if err := diskSync(t, tmp, 2000); err != nil {
+			return fmt.Errorf("fsync: %w", err)
 		}
 	}
 	if !c.skip["download"] {
