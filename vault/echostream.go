@@ -2,8 +2,13 @@ package vault
 
 import "io"
 
-// echoChunk is how much an EchoReader reads from its source at a time.
-const echoChunk = 32 << 10
+// echoChunk is the most an EchoReader reads from its source at a time;
+// it starts at echoFirst and doubles each time a read fills what it gave,
+// so a short answer costs a small buffer and a long one reads in chunks.
+const (
+	echoChunk = 32 << 10
+	echoFirst = 2 << 10
+)
 
 // EchoReader is an io.Reader that passes on what its source reads with
 // every form of the secret replaced, as Redact does on the whole, while
@@ -17,6 +22,7 @@ type EchoReader struct {
 	buf   []byte // read from src, not yet redacted
 	out   []byte // redacted, not yet returned
 	err   error  // src's error once it returned one
+	next  int    // how much the next read from src asks for (echoFirst..echoChunk)
 	found bool
 }
 
@@ -40,13 +46,20 @@ func (r *EchoReader) Read(p []byte) (int, error) {
 		if r.e.r == nil {
 			return r.src.Read(p) // nothing to look for
 		}
-		if cap(r.buf)-len(r.buf) < echoChunk {
-			grown := make([]byte, len(r.buf), len(r.buf)+echoChunk)
+		if r.next == 0 {
+			r.next = echoFirst
+		}
+		if cap(r.buf)-len(r.buf) < r.next {
+			grown := make([]byte, len(r.buf), len(r.buf)+r.next)
 			copy(grown, r.buf)
 			r.buf = grown
 		}
+		asked := cap(r.buf) - len(r.buf)
 		n, err := r.src.Read(r.buf[len(r.buf):cap(r.buf)])
 		r.buf = r.buf[:len(r.buf)+n]
+		if n == asked && r.next < echoChunk {
+			r.next *= 2
+		}
 		if err != nil {
 			r.err = err
 			continue
@@ -68,7 +81,7 @@ func (r *EchoReader) Read(p []byte) (int, error) {
 func (r *EchoReader) redact(cut int) {
 	buf := r.buf
 	end := cut
-	if r.e.r.Replace(string(buf)) == string(buf) {
+	if !r.e.occurs(buf) {
 		// No form anywhere in buf: what is before cut passes as it is.
 		r.out = append(r.out[:0], buf[:cut]...)
 	} else {
