@@ -81,14 +81,18 @@ func ClientOr(client *http.Client) *http.Client {
 // When req's context says the caller streams (WithStreaming) and the
 // answer has no content coding, the body is not read: the Response's
 // Stream is the upstream's body, of any length, for the caller to read
-// and close (a read error there is the caller's to report).
+// and close (a read error there is the caller's to report). An answer
+// that states a length of at most SmallAnswer bytes is read whole even
+// then: holding it costs less than streaming it, and the agent gets it
+// with its length rather than in chunks.
 func Send(client *http.Client, req *http.Request, redact ...string) (*Response, error) {
 	host := req.URL.Host
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, upstreamError(host, err, redact)
 	}
-	if streaming(req.Context()) && !encoded(resp.Header) {
+	small := resp.ContentLength >= 0 && resp.ContentLength <= SmallAnswer
+	if streaming(req.Context()) && !encoded(resp.Header) && !small {
 		h := resp.Header.Clone()
 		if h == nil {
 			h = http.Header{}
@@ -114,6 +118,10 @@ func Send(client *http.Client, req *http.Request, redact ...string) (*Response, 
 	StripHopByHop(h)
 	return &Response{Status: resp.StatusCode, Header: h, Body: body}, nil
 }
+
+// SmallAnswer is the longest answer Send reads whole when its caller
+// streams (see Send).
+const SmallAnswer = 64 << 10
 
 func tooLarge(host string) error {
 	return aos.Errorf(aos.ETooLarge, "the answer from %s is larger than %d MiB", host, MaxBody>>20)

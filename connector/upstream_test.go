@@ -1,8 +1,12 @@
 package connector
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -51,5 +55,57 @@ func TestUpstreamError(t *testing.T) {
 	}
 	if !strings.Contains(msg, "and x") {
 		t.Errorf("message %q: a short string was redacted", msg)
+	}
+}
+
+// TestSend_Streaming: a caller that streams gets an answer of unknown or
+// large length as a stream, and one that states a small length read whole,
+// with the same bytes either way.
+func TestSend_Streaming(t *testing.T) {
+	big := strings.Repeat("b", SmallAnswer+1)
+	small := strings.Repeat("s", SmallAnswer)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/small":
+			w.Header().Set("Content-Length", strconv.Itoa(len(small)))
+			io.WriteString(w, small)
+		case "/big":
+			w.Header().Set("Content-Length", strconv.Itoa(len(big)))
+			io.WriteString(w, big)
+		case "/unknown":
+			io.WriteString(w, "x")
+			w.(http.Flusher).Flush() // chunked: no length stated
+			io.WriteString(w, "y")
+		}
+	}))
+	defer up.Close()
+	for _, c := range []struct {
+		path, want string
+		stream     bool
+	}{{"/small", small, false}, {"/big", big, true}, {"/unknown", "xy", true}} {
+		for _, streams := range []bool{false, true} {
+			ctx := context.Background()
+			if streams {
+				ctx = WithStreaming(ctx)
+			}
+			req, _ := http.NewRequestWithContext(ctx, "GET", up.URL+c.path, nil)
+			resp, err := Send(up.Client(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := string(resp.Body)
+			if resp.Stream != nil {
+				b, err := io.ReadAll(resp.Stream)
+				resp.Stream.Close()
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = string(b)
+			}
+			if (resp.Stream != nil) != (streams && c.stream) || got != c.want {
+				t.Errorf("%s, caller streams %v: stream %v, %d bytes; want stream %v, %d bytes",
+					c.path, streams, resp.Stream != nil, len(got), streams && c.stream, len(c.want))
+			}
+		}
 	}
 }
