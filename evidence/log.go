@@ -86,6 +86,11 @@ type Log struct {
 	// gen is the state generation: it moves whenever proj's state may have
 	// changed (see StateGeneration).
 	gen atomic.Uint64
+	// others moves whenever a batch finds entries it did not append, and
+	// othersAt is when it last moved, in Unix nanoseconds (see
+	// OthersGeneration).
+	others   atomic.Uint64
+	othersAt atomic.Int64
 	// hashes are tree hashes known from earlier batches (keepHashes); only
 	// the committer touches them.
 	hashes map[int64]tlog.Hash

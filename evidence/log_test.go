@@ -447,6 +447,59 @@ func TestLog_StateGeneration(t *testing.T) {
 	}
 }
 
+// TestLog_OthersGeneration: the generation of other writers' entries
+// moves when a batch finds entries another log on the same store (a
+// replica) appended, and never for a log's own; inside a Record function,
+// OthersCurrent says whether no other writer appended since a generation.
+func TestLog_OthersGeneration(t *testing.T) {
+	ctx := context.Background()
+	a := newTestLog(t)
+	b, err := New(Config{Store: a.store, Signer: a.signer, Verifier: a.verifier, Origin: testOrigin, Now: a.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	current := func(l *Log, gen uint64) bool {
+		t.Helper()
+		var ok bool
+		if _, err := l.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
+			ok = l.OthersCurrent(tx, gen)
+			return []aos.Record{testRecord(0)}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	a.record(t, testRecord(1))
+	current(b, 0) // b's first batch reads the store afresh
+	gb, at := b.OthersGeneration()
+	if at.IsZero() {
+		t.Fatal("the first batch set no time")
+	}
+	for range 3 { // b's own entries
+		if !current(b, gb) {
+			t.Fatal("only b appended, yet another writer did")
+		}
+	}
+	if g, _ := b.OthersGeneration(); g != gb {
+		t.Fatal("b's own batches moved the generation")
+	}
+	ga, _ := a.OthersGeneration()
+	a.record(t, testRecord(2))
+	if current(b, gb) {
+		t.Fatal("a appended, yet b finds no other writer did")
+	}
+	if g, _ := b.OthersGeneration(); g == gb {
+		t.Fatal("b's generation did not move after catching up")
+	}
+	if current(a.Log, ga) {
+		t.Fatal("b appended, yet a finds no other writer did")
+	}
+	if g, _ := b.OthersGeneration(); b.OthersCurrent(nil, g) {
+		t.Fatal("OthersCurrent outside a Record function")
+	}
+}
+
 // TestLog_KnownHashes: a batch reads the tree's right edge from what the
 // log's earlier batches wrote, not from the store, and the tree it signs
 // still verifies.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -77,6 +78,7 @@ func (l *Log) stateAt(ctx context.Context, tx aos.Tx, size int64) error {
 		return nil
 	}
 	if p.state != nil && p.size < size {
+		l.othersAppended()
 		es, err := tx.Entries(ctx, p.size, size)
 		if err != nil {
 			return err
@@ -104,6 +106,7 @@ func (l *Log) stateAt(ctx context.Context, tx aos.Tx, size int64) error {
 		p.state, p.size, p.digest = state, size, digest
 		return nil
 	}
+	l.othersAppended() // what the store holds now is not known to be ours
 	state, cp, err := l.loadChecked(ctx, tx, size)
 	if err != nil {
 		return err
@@ -132,6 +135,34 @@ func (l *Log) StateGeneration() uint64 { return l.gen.Load() }
 func (l *Log) StateCurrent(tx aos.Tx, gen uint64) bool {
 	rtx, ok := tx.(*recordingTx)
 	return ok && rtx.log == l && !rtx.work.changed && l.gen.Load() == gen
+}
+
+// othersAppended notes that the store holds entries this log did not
+// append (or may: it is read afresh).
+func (l *Log) othersAppended() {
+	l.others.Add(1)
+	l.othersAt.Store(l.now().UnixNano())
+}
+
+// OthersGeneration returns a generation that moves whenever a batch of
+// this log finds entries that another writer (a replica sharing the
+// store) appended, and when it last moved. It never moves on a store that
+// only this log writes, after the first batch. A cache of what other
+// writers may add to the store (say, fingerprints of customer data)
+// tagged with it is current while it stays; OthersCurrent tells, inside
+// the batch that records a decision made on such a cache, whether it
+// still is.
+func (l *Log) OthersGeneration() (gen uint64, at time.Time) {
+	return l.others.Load(), time.Unix(0, l.othersAt.Load())
+}
+
+// OthersCurrent reports, inside a Record function, whether no other
+// writer appended entries since generation gen as the batch sees it (the
+// batch has caught up with every other writer's entries). tx is the Tx
+// the function was given; any other Tx is never current.
+func (l *Log) OthersCurrent(tx aos.Tx, gen uint64) bool {
+	rtx, ok := tx.(*recordingTx)
+	return ok && rtx.log == l && l.others.Load() == gen
 }
 
 // loadChecked loads the store's state and checks it against the newest
