@@ -92,6 +92,10 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 		}
 		work = newWorkState(l.proj.state)
 		now := l.now().UTC().Round(0)
+		if l.othersSeen {
+			l.othersAt.Store(now.UnixNano())
+			l.othersSeen = false
+		}
 		var entries []aos.StoredEntry
 		if l.proj.baseline {
 			entries, err = buildEntries(size, now, []aos.Record{{

@@ -91,6 +91,9 @@ type Log struct {
 	// OthersGeneration).
 	others   atomic.Uint64
 	othersAt atomic.Int64
+	// othersSeen says the batch under way moved others; only the
+	// committer touches it.
+	othersSeen bool
 	// hashes are tree hashes known from earlier batches (keepHashes); only
 	// the committer touches them.
 	hashes map[int64]tlog.Hash

@@ -138,10 +138,10 @@ func (l *Log) StateCurrent(tx aos.Tx, gen uint64) bool {
 }
 
 // othersAppended notes that the store holds entries this log did not
-// append (or may: it is read afresh).
+// append (or may: it is read afresh). The batch stamps the time.
 func (l *Log) othersAppended() {
 	l.others.Add(1)
-	l.othersAt.Store(l.now().UnixNano())
+	l.othersSeen = true
 }
 
 // OthersGeneration returns a generation that moves whenever a batch of

@@ -251,6 +251,7 @@ func (g *Gateway) OpenResult(a *aos.Approval) (*connector.Response, error) {
 // upstream echoed the credential, which was redacted from resp: the
 // outcome's credential_echo attribute says so.
 func (g *Gateway) finish(ctx context.Context, id string, resp *connector.Response, callErr error, echoed bool) error {
+	defer g.absentFPs.learn()()
 	_, err := g.Log.Record(context.WithoutCancel(ctx), func(tx aos.Tx) ([]aos.Record, error) {
 		a, err := tx.ApprovalByID(ctx, id)
 		if err != nil {

@@ -47,6 +47,7 @@ type Gateway struct {
 	sending   inflight
 	redactors redactors
 	state     stateCache
+	absentFPs absentFingerprints
 	usedMu    sync.Mutex
 	used      lastUsed
 }
@@ -161,6 +162,10 @@ type target struct {
 	cached bool
 	gen    uint64
 	cs     *connState
+	// fp says the scan of the call decided on took absences of customer
+	// data from the gateway's set (absentFingerprints): its decision is
+	// recorded only if no other writer appended since.
+	fp fpMark
 }
 
 // week is the window of the rolling spend cap.
@@ -274,7 +279,7 @@ func (g *Gateway) runOnce(ctx context.Context, p *aos.Principal, name string, m 
 		}
 		return nil, err
 	}
-	if err := g.scan(ctx, t.conn, call); err != nil {
+	if err := g.scan(ctx, t, call); err != nil {
 		return nil, err
 	}
 	if err := g.readSpent(ctx, t, call); err != nil {
@@ -609,6 +614,9 @@ func (g *Gateway) recordOutcome(ctx context.Context, p *aos.Principal, c *aos.Co
 		if err := s.Submit(record, func(_ []int64, err error) { failed(err) }); err == nil {
 			return
 		}
+	}
+	if c.HoldsCustomerData {
+		defer g.absentFPs.learn()()
 	}
 	_, err := g.Log.Record(context.WithoutCancel(ctx), record)
 	failed(err)

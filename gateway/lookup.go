@@ -67,7 +67,7 @@ func (g *Gateway) lookUp(ctx context.Context, p *aos.Principal, t *target, call 
 		return call, nil
 	}
 	next := learnt.Call
-	if err := g.scan(ctx, t.conn, next); err != nil {
+	if err := g.scan(ctx, t, next); err != nil {
 		return nil, err
 	}
 	return next, nil

@@ -18,7 +18,12 @@ const unattributed = "unattributed"
 // every header field but the envelope): customer data learnt from other
 // connections (by fingerprint), and what the detectors find. Reads are
 // scanned too: a query string carries data out as surely as a body.
-func (g *Gateway) scan(ctx context.Context, conn *aos.Connection, call *connector.Call) error {
+//
+// The scan of a call decided on the state cache may take the absence of
+// its values from the fingerprints the store holds from the gateway's set
+// of known absences (absentFingerprints); t.fp then says so.
+func (g *Gateway) scan(ctx context.Context, t *target, call *connector.Call) error {
+	conn := t.conn
 	if call.Upstream == nil {
 		return nil
 	}
@@ -36,12 +41,13 @@ func (g *Gateway) scan(ctx context.Context, conn *aos.Connection, call *connecto
 	cands := pii.Candidates(g.Vault.MAC, items)
 	var found []aos.Fingerprint
 	if len(cands) > 0 {
-		err := g.Store.View(ctx, func(tx aos.Tx) (err error) {
-			found, err = tx.FindFingerprints(ctx, cands)
+		var mark fpMark
+		var err error
+		if found, mark, err = g.findFingerprints(ctx, cands, t.cached); err != nil {
 			return err
-		})
-		if err != nil {
-			return err
+		}
+		if mark.cached && (!t.fp.cached || mark.others < t.fp.others) {
+			t.fp = mark // the oldest generation a scan of the call relied on
 		}
 	}
 	a := pii.Assess(g.Vault.MAC, items, found, conn.Name)

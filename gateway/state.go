@@ -177,6 +177,11 @@ func (g *Gateway) current(tx aos.Tx, t *target) error {
 	if gens := g.generations(); gens == nil || !gens.StateCurrent(tx, t.gen) {
 		return errStale
 	}
+	if t.fp.cached {
+		if o := g.others(); o == nil || !o.OthersCurrent(tx, t.fp.others) {
+			return errStale // another writer may have added customer data the scan took as absent
+		}
+	}
 	return nil
 }
 

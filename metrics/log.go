@@ -24,11 +24,14 @@ func (m *Metrics) Log(inner aos.EvidenceLog) aos.EvidenceLog {
 	return l
 }
 
-// fullLog is an evidence log with state generations and Submit.
+// fullLog is an evidence log with state generations, the generation of
+// other writers' entries, and Submit.
 type fullLog interface {
 	aos.EvidenceLog
 	StateGeneration() uint64
 	StateCurrent(tx aos.Tx, gen uint64) bool
+	OthersGeneration() (uint64, time.Time)
+	OthersCurrent(tx aos.Tx, gen uint64) bool
 	Submit(fn func(aos.Tx) ([]aos.Record, error), then func([]int64, error)) error
 }
 
@@ -43,6 +46,13 @@ func (l *countingFullLog) StateGeneration() uint64 { return l.full.StateGenerati
 // log gave it: Record passes it through unchanged.
 func (l *countingFullLog) StateCurrent(tx aos.Tx, gen uint64) bool {
 	return l.full.StateCurrent(tx, gen)
+}
+
+func (l *countingFullLog) OthersGeneration() (uint64, time.Time) { return l.full.OthersGeneration() }
+
+// OthersCurrent is asked inside a Record function, as StateCurrent.
+func (l *countingFullLog) OthersCurrent(tx aos.Tx, gen uint64) bool {
+	return l.full.OthersCurrent(tx, gen)
 }
 
 func (l *countingFullLog) Submit(fn func(aos.Tx) ([]aos.Record, error), then func([]int64, error)) error {

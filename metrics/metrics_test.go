@@ -201,8 +201,10 @@ type genLog struct {
 	gen uint64
 }
 
-func (l genLog) StateGeneration() uint64                 { return l.gen }
-func (l genLog) StateCurrent(tx aos.Tx, gen uint64) bool { return gen == l.gen }
+func (l genLog) StateGeneration() uint64                  { return l.gen }
+func (l genLog) StateCurrent(tx aos.Tx, gen uint64) bool  { return gen == l.gen }
+func (l genLog) OthersGeneration() (uint64, time.Time)    { return l.gen + 1, time.Unix(int64(l.gen), 0) }
+func (l genLog) OthersCurrent(tx aos.Tx, gen uint64) bool { return gen == l.gen+1 }
 func (l genLog) Submit(fn func(aos.Tx) ([]aos.Record, error), then func([]int64, error)) error {
 	records, err := fn(nil)
 	then(make([]int64, len(records)), err)
@@ -220,6 +222,8 @@ func TestLog_KeepsGenerationsAndSubmit(t *testing.T) {
 	l, ok := m.Log(genLog{gen: 7}).(interface {
 		StateGeneration() uint64
 		StateCurrent(aos.Tx, uint64) bool
+		OthersGeneration() (uint64, time.Time)
+		OthersCurrent(aos.Tx, uint64) bool
 		Submit(func(aos.Tx) ([]aos.Record, error), func([]int64, error)) error
 	})
 	if !ok {
@@ -227,6 +231,9 @@ func TestLog_KeepsGenerationsAndSubmit(t *testing.T) {
 	}
 	if l.StateGeneration() != 7 || !l.StateCurrent(nil, 7) || l.StateCurrent(nil, 6) {
 		t.Fatal("generations not forwarded")
+	}
+	if g, at := l.OthersGeneration(); g != 8 || at.Unix() != 7 || !l.OthersCurrent(nil, 8) || l.OthersCurrent(nil, 7) {
+		t.Fatal("the generation of other writers' entries not forwarded")
 	}
 	var got error = aos.Errorf(aos.EInternal, "then not called")
 	if err := l.Submit(func(aos.Tx) ([]aos.Record, error) {

@@ -5,10 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aos-dev/aos/internal/testenv"
 	"github.com/jackc/pgx/v5"
@@ -196,5 +200,57 @@ func TestReplicas_CachedStateFollowsTheOtherReplica(t *testing.T) {
 	b.stop()
 	if code, out, errs := a.aos(t, "", "evidence", "verify", "--store", store); code != 0 || !strings.HasPrefix(out, "ok:") {
 		t.Fatalf("verify: %d %s%s", code, out, errs)
+	}
+}
+
+// TestReplicas_CustomerDataLearntOnTheOtherReplica: a replica that has
+// looked up a value and remembered that it is no customer's (so that the
+// next call carrying it need not read the store) still holds that call at
+// customer-data once the other replica has learnt the value from a system
+// of record: the batch that would authorise it finds the other replica's
+// entries, and the call is decided again on the store.
+func TestReplicas_CustomerDataLearntOnTheOtherReplica(t *testing.T) {
+	store := postgresStore(t)
+	const customer = "ada.lovelace@customer.example"
+	crm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id": 7, "name": "Ada Lovelace", "email": "`+customer+`"}`)
+	}))
+	t.Cleanup(crm.Close)
+	notes := newUpstream(t)
+	homeA := filepath.Join(t.TempDir(), "a")
+	var out, errs strings.Builder
+	if code := Main(context.Background(), []string{"init", "--home", homeA, "--store", store}, strings.NewReader(""), &out, &errs); code != 0 {
+		t.Fatalf("init: %d %s%s", code, out.String(), errs.String())
+	}
+	homeB := filepath.Join(t.TempDir(), "b")
+	copyDir(t, homeA, homeB)
+	os.Remove(filepath.Join(homeB, checkpointFile))
+	a := startInstance(t, homeA, "--store", store)
+	b := startInstance(t, homeB, "--store", store)
+
+	token := strings.TrimSpace(a.must(t, "", "agent", "add", "writer"))
+	a.must(t, "crm-key-replica", "connect", "http", "crm", "--base-url", crm.URL, "--scope", "/", "--to", "company", "--holds-customer-data")
+	a.must(t, "notes-key-replica", "connect", "http", "notes", "--base-url", notes.URL, "--scope", "/", "--to", "company", "--write")
+	note := b.url + "/v1/proxy/notes/v1/contacts?text=follow+up+with+" + strings.ReplaceAll(customer, "@", "%40")
+	send := func(step string, want int) {
+		t.Helper()
+		if got, body := call(t, "POST", note, token, ""); got != want {
+			t.Fatalf("%s: %d %s, want %d", step, got, body, want)
+		}
+	}
+	// Not yet anyone's: passes, and B remembers the value is no customer's.
+	send("before anyone read the CRM", 200)
+	time.Sleep(1200 * time.Millisecond) // B last saw A's entries over a second ago
+	send("again, B's set filled", 200)
+	send("again, from B's set", 200)
+	time.Sleep(100 * time.Millisecond) // B's queued outcome of that call is committed before A reads
+
+	if got, body := call(t, "GET", a.url+"/v1/proxy/crm/contacts/7", token, ""); got != 200 || !strings.Contains(body, customer) {
+		t.Fatalf("reading the CRM on A: %d %s", got, body)
+	}
+	got, body := call(t, "POST", note, token, "")
+	if got != 202 || !strings.Contains(body, `"customer-data"`) {
+		t.Fatalf("B's first call after A learnt the value: %d %s; want 202 held at customer-data", got, body)
 	}
 }
