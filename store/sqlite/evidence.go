@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aos-dev/aos"
@@ -43,6 +44,10 @@ func (t *tx) LogSize(ctx context.Context) (int64, error) {
 // nothing, unless entries[0].Index is the log size and hashStart the next
 // free storage index (hashes are stored without gaps); and EBadRequest unless
 // the entries are consecutive and each has a leaf.
+//
+// It runs once per batch of the evidence log, on every allowed call's
+// path: one query reads the head and the next free hash index, and the
+// rows go in by multi-row inserts.
 func (t *tx) AppendEntries(ctx context.Context, entries []aos.StoredEntry, hashStart int64, hashes [][32]byte) error {
 	if err := t.writable("append entries"); err != nil {
 		return err
@@ -50,7 +55,7 @@ func (t *tx) AppendEntries(ctx context.Context, entries []aos.StoredEntry, hashS
 	if len(entries) == 0 {
 		return storecheck.NoEntries(hashes)
 	}
-	size, err := t.LogSize(ctx)
+	size, next, err := t.appendHead(ctx)
 	if err != nil {
 		return err
 	}
@@ -58,11 +63,6 @@ func (t *tx) AppendEntries(ctx context.Context, entries []aos.StoredEntry, hashS
 		return err
 	}
 	if len(hashes) > 0 {
-		var next int64
-		err := t.tx.QueryRowContext(ctx, `SELECT coalesce(max(id) + 1, 0) FROM evidence_hashes`).Scan(&next)
-		if err != nil {
-			return fmt.Errorf("sqlite: append entries: %w", err)
-		}
 		if err := storecheck.HashStart(hashStart, next); err != nil {
 			return err
 		}
@@ -80,50 +80,121 @@ func (t *tx) AppendEntries(ctx context.Context, entries []aos.StoredEntry, hashS
 	return nil
 }
 
-func (t *tx) insertEntries(ctx context.Context, entries []aos.StoredEntry) error {
-	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO evidence_entries
-		(idx, leaf, salt, payload, redacted_at) VALUES (?, ?, ?, ?, ?)`)
+// appendHead returns the log size, as LogSize does, and the next free tree
+// hash storage index, in one query.
+func (t *tx) appendHead(ctx context.Context) (size, nextHash int64, err error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT size,
+		(SELECT coalesce(max(id) + 1, 0) FROM evidence_hashes) FROM evidence_head`)
 	if err != nil {
-		return fmt.Errorf("sqlite: append entries: %w", err)
+		return 0, 0, fmt.Errorf("sqlite: append entries: %w", err)
 	}
-	defer stmt.Close()
-	for _, e := range entries {
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(&size, &nextHash); err != nil {
+			return 0, 0, fmt.Errorf("sqlite: append entries: %w", err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("sqlite: append entries: %w", err)
+	}
+	if n != 1 {
+		return 0, 0, fmt.Errorf("sqlite: log size: evidence_head has %d rows, want 1", n)
+	}
+	return size, nextHash, nil
+}
+
+// maxInsertRows bounds the rows of one multi-row INSERT. Rows go in chunks
+// whose sizes are powers of two up to it, so that the inserts of a table
+// have a handful of statement texts, each prepared once per connection
+// (see stmt.go) rather than one per batch size.
+const maxInsertRows = 64
+
+// insertChunk returns how many of n remaining rows the next INSERT takes:
+// the largest power of two not above n or maxInsertRows.
+func insertChunk(n int) int {
+	c := maxInsertRows
+	for c > n {
+		c >>= 1
+	}
+	return c
+}
+
+// insertSQL holds, for each chunk size 1, 2, 4, ... maxInsertRows, the
+// INSERT of that many rows into a table.
+type insertSQL map[int]string
+
+func newInsertSQL(head, row string) insertSQL {
+	m := insertSQL{}
+	for n := 1; n <= maxInsertRows; n *= 2 {
+		m[n] = head + strings.Repeat(row+", ", n-1) + row
+	}
+	return m
+}
+
+var (
+	insertEntriesSQL = newInsertSQL(`INSERT INTO evidence_entries (idx, leaf, salt, payload, redacted_at) VALUES `, `(?, ?, ?, ?, ?)`)
+	insertHashesSQL  = newInsertSQL(`INSERT INTO evidence_hashes (id, hash) VALUES `, `(?, ?)`)
+)
+
+func (t *tx) insertEntries(ctx context.Context, entries []aos.StoredEntry) error {
+	args := make([]any, 0, 5*min(len(entries), maxInsertRows))
+	for len(entries) > 0 {
+		chunk := entries[:insertChunk(len(entries))]
+		entries = entries[len(chunk):]
+		args = args[:0]
 		var enc encoder
-		redactedAt := enc.timePtr("redacted_at", e.RedactedAt)
+		for _, e := range chunk {
+			args = append(args, e.Index, e.Leaf, nullBlob(e.Salt), nullBlob(e.Payload), enc.timePtr("redacted_at", e.RedactedAt))
+		}
 		if enc.err != nil {
 			return enc.err
 		}
-		_, err := stmt.ExecContext(ctx, e.Index, e.Leaf, nullBlob(e.Salt), nullBlob(e.Payload), redactedAt)
+		_, err := t.tx.ExecContext(ctx, insertEntriesSQL[len(chunk)], args...)
 		if isUnique(err) {
-			return storecheck.EntryExists(e.Index)
+			return t.existing(ctx, "evidence_entries", "idx", chunk[0].Index, int64(len(chunk)), storecheck.EntryExists)
 		}
 		if err != nil {
-			return fmt.Errorf("sqlite: append entry %d: %w", e.Index, err)
+			return fmt.Errorf("sqlite: append entries %d-%d: %w", chunk[0].Index, chunk[len(chunk)-1].Index, err)
 		}
 	}
 	return nil
 }
 
 func (t *tx) insertHashes(ctx context.Context, start int64, hashes [][32]byte) error {
-	if len(hashes) == 0 {
-		return nil
-	}
-	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO evidence_hashes (id, hash) VALUES (?, ?)`)
-	if err != nil {
-		return fmt.Errorf("sqlite: append hashes: %w", err)
-	}
-	defer stmt.Close()
-	for i, h := range hashes {
-		id := start + int64(i)
-		_, err := stmt.ExecContext(ctx, id, h[:])
+	args := make([]any, 0, 2*min(len(hashes), maxInsertRows))
+	for i := 0; i < len(hashes); {
+		n := insertChunk(len(hashes) - i)
+		args = args[:0]
+		for j := i; j < i+n; j++ {
+			args = append(args, start+int64(j), hashes[j][:])
+		}
+		_, err := t.tx.ExecContext(ctx, insertHashesSQL[n], args...)
 		if isUnique(err) {
-			return storecheck.HashExists(id)
+			return t.existing(ctx, "evidence_hashes", "id", start+int64(i), int64(n), storecheck.HashExists)
 		}
 		if err != nil {
-			return fmt.Errorf("sqlite: append hash %d: %w", id, err)
+			return fmt.Errorf("sqlite: append hashes %d-%d: %w", start+int64(i), start+int64(i+n-1), err)
 		}
+		i += n
 	}
 	return nil
+}
+
+// existing returns the error conflict gives for the first of the n keys
+// from first on that table already holds: the multi-row insert that met
+// it does not say which one it was.
+func (t *tx) existing(ctx context.Context, table, key string, first, n int64, conflict func(int64) error) error {
+	var at sql.NullInt64
+	err := t.tx.QueryRowContext(ctx, `SELECT min(`+key+`) FROM `+table+` WHERE `+key+` >= ? AND `+key+` < ?`, first, first+n).Scan(&at)
+	if err != nil {
+		return fmt.Errorf("sqlite: append to %s: %w", table, err)
+	}
+	if !at.Valid {
+		return fmt.Errorf("sqlite: append to %s: a key from %d to %d conflicts and none is stored", table, first, first+n-1)
+	}
+	return conflict(at.Int64)
 }
 
 // ReadHashes returns the tree hashes stored at the indexes, in their order.

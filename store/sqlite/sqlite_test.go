@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,6 +230,42 @@ func TestStore_EvidenceTamperable(t *testing.T) {
 	})
 	if aos.ErrorCode(err) != aos.ENotFound {
 		t.Errorf("ReadHashes of a deleted hash = %v, want code %s", err, aos.ENotFound)
+	}
+}
+
+// An entry already stored past the log head (a head lowered by hand) makes
+// AppendEntries fail with EConflict naming it, whichever multi-row insert
+// meets it.
+func TestStore_AppendOverStoredEntry(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := t.Context()
+	entries := func(from, n int) []aos.StoredEntry {
+		es := make([]aos.StoredEntry, n)
+		for i := range es {
+			es[i] = aos.StoredEntry{Index: int64(from + i), Leaf: []byte("leaf")}
+		}
+		return es
+	}
+	if err := s.Update(ctx, func(tx aos.Tx) error { return tx.AppendEntries(ctx, entries(0, 70), 0, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, "DELETE FROM evidence_entries WHERE idx < 69"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, "UPDATE evidence_head SET size = 0"); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Update(ctx, func(tx aos.Tx) error { return tx.AppendEntries(ctx, entries(0, 100), 0, nil) })
+	if aos.ErrorCode(err) != aos.EConflict || !strings.Contains(err.Error(), "entry 69 ") {
+		t.Fatalf("AppendEntries over stored entry 69 = %v, want EConflict naming it", err)
+	}
+	var n int
+	if err := s.DB().QueryRowContext(ctx, "SELECT count(*) FROM evidence_entries").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d entries stored after the failed append, want 1", n)
 	}
 }
 

@@ -221,7 +221,9 @@ func testEvidenceEntriesRange(t *testing.T, s aos.Store) {
 func testEvidenceTreeHashes(t *testing.T, s aos.Store) {
 	var ref memLog
 	n := 0
-	for _, batch := range []int{1, 3, 2, 5, 1, 4} {
+	// The last batches are larger than one insert statement of some
+	// stores takes, and of sizes that split unevenly into them.
+	for _, batch := range []int{1, 3, 2, 5, 1, 4, 130, 77} {
 		appendLeaves(t, s, n, batch)
 		for _, e := range leafEntries(n, batch) {
 			ref.add(t, int64(n), e.Leaf)
@@ -230,6 +232,16 @@ func testEvidenceTreeHashes(t *testing.T, s aos.Store) {
 	}
 	if got := logSize(t, s); got != int64(n) {
 		t.Fatalf("LogSize = %d, want %d", got, n)
+	}
+	got := readEntries(t, s, 0, int64(n))
+	if len(got) != n {
+		t.Fatalf("Entries(0, %d) returned %d entries", n, len(got))
+	}
+	for i, e := range got {
+		if e.Index != int64(i) {
+			t.Fatalf("entry %d has index %d", i, e.Index)
+		}
+		checkBytes(t, fmt.Sprintf("entry %d Leaf", i), e.Leaf, fmt.Appendf(nil, "leaf %d", i))
 	}
 	view(t, s, func(ctx context.Context, tx aos.Tx) error {
 		count := tlog.StoredHashCount(int64(n))
