@@ -179,14 +179,28 @@ func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("tree hash: %w", err)
 	}
+	// The checkpoint is signed on another goroutine while the store takes
+	// the entries: signing costs about as much as the inserts, and both
+	// are on the path of every caller in the batch.
+	type signature struct {
+		signed []byte
+		err    error
+	}
+	signing := make(chan signature, 1)
+	go func() {
+		signed, err := SignCheckpoint(Checkpoint{Origin: l.origin, Size: newSize, Root: root, State: state, StateVersion: StateVersion}, l.signer)
+		signing <- signature{signed, err}
+	}()
 	hashes := make([][32]byte, len(r.hashes))
 	for i, h := range r.hashes {
 		hashes[i] = h
 	}
-	if err := tx.AppendEntries(ctx, entries, r.start, hashes); err != nil {
+	err = tx.AppendEntries(ctx, entries, r.start, hashes)
+	sig := <-signing
+	if err != nil {
 		return nil, nil, fmt.Errorf("append entries: %w", err)
 	}
-	signed, err := SignCheckpoint(Checkpoint{Origin: l.origin, Size: newSize, Root: root, State: state, StateVersion: StateVersion}, l.signer)
+	signed, err := sig.signed, sig.err
 	if err != nil {
 		return nil, nil, err
 	}
