@@ -4,14 +4,15 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 )
 
 // witness appends signed checkpoints to the checkpoint file off the commit
 // path. The store has made each checkpoint durable before the witness sees
 // it, and the file only has to be a copy that is never ahead of the store
 // (Verify checks the store against it), so the committer hands notes over
-// and goes on; notes queued while a write is under way go out together,
-// with one fsync.
+// and goes on; notes queued while a write is under way, or in the
+// witnessInterval after it, go out together, with one fsync.
 type witness struct {
 	f      *os.File
 	logger *slog.Logger
@@ -26,6 +27,15 @@ type witness struct {
 // witnessQueue bounds how many checkpoints may wait for the file; the
 // committer waits when it is full.
 const witnessQueue = 256
+
+// witnessInterval is the least time from one write of the file to the
+// next: checkpoints committed meanwhile wait and go out together. Each
+// write ends with an fsync, which costs about as much CPU and disk time as
+// the store's own sync of a batch, and nobody waits for the file; left
+// unthrottled it would sync once per batch beside the store's sync. A
+// crash may cost the file the checkpoints of the last interval, which the
+// file allows (it must never be ahead of the store, and may be behind).
+const witnessInterval = 5 * time.Millisecond
 
 func newWitness(f *os.File, logger *slog.Logger) *witness {
 	w := &witness{f: f, logger: logger, queue: make(chan []byte, witnessQueue), done: make(chan struct{})}
@@ -69,6 +79,7 @@ func (w *witness) run() {
 				break drain
 			}
 		}
+		wrote := time.Now()
 		if err := writeSynced(w.f, buf); err != nil {
 			// The checkpoints are in the store; the next write supersedes
 			// these in the file.
@@ -78,6 +89,7 @@ func (w *witness) run() {
 		w.pending -= n
 		w.cond.Broadcast()
 		w.mu.Unlock()
+		time.Sleep(time.Until(wrote.Add(witnessInterval)))
 	}
 }
 
