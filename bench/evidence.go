@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,12 +78,25 @@ func evidenceBench(t *table, c config, home, store string) error {
 		if c.skip["append"] {
 			break
 		}
-		n, took, err := appendFor(ctx, log, writers, 1, c.duration, 0)
+		n, took, lat, err := appendFor(ctx, log, writers, 1, c.duration, 0)
 		if err != nil {
 			return fmt.Errorf("append rate: %w", err)
 		}
 		t.add(fmt.Sprintf("durable evidence appends, %d concurrent writers", writers),
-			fmt.Sprintf("%.0f entries/s", float64(n)/took.Seconds()), "one entry per Record call, group commit, signed checkpoint per batch")
+			fmt.Sprintf("%.0f entries/s", float64(n)/took.Seconds()),
+			fmt.Sprintf("one entry per Record call, group commit, signed checkpoint per batch; Record p50 %s, p99 %s", ms(lat.p50), ms(lat.p99)))
+	}
+	for _, rate := range c.rates {
+		if c.skip["append"] {
+			break
+		}
+		lat, err := recordAtRate(ctx, log, rate, c.duration)
+		if err != nil {
+			return fmt.Errorf("record at %d/s: %w", rate, err)
+		}
+		t.add(fmt.Sprintf("evidence Record at %d/s", rate),
+			fmt.Sprintf("p50 %s, p99 %s, p99.9 %s", ms(lat.p50), ms(lat.p99), ms(lat.p999)),
+			fmt.Sprintf("%d Records of one entry, open loop, latency from due time until durable", lat.sent))
 	}
 	if c.skip["verify"] {
 		return nil
@@ -95,7 +109,7 @@ func evidenceBench(t *table, c config, home, store string) error {
 	if missing := int64(c.entries) - size; missing > 0 {
 		logf("filling the log to %d entries", c.entries)
 		start := time.Now()
-		if _, _, err := appendFor(ctx, log, 64, perCall, 0, missing); err != nil {
+		if _, _, _, err := appendFor(ctx, log, 64, perCall, 0, missing); err != nil {
 			return fmt.Errorf("filling the log: %w", err)
 		}
 		logf("filled in %s", time.Since(start).Round(time.Millisecond))
@@ -138,8 +152,8 @@ func evidenceBench(t *table, c config, home, store string) error {
 
 // appendFor runs writers goroutines calling Record with perCall records
 // each, for d or until total entries were added; it returns the entries
-// added and the time taken.
-func appendFor(ctx context.Context, log *evidence.Log, writers, perCall int, d time.Duration, total int64) (int64, time.Duration, error) {
+// added, the time taken and the quantiles of the Record calls' latency.
+func appendFor(ctx context.Context, log *evidence.Log, writers, perCall int, d time.Duration, total int64) (int64, time.Duration, latencies, error) {
 	var n atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -148,6 +162,7 @@ func appendFor(ctx context.Context, log *evidence.Log, writers, perCall int, d t
 	if d > 0 {
 		time.AfterFunc(d, func() { stopOnce.Do(func() { close(stop) }) })
 	}
+	took := make([][]time.Duration, writers)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := range writers {
@@ -163,20 +178,14 @@ func appendFor(ctx context.Context, log *evidence.Log, writers, perCall int, d t
 				if total > 0 && n.Add(int64(perCall)) > total {
 					return
 				}
-				_, err := log.Record(ctx, func(aos.Tx) ([]aos.Record, error) {
-					recs := make([]aos.Record, perCall)
-					for j := range recs {
-						recs[j] = aos.Record{Kind: "call.outcome", Actor: "agent:" + strconv.Itoa(w), Subject: "crm",
-							Attrs:   map[string]string{"connection": "crm", "status": "200", "authorized_entry": strconv.Itoa(i)},
-							Payload: []byte(`{"bytes":52,"duration_ms":1}`)}
-					}
-					return recs, nil
-				})
+				t0 := time.Now()
+				_, err := log.Record(ctx, benchRecords(w, i, perCall))
 				if err != nil {
 					once.Do(func() { firstErr = err })
 					stopOnce.Do(func() { close(stop) })
 					return
 				}
+				took[w] = append(took[w], time.Since(t0))
 				if total == 0 {
 					n.Add(int64(perCall))
 				}
@@ -184,10 +193,61 @@ func appendFor(ctx context.Context, log *evidence.Log, writers, perCall int, d t
 		}()
 	}
 	wg.Wait()
+	elapsed := time.Since(start)
+	lat := quantiles(slices.Concat(took...))
 	if total > 0 {
-		return total, time.Since(start), firstErr
+		return total, elapsed, lat, firstErr
 	}
-	return n.Load(), time.Since(start), firstErr
+	return n.Load(), elapsed, lat, firstErr
+}
+
+// benchRecords is the function a bench writer records: perCall call
+// outcomes with a small payload.
+func benchRecords(writer, i, perCall int) func(aos.Tx) ([]aos.Record, error) {
+	return func(aos.Tx) ([]aos.Record, error) {
+		recs := make([]aos.Record, perCall)
+		for j := range recs {
+			recs[j] = aos.Record{Kind: "call.outcome", Actor: "agent:" + strconv.Itoa(writer), Subject: "crm",
+				Attrs:   map[string]string{"connection": "crm", "status": "200", "authorized_entry": strconv.Itoa(i)},
+				Payload: []byte(`{"bytes":52,"duration_ms":1}`)}
+		}
+		return recs, nil
+	}
+}
+
+// recordAtRate calls Record with one entry rate times a second for d, each
+// call due at a fixed time of the schedule and started then on a goroutine
+// of its own, and measures each call's latency from its due time until
+// Record returned (durable).
+func recordAtRate(ctx context.Context, log *evidence.Log, rate int, d time.Duration) (latencies, error) {
+	total := int(float64(rate) * d.Seconds())
+	interval := time.Second / time.Duration(rate)
+	lat := make([]time.Duration, total)
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range total {
+		at := start.Add(time.Duration(i) * interval)
+		if w := time.Until(at); w > 0 {
+			time.Sleep(w)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := log.Record(ctx, benchRecords(0, i, 1)); err != nil {
+				once.Do(func() { firstErr = err })
+			}
+			lat[i] = time.Since(at)
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return latencies{}, firstErr
+	}
+	l := quantiles(lat)
+	l.rate = rate
+	return l, nil
 }
 
 // pgSchemas creates n fresh schemas in the database at base and returns a

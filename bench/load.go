@@ -244,13 +244,24 @@ func openLoop(t target, rate int, d time.Duration) (latencies, error) {
 	if firstErr != nil {
 		return latencies{}, firstErr
 	}
+	l := quantiles(lat)
+	l.rate = rate
+	return l, nil
+}
+
+// quantiles sorts lat and returns its count, quantiles and the count of
+// latencies over 1 s.
+func quantiles(lat []time.Duration) latencies {
+	if len(lat) == 0 {
+		return latencies{}
+	}
 	slices.Sort(lat)
 	q := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
-	l := latencies{rate: rate, sent: total, p50: q(0.50), p99: q(0.99), p999: q(0.999)}
+	l := latencies{sent: len(lat), p50: q(0.50), p99: q(0.99), p999: q(0.999)}
 	for _, x := range lat {
 		if x > time.Second {
 			l.late++
 		}
 	}
-	return l, nil
+	return l
 }

@@ -56,7 +56,7 @@ func main() {
 	flag.IntVar(&c.clients, "clients", 32, "closed-loop keep-alive clients")
 	flag.DurationVar(&c.duration, "duration", 5*time.Second, "length of each closed- and open-loop run")
 	flag.IntVar(&c.rounds, "rounds", 3, "closed-loop rounds (direct, bare proxy, aos in turn); the median is reported")
-	flag.StringVar(&rates, "rates", "1000", "open-loop rates, requests per second, comma-separated")
+	flag.StringVar(&rates, "rates", "1000", "open-loop rates, requests per second, comma-separated (also the rates of the evidence Record latency measure)")
 	flag.IntVar(&c.entries, "verify-entries", 1_000_000, "entries in the log that `aos evidence verify` checks")
 	var writers string
 	flag.StringVar(&writers, "writers", "64,256", "concurrent Record callers for the append rate, comma-separated")
