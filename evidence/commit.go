@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"time"
@@ -145,7 +146,7 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 		if work.changed {
 			l.gen.Add(1)
 		}
-		l.keepHashes(out.hashes)
+		l.keepHashes(out.hashes, out.size)
 	} else if err != nil && !errors.Is(err, errRequestFailed) {
 		// The store may have moved on without us (or failed half-way):
 		// prove the state again next time.
@@ -270,28 +271,42 @@ type batchHashReader struct {
 	read   map[int64]tlog.Hash // what this batch read from the store
 }
 
-// maxKnownHashes bounds the tree hashes the log keeps between batches: a
-// batch needs the few on the tree's right edge, which earlier batches
-// wrote or read.
-const maxKnownHashes = 1 << 16
-
-// keepHashes keeps, after a batch committed, the hashes it wrote and read,
-// so that the next batch reads the tree's right edge from memory. A stored
-// hash never changes (its position in the tree fixes it), so only this
-// log's own commits feed the map, and a failed batch empties it.
-func (l *Log) keepHashes(r *batchHashReader) {
+// keepHashes keeps, after a batch committed the log up to size, the tree
+// hashes the next batch needs: the roots of the complete subtrees that
+// make up the tree of that size (its right edge, at most one per level).
+// Appending a leaf combines it only with those and with hashes of its own
+// batch, and the tree hash of a larger size reads no others, so the next
+// batch of this log reads no hash from the store. A stored hash never
+// changes (its position in the tree fixes it), so only this log's own
+// commits feed the map, and a failed batch empties it.
+func (l *Log) keepHashes(r *batchHashReader, size int64) {
 	if r == nil {
 		return
 	}
-	if l.hashes == nil || len(l.hashes)+len(r.hashes)+len(r.read) > maxKnownHashes {
-		l.hashes = make(map[int64]tlog.Hash, len(r.hashes)+len(r.read))
+	edge := make(map[int64]tlog.Hash, bits.OnesCount64(uint64(size)))
+	for level := 0; size>>level > 0; level++ {
+		if (size>>level)&1 == 0 {
+			continue
+		}
+		x := tlog.StoredHashIndex(level, size>>level-1)
+		if h, ok := r.lookup(x); ok {
+			edge[x] = h
+		}
 	}
-	for x, h := range r.read {
-		l.hashes[x] = h
+	l.hashes = edge
+}
+
+// lookup returns the tree hash at storage index x if the batch computed,
+// read or knew it.
+func (r *batchHashReader) lookup(x int64) (tlog.Hash, bool) {
+	if x >= r.start && x < r.start+int64(len(r.hashes)) {
+		return r.hashes[x-r.start], true
 	}
-	for i, h := range r.hashes {
-		l.hashes[r.start+int64(i)] = h
+	if h, ok := r.read[x]; ok {
+		return h, true
 	}
+	h, ok := r.known[x]
+	return h, ok
 }
 
 func (r *batchHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {

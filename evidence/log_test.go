@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"os"
 	"path/filepath"
 	"strings"
@@ -515,6 +516,26 @@ func TestLog_KnownHashes(t *testing.T) {
 	tl.store.mu.Unlock()
 	if after != before {
 		t.Fatalf("200 batches read %d tree hashes from the store; want none", after-before)
+	}
+	// Batches of several entries, of every size up to 40, end at every
+	// shape of the right edge.
+	n := 203
+	for k := 1; k <= 40; k++ {
+		recs := make([]aos.Record, k)
+		for i := range recs {
+			recs[i] = testRecord(n + i)
+		}
+		tl.record(t, recs...)
+		n += k
+	}
+	tl.store.mu.Lock()
+	after = tl.store.hashReads
+	tl.store.mu.Unlock()
+	if after != before {
+		t.Fatalf("240 batches read %d tree hashes from the store; want none", after-before)
+	}
+	if max := bits.Len64(uint64(n)); len(tl.hashes) > max {
+		t.Errorf("the log keeps %d tree hashes between batches; want at most %d (the right edge)", len(tl.hashes), max)
 	}
 	mustOK(t, tl.verify(t))
 }
