@@ -77,6 +77,42 @@ func TestEncodeLeaf_Golden(t *testing.T) {
 	}
 }
 
+// EncodeLeaf allocates its leaf once: leafSize covers every leaf whose
+// strings need no escape.
+func TestEncodeLeaf_OneAllocation(t *testing.T) {
+	for _, tt := range leafCases {
+		leaf, err := EncodeLeaf(tt.entry)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.ContainsRune(leaf, '\\') {
+			continue // escapes make a leaf longer than leafSize says
+		}
+		if n := leafSize(tt.entry); len(leaf) > n {
+			t.Errorf("%s: leaf is %d bytes, leafSize says %d", tt.name, len(leaf), n)
+		}
+		if len(tt.entry.Attrs) > 8 {
+			continue // more keys than appendStringMap sorts on the stack
+		}
+		if n := testing.AllocsPerRun(20, func() { EncodeLeaf(tt.entry) }); n != 1 {
+			t.Errorf("%s: EncodeLeaf made %.0f allocations, want 1", tt.name, n)
+		}
+	}
+}
+
+func BenchmarkEncodeLeaf(b *testing.B) {
+	e := aos.Entry{Index: 123456, Time: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
+		Record: aos.Record{Kind: "call.outcome", Actor: "agent:7", Subject: "crm",
+			Attrs: map[string]string{"connection": "crm", "status": "200", "authorized_entry": "123455"}},
+		Commitment: Commit(make([]byte, SaltSize), []byte(`{"bytes":52,"duration_ms":1}`))}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeLeaf(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func TestDecodeLeaf(t *testing.T) {
 	t.Run("round trip", func(t *testing.T) {
 		for _, tt := range leafCases {
