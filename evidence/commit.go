@@ -97,9 +97,10 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 			l.othersAt.Store(now.UnixNano())
 			l.othersSeen = false
 		}
-		var entries []aos.StoredEntry
+		// Most requests record one entry.
+		entries := make([]aos.StoredEntry, 0, len(batch)+1)
 		if l.proj.baseline {
-			entries, err = buildEntries(size, now, []aos.Record{{
+			entries, err = buildEntries(entries, size, now, []aos.Record{{
 				Kind: KindStateBaseline, Actor: "system", State: l.proj.state.Changes(),
 				Attrs: map[string]string{"reason": "the log's state images are older than this version of aos", "state_version": strconv.Itoa(StateVersion)},
 			}})
@@ -118,9 +119,7 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 				}
 			}
 			if err == nil {
-				var more []aos.StoredEntry
-				more, err = buildEntries(size+int64(len(entries)), now, records)
-				entries = append(entries, more...)
+				entries, err = buildEntries(entries, size+int64(len(entries)), now, records)
 			}
 			if err != nil {
 				out.failed, out.reqErr = i, err
@@ -167,7 +166,9 @@ func (l *Log) forget() {
 // their tree hashes, and a signed checkpoint of the new tree stating the
 // state digest. It returns the checkpoint.
 func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, entries []aos.StoredEntry, state string) ([]byte, *batchHashReader, error) {
+	newSize := size + int64(len(entries))
 	r := &batchHashReader{stored: storeHashReader{ctx, tx}, start: tlog.StoredHashIndex(0, size), known: l.hashes}
+	r.hashes = make([]tlog.Hash, 0, tlog.StoredHashCount(newSize)-r.start)
 	for i, e := range entries {
 		hashes, err := tlog.StoredHashes(size+int64(i), e.Leaf, r)
 		if err != nil {
@@ -175,7 +176,6 @@ func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, 
 		}
 		r.hashes = append(r.hashes, hashes...)
 	}
-	newSize := size + int64(len(entries))
 	root, err := tlog.TreeHash(newSize, r)
 	if err != nil {
 		return nil, nil, fmt.Errorf("tree hash: %w", err)
@@ -222,29 +222,33 @@ func runFn(fn func(aos.Tx) ([]aos.Record, error), tx aos.Tx) (records []aos.Reco
 	return fn(tx)
 }
 
-// buildEntries turns records into stored entries starting at index first:
-// each gets its index, the batch time, and, when it has a payload, a fresh
-// random salt and the commitment in its leaf.
-func buildEntries(first int64, now time.Time, records []aos.Record) ([]aos.StoredEntry, error) {
-	out := make([]aos.StoredEntry, 0, len(records))
+// buildEntries turns records into stored entries starting at index first
+// and appends them to out: each gets its index, the batch time, and, when
+// it has a payload, a fresh random salt and the commitment in its leaf. On
+// error, out is returned as it came.
+func buildEntries(out []aos.StoredEntry, first int64, now time.Time, records []aos.Record) ([]aos.StoredEntry, error) {
+	n := len(out)
 	for i, r := range records {
 		if r.Kind == "" {
-			return nil, fmt.Errorf("evidence: record %d has no kind", i)
+			return out[:n], fmt.Errorf("evidence: record %d has no kind", i)
 		}
 		e := aos.Entry{Index: first + int64(i), Time: now, Record: r}
 		se := aos.StoredEntry{Index: e.Index}
 		if len(r.Payload) > 0 {
 			if !json.Valid(r.Payload) {
-				return nil, fmt.Errorf("evidence: record %d (%s): payload is not valid JSON", i, r.Kind)
+				return out[:n], fmt.Errorf("evidence: record %d (%s): payload is not valid JSON", i, r.Kind)
 			}
-			se.Salt = make([]byte, SaltSize)
+			// The salt and a copy of the payload share one allocation.
+			buf := make([]byte, SaltSize+len(r.Payload))
+			se.Salt = buf[:SaltSize:SaltSize]
 			rand.Read(se.Salt)
-			se.Payload = slices.Clone([]byte(r.Payload))
+			se.Payload = buf[SaltSize:]
+			copy(se.Payload, r.Payload)
 			e.Commitment = Commit(se.Salt, se.Payload)
 		}
 		leaf, err := EncodeLeaf(e)
 		if err != nil {
-			return nil, fmt.Errorf("evidence: record %d (%s): %w", i, r.Kind, err)
+			return out[:n], fmt.Errorf("evidence: record %d (%s): %w", i, r.Kind, err)
 		}
 		se.Leaf = leaf
 		out = append(out, se)
