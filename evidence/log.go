@@ -30,7 +30,8 @@ type Config struct {
 	// ("aos.local/<instance id>"). Required.
 	Origin string
 	// CheckpointFile, if not "", is a file outside the store to which every
-	// signed checkpoint is appended after its commit. It lets Verify notice a
+	// signed checkpoint is appended after its commit (those committed within
+	// witnessInterval of each other in one write). It lets Verify notice a
 	// store whose tail was cut together with its newest checkpoints. A
 	// failure to write it is logged, not returned: the batch is committed by
 	// then, and the next batch's checkpoint supersedes the lost one.
