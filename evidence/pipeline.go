@@ -30,11 +30,11 @@ type DeferredSyncer interface {
 // so the requests arriving meanwhile gather into one large next batch
 // instead of several small ones: each batch costs a transaction, a signed
 // checkpoint and a few pages of the write-ahead log whatever its size
-// (with 64 writers, batches of 26-30 entries instead of 17, and a fifth
-// less CPU per entry; BenchmarkRecord_SQLite). The price: a request that
-// arrives while the committer waits for the sync to take its batch goes
-// out one commit and one sync later than it would if the committer could
-// commit it ahead.
+// (with 64 writers, batches of 26-30 entries instead of 17, and about a
+// tenth less CPU per entry; BenchmarkRecord_SQLite). The price: a request
+// that arrives while the committer waits for the sync to take its batch
+// goes out one commit and one sync later than it would if the committer
+// could commit it ahead.
 const syncQueue = 0
 
 // committed is a batch that its store transaction has committed and that
