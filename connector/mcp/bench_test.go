@@ -3,6 +3,7 @@ package mcp_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -178,34 +179,48 @@ func side(_ testing.TB, name string, f func()) {
 	pprof.Do(context.Background(), pprof.Labels("side", name), func(context.Context) { f() })
 }
 
-// BenchmarkToolsCallParallel is BenchmarkToolsCall's direct-http and
-// aos-http with 32 callers, each on a session of its own: what a busy
-// upstream sees when agents share it, where the gateway's durable
-// authorisations are committed together (group commit) rather than one
-// after another. ns/op is the time per call of the whole group.
+// BenchmarkToolsCallParallel is BenchmarkToolsCall with 32 callers, each
+// on a session of its own: what a busy upstream sees when agents share
+// it, where the gateway's durable authorisations are committed together
+// (group commit) rather than one after another. ns/op is the time per
+// call of the whole group; client, aos and upstream share the machine's
+// cores, so it is bounded by the CPU they use together (cpu-µs/op).
+// gateway and connector split aos's part as BenchmarkToolsCall's do, with
+// 32 goroutines calling gateway.Call or the connector's Do.
 func BenchmarkToolsCallParallel(b *testing.B) {
 	ctx := context.Background()
 	args := map[string]any{"msg": "hello"}
 	const callers = 32
-	run := func(b *testing.B, url, token, name string) {
-		sessions := make(chan *sdk.ClientSession, callers)
-		for range callers {
-			side(b, "client", func() { sessions <- clientSession(b, url, token) })
-		}
+	parallel := func(b *testing.B, setup func() func() error) {
 		b.SetParallelism((callers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 		b.ResetTimer()
 		cpu := cpuTime(b)
 		defer reportCPU(b, cpu)
 		b.RunParallel(func(pb *testing.PB) {
 			pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("side", "client")))
-			cs := <-sessions
-			params := &sdk.CallToolParams{Name: name, Arguments: args}
+			call := setup()
 			for pb.Next() {
-				res, err := cs.CallTool(ctx, params)
-				if err != nil || res.IsError {
-					b.Errorf("%v %+v", err, res)
+				if err := call(); err != nil {
+					b.Error(err)
 					return
 				}
+			}
+		})
+	}
+	run := func(b *testing.B, url, token, name string) {
+		sessions := make(chan *sdk.ClientSession, callers)
+		for range callers {
+			side(b, "client", func() { sessions <- clientSession(b, url, token) })
+		}
+		parallel(b, func() func() error {
+			cs := <-sessions
+			params := &sdk.CallToolParams{Name: name, Arguments: args}
+			return func() error {
+				res, err := cs.CallTool(ctx, params)
+				if err == nil && res.IsError {
+					err = fmt.Errorf("tool error: %+v", res.Content)
+				}
+				return err
 			}
 		})
 	}
@@ -213,16 +228,48 @@ func BenchmarkToolsCallParallel(b *testing.B) {
 		ts := upstreamServer(b)
 		run(b, ts.URL, "", "echo")
 	})
-	b.Run("aos-http", func(b *testing.B) {
-		var r *rig
-		side(b, "aos", func() { r = newRig(b) })
-		ts := upstreamServer(b)
-		b.Cleanup(func() { r.k.Close() })
-		if _, err := r.connect(b, "up", "", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "none"); err != nil {
-			b.Fatal(err)
-		}
-		token := r.in.Agent(b, "bench", "qa")
-		r.in.Grant(b, owner.GrantRequest{Connection: "up", Scope: "tool:echo", To: "bench"})
-		run(b, r.in.URL+"/mcp", token, "up.echo")
-	})
+	for _, via := range []string{"aos-http", "gateway", "connector"} {
+		b.Run(via, func(b *testing.B) {
+			var r *rig
+			side(b, "aos", func() { r = newRig(b) })
+			ts := upstreamServer(b)
+			b.Cleanup(func() { r.k.Close() })
+			c, err := r.connect(b, "up", "", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "none")
+			if err != nil {
+				b.Fatal(err)
+			}
+			token := r.in.Agent(b, "bench", "qa")
+			r.in.Grant(b, owner.GrantRequest{Connection: "up", Scope: "tool:echo", To: "bench"})
+			raw := json.RawMessage(`{"msg":"hello"}`)
+			switch via {
+			case "gateway":
+				p, err := r.in.Gateway.Authenticate(ctx, token)
+				if err != nil {
+					b.Fatal(err)
+				}
+				parallel(b, func() func() error {
+					pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("side", "aos")))
+					return func() error {
+						_, err := r.in.Gateway.Call(ctx, p, gateway.CallRequest{Connection: "up", Operation: "echo", Args: raw})
+						return err
+					}
+				})
+			case "connector":
+				secret := vault.NewSecret([]byte("none"))
+				cl, err := r.k.FromCall(c, "echo", raw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				parallel(b, func() func() error {
+					pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("side", "aos")))
+					return func() error {
+						_, err := r.k.Do(ctx, c, secret, cl)
+						return err
+					}
+				})
+			default:
+				run(b, r.in.URL+"/mcp", token, "up.echo")
+			}
+		})
+	}
 }
