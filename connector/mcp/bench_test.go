@@ -160,7 +160,7 @@ func (t *bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // upstreamServer serves testServer over streamable HTTP.
-func upstreamServer(b *testing.B) *httptest.Server {
+func upstreamServer(b testing.TB) *httptest.Server {
 	var ts *httptest.Server
 	side(b, "upstream", func() {
 		srv := testServer()
