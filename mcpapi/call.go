@@ -190,7 +190,8 @@ func (s *Server) callTool(ctx context.Context, req *mcp.CallToolRequest) (*mcp.C
 	if err != nil {
 		return s.callError(name, err)
 	}
-	ctx = mcprelay.WithRelay(ctx, newRelay(req))
+	relay := newRelay(req)
+	ctx = mcprelay.WithRelay(ctx, relay)
 	out, err := s.Gateway.Call(ctx, p, gateway.CallRequest{Connection: conn, Operation: op, Args: args, Meta: m})
 	if err != nil {
 		return s.callError(name, err)
@@ -198,7 +199,7 @@ func (s *Server) callTool(ctx context.Context, req *mcp.CallToolRequest) (*mcp.C
 	if out.Held != nil {
 		return heldResult(out.Held), nil
 	}
-	return s.answer(name, out.Response)
+	return s.answer(name, out.Response, relay)
 }
 
 // resolve finds the connection and operation a tool name stands for,
@@ -223,11 +224,7 @@ func (s *Server) resolve(ctx context.Context, name string) (conn, op string, err
 	if connName == "" {
 		return "", "", &unknownTool{name}
 	}
-	var c *aos.Connection
-	err = s.Gateway.Store.View(ctx, func(tx aos.Tx) (err error) {
-		c, err = tx.ConnectionByName(ctx, connName)
-		return err
-	})
+	c, err := s.connection(ctx, connName)
 	if aos.ErrorCode(err) == aos.ENotFound {
 		return "", "", &unknownTool{name}
 	}
@@ -237,6 +234,9 @@ func (s *Server) resolve(ctx context.Context, name string) (conn, op string, err
 	k, ok := s.Gateway.Connectors[c.Type]
 	if !ok {
 		return "", "", &unknownTool{name}
+	}
+	if op, ok, err := plainOperation(k, c, name); err != nil || ok {
+		return c.Name, op, err
 	}
 	ops, err := s.namedOperations(k, c)
 	if err != nil {
@@ -250,17 +250,50 @@ func (s *Server) resolve(ctx context.Context, name string) (conn, op string, err
 	return "", "", &unknownTool{name}
 }
 
+// plainOperation finds, without naming every operation, the declared
+// operation of connection c whose tool name is name as it is
+// (CONNECTION.OPERATION, a valid tool name): namedOperations gives such an
+// operation that very name, and no other operation takes it. ok is false
+// when the connector declares no operations of its own, or name is not the
+// plain name of one (it may be a sanitised name: namedOperations tells).
+func plainOperation(k connector.Connector, c *aos.Connection, name string) (op string, ok bool, err error) {
+	d, declares := k.(connector.OperationDeclarer)
+	if !declares || !validToolName(name) {
+		return "", false, nil
+	}
+	_, op, _ = strings.Cut(name, ".")
+	declared, err := d.DeclaredOperations(c)
+	if err != nil || declared == nil {
+		return "", false, err
+	}
+	var features connector.MCPOperations
+	if f, ok := k.(connector.MCPFeatures); ok {
+		features = f.MCPOperations(c)
+	}
+	for _, o := range declared {
+		if o.Name == op {
+			return op, !isFeature(features, op), nil
+		}
+	}
+	return "", false, nil
+}
+
 // CallResult is the structured result of a call whose upstream is not an
 // MCP server: the upstream's answer, in the shape of POST /v1/call's
 // answer (gateway.CallResult).
 type CallResult = gateway.CallResult
 
 // answer is the result of a call the upstream answered. An upstream MCP
-// server's CallToolResult (mcprelay.ToolResultType) is returned as it is;
-// any other answer as a CallResult, in structuredContent and as JSON
-// text, and a tool error when its status is 400 or more.
-func (s *Server) answer(tool string, resp *connector.Response) (*mcp.CallToolResult, error) {
+// server's CallToolResult (mcprelay.ToolResultType) is returned as it is
+// (as the connector kept it in relay when the body is the one it
+// answered, else decoded from the body); any other answer as a
+// CallResult, in structuredContent and as JSON text, and a tool error
+// when its status is 400 or more.
+func (s *Server) answer(tool string, resp *connector.Response, relay *sessionRelay) (*mcp.CallToolResult, error) {
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == mcprelay.ToolResultType {
+		if res, ok := relay.result(resp.Body); ok {
+			return res, nil
+		}
 		var res mcp.CallToolResult
 		if err := json.Unmarshal(resp.Body, &res); err != nil {
 			return s.callError(tool, aos.Errorf(aos.EUpstream, "the upstream MCP server's result does not decode: %v", err))

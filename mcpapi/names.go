@@ -1,7 +1,6 @@
 package mcpapi
 
 import (
-	"context"
 	"strings"
 
 	"github.com/aos-dev/aos"
@@ -133,19 +132,6 @@ func (s *Server) computeBare(conns []*aos.Connection) *bareNames {
 func (b *bareNames) tool(name string) (string, bool) {
 	cl, ok := b.tools[name]
 	return cl.conn, ok && cl.n == 1
-}
-
-// bare reads the connections and works out their upstream names.
-func (s *Server) bare(ctx context.Context) (*bareNames, error) {
-	var conns []*aos.Connection
-	err := s.Gateway.Store.View(ctx, func(tx aos.Tx) (err error) {
-		conns, err = tx.ListConnections(ctx)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.computeBare(conns), nil
 }
 
 // resourceURI is how an upstream's resource URI (or template) of

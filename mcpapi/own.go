@@ -109,7 +109,7 @@ func (s *Server) waitApproval(ctx context.Context, p *aos.Principal, req *mcp.Ca
 				return s.callError(waitTool, err)
 			}
 			if resp != nil {
-				return s.answer(waitTool, resp)
+				return s.answer(waitTool, resp, nil)
 			}
 		}
 	}

@@ -4,6 +4,8 @@ package mcpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"sync"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector/mcprelay"
@@ -19,9 +21,39 @@ type sessionRelay struct {
 	// stateless is set under 2026-07-28 and later, where a server cannot
 	// send a request to the client during a call.
 	stateless bool
+
+	// kept is the upstream's result as the connector decoded it, and the
+	// digest of the body it answered it as (mcprelay.ResultKeeper).
+	mu       sync.Mutex
+	kept     *mcp.CallToolResult
+	keptBody [32]byte
 }
 
-var _ mcprelay.Relay = (*sessionRelay)(nil)
+var (
+	_ mcprelay.Relay        = (*sessionRelay)(nil)
+	_ mcprelay.ResultKeeper = (*sessionRelay)(nil)
+)
+
+// KeepResult keeps the result the connector decoded (mcprelay.ResultKeeper).
+func (r *sessionRelay) KeepResult(res *mcp.CallToolResult, bodySHA256 [32]byte) {
+	r.mu.Lock()
+	r.kept, r.keptBody = res, bodySHA256
+	r.mu.Unlock()
+}
+
+// result returns the kept result if body is the one it was answered as.
+func (r *sessionRelay) result(body []byte) (*mcp.CallToolResult, bool) {
+	if r == nil {
+		return nil, false
+	}
+	r.mu.Lock()
+	res, digest := r.kept, r.keptBody
+	r.mu.Unlock()
+	if res == nil || sha256.Sum256(body) != digest {
+		return nil, false
+	}
+	return res, true
+}
 
 func newRelay(req *mcp.CallToolRequest) *sessionRelay {
 	r := &sessionRelay{session: req.Session, caps: req.ClientCapabilities(), stateless: req.ProtocolVersion() >= statelessVersion}

@@ -53,6 +53,8 @@ type Server struct {
 	// watchers are the sessions' resource subscriptions (subscribe.go).
 	watchMu  sync.Mutex
 	watchers map[*mcp.ServerSession]*watcher
+	// state keeps the connections tools/call reads (state.go).
+	state stateCache
 	// staticNames memoises the named operations of connections whose
 	// operations are their connector's (by type and name), which never change.
 	staticNames sync.Map

@@ -177,7 +177,23 @@ func (s *Server) namedOperations(k connector.Connector, c *aos.Connection) ([]na
 // it is.
 func plainName(conn, op string) (string, bool) {
 	name := conn + "." + op
-	return name, len(name) <= maxToolName && toolName(conn, op) == name
+	return name, validToolName(name)
+}
+
+// validToolName reports whether name is a tool name as toolName leaves
+// it: at most maxToolName of A-Z a-z 0-9 _ - and dots.
+func validToolName(name string) bool {
+	if len(name) > maxToolName {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch r := name[i]; {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-', r == '.':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // isFeature reports whether op is how /mcp reaches resources or prompts

@@ -3,10 +3,13 @@ package mcp_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"runtime/pprof"
 	"testing"
+	"time"
 
 	"github.com/aos-dev/aos/gateway"
 	"github.com/aos-dev/aos/owner"
@@ -36,12 +39,14 @@ func BenchmarkToolsCall(b *testing.B) {
 	args := map[string]any{"msg": "hello"}
 	call := func(b *testing.B, cs *sdk.ClientSession, name string) {
 		params := &sdk.CallToolParams{Name: name, Arguments: args}
+		cpu := cpuTime(b)
 		for b.Loop() {
 			res, err := cs.CallTool(ctx, params)
 			if err != nil || res.IsError {
 				b.Fatalf("%v %+v", err, res)
 			}
 		}
+		reportCPU(b, cpu)
 	}
 	b.Run("direct-http", func(b *testing.B) {
 		srv := testServer()
@@ -81,22 +86,26 @@ func BenchmarkToolsCall(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				cpu := cpuTime(b)
 				for b.Loop() {
 					if _, err := r.in.Gateway.Call(ctx, p, gateway.CallRequest{Connection: "up", Operation: "echo", Args: raw}); err != nil {
 						b.Fatal(err)
 					}
 				}
+				reportCPU(b, cpu)
 			case "connector":
 				k, secret := r.k, vault.NewSecret([]byte(cred))
 				cl, err := k.FromCall(c, "echo", raw)
 				if err != nil {
 					b.Fatal(err)
 				}
+				cpu := cpuTime(b)
 				for b.Loop() {
 					if _, err := k.Do(ctx, c, secret, cl); err != nil {
 						b.Fatal(err)
 					}
 				}
+				reportCPU(b, cpu)
 			default:
 				call(b, clientSession(b, r.in.URL+"/mcp", token), name)
 			}
@@ -104,11 +113,25 @@ func BenchmarkToolsCall(b *testing.B) {
 	}
 }
 
+// reportCPU reports the CPU time the process used since cpu per call, as
+// cpu-µs/op: the client's, aos's and the upstream's together, less
+// sensitive than ns/op to what else runs on the machine.
+func reportCPU(b *testing.B, cpu time.Duration) {
+	if b.N > 0 {
+		b.ReportMetric(float64(cpuTime(b)-cpu)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
+	}
+}
+
 // clientSession connects the go-sdk client to url, with token as the
-// bearer token when set.
+// bearer token when set. Each session has a transport of its own, as the
+// agents of different processes do: its connections are kept between
+// calls (http.DefaultTransport keeps two per host, so 32 sessions sharing
+// it would dial for nearly every call).
 func clientSession(b testing.TB, url, token string) *sdk.ClientSession {
 	b.Helper()
-	hc := &http.Client{Transport: &bearerTransport{token: token}}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	b.Cleanup(base.CloseIdleConnections)
+	hc := &http.Client{Transport: &bearerTransport{token: token, base: base}}
 	c := sdk.NewClient(&sdk.Implementation{Name: "bench", Version: "1"}, nil)
 	cs, err := c.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc},
 		&sdk.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
@@ -119,61 +142,134 @@ func clientSession(b testing.TB, url, token string) *sdk.ClientSession {
 	return cs
 }
 
-type bearerTransport struct{ token string }
+type bearerTransport struct {
+	token string
+	base  http.RoundTripper // http.DefaultTransport if nil
+}
 
 func (t *bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	base := t.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
 	if t.token != "" {
 		r = r.Clone(r.Context())
 		r.Header.Set("Authorization", "Bearer "+t.token)
 	}
-	return http.DefaultTransport.RoundTrip(r)
+	return base.RoundTrip(r)
 }
 
-// BenchmarkToolsCallParallel is BenchmarkToolsCall's direct-http and
-// aos-http with 32 callers, each on a session of its own: what a busy
-// upstream sees when agents share it, where the gateway's durable
-// authorisations are committed together (group commit) rather than one
-// after another. ns/op is the time per call of the whole group.
+// upstreamServer serves testServer over streamable HTTP.
+func upstreamServer(b testing.TB) *httptest.Server {
+	var ts *httptest.Server
+	side(b, "upstream", func() {
+		srv := testServer()
+		ts = httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil))
+	})
+	b.Cleanup(ts.Close)
+	return ts
+}
+
+// side runs f with the profiler label side=name, which the goroutines f
+// starts keep: a CPU profile of BenchmarkToolsCallParallel tells the
+// callers' CPU (client), aos's (aos) and the upstream's (upstream) apart,
+// with -tagfocus side=aos for example. The garbage collector's is
+// unlabelled.
+func side(_ testing.TB, name string, f func()) {
+	pprof.Do(context.Background(), pprof.Labels("side", name), func(context.Context) { f() })
+}
+
+// BenchmarkToolsCallParallel is BenchmarkToolsCall with 32 callers, each
+// on a session of its own: what a busy upstream sees when agents share
+// it, where the gateway's durable authorisations are committed together
+// (group commit) rather than one after another. ns/op is the time per
+// call of the whole group; client, aos and upstream share the machine's
+// cores, so it is bounded by the CPU they use together (cpu-µs/op).
+// gateway and connector split aos's part as BenchmarkToolsCall's do, with
+// 32 goroutines calling gateway.Call or the connector's Do.
 func BenchmarkToolsCallParallel(b *testing.B) {
 	ctx := context.Background()
 	args := map[string]any{"msg": "hello"}
 	const callers = 32
-	run := func(b *testing.B, url, token, name string) {
-		sessions := make(chan *sdk.ClientSession, callers)
-		for range callers {
-			sessions <- clientSession(b, url, token)
-		}
+	parallel := func(b *testing.B, setup func() func() error) {
 		b.SetParallelism((callers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 		b.ResetTimer()
+		cpu := cpuTime(b)
+		defer reportCPU(b, cpu)
 		b.RunParallel(func(pb *testing.PB) {
-			cs := <-sessions
-			params := &sdk.CallToolParams{Name: name, Arguments: args}
+			pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("side", "client")))
+			call := setup()
 			for pb.Next() {
-				res, err := cs.CallTool(ctx, params)
-				if err != nil || res.IsError {
-					b.Errorf("%v %+v", err, res)
+				if err := call(); err != nil {
+					b.Error(err)
 					return
 				}
 			}
 		})
 	}
+	run := func(b *testing.B, url, token, name string) {
+		sessions := make(chan *sdk.ClientSession, callers)
+		for range callers {
+			side(b, "client", func() { sessions <- clientSession(b, url, token) })
+		}
+		parallel(b, func() func() error {
+			cs := <-sessions
+			params := &sdk.CallToolParams{Name: name, Arguments: args}
+			return func() error {
+				res, err := cs.CallTool(ctx, params)
+				if err == nil && res.IsError {
+					err = fmt.Errorf("tool error: %+v", res.Content)
+				}
+				return err
+			}
+		})
+	}
 	b.Run("direct-http", func(b *testing.B) {
-		srv := testServer()
-		ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil))
-		b.Cleanup(ts.Close)
+		ts := upstreamServer(b)
 		run(b, ts.URL, "", "echo")
 	})
-	b.Run("aos-http", func(b *testing.B) {
-		r := newRig(b)
-		srv := testServer()
-		ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil))
-		b.Cleanup(ts.Close)
-		b.Cleanup(func() { r.k.Close() })
-		if _, err := r.connect(b, "up", "", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "none"); err != nil {
-			b.Fatal(err)
-		}
-		token := r.in.Agent(b, "bench", "qa")
-		r.in.Grant(b, owner.GrantRequest{Connection: "up", Scope: "tool:echo", To: "bench"})
-		run(b, r.in.URL+"/mcp", token, "up.echo")
-	})
+	for _, via := range []string{"aos-http", "gateway", "connector"} {
+		b.Run(via, func(b *testing.B) {
+			var r *rig
+			side(b, "aos", func() { r = newRig(b) })
+			ts := upstreamServer(b)
+			b.Cleanup(func() { r.k.Close() })
+			c, err := r.connect(b, "up", "", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "none")
+			if err != nil {
+				b.Fatal(err)
+			}
+			token := r.in.Agent(b, "bench", "qa")
+			r.in.Grant(b, owner.GrantRequest{Connection: "up", Scope: "tool:echo", To: "bench"})
+			raw := json.RawMessage(`{"msg":"hello"}`)
+			switch via {
+			case "gateway":
+				p, err := r.in.Gateway.Authenticate(ctx, token)
+				if err != nil {
+					b.Fatal(err)
+				}
+				parallel(b, func() func() error {
+					pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("side", "aos")))
+					return func() error {
+						_, err := r.in.Gateway.Call(ctx, p, gateway.CallRequest{Connection: "up", Operation: "echo", Args: raw})
+						return err
+					}
+				})
+			case "connector":
+				secret := vault.NewSecret([]byte("none"))
+				cl, err := r.k.FromCall(c, "echo", raw)
+				if err != nil {
+					b.Fatal(err)
+				}
+				parallel(b, func() func() error {
+					pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("side", "aos")))
+					return func() error {
+						_, err := r.k.Do(ctx, c, secret, cl)
+						return err
+					}
+				})
+			default:
+				run(b, r.in.URL+"/mcp", token, "up.echo")
+			}
+		})
+	}
 }

@@ -2,8 +2,8 @@ package mcp
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
+	"hash/maphash"
 	"io"
 	"net"
 	"slices"
@@ -240,9 +240,9 @@ func utf8Printable(s string) bool {
 // is shared by every call of the same settings (parsed once, as the pins
 // of a large server are tens of kilobytes): callers must not change it.
 func settings(c *aos.Connection) (*config, error) {
-	sum := sha256.Sum256(c.Config)
-	if v, ok := parsedSettings.Load(sum); ok {
-		cfg := v.(*config)
+	key := maphash.Bytes(settingsSeed, c.Config)
+	if v, ok := parsedSettings.Load(key); ok && bytes.Equal(v.(*parsed).raw, c.Config) {
+		cfg := v.(*parsed).cfg
 		if len(cfg.Argv) == 0 && !strings.HasPrefix(c.BaseURL, "http") {
 			return nil, aos.Errorf(aos.EInternal, "connection %s has invalid mcp settings", c.Name)
 		}
@@ -256,16 +256,23 @@ func settings(c *aos.Connection) (*config, error) {
 		parsedSettings.Clear()
 		parsedCount.Store(0)
 	}
-	parsedSettings.Store(sum, cfg)
+	parsedSettings.Store(key, &parsed{raw: bytes.Clone(c.Config), cfg: cfg})
 	return cfg, nil
 }
 
-// parsedSettings holds parsed settings by the SHA-256 of their bytes; it
-// is emptied when it holds more than maxParsed.
+// parsedSettings holds parsed settings by a hash of their bytes, each with
+// those bytes, which a hit must equal (the hash is fast, not
+// collision-resistant); it is emptied when it holds more than maxParsed.
 var (
-	parsedSettings sync.Map
+	parsedSettings sync.Map // uint64 → *parsed
 	parsedCount    atomic.Int64
+	settingsSeed   = maphash.MakeSeed()
 )
+
+type parsed struct {
+	raw []byte
+	cfg *config
+}
 
 const maxParsed = 256
 

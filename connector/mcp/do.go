@@ -3,6 +3,7 @@ package mcp
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -97,6 +98,9 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	}
 	if len(body) > connector.MaxBody {
 		return nil, aos.Errorf(aos.ETooLarge, "the result of tool %q is larger than %d MiB", req.Name, connector.MaxBody>>20)
+	}
+	if keeper, ok := r.relay.(mcprelay.ResultKeeper); ok {
+		keeper.KeepResult(res, sha256.Sum256(body))
 	}
 	return &connector.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {mcprelay.ToolResultType}}, Body: body}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/aos-dev/aos"
@@ -71,4 +72,46 @@ func TestHTTP_credentialHeadersAndLiveChange(t *testing.T) {
 	out, err = r.call(ctx, "web", "mutable", ``)
 	wantText(t, out, err, "mutable: changed")
 	r.in.Verify(t)
+}
+
+// TestHTTP_echoedCredentialRedactedOverMCP: an upstream's result that
+// echoes the connection's credential reaches the agent through /mcp with
+// the credential redacted, as the gateway passed it, never as the
+// connector decoded it (mcprelay.ResultKeeper), while a result the
+// gateway passed unchanged is answered as it is.
+func TestHTTP_echoedCredentialRedactedOverMCP(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	const key = "k1-and-more-of-the-upstream-key"
+	srv := testServer()
+	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil)
+	keyed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Api-Key") != key {
+			http.Error(w, "no key", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(keyed.Close)
+	t.Cleanup(func() { r.k.Close() }) // before the upstream closes: its event stream is open
+	if _, err := r.connect(t, "web", "tool:echo", false, map[string]any{"read_tools": []string{"annotated"}}, keyed.URL, "X-Api-Key: "+key); err != nil {
+		t.Fatal(err)
+	}
+	cs := clientSession(t, r.in.URL+"/mcp", r.token)
+	for msg, want := range map[string]string{
+		"hello":                     "echo: hello",
+		"the key is " + key + " ok": "[redacted by aos]",
+	} {
+		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "web.echo", Arguments: map[string]any{"msg": msg}})
+		if err != nil || res.IsError || len(res.Content) != 1 {
+			t.Fatalf("call with %q: %v %+v", msg, err, res)
+		}
+		got := res.Content[0].(*sdk.TextContent).Text
+		if strings.Contains(got, key) {
+			t.Fatalf("the agent got the credential back: %q", got)
+		}
+		if !strings.Contains(got, want) {
+			t.Errorf("call with %q answered %q; want it to hold %q", msg, got, want)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,7 +20,11 @@ import (
 
 // order counts a session's progress and log notifications.
 type order struct {
-	read, handled atomic.Int64
+	read atomic.Int64 // by the connection, as they arrive
+
+	mu      sync.Mutex
+	handled int64
+	moved   chan struct{} // closed when handled moves; nil when nobody waits
 }
 
 // relayed are the notification methods a call relays.
@@ -27,14 +32,46 @@ func relayed(method string) bool {
 	return method == "notifications/progress" || method == "notifications/message"
 }
 
+// done counts a notification as handled.
+func (o *order) done() {
+	o.mu.Lock()
+	o.handled++
+	if o.moved != nil {
+		close(o.moved)
+		o.moved = nil
+	}
+	o.mu.Unlock()
+}
+
 // settle waits until every notification read so far was handled, for at
 // most a second (a handler stuck on a slow agent does not hold the
-// result for long) or until ctx ends.
+// result for long) or until ctx ends. It is woken as each is handled.
 func (o *order) settle(ctx context.Context) {
 	want := o.read.Load()
-	deadline := time.Now().Add(time.Second)
-	for o.handled.Load() < want && time.Now().Before(deadline) && ctx.Err() == nil {
-		time.Sleep(time.Millisecond)
+	var timeout <-chan time.Time
+	for {
+		o.mu.Lock()
+		if o.handled >= want {
+			o.mu.Unlock()
+			return
+		}
+		if o.moved == nil {
+			o.moved = make(chan struct{})
+		}
+		moved := o.moved
+		o.mu.Unlock()
+		if timeout == nil {
+			t := time.NewTimer(time.Second)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-moved:
+		case <-timeout:
+			return
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 

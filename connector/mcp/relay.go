@@ -128,13 +128,13 @@ func (s *session) clientOptions(k *Connector) *sdk.ClientOptions {
 			return r.relay.Elicit(r.ctx, req.Params)
 		},
 		ProgressNotificationHandler: func(_ context.Context, req *sdk.ProgressNotificationClientRequest) {
-			defer s.order.handled.Add(1)
+			defer s.order.done()
 			if r := s.byToken(req.Params.ProgressToken); r != nil && r.relay != nil {
 				_ = r.relay.Progress(r.ctx, req.Params)
 			}
 		},
 		LoggingMessageHandler: func(_ context.Context, req *sdk.LoggingMessageRequest) {
-			defer s.order.handled.Add(1)
+			defer s.order.done()
 			if r, err := s.caller(); err == nil {
 				_ = r.relay.Log(r.ctx, req.Params)
 				return

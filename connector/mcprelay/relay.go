@@ -55,6 +55,16 @@ func RelayFrom(ctx context.Context) Relay {
 	return r
 }
 
+// ResultKeeper is a Relay that keeps the result of the call as the
+// connector decoded it, with the SHA-256 of the body (ToolResultType) the
+// connector answered it as: the endpoint that answers the agent takes that
+// result instead of decoding the body again, when the body the gateway
+// passed back still has that digest (the gateway may change a body, as
+// when it redacts a credential the upstream echoed; it is decoded then).
+type ResultKeeper interface {
+	KeepResult(res *mcp.CallToolResult, bodySHA256 [32]byte)
+}
+
 // ToolResultType is the Content-Type of a connector.Response whose body is
 // an MCP CallToolResult (JSON) that an upstream MCP server answered. The
 // /mcp endpoint returns such a body to the agent as the result of its
