@@ -2,7 +2,10 @@ package evidence
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
 	"runtime"
 	"slices"
 	"strings"
@@ -104,30 +107,69 @@ type decodedRow struct {
 }
 
 func decodeRow(row aos.StoredEntry) decodedRow {
-	d := decodedRow{hash: tlog.RecordHash(row.Leaf)}
-	d.e, d.err = DecodeLeaf(row.Leaf)
+	return newRowDecoder().decode(row)
+}
+
+// rowDecoder decodes rows, one goroutine's: it keeps the strings it has
+// seen (interner) and its hash, so that a row costs few allocations.
+type rowDecoder struct {
+	in interner
+	h  hash.Hash
+}
+
+func newRowDecoder() *rowDecoder { return &rowDecoder{in: interner{}, h: sha256.New()} }
+
+func (r *rowDecoder) decode(row aos.StoredEntry) decodedRow {
+	var d decodedRow
+	// tlog.RecordHash
+	r.h.Reset()
+	r.h.Write([]byte{0})
+	r.h.Write(row.Leaf)
+	r.h.Sum(d.hash[:0])
+	e, ok := decodeCanonicalLeafIn(row.Leaf, r.in)
+	if ok {
+		d.e = e
+	} else {
+		d.e, d.err = decodeLeafJSON(row.Leaf)
+	}
 	if d.err == nil && d.e.Commitment != "" && len(row.Payload) > 0 {
-		d.commitOK = Commit(row.Salt, row.Payload) == d.e.Commitment
+		d.commitOK = r.commits(row.Salt, row.Payload, d.e.Commitment)
 	}
 	return d
 }
 
-// decodeRows decodes rows on every core.
-func decodeRows(rows []aos.StoredEntry) []decodedRow {
+// commits reports whether Commit(salt, payload) is commitment.
+func (r *rowDecoder) commits(salt, payload []byte, commitment string) bool {
+	r.h.Reset()
+	writeCommitted(r.h, salt, payload)
+	var sum [sha256.Size]byte
+	r.h.Sum(sum[:0])
+	var hx [2 * sha256.Size]byte
+	hex.Encode(hx[:], sum[:])
+	return string(hx[:]) == commitment
+}
+
+// decodeRows decodes rows on every core, with the decoders in decs (one per
+// worker, as many as there are; more are made as needed).
+func decodeRows(rows []aos.StoredEntry, decs *[]*rowDecoder) []decodedRow {
 	out := make([]decodedRow, len(rows))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(rows)/64))
 	per := (len(rows) + workers - 1) / max(workers, 1)
+	for len(*decs) < workers {
+		*decs = append(*decs, newRowDecoder())
+	}
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		lo, hi := w*per, min((w+1)*per, len(rows))
 		if lo >= hi {
 			break
 		}
+		dec := (*decs)[w]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
-				out[i] = decodeRow(rows[i])
+				out[i] = dec.decode(rows[i])
 			}
 		}()
 	}

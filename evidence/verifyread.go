@@ -161,9 +161,10 @@ func readChunks(ctx context.Context, r logReader, size int64, out chan<- *chunk,
 // passes the chunk on.
 func decodeChunks(in <-chan *chunk, out chan<- *chunk, stop <-chan struct{}) {
 	defer close(out)
+	var decs []*rowDecoder
 	for ch := range in {
 		if ch.err == nil {
-			ch.decoded = decodeRows(ch.rows)
+			ch.decoded = decodeRows(ch.rows, &decs)
 		}
 		select {
 		case out <- ch:
