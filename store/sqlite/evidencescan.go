@@ -44,7 +44,7 @@ const (
 		FROM evidence_entries WHERE idx >= ? AND idx < ? ORDER BY idx`
 	entryNextQuery = `SELECT min(idx) FROM evidence_entries WHERE idx >= ? AND idx < ?`
 
-	hashBlockQuery = `SELECT count(*), group_concat(id), group_concat(octet_length(hash)),
+	hashBlockQuery = `SELECT count(*), group_concat(id), sum(octet_length(hash) = 32),
 		CAST(group_concat(hash, x'') AS BLOB)
 		FROM evidence_hashes WHERE id >= ? AND id < ?`
 	hashRowsQuery = `SELECT id, hash FROM evidence_hashes WHERE id >= ? AND id < ? ORDER BY id`
@@ -191,12 +191,14 @@ func (t *tx) scanEntryRows(ctx context.Context, lo, hi int64, fn func(aos.Stored
 	return n, nil
 }
 
-// scanHashBlock reads the hashes of [lo, hi) as one row of aggregates.
+// scanHashBlock reads the hashes of [lo, hi) as one row of aggregates. A
+// block with a hash that is not 32 bytes is read row by row.
 func (t *tx) scanHashBlock(ctx context.Context, lo, hi int64, fn func(int64, []byte) error) (int64, error) {
 	var count int64
-	var ids, lens sql.NullString
+	var ids sql.NullString
+	var full sql.NullInt64
 	var hashes []byte
-	err := t.tx.QueryRowContext(ctx, hashBlockQuery, lo, hi).Scan(&count, &ids, &lens, &hashes)
+	err := t.tx.QueryRowContext(ctx, hashBlockQuery, lo, hi).Scan(&count, &ids, &full, &hashes)
 	if sqliteCode(err) == sqliteTooBig {
 		return 0, errRowByRow
 	}
@@ -206,10 +208,12 @@ func (t *tx) scanHashBlock(ctx context.Context, lo, hi int64, fn func(int64, []b
 	if count == 0 {
 		return 0, nil
 	}
-	ix, hl := intList{s: ids.String}, intList{s: lens.String}
-	hs := byteList{b: hashes}
-	// Check the whole block before handing out any of it, so that a block
-	// read again row by row is not handed out twice.
+	if full.Int64 != count || int64(len(hashes)) != 32*count {
+		return 0, errRowByRow
+	}
+	// Check every index before handing out any hash, so that a block read
+	// again row by row is not handed out twice.
+	ix := intList{s: ids.String}
 	prev := lo - 1
 	for range count {
 		id, ok := ix.next()
@@ -217,18 +221,14 @@ func (t *tx) scanHashBlock(ctx context.Context, lo, hi int64, fn func(int64, []b
 			return 0, errRowByRow
 		}
 		prev = id
-		if _, ok := hs.take(&hl, false); !ok {
-			return 0, errRowByRow
-		}
 	}
-	if !ix.done() || !hl.done() || !hs.done() {
+	if !ix.done() {
 		return 0, errRowByRow
 	}
-	ix, hl, hs = intList{s: ids.String}, intList{s: lens.String}, byteList{b: hashes}
-	for range count {
+	ix = intList{s: ids.String}
+	for k := range count {
 		id, _ := ix.next()
-		h, _ := hs.take(&hl, false)
-		if err := fn(id, h); err != nil {
+		if err := fn(id, hashes[32*k:32*k+32:32*k+32]); err != nil {
 			return 0, err
 		}
 	}
