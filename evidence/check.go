@@ -100,7 +100,8 @@ func (c *checker) present(row aos.StoredEntry, stored storedHash) {
 // decodedRow is what checking a row needs that depends on the row alone:
 // computed for many rows at once, on every core (decodeRows).
 type decodedRow struct {
-	hash     tlog.Hash // the leaf hash
+	hash tlog.Hash // the leaf hash
+	// e is the entry, its Attrs only those the replay reads (replayReads).
 	e        aos.Entry
 	err      error // DecodeLeaf's
 	commitOK bool  // the payload matches the leaf's commitment
@@ -126,16 +127,31 @@ func (r *rowDecoder) decode(row aos.StoredEntry) decodedRow {
 	r.h.Write([]byte{0})
 	r.h.Write(row.Leaf)
 	r.h.Sum(d.hash[:0])
-	e, ok := decodeCanonicalLeafIn(row.Leaf, r.in)
+	e, ok := decodeCanonicalLeafIn(row.Leaf, r.in, true)
 	if ok {
 		d.e = e
-	} else {
-		d.e, d.err = decodeLeafJSON(row.Leaf)
+	} else if d.e, d.err = decodeLeafJSON(row.Leaf); d.err == nil {
+		d.e.Attrs = replayedAttrs(d.e.Attrs)
 	}
 	if d.err == nil && d.e.Commitment != "" && len(row.Payload) > 0 {
 		d.commitOK = r.commits(row.Salt, row.Payload, d.e.Commitment)
 	}
 	return d
+}
+
+// replayedAttrs returns the attributes of attrs the replay reads
+// (replayReads), nil if none.
+func replayedAttrs(attrs map[string]string) map[string]string {
+	var m map[string]string
+	for k, v := range attrs {
+		if replayReads(k) {
+			if m == nil {
+				m = make(map[string]string, 1)
+			}
+			m[k] = v
+		}
+	}
+	return m
 }
 
 // commits reports whether Commit(salt, payload) is commitment.
