@@ -167,8 +167,8 @@ func Verify(ctx context.Context, store aos.Store, verifier note.Verifier, checkp
 // tree hashes stored up to it, then the rows stored beyond the log's size.
 func verifyRows(ctx context.Context, tx aos.EvidenceTx, c *checker) error {
 	r := newLogReader(tx)
-	read := make(chan *chunk, 1)
-	decoded := make(chan *chunk, 1)
+	read := make(chan *chunk, 2)
+	decoded := make(chan *chunk, 2)
 	stop := make(chan struct{})
 	defer close(stop)
 	go readChunks(ctx, r, c.size, read, stop)
