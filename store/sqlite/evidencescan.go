@@ -21,9 +21,15 @@ var _ aos.EvidenceScanTx = (*tx)(nil)
 // driver. A block that the aggregates cannot carry exactly (a redacted
 // entry, whose time is text to parse; a value too big to concatenate) is
 // read row by row instead.
+//
+// A block of entries is sized so that its values come to about
+// entryBlockBytes, from the size of the entries of the block before (up to
+// entryScanBlock entries): what one block holds in memory at once stays
+// bounded where payloads are large.
 const (
-	entryScanBlock = 1024
-	hashScanBlock  = 4096
+	entryScanBlock  = 1024
+	entryBlockBytes = 4 << 20
+	hashScanBlock   = 4096
 )
 
 // The aggregates list every row's index (group_concat(idx)), so nothing
@@ -57,10 +63,14 @@ func (t *tx) ScanEntries(ctx context.Context, from, to int64, fn func(aos.Stored
 	if err := storecheck.EntryRange(from, to); err != nil {
 		return err
 	}
-	return scanBlocks(ctx, t, from, to, entryScanBlock, entryNextQuery, func(lo, hi int64) (int64, error) {
-		n, err := t.scanEntryBlock(ctx, lo, hi, fn)
+	size := int64(entryScanBlock)
+	return scanBlocks(ctx, t, from, to, &size, entryNextQuery, func(lo, hi int64) (int64, error) {
+		n, bytes, err := t.scanEntryBlock(ctx, lo, hi, fn)
 		if errors.Is(err, errRowByRow) {
 			return t.scanEntryRows(ctx, lo, hi, fn)
+		}
+		if n > 0 {
+			size = min(entryScanBlock, max(1, entryBlockBytes*n/max(bytes, 1)))
 		}
 		return n, err
 	})
@@ -72,7 +82,8 @@ func (t *tx) ScanHashes(ctx context.Context, from, to int64, fn func(index int64
 	if from < 0 || to < from {
 		return aos.Errorf(aos.EBadRequest, "evidence: bad hash range [%d, %d)", from, to)
 	}
-	return scanBlocks(ctx, t, from, to, hashScanBlock, hashNextQuery, func(lo, hi int64) (int64, error) {
+	size := int64(hashScanBlock)
+	return scanBlocks(ctx, t, from, to, &size, hashNextQuery, func(lo, hi int64) (int64, error) {
 		n, err := t.scanHashBlock(ctx, lo, hi, fn)
 		if errors.Is(err, errRowByRow) {
 			return t.scanHashRows(ctx, lo, hi, fn)
@@ -84,15 +95,16 @@ func (t *tx) ScanHashes(ctx context.Context, from, to int64, fn func(index int64
 // errRowByRow says a block is to be read row by row.
 var errRowByRow = errors.New("read the block row by row")
 
-// scanBlocks runs block over [from, to) in ranges of size keys. A range
+// scanBlocks runs block over [from, to) in ranges of *size keys (which
+// block may change for the next range). A range
 // without rows makes it look up the next key there is (nextQuery), so that
 // a sparse range such as [size, MaxInt64) costs one query per row, not one
 // per block.
-func scanBlocks(ctx context.Context, t *tx, from, to, size int64, nextQuery string, block func(lo, hi int64) (int64, error)) error {
+func scanBlocks(ctx context.Context, t *tx, from, to int64, size *int64, nextQuery string, block func(lo, hi int64) (int64, error)) error {
 	for lo := from; lo < to; {
 		hi := to
-		if to-lo > size {
-			hi = lo + size
+		if to-lo > *size {
+			hi = lo + *size
 		}
 		n, err := block(lo, hi)
 		if err != nil {
@@ -115,25 +127,25 @@ func scanBlocks(ctx context.Context, t *tx, from, to, size int64, nextQuery stri
 }
 
 // scanEntryBlock reads the entries of [lo, hi) as one row of aggregates and
-// returns how many there were. It returns errRowByRow where the aggregates
-// do not carry the block exactly.
-func (t *tx) scanEntryBlock(ctx context.Context, lo, hi int64, fn func(aos.StoredEntry) error) (int64, error) {
+// returns how many there were and the bytes of their values. It returns
+// errRowByRow where the aggregates do not carry the block exactly.
+func (t *tx) scanEntryBlock(ctx context.Context, lo, hi int64, fn func(aos.StoredEntry) error) (n, bytes int64, err error) {
 	var count, redacted int64
 	var idxs, leafLens, saltLens, payloadLens sql.NullString
 	var leaves, salts, payloads []byte
-	err := t.tx.QueryRowContext(ctx, entryBlockQuery, lo, hi).Scan(&count, &redacted, &idxs,
+	err = t.tx.QueryRowContext(ctx, entryBlockQuery, lo, hi).Scan(&count, &redacted, &idxs,
 		&leafLens, &saltLens, &payloadLens, &leaves, &salts, &payloads)
 	if sqliteCode(err) == sqliteTooBig {
-		return 0, errRowByRow
+		return 0, 0, errRowByRow
 	}
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: scan entries: %w", err)
+		return 0, 0, fmt.Errorf("sqlite: scan entries: %w", err)
 	}
 	if count == 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
 	if redacted > 0 {
-		return 0, errRowByRow // redacted_at is text to parse as Entries does
+		return 0, 0, errRowByRow // redacted_at is text to parse as Entries does
 	}
 	var ix, ll, sl, pl intList
 	ix.s, ll.s, sl.s, pl.s = idxs.String, leafLens.String, saltLens.String, payloadLens.String
@@ -143,7 +155,7 @@ func (t *tx) scanEntryBlock(ctx context.Context, lo, hi int64, fn func(aos.Store
 	for range count {
 		idx, ok := ix.next()
 		if !ok || idx <= prev || idx >= hi {
-			return 0, errRowByRow
+			return 0, 0, errRowByRow
 		}
 		prev = idx
 		e := aos.StoredEntry{Index: idx}
@@ -152,19 +164,19 @@ func (t *tx) scanEntryBlock(ctx context.Context, lo, hi int64, fn func(aos.Store
 		e.Salt, ok2 = salt.take(&sl, true)
 		e.Payload, ok3 = payload.take(&pl, true)
 		if !ok1 || !ok2 || !ok3 {
-			return 0, errRowByRow
+			return 0, 0, errRowByRow
 		}
 		entries = append(entries, e)
 	}
 	if !ix.done() || !ll.done() || !sl.done() || !pl.done() || !leaf.done() || !salt.done() || !payload.done() {
-		return 0, errRowByRow
+		return 0, 0, errRowByRow
 	}
 	for _, e := range entries {
 		if err := fn(e); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return count, nil
+	return count, int64(len(leaves) + len(salts) + len(payloads)), nil
 }
 
 // scanEntryRows reads the entries of [lo, hi) a row at a time, as Entries.

@@ -54,9 +54,16 @@ func TestScan_BlocksAreAggregated(t *testing.T) {
 	s := scanTestLog(t, 100)
 	scanView(t, s, func(ctx context.Context, tx *tx) error {
 		var got []aos.StoredEntry
-		n, err := tx.scanEntryBlock(ctx, 0, 100, func(e aos.StoredEntry) error { got = append(got, e); return nil })
+		n, size, err := tx.scanEntryBlock(ctx, 0, 100, func(e aos.StoredEntry) error { got = append(got, e); return nil })
 		if err != nil || n != 100 || len(got) != 100 {
 			t.Fatalf("scanEntryBlock = %d, %v (%d entries), want 100 by aggregates", n, err, len(got))
+		}
+		var want int64
+		for _, e := range got {
+			want += int64(len(e.Leaf) + len(e.Salt) + len(e.Payload))
+		}
+		if size != want {
+			t.Errorf("scanEntryBlock counted %d bytes, want %d", size, want)
 		}
 		if e := got[7]; e.Index != 7 || string(e.Leaf) != "leaf 7" || string(e.Salt) != "salt 7" || string(e.Payload) != "payload 7" {
 			t.Errorf("entry 7 reads as %+v", e)
@@ -164,5 +171,33 @@ func TestScan_BadRedactedAt(t *testing.T) {
 			t.Errorf("ScanEntries over a bad redacted_at: %v, want an error", err)
 		}
 		return nil
+	})
+}
+
+// TestScan_LargePayloads: entries whose payloads are large come in smaller
+// blocks, and whole.
+func TestScan_LargePayloads(t *testing.T) {
+	s := scanTestLog(t, 30)
+	big := bytes.Repeat([]byte("p"), 3<<20)
+	if _, err := s.DB().Exec(`UPDATE evidence_entries SET salt = x'01', payload = ? WHERE idx BETWEEN 3 AND 9`, big); err != nil {
+		t.Fatal(err)
+	}
+	scanView(t, s, func(ctx context.Context, tx *tx) error {
+		want, err := tx.Entries(ctx, 0, 30)
+		if err != nil {
+			return err
+		}
+		i := 0
+		err = tx.ScanEntries(ctx, 0, 30, func(e aos.StoredEntry) error {
+			if w := want[i]; e.Index != w.Index || !bytes.Equal(e.Leaf, w.Leaf) || !bytes.Equal(e.Payload, w.Payload) {
+				t.Errorf("ScanEntries gave entry %d (%d bytes of payload), want entry %d (%d)", e.Index, len(e.Payload), w.Index, len(w.Payload))
+			}
+			i++
+			return nil
+		})
+		if i != len(want) {
+			t.Errorf("ScanEntries gave %d entries, want %d", i, len(want))
+		}
+		return err
 	})
 }
