@@ -24,9 +24,10 @@ var _ aos.EvidenceScanTx = (*tx)(nil)
 //
 // A block of entries is sized so that its values come to about
 // entryBlockBytes, from the size of the entries of the block before (up to
-// entryScanBlock entries): what one block holds in memory at once stays
-// bounded where payloads are large.
+// entryScanBlock entries; the first block has entryFirstBlock): what one
+// block holds in memory at once stays bounded where payloads are large.
 const (
+	entryFirstBlock = 64
 	entryScanBlock  = 1024
 	entryBlockBytes = 4 << 20
 	hashScanBlock   = 4096
@@ -63,7 +64,7 @@ func (t *tx) ScanEntries(ctx context.Context, from, to int64, fn func(aos.Stored
 	if err := storecheck.EntryRange(from, to); err != nil {
 		return err
 	}
-	size := int64(entryScanBlock)
+	size := int64(entryFirstBlock)
 	return scanBlocks(ctx, t, from, to, &size, entryNextQuery, func(lo, hi int64) (int64, error) {
 		n, bytes, err := t.scanEntryBlock(ctx, lo, hi, fn)
 		if errors.Is(err, errRowByRow) {
