@@ -154,6 +154,23 @@ type EvidenceTx interface {
 	RedactEntry(ctx context.Context, index int64, at time.Time) error
 }
 
+// EvidenceScanTx is what a store's transaction may offer besides EvidenceTx
+// to read the whole log at once, as evidence.Verify does: the entries and
+// the stored tree hashes of a range in bulk, which costs far less per row
+// than Entries and ReadHashes. Both stores implement it; evidence falls
+// back on EvidenceTx where a transaction does not.
+type EvidenceScanTx interface {
+	// ScanEntries calls fn with each stored entry with from <= Index < to,
+	// in increasing order of Index. fn may keep the entry and its slices.
+	// It returns EBadRequest for a negative from or a to before from.
+	ScanEntries(ctx context.Context, from, to int64, fn func(StoredEntry) error) error
+	// ScanHashes calls fn with each tree hash stored at a storage index in
+	// [from, to), in increasing order of index, as it is stored: of any
+	// length (a hash that is not 32 bytes is the caller's finding, not an
+	// error). hash is valid only during the call.
+	ScanHashes(ctx context.Context, from, to int64, fn func(index int64, hash []byte) error) error
+}
+
 // StoredEntry is an evidence entry as the store keeps it. Leaf is what the
 // Merkle tree hashes; it commits to Payload through Salt, so Payload can be
 // removed by a redaction without breaking the tree.

@@ -2,7 +2,10 @@ package evidence
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
 	"runtime"
 	"slices"
 	"strings"
@@ -89,45 +92,100 @@ func entryRange(from, last int64) string {
 }
 
 // present checks the row at position row.Index; stored is the stored leaf
-// hash at that position, nil if the store has none.
-func (c *checker) present(row aos.StoredEntry, stored *tlog.Hash) {
+// hash at that position.
+func (c *checker) present(row aos.StoredEntry, stored storedHash) {
 	c.presentDecoded(row, stored, decodeRow(row))
 }
 
 // decodedRow is what checking a row needs that depends on the row alone:
 // computed for many rows at once, on every core (decodeRows).
 type decodedRow struct {
-	hash     tlog.Hash // the leaf hash
+	hash tlog.Hash // the leaf hash
+	// e is the entry, its Attrs only those the replay reads (replayReads).
 	e        aos.Entry
 	err      error // DecodeLeaf's
 	commitOK bool  // the payload matches the leaf's commitment
 }
 
 func decodeRow(row aos.StoredEntry) decodedRow {
-	d := decodedRow{hash: tlog.RecordHash(row.Leaf)}
-	d.e, d.err = DecodeLeaf(row.Leaf)
+	return newRowDecoder().decode(row)
+}
+
+// rowDecoder decodes rows, one goroutine's: it keeps the strings it has
+// seen (interner) and its hash, so that a row costs few allocations.
+type rowDecoder struct {
+	in interner
+	h  hash.Hash
+}
+
+func newRowDecoder() *rowDecoder { return &rowDecoder{in: interner{}, h: sha256.New()} }
+
+func (r *rowDecoder) decode(row aos.StoredEntry) decodedRow {
+	var d decodedRow
+	// tlog.RecordHash
+	r.h.Reset()
+	r.h.Write([]byte{0})
+	r.h.Write(row.Leaf)
+	r.h.Sum(d.hash[:0])
+	e, ok := decodeCanonicalLeafIn(row.Leaf, r.in, true)
+	if ok {
+		d.e = e
+	} else if d.e, d.err = decodeLeafJSON(row.Leaf); d.err == nil {
+		d.e.Attrs = replayedAttrs(d.e.Attrs)
+	}
 	if d.err == nil && d.e.Commitment != "" && len(row.Payload) > 0 {
-		d.commitOK = Commit(row.Salt, row.Payload) == d.e.Commitment
+		d.commitOK = r.commits(row.Salt, row.Payload, d.e.Commitment)
 	}
 	return d
 }
 
-// decodeRows decodes rows on every core.
-func decodeRows(rows []aos.StoredEntry) []decodedRow {
+// replayedAttrs returns the attributes of attrs the replay reads
+// (replayReads), nil if none.
+func replayedAttrs(attrs map[string]string) map[string]string {
+	var m map[string]string
+	for k, v := range attrs {
+		if replayReads(k) {
+			if m == nil {
+				m = make(map[string]string, 1)
+			}
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// commits reports whether Commit(salt, payload) is commitment.
+func (r *rowDecoder) commits(salt, payload []byte, commitment string) bool {
+	r.h.Reset()
+	writeCommitted(r.h, salt, payload)
+	var sum [sha256.Size]byte
+	r.h.Sum(sum[:0])
+	var hx [2 * sha256.Size]byte
+	hex.Encode(hx[:], sum[:])
+	return string(hx[:]) == commitment
+}
+
+// decodeRows decodes rows on every core, with the decoders in decs (one per
+// worker, as many as there are; more are made as needed).
+func decodeRows(rows []aos.StoredEntry, decs *[]*rowDecoder) []decodedRow {
 	out := make([]decodedRow, len(rows))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(rows)/64))
 	per := (len(rows) + workers - 1) / max(workers, 1)
+	for len(*decs) < workers {
+		*decs = append(*decs, newRowDecoder())
+	}
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		lo, hi := w*per, min((w+1)*per, len(rows))
 		if lo >= hi {
 			break
 		}
+		dec := (*decs)[w]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
-				out[i] = decodeRow(rows[i])
+				out[i] = dec.decode(rows[i])
 			}
 		}()
 	}
@@ -136,7 +194,7 @@ func decodeRows(rows []aos.StoredEntry) []decodedRow {
 }
 
 // presentDecoded is present with the row decoded already.
-func (c *checker) presentDecoded(row aos.StoredEntry, stored *tlog.Hash, d decodedRow) {
+func (c *checker) presentDecoded(row aos.StoredEntry, stored storedHash, d decodedRow) {
 	c.closeGap(row.Index)
 	c.next = row.Index + 1
 	h := d.hash
@@ -146,9 +204,11 @@ func (c *checker) presentDecoded(row aos.StoredEntry, stored *tlog.Hash, d decod
 	}
 	switch {
 	case !c.compareLeafHashes:
-	case stored == nil:
+	case stored.state == hashMissing:
 		c.add(row.Index, row.Index, "entry %d: stored leaf hash missing", row.Index)
-	case *stored != h:
+	case stored.state == hashMalformed:
+		c.add(row.Index, row.Index, "entry %d: stored leaf hash is not %d bytes", row.Index, tlog.HashSize)
+	case stored.h != h:
 		c.add(row.Index, row.Index, "entry %d: leaf hash differs from the stored leaf hash", row.Index)
 	}
 }
@@ -186,31 +246,45 @@ func (c *checker) checkRow(row aos.StoredEntry, d decodedRow) bool {
 
 // absent records that position i has no row. stored is the stored leaf
 // hash there, which keeps the tree computable past the hole.
-func (c *checker) absent(i int64, stored *tlog.Hash) {
+func (c *checker) absent(i int64, stored storedHash) {
 	c.replay.incomplete = true
 	if c.gapFrom < 0 {
 		c.gapFrom = i
 	}
 	c.next = i + 1
-	if stored != nil {
-		c.addLeaf(*stored)
+	if stored.state == hashStored {
+		c.addLeaf(stored.h)
 	} else {
 		c.prefixOK = false
 	}
 }
 
+// treeReserve bounds the tree hashes reserveTree makes room for: those of
+// 2^21 leaves (128 MiB), whatever size the log claims.
+const treeReserve = 1 << 21
+
+// reserveTree makes room in the recomputed tree for the hashes of a log of
+// size entries (up to treeReserve), so that it does not grow by copying.
+func (c *checker) reserveTree(size int64) {
+	if size > 0 {
+		c.tree = make([]tlog.Hash, 0, tlog.StoredHashCount(min(size, treeReserve)))
+	}
+}
+
 // addLeaf extends the recomputed tree by the next leaf hash of the prefix,
-// unless the prefix has already ended.
+// unless the prefix has already ended: the leaf hash, then the hash of each
+// subtree it completes (what tlog.StoredHashesForRecordHash returns, made in
+// place).
 func (c *checker) addLeaf(h tlog.Hash) {
 	if !c.prefixOK {
 		return
 	}
-	hashes, err := tlog.StoredHashesForRecordHash(c.leaves, h, memHashes(c.tree))
-	if err != nil { // cannot happen: every hash it reads is already computed
-		c.prefixOK = false
-		return
+	n := c.leaves
+	c.tree = append(c.tree, h)
+	for level := 0; n>>level&1 == 1; level++ {
+		h = tlog.NodeHash(c.tree[tlog.StoredHashIndex(level, n>>level-1)], h)
+		c.tree = append(c.tree, h)
 	}
-	c.tree = append(c.tree, hashes...)
 	c.leaves++
 }
 
@@ -274,8 +348,15 @@ func (m memHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 // and label (which one it is there); claimed is the size the source filed
 // it under, -1 if none.
 func (c *checker) checkpoint(source, label string, signed []byte, claimed int64) {
+	var o openedNote
+	o.cp, o.err = OpenCheckpoint(signed, c.verifier)
+	c.checkpointOpened(source, label, o, claimed)
+}
+
+// checkpointOpened is checkpoint with the note opened already.
+func (c *checker) checkpointOpened(source, label string, o openedNote, claimed int64) {
 	c.checkpoints++
-	cp, err := OpenCheckpoint(signed, c.verifier)
+	cp, err := o.cp, o.err
 	if err != nil {
 		c.add(-1, -1, "%s: %s: %v", source, label, err)
 		return
@@ -292,35 +373,34 @@ func (c *checker) checkpoint(source, label string, signed []byte, claimed int64)
 	c.trees = append(c.trees, signedTree{source: source, Checkpoint: cp})
 }
 
-// compareStored compares the stored interior hashes of the recomputed
-// prefix, read from r, with the recomputed ones. (Leaf hashes were compared
-// as rows came.)
-func (c *checker) compareStored(r tlog.HashReader) error {
-	const chunk = 4096
-	for from := int64(0); from < int64(len(c.tree)); from += chunk {
-		var indexes []int64
-		for x := from; x < min(from+chunk, int64(len(c.tree))); x++ {
-			if level, _ := tlog.SplitStoredHashIndex(x); level > 0 {
-				indexes = append(indexes, x)
-			}
+// compareInterior compares the stored interior hashes at storage indexes
+// base, base+1, ... (stored) with the recomputed ones, where the recomputed
+// prefix reaches. (Leaf hashes are compared as rows come.)
+func (c *checker) compareInterior(base int64, stored []storedHash) {
+	for i := range stored {
+		x := base + int64(i)
+		if x >= int64(len(c.tree)) {
+			return
 		}
-		if len(indexes) == 0 {
+		level, n := tlog.SplitStoredHashIndex(x)
+		if level == 0 {
 			continue
 		}
-		got, err := r.ReadHashes(indexes)
-		if err != nil {
-			return err
+		s := &stored[i]
+		why := ""
+		switch {
+		case s.state == hashMissing:
+			why = "the stored tree hash over them is missing"
+		case s.state == hashMalformed:
+			why = fmt.Sprintf("the stored tree hash over them is not %d bytes", tlog.HashSize)
+		case s.h != c.tree[x]:
+			why = "the stored tree hash over them differs from the one recomputed from the leaves"
+		default:
+			continue
 		}
-		for i, x := range indexes {
-			if got[i] != c.tree[x] {
-				level, n := tlog.SplitStoredHashIndex(x)
-				first, last := n<<level, (n+1)<<level-1
-				c.weak = append(c.weak, Problem{Index: first, Last: last, Message: fmt.Sprintf(
-					"%s: the stored tree hash over them differs from the one recomputed from the leaves", entryRange(first, last))})
-			}
-		}
+		first, last := n<<level, (n+1)<<level-1
+		c.weak = append(c.weak, Problem{Index: first, Last: last, Message: entryRange(first, last) + ": " + why})
 	}
-	return nil
 }
 
 // report weighs the checkpoints and the weak findings and returns the report.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"slices"
 	"strconv"
 	"time"
@@ -37,6 +38,12 @@ const commitDomain = "aos evidence payload commitment v1\x00"
 // payload, which lets a redaction delete the payload and keep the leaf.
 func Commit(salt, payload []byte) string {
 	h := sha256.New()
+	writeCommitted(h, salt, payload)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// writeCommitted writes what Commit hashes to h.
+func writeCommitted(h hash.Hash, salt, payload []byte) {
 	h.Write([]byte(commitDomain))
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(len(salt)))
@@ -45,7 +52,6 @@ func Commit(salt, payload []byte) string {
 	binary.BigEndian.PutUint64(n[:], uint64(len(payload)))
 	h.Write(n[:])
 	h.Write(payload)
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // EncodeLeaf returns the canonical leaf of e: the bytes the Merkle tree hashes.
@@ -283,12 +289,17 @@ func isCommitment(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+		if !lowerHex[s[i]] {
 			return false
 		}
 	}
 	return true
+}
+
+// lowerHex marks the lower case hex digits.
+var lowerHex = [256]bool{
+	'0': true, '1': true, '2': true, '3': true, '4': true, '5': true, '6': true, '7': true, '8': true, '9': true,
+	'a': true, 'b': true, 'c': true, 'd': true, 'e': true, 'f': true,
 }
 
 // appendString appends s, valid UTF-8, as a JSON string escaping only what

@@ -319,6 +319,6 @@ func exportedRow(c *checker, e exportEntry) {
 		c.extra(row, fmt.Sprintf("row beyond the log size %d", c.size))
 	default:
 		c.absentRange(c.next, e.Index)
-		c.present(row, nil)
+		c.present(row, storedHash{})
 	}
 }

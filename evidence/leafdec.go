@@ -17,7 +17,15 @@ import (
 // gives the error. FuzzDecodeLeafFast checks that both paths agree on
 // every input.
 func decodeCanonicalLeaf(leaf []byte) (e aos.Entry, ok bool) {
-	p := leafParser{b: leaf}
+	return decodeCanonicalLeafIn(leaf, nil, false)
+}
+
+// decodeCanonicalLeafIn is decodeCanonicalLeaf taking its short strings
+// from in (nil: allocating each). With replayOnly, it accepts and refuses
+// the same leaves, but e.Attrs holds only the attributes the replay reads
+// (replayReads), nil if none: what Verify needs, for less.
+func decodeCanonicalLeafIn(leaf []byte, in interner, replayOnly bool) (e aos.Entry, ok bool) {
+	p := leafParser{b: leaf, in: in}
 	if !p.lit(`{"v":1,"index":`) {
 		return e, false
 	}
@@ -37,13 +45,8 @@ func decodeCanonicalLeaf(leaf []byte) (e aos.Entry, ok bool) {
 	if !p.lit(`,"time":"`) || p.i+len(leafTimeLayout)+1 > len(p.b) {
 		return e, false
 	}
-	ts := p.b[p.i : p.i+len(leafTimeLayout)]
-	t, err := time.Parse(leafTimeLayout, string(ts))
-	if err != nil {
-		return e, false
-	}
-	var tb [len(leafTimeLayout)]byte
-	if string(t.AppendFormat(tb[:0], leafTimeLayout)) != string(ts) {
+	t, ok := parseLeafTime(p.b[p.i : p.i+len(leafTimeLayout)])
+	if !ok {
 		return e, false
 	}
 	e.Time = t
@@ -57,7 +60,12 @@ func decodeCanonicalLeaf(leaf []byte) (e aos.Entry, ok bool) {
 		return e, false
 	}
 	if p.lit(`,"attrs":`) {
-		if e.Attrs, ok = p.strMap(); !ok || len(e.Attrs) == 0 {
+		if replayOnly {
+			var n int
+			if e.Attrs, n, ok = p.replayAttrs(); !ok || n == 0 {
+				return e, false
+			}
+		} else if e.Attrs, ok = p.strMap(); !ok || len(e.Attrs) == 0 {
 			return e, false
 		}
 	}
@@ -94,9 +102,68 @@ func decodeCanonicalLeaf(leaf []byte) (e aos.Entry, ok bool) {
 	return e, true
 }
 
+// parseLeafTime parses a time spelled as leafTimeLayout spells one: fixed
+// width, UTC, every field in its range. Anything else (ok false), including
+// the years before 1, goes to the strict path.
+func parseLeafTime(b []byte) (t time.Time, ok bool) {
+	// 2006-01-02T15:04:05.000000000Z
+	if len(b) != len(leafTimeLayout) || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' ||
+		b[16] != ':' || b[19] != '.' || b[29] != 'Z' {
+		return t, false
+	}
+	ok = true
+	num := func(from, to int) int {
+		n := 0
+		for _, c := range b[from:to] {
+			if c < '0' || c > '9' {
+				ok = false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	hour, minute, sec, nsec := num(11, 13), num(14, 16), num(17, 19), num(20, 29)
+	if !ok || year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t = time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if t.Day() != day { // 31 April, 29 February of a common year
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// interner hands out one string per short byte string it is given, so that
+// what recurs through a log (kinds, actors, subjects, attribute names and
+// many values) is allocated once per decoder rather than once per entry. It
+// keeps up to internMax strings of up to internLen bytes; one goroutine uses
+// it.
+type interner map[string]string
+
+const (
+	internMax = 1 << 12
+	internLen = 48
+)
+
+func (in interner) str(b []byte) string {
+	if in == nil || len(b) > internLen {
+		return string(b)
+	}
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(in) < internMax {
+		in[s] = s
+	}
+	return s
+}
+
 type leafParser struct {
-	b []byte
-	i int
+	b  []byte
+	i  int
+	in interner
 }
 
 // lit consumes s if the input continues with it.
@@ -123,11 +190,38 @@ func (p *leafParser) str(out *string) bool {
 			if !utf8.Valid(p.b[start:p.i]) {
 				return false
 			}
-			*out = string(p.b[start:p.i])
+			*out = p.in.str(p.b[start:p.i])
 			p.i++
 			return true
 		case c == '\\':
 			return p.escaped(start, out)
+		case c < 0x20:
+			return false
+		}
+		p.i++
+	}
+	return false
+}
+
+// skipStr is str for a string nobody reads: checked the same way, not made.
+func (p *leafParser) skipStr() bool {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return false
+	}
+	p.i++
+	start := p.i
+	for p.i < len(p.b) {
+		c := p.b[p.i]
+		switch {
+		case c == '"':
+			if !utf8.Valid(p.b[start:p.i]) {
+				return false
+			}
+			p.i++
+			return true
+		case c == '\\':
+			var s string
+			return p.escaped(start, &s)
 		case c < 0x20:
 			return false
 		}
@@ -230,6 +324,48 @@ func (p *leafParser) strMap() (map[string]string, bool) {
 		}
 		if !p.lit(",") {
 			return nil, false
+		}
+	}
+}
+
+// replayAttrs parses a JSON object of strings as strMap does, refusing the
+// same, but keeps only the attributes the replay reads (replayReads); n is
+// how many attributes the object has.
+func (p *leafParser) replayAttrs() (m map[string]string, n int, ok bool) {
+	if !p.lit("{") {
+		return nil, 0, false
+	}
+	if p.lit("}") {
+		return nil, 0, true
+	}
+	var last string
+	for {
+		var k string
+		if !p.str(&k) || !p.lit(":") {
+			return nil, 0, false
+		}
+		if n > 0 && k <= last { // keys sorted, each once
+			return nil, 0, false
+		}
+		last = k
+		n++
+		if replayReads(k) {
+			var v string
+			if !p.str(&v) {
+				return nil, 0, false
+			}
+			if m == nil {
+				m = make(map[string]string, 1)
+			}
+			m[k] = v
+		} else if !p.skipStr() {
+			return nil, 0, false
+		}
+		if p.lit("}") {
+			return m, n, true
+		}
+		if !p.lit(",") {
+			return nil, 0, false
 		}
 	}
 }

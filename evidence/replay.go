@@ -46,6 +46,13 @@ func newReplayer() *replayer {
 		unanswered: map[string]int64{}}
 }
 
+// replayReads reports whether the replayer reads the attribute: Verify's
+// decoder keeps only those (decodeCanonicalLeafIn).
+func replayReads(attr string) bool {
+	return attr == "entry" || attr == "approval" || attr == "authorized_entry"
+}
+
+// entry replays e. Of e.Attrs it reads only those replayReads names.
 func (r *replayer) entry(e aos.Entry) {
 	replayEntry(r.state, e)
 	switch e.Kind {

@@ -80,7 +80,10 @@ const verifyChunk = 4096
 // ones. It then recomputes the tree from the leaves alone and checks every
 // stored checkpoint: signature valid under verifier, one origin throughout,
 // root equal to the recomputed root at its size. Interior stored hashes
-// (those proofs are made from) are compared with the recomputed ones.
+// (those proofs are made from) are compared with the recomputed ones as the
+// tree is recomputed; one missing or not 32 bytes long is a problem too.
+// Where the store's transactions offer aos.EvidenceScanTx, the entries and
+// hashes are read through it (see verifyread.go).
 //
 // If checkpointFile is not "" and exists, its checkpoints are checked the same
 // way. It is read before the store, so that checkpoints appended meanwhile
@@ -109,25 +112,34 @@ func Verify(ctx context.Context, store aos.Store, verifier note.Verifier, checkp
 		fileNotes = completeNotes(data)
 	}
 	var c *checker
+	var fileOpened []openedNote
 	err := store.View(ctx, func(tx aos.Tx) error {
 		size, err := tx.LogSize(ctx)
 		if err != nil {
 			return err
 		}
 		c = newChecker(verifier, size, true)
-		if err := verifyRows(ctx, tx, c); err != nil {
-			return err
-		}
+		c.reserveTree(size)
 		cps, err := tx.Checkpoints(ctx)
 		if err != nil {
 			return err
 		}
+		// The signatures are checked while the rows are read.
+		notes := make([][]byte, 0, len(cps)+len(fileNotes))
 		for _, cp := range cps {
-			c.checkpoint(sourceStore, fmt.Sprintf("checkpoint of size %d", cp.Size), cp.Signed, cp.Size)
+			notes = append(notes, cp.Signed)
 		}
-		if err := c.compareStored(storeHashReader{ctx, tx}); err != nil {
+		notes = append(notes, fileNotes...)
+		waitNotes, cancelNotes := openNotes(notes, verifier)
+		if err := verifyRows(ctx, tx, c); err != nil {
+			cancelNotes()
 			return err
 		}
+		opened := waitNotes()
+		for i, cp := range cps {
+			c.checkpointOpened(sourceStore, fmt.Sprintf("checkpoint of size %d", cp.Size), opened[i], cp.Size)
+		}
+		fileOpened = opened[len(cps):]
 		if c.replay.incomplete {
 			c.add(-1, -1, "state: not compared, since the log's entries are not all readable")
 			return nil
@@ -142,8 +154,8 @@ func Verify(ctx context.Context, store aos.Store, verifier note.Verifier, checkp
 	if err != nil {
 		return nil, fmt.Errorf("evidence: verify: %w", err)
 	}
-	for i, n := range fileNotes {
-		c.checkpoint(sourceFile, fmt.Sprintf("note %d", i+1), n, -1)
+	for i := range fileNotes {
+		c.checkpointOpened(sourceFile, fmt.Sprintf("note %d", i+1), fileOpened[i], -1)
 	}
 	if fileMissing && c.size > 0 {
 		c.add(-1, -1, "the checkpoint file %s is missing: without it, entries cut from the end of the store together with their checkpoints cannot be noticed (restore it, or pass --no-checkpoint-file to accept that weaker check)", checkpointFile)
@@ -151,60 +163,41 @@ func Verify(ctx context.Context, store aos.Store, verifier note.Verifier, checkp
 	return c.report(), nil
 }
 
-// verifyRows feeds c every position of the log, chunk by chunk, then the
-// rows stored beyond the log's size.
+// verifyRows feeds c every position of the log, chunk by chunk, with the
+// tree hashes stored up to it, then the rows stored beyond the log's size.
 func verifyRows(ctx context.Context, tx aos.EvidenceTx, c *checker) error {
-	// One goroutine reads the next chunk while this one checks the last.
-	type chunk struct {
-		from, to int64
-		rows     []aos.StoredEntry
-		stored   []*tlog.Hash
-		err      error
-	}
-	chunks := make(chan chunk, 1)
+	r := newLogReader(tx)
+	read := make(chan *chunk, 2)
+	decoded := make(chan *chunk, 2)
 	stop := make(chan struct{})
 	defer close(stop)
-	go func() {
-		defer close(chunks)
-		for from := int64(0); from < c.size; from += verifyChunk {
-			ch := chunk{from: from, to: min(from+verifyChunk, c.size)}
-			ch.rows, ch.err = tx.Entries(ctx, ch.from, ch.to)
-			if ch.err == nil {
-				ch.stored, ch.err = readLeafHashes(ctx, tx, ch.from, ch.to)
-			}
-			select {
-			case chunks <- ch:
-			case <-stop:
-				return
-			}
-			if ch.err != nil {
-				return
-			}
-		}
-	}()
-	for ch := range chunks {
+	go readChunks(ctx, r, c.size, read, stop)
+	go decodeChunks(read, decoded, stop)
+	for ch := range decoded {
 		if ch.err != nil {
 			return ch.err
 		}
-		from, to, rows, stored := ch.from, ch.to, ch.rows, ch.stored
-		decoded := decodeRows(rows)
+		base := tlog.StoredHashIndex(0, ch.from)
+		rows := ch.rows
 		j := 0
-		for i := from; i < to; i++ {
+		for i := ch.from; i < ch.to; i++ {
 			for ; j < len(rows) && rows[j].Index < i; j++ {
 				c.extra(rows[j], "duplicate or misplaced row")
 			}
+			leaf := ch.stored[tlog.StoredHashIndex(0, i)-base]
 			if j < len(rows) && rows[j].Index == i {
-				c.presentDecoded(rows[j], stored[i-from], decoded[j])
+				c.presentDecoded(rows[j], leaf, ch.decoded[j])
 				j++
 			} else {
-				c.absent(i, stored[i-from])
+				c.absent(i, leaf)
 			}
 		}
 		for ; j < len(rows); j++ {
 			c.extra(rows[j], "duplicate or misplaced row")
 		}
+		c.compareInterior(base, ch.stored)
 	}
-	beyond, err := tx.Entries(ctx, c.size, math.MaxInt64)
+	beyond, err := r.entries(ctx, c.size, math.MaxInt64)
 	if err != nil {
 		return err
 	}
@@ -213,37 +206,6 @@ func verifyRows(ctx context.Context, tx aos.EvidenceTx, c *checker) error {
 		c.extra(row, fmt.Sprintf("row beyond the log size %d", c.size))
 	}
 	return nil
-}
-
-// readLeafHashes returns the stored leaf hashes of entries [from, to), nil
-// where the store has none.
-func readLeafHashes(ctx context.Context, tx aos.EvidenceTx, from, to int64) ([]*tlog.Hash, error) {
-	indexes := make([]int64, 0, to-from)
-	for i := from; i < to; i++ {
-		indexes = append(indexes, tlog.StoredHashIndex(0, i))
-	}
-	out := make([]*tlog.Hash, len(indexes))
-	got, err := readStoredHashes(ctx, tx, indexes)
-	if err == nil {
-		for i := range got {
-			out[i] = &got[i]
-		}
-		return out, nil
-	}
-	if aos.ErrorCode(err) != aos.ENotFound {
-		return nil, err
-	}
-	// Some are missing: find which, one by one.
-	for i, x := range indexes {
-		h, err := readStoredHashes(ctx, tx, []int64{x})
-		switch {
-		case err == nil:
-			out[i] = &h[0]
-		case aos.ErrorCode(err) != aos.ENotFound:
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // completeNotes returns the notes of a checkpoint file, leaving out a last

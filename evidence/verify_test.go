@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -254,6 +255,13 @@ func TestVerify_Tamper(t *testing.T) {
 			first: 2, last: 3, wantInMsg: "entries 2-3: the stored tree hash over them differs",
 		},
 		{
+			name: "interior hash deleted",
+			tamper: func(t *testing.T, tl *testLog, st *memState) {
+				delete(st.hashes, tlog.StoredHashIndex(1, 1))
+			},
+			first: 2, last: 3, wantInMsg: "entries 2-3: the stored tree hash over them is missing",
+		},
+		{
 			name: "stored leaf hash deleted",
 			tamper: func(t *testing.T, tl *testLog, st *memState) {
 				delete(st.hashes, tlog.StoredHashIndex(0, 3))
@@ -288,6 +296,14 @@ func TestVerify_Tamper(t *testing.T) {
 			r := tl.verify(t)
 			if r.OK {
 				t.Fatal("tampered log verifies OK")
+			}
+			// The store's bulk reads find the same.
+			scanned, err := Verify(context.Background(), scanStore{memStore: tl.store}, tl.verifier, tl.cpFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(scanned, r) {
+				t.Errorf("Verify through the bulk reads = %+v\nthrough Entries and ReadHashes = %+v", scanned, r)
 			}
 			for _, p := range r.Problems {
 				t.Logf("problem: %d-%d %s", p.Index, p.Last, p.Message)
@@ -448,5 +464,88 @@ func TestVerify_Unanswered(t *testing.T) {
 	tl.Close()
 	if err := tl.Submit(func(aos.Tx) ([]aos.Record, error) { return nil, nil }, nil); err == nil {
 		t.Fatal("Submit on a closed log: no error")
+	}
+}
+
+// TestVerify_StoredHashNot32Bytes: a stored hash of another length (which
+// only the bulk reads hand over; ReadHashes fails on it) is reported where
+// it is, as a leaf hash or as the tree hash over its entries.
+func TestVerify_StoredHashNot32Bytes(t *testing.T) {
+	tl := newTestLog(t)
+	tl.fill(t, 10)
+	st := scanStore{memStore: tl.store, stored: map[int64][]byte{
+		tlog.StoredHashIndex(0, 3): {1, 2},
+		tlog.StoredHashIndex(1, 2): make([]byte, 31),
+	}}
+	r, err := Verify(context.Background(), st, tl.verifier, tl.cpFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range r.Problems {
+		got = append(got, fmt.Sprintf("%d-%d %s", p.Index, p.Last, p.Message))
+	}
+	want := []string{
+		"3-3 entry 3: stored leaf hash is not 32 bytes",
+		"4-5 entries 4-5: the stored tree hash over them is not 32 bytes",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems = %q, want %q", got, want)
+	}
+}
+
+// TestVerify_AcrossChunks checks a log longer than the chunks Verify reads
+// it in: the tree and the stored hashes compared across their boundaries,
+// a row missing at the start of a chunk, through both ways of reading.
+func TestVerify_AcrossChunks(t *testing.T) {
+	tl := newTestLog(t)
+	const n = 2*verifyChunk + 100
+	for from := 0; from < n; from += 1000 {
+		var recs []aos.Record
+		for i := from; i < min(from+1000, n); i++ {
+			recs = append(recs, testRecord(i))
+		}
+		tl.record(t, recs...)
+	}
+	for _, st := range []aos.Store{tl.store, scanStore{memStore: tl.store}} {
+		r, err := Verify(context.Background(), st, tl.verifier, tl.cpFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustOK(t, r)
+	}
+	tl.Close()
+	problems := func() []string {
+		t.Helper()
+		var reports []*Report
+		for _, st := range []aos.Store{tl.store, scanStore{memStore: tl.store}} {
+			r, err := Verify(context.Background(), st, tl.verifier, tl.cpFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reports = append(reports, r)
+		}
+		if !reflect.DeepEqual(reports[0], reports[1]) {
+			t.Errorf("through the bulk reads: %+v\nthrough Entries and ReadHashes: %+v", reports[1], reports[0])
+		}
+		var got []string
+		for _, p := range reports[0].Problems {
+			got = append(got, fmt.Sprintf("%d-%d %s", p.Index, p.Last, p.Message))
+		}
+		return got
+	}
+	tl.store.edit(func(st *memState) { st.hashes[tlog.StoredHashIndex(13, 0)] = tlog.Hash{9} })
+	want := []string{"0-8191 entries 0-8191: the stored tree hash over them differs from the one recomputed from the leaves"}
+	if got := problems(); !slices.Equal(got, want) {
+		t.Errorf("problems = %q, want %q", got, want)
+	}
+	// A row missing explains the hash over it.
+	tl.store.edit(func(st *memState) { delete(st.entries, verifyChunk) })
+	want = []string{
+		"-1--1 state: not compared, since the log's entries are not all readable",
+		"4096-4096 entry 4096 missing",
+	}
+	if got := problems(); !slices.Equal(got, want) {
+		t.Errorf("problems = %q, want %q", got, want)
 	}
 }

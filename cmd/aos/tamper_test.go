@@ -98,6 +98,12 @@ func TestEvidenceVerify_Tampering(t *testing.T) {
 			rehash(7),
 		}, "entry 7"},
 		{"delete a row", []string{`DELETE FROM evidence_entries WHERE idx = 5`}, "5"},
+		{"cut a stored leaf hash short", []string{
+			fmt.Sprintf(`UPDATE evidence_hashes SET hash = x'00' WHERE id = %d`, tlog.StoredHashIndex(0, 7)),
+		}, "entry 7: stored leaf hash is not 32 bytes"},
+		{"delete a stored interior hash", []string{
+			fmt.Sprintf(`DELETE FROM evidence_hashes WHERE id = %d`, tlog.StoredHashIndex(1, 2)),
+		}, "entries 4-5: the stored tree hash over them is missing"},
 		{"reorder rows", []string{
 			`UPDATE evidence_entries SET idx = 1000000 WHERE idx = 4`,
 			`UPDATE evidence_entries SET idx = 4 WHERE idx = 6`,

@@ -22,6 +22,7 @@ var evidenceCases = []testCase{
 	{"AppendHashGap", testEvidenceAppendHashGap},
 	{"Checkpoints", testEvidenceCheckpoints},
 	{"Redact", testEvidenceRedact},
+	{"Scan", testEvidenceScan},
 }
 
 // txHashReader reads a log's stored hashes through a Tx, overlaying the
