@@ -176,7 +176,8 @@ func (p *leafParser) lit(s string) bool {
 }
 
 // str parses a JSON string with the escapes appendString writes (and no
-// others) into *out.
+// others) into *out; with out nil (a string nobody reads) it is checked the
+// same way and not made.
 func (p *leafParser) str(out *string) bool {
 	if p.i >= len(p.b) || p.b[p.i] != '"' {
 		return false
@@ -190,38 +191,17 @@ func (p *leafParser) str(out *string) bool {
 			if !utf8.Valid(p.b[start:p.i]) {
 				return false
 			}
-			*out = p.in.str(p.b[start:p.i])
-			p.i++
-			return true
-		case c == '\\':
-			return p.escaped(start, out)
-		case c < 0x20:
-			return false
-		}
-		p.i++
-	}
-	return false
-}
-
-// skipStr is str for a string nobody reads: checked the same way, not made.
-func (p *leafParser) skipStr() bool {
-	if p.i >= len(p.b) || p.b[p.i] != '"' {
-		return false
-	}
-	p.i++
-	start := p.i
-	for p.i < len(p.b) {
-		c := p.b[p.i]
-		switch {
-		case c == '"':
-			if !utf8.Valid(p.b[start:p.i]) {
-				return false
+			if out != nil {
+				*out = p.in.str(p.b[start:p.i])
 			}
 			p.i++
 			return true
 		case c == '\\':
-			var s string
-			return p.escaped(start, &s)
+			if out == nil {
+				var s string
+				return p.escaped(start, &s)
+			}
+			return p.escaped(start, out)
 		case c < 0x20:
 			return false
 		}
@@ -358,7 +338,7 @@ func (p *leafParser) replayAttrs() (m map[string]string, n int, ok bool) {
 				m = make(map[string]string, 1)
 			}
 			m[k] = v
-		} else if !p.skipStr() {
+		} else if !p.str(nil) {
 			return nil, 0, false
 		}
 		if p.lit("}") {

@@ -371,6 +371,18 @@ func settingErr(s aos.Store, key string) (string, error) {
 	return v, err
 }
 
+// replica returns another log on tl's store, with its keys and clock, as
+// a second replica runs, closed when the test ends.
+func (tl *testLog) replica(t *testing.T) *Log {
+	t.Helper()
+	b, err := New(Config{Store: tl.store, Signer: tl.signer, Verifier: tl.verifier, Origin: testOrigin, Now: tl.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
 // TestLog_StateGeneration: the generation moves once a batch that changed
 // the state commits, and once a batch of another log on the same store
 // (a replica) finds entries that changed it, even back to what it was;
@@ -379,11 +391,7 @@ func settingErr(s aos.Store, key string) (string, error) {
 func TestLog_StateGeneration(t *testing.T) {
 	ctx := context.Background()
 	a := newTestLog(t)
-	b, err := New(Config{Store: a.store, Signer: a.signer, Verifier: a.verifier, Origin: testOrigin, Now: a.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := a.replica(t)
 	put := func(l *Log, value string) {
 		t.Helper()
 		if _, err := l.Record(ctx, func(tx aos.Tx) ([]aos.Record, error) {
@@ -455,11 +463,7 @@ func TestLog_StateGeneration(t *testing.T) {
 func TestLog_OthersGeneration(t *testing.T) {
 	ctx := context.Background()
 	a := newTestLog(t)
-	b, err := New(Config{Store: a.store, Signer: a.signer, Verifier: a.verifier, Origin: testOrigin, Now: a.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := a.replica(t)
 	current := func(l *Log, gen uint64) bool {
 		t.Helper()
 		var ok bool

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,30 +14,12 @@ import (
 	"github.com/aos-dev/aos/vault"
 )
 
-// steppedClock is a clock the test moves.
-type steppedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *steppedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *steppedClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // TestGateway_LearntAfterRememberedAbsent: a value the gateway has looked
 // up and remembered as no customer's (so that calls carrying it need not
 // read the store) is held at customer-data once a read from a system of
 // record teaches it: learning empties what was remembered.
 func TestGateway_LearntAfterRememberedAbsent(t *testing.T) {
-	clk := &steppedClock{t: time.Now()}
+	clk := &clock{t: time.Now()}
 	in := gatewaytest.New(t, gatewaytest.WithConnectors(rest.New()), gatewaytest.WithClock(clk.Now))
 	crm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -55,22 +36,15 @@ func TestGateway_LearntAfterRememberedAbsent(t *testing.T) {
 		Credential: vault.NewSecret([]byte("notes-key-1234567890"))})
 	do := func(method, path string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest(method, in.URL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+agent)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		status, body := in.Do(t, agent, method, path, nil, "")
+		return status, string(body)
 	}
 	note := "/v1/proxy/notes/v1/notes?text=follow+up+with+" + strings.ReplaceAll(customer, "@", "%40")
 	for i := range 3 {
 		if status, body := do("POST", note); status != 200 {
 			t.Fatalf("note %d, before the CRM was read: %d %s", i, status, body)
 		}
-		clk.add(2 * time.Second) // well past the log's first batch
+		clk.Advance(2 * time.Second) // well past the log's first batch
 	}
 	if status, body := do("GET", "/v1/proxy/crm/contacts/7"); status != 200 {
 		t.Fatalf("reading the CRM: %d %s", status, body)

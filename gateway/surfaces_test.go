@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
@@ -89,18 +88,7 @@ func newSurfaces(t *testing.T) *surfaces {
 // do sends an agent's request through the gateway.
 func (s *surfaces) do(t *testing.T, method, path string, header http.Header, body string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, s.in.URL+path, strings.NewReader(body))
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	req.Header.Set("Authorization", "Bearer "+s.agent)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return s.in.Do(t, s.agent, method, path, header, body)
 }
 
 // TestGateway_ScanBeyondTheBody sends customer data, and a card number, in

@@ -71,6 +71,22 @@ func newPostgresSchema() (string, func(), error) {
 	return base + sep + "search_path=" + schema, drop, nil
 }
 
+// startReplicas makes an instance on store and a copy of its home (a
+// replica keeps its own checkpoint file), and serves both until the test
+// ends.
+func startReplicas(t *testing.T, store string) (a, b *instance) {
+	t.Helper()
+	homeA := filepath.Join(t.TempDir(), "a")
+	var out, errs strings.Builder
+	if code := Main(context.Background(), []string{"init", "--home", homeA, "--store", store}, strings.NewReader(""), &out, &errs); code != 0 {
+		t.Fatalf("init: %d %s%s", code, out.String(), errs.String())
+	}
+	homeB := filepath.Join(t.TempDir(), "b")
+	copyDir(t, homeA, homeB)
+	os.Remove(filepath.Join(homeB, checkpointFile))
+	return startInstance(t, homeA, "--store", store), startInstance(t, homeB, "--store", store)
+}
+
 // TestReplicas_SharePostgres runs two `aos serve` replicas on one
 // PostgreSQL store: what one grants, the other enforces; what one revokes,
 // the other stops at once; and the one evidence log they both write
@@ -140,16 +156,7 @@ func TestReplicas_SharePostgres(t *testing.T) {
 func TestReplicas_CachedStateFollowsTheOtherReplica(t *testing.T) {
 	store := postgresStore(t)
 	up := newUpstream(t)
-	homeA := filepath.Join(t.TempDir(), "a")
-	var out, errs strings.Builder
-	if code := Main(context.Background(), []string{"init", "--home", homeA, "--store", store}, strings.NewReader(""), &out, &errs); code != 0 {
-		t.Fatalf("init: %d %s%s", code, out.String(), errs.String())
-	}
-	homeB := filepath.Join(t.TempDir(), "b")
-	copyDir(t, homeA, homeB)
-	os.Remove(filepath.Join(homeB, checkpointFile))
-	a := startInstance(t, homeA, "--store", store)
-	b := startInstance(t, homeB, "--store", store)
+	a, b := startReplicas(t, store)
 
 	token := strings.TrimSpace(a.must(t, "", "agent", "add", "researcher"))
 	a.must(t, "crm-key-cached", "connect", "http", "crm", "--base-url", up.URL, "--scope", "/v1/contacts", "--to", "company")
@@ -218,16 +225,7 @@ func TestReplicas_CustomerDataLearntOnTheOtherReplica(t *testing.T) {
 	}))
 	t.Cleanup(crm.Close)
 	notes := newUpstream(t)
-	homeA := filepath.Join(t.TempDir(), "a")
-	var out, errs strings.Builder
-	if code := Main(context.Background(), []string{"init", "--home", homeA, "--store", store}, strings.NewReader(""), &out, &errs); code != 0 {
-		t.Fatalf("init: %d %s%s", code, out.String(), errs.String())
-	}
-	homeB := filepath.Join(t.TempDir(), "b")
-	copyDir(t, homeA, homeB)
-	os.Remove(filepath.Join(homeB, checkpointFile))
-	a := startInstance(t, homeA, "--store", store)
-	b := startInstance(t, homeB, "--store", store)
+	a, b := startReplicas(t, store)
 
 	token := strings.TrimSpace(a.must(t, "", "agent", "add", "writer"))
 	a.must(t, "crm-key-replica", "connect", "http", "crm", "--base-url", crm.URL, "--scope", "/", "--to", "company", "--holds-customer-data")

@@ -7,6 +7,8 @@ package gatewaytest
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -173,6 +175,28 @@ func (in *Instance) Grant(t testing.TB, req owner.GrantRequest) *aos.Grant {
 		t.Fatalf("grant on %s: %v", req.Connection, err)
 	}
 	return g
+}
+
+// Do sends a request to the instance's HTTP API with token (an agent's, or
+// the owner's) and the header fields given, and returns the status and the
+// body of the answer.
+func (in *Instance) Do(t testing.TB, token, method, path string, header http.Header, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, in.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }
 
 // Verify re-verifies the whole evidence trail and fails the test if it
