@@ -478,8 +478,8 @@ func TestLog_OthersGeneration(t *testing.T) {
 	a.record(t, testRecord(1))
 	current(b, 0) // b's first batch reads the store afresh
 	gb, at := b.OthersGeneration()
-	if at.IsZero() {
-		t.Fatal("the first batch set no time")
+	if gb == 0 || !at.IsZero() {
+		t.Fatalf("after b's first batch, which read the store afresh: generation %d, time %v; want it moved, no time (no other writer seen)", gb, at)
 	}
 	for range 3 { // b's own entries
 		if !current(b, gb) {
@@ -494,8 +494,8 @@ func TestLog_OthersGeneration(t *testing.T) {
 	if current(b, gb) {
 		t.Fatal("a appended, yet b finds no other writer did")
 	}
-	if g, _ := b.OthersGeneration(); g == gb {
-		t.Fatal("b's generation did not move after catching up")
+	if g, at := b.OthersGeneration(); g == gb || at.IsZero() {
+		t.Fatalf("after catching up a's entries: generation %d (was %d), time %v", g, gb, at)
 	}
 	if current(a.Log, ga) {
 		t.Fatal("b appended, yet a finds no other writer did")

@@ -106,7 +106,7 @@ func (l *Log) stateAt(ctx context.Context, tx aos.Tx, size int64) error {
 		p.state, p.size, p.digest = state, size, digest
 		return nil
 	}
-	l.othersAppended() // what the store holds now is not known to be ours
+	l.others.Add(1) // what the store holds now is not known to be ours; no other writer was seen, so no time
 	state, cp, err := l.loadChecked(ctx, tx, size)
 	if err != nil {
 		return err
@@ -138,7 +138,7 @@ func (l *Log) StateCurrent(tx aos.Tx, gen uint64) bool {
 }
 
 // othersAppended notes that the store holds entries this log did not
-// append (or may: it is read afresh). The batch stamps the time.
+// append. The batch stamps the time.
 func (l *Log) othersAppended() {
 	l.others.Add(1)
 	l.othersSeen = true
@@ -146,14 +146,20 @@ func (l *Log) othersAppended() {
 
 // OthersGeneration returns a generation that moves whenever a batch of
 // this log finds entries that another writer (a replica sharing the
-// store) appended, and when it last moved. It never moves on a store that
-// only this log writes, after the first batch. A cache of what other
+// store) appended, or reads the store afresh (the first batch, and after a
+// failure), and when a batch last found another writer's entries (the zero
+// time if none did). It never moves on a store that only this log writes,
+// after the first batch. A cache of what other
 // writers may add to the store (say, fingerprints of customer data)
 // tagged with it is current while it stays; OthersCurrent tells, inside
 // the batch that records a decision made on such a cache, whether it
 // still is.
 func (l *Log) OthersGeneration() (gen uint64, at time.Time) {
-	return l.others.Load(), time.Unix(0, l.othersAt.Load())
+	gen = l.others.Load()
+	if ns := l.othersAt.Load(); ns != 0 {
+		at = time.Unix(0, ns)
+	}
+	return gen, at
 }
 
 // OthersCurrent reports, inside a Record function, whether no other
