@@ -67,7 +67,9 @@ func (a *absentFingerprints) absent(cands [][]byte, others uint64) bool {
 		return false
 	}
 	if a.others != others {
-		a.others, a.macs = others, nil
+		if others > a.others { // never back to a generation read before it moved
+			a.others, a.macs = others, nil
+		}
 		return false
 	}
 	for _, m := range cands {
