@@ -48,6 +48,7 @@ type Gateway struct {
 	redactors redactors
 	state     stateCache
 	absentFPs absentFingerprints
+	scans     scanMemo
 	usedMu    sync.Mutex
 	used      lastUsed
 }

@@ -31,14 +31,14 @@ func (g *Gateway) scan(ctx context.Context, t *target, call *connector.Call) err
 	if e, ok := g.Connectors[conn.Type].(connector.Envelope); ok {
 		envelope = e.EnvelopeHeaders()
 	}
-	items, unscanned := outboundItems(call.Upstream, envelope)
-	if unscanned {
+	o := g.outboundOf(call.Upstream, envelope)
+	if o.unscanned {
 		call.Facts.Unscanned = true
 	}
+	items, cands := o.items, o.cands
 	if len(items) == 0 {
 		return nil
 	}
-	cands := pii.Candidates(g.Vault.MAC, items)
 	var found []aos.Fingerprint
 	if len(cands) > 0 {
 		var mark fpMark
