@@ -93,11 +93,7 @@ func Send(client *http.Client, req *http.Request, redact ...string) (*Response, 
 	}
 	small := resp.ContentLength >= 0 && resp.ContentLength <= SmallAnswer
 	if streaming(req.Context()) && !encoded(resp.Header) && !small {
-		h := resp.Header.Clone()
-		if h == nil {
-			h = http.Header{}
-		}
-		StripHopByHop(h)
+		h := ownHeader(resp)
 		return &Response{Status: resp.StatusCode, Header: h, Stream: resp.Body}, nil
 	}
 	defer resp.Body.Close()
@@ -111,12 +107,18 @@ func Send(client *http.Client, req *http.Request, redact ...string) (*Response, 
 	if len(body) > MaxBody {
 		return nil, tooLarge(host)
 	}
-	h := resp.Header.Clone()
+	return &Response{Status: resp.StatusCode, Header: ownHeader(resp), Body: body}, nil
+}
+
+// ownHeader returns the header of resp, which the client made for this
+// call alone, without its hop-by-hop fields: no copy is needed.
+func ownHeader(resp *http.Response) http.Header {
+	h := resp.Header
 	if h == nil {
 		h = http.Header{}
 	}
 	StripHopByHop(h)
-	return &Response{Status: resp.StatusCode, Header: h, Body: body}, nil
+	return h
 }
 
 // SmallAnswer is the longest answer Send reads whole when its caller

@@ -72,8 +72,9 @@ func (s *Server) proxy(w http.ResponseWriter, r *http.Request, name, rawPath, ra
 		return err
 	}
 	// The body is decoded: it no longer has the coding or the length the
-	// agent's headers state.
-	header := r.Header.Clone()
+	// agent's headers state. The request is this handler's own: its header
+	// is changed in place.
+	header := r.Header
 	header.Del("Content-Encoding")
 	header.Del("Content-Length")
 	req := &connector.HTTPRequest{
