@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aos-dev/aos"
@@ -17,43 +16,27 @@ import (
 	"github.com/aos-dev/aos/vault"
 )
 
-// spy is the email connector, counting how often a call is read again
-// and sent, and keeping the messages decided on.
+// spy is the email connector, reporting to its Recorder the calls mapped, read
+// again and sent.
 type spy struct {
 	*email.Connector
-	mu            sync.Mutex
-	rereads, sent int
-	decided       [][]byte
+	gatewaytest.Recorder
 }
 
 func (s *spy) FromCall(c *aos.Connection, op string, args json.RawMessage) (*connector.Call, error) {
 	call, err := s.Connector.FromCall(c, op, args)
-	if err == nil {
-		s.mu.Lock()
-		s.decided = append(s.decided, bytes.Clone(call.Upstream.Body))
-		s.mu.Unlock()
-	}
+	s.NoteMapped(call, err)
 	return call, err
 }
 
 func (s *spy) Reread(c *aos.Connection, decided *connector.Call) (*connector.Call, error) {
-	s.mu.Lock()
-	s.rereads++
-	s.mu.Unlock()
+	s.NoteReread()
 	return s.Connector.Reread(c, decided)
 }
 
 func (s *spy) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
-	s.mu.Lock()
-	s.sent++
-	s.mu.Unlock()
+	s.NoteSent(call)
 	return s.Connector.Do(ctx, c, secret, call)
-}
-
-func (s *spy) counts() (rereads, sent int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rereads, s.sent
 }
 
 // TestSealedCall_readAgainOnceInThePipeline: a send over the recipient
@@ -80,14 +63,14 @@ func TestSealedCall_readAgainOnceInThePipeline(t *testing.T) {
 		t.Fatalf("the send over the recipient limit is not held: %+v, %v", out, err)
 	}
 	before := starttls.count(t)
-	if rereads, sent := k.counts(); rereads != 0 || sent != 0 {
+	if _, rereads, sent := k.Counts(); rereads != 0 || sent != 0 {
 		t.Fatalf("held: read again %d, sent %d", rereads, sent)
 	}
 	a, err := in.Gateway.Approve(ctx, in.Boss, out.Held.ID, "launch approved")
 	if err != nil || a.Status != aos.ApprovalExecuted {
 		t.Fatalf("approve: %+v, %v", a, err)
 	}
-	if rereads, sent := k.counts(); rereads != 1 || sent != 1 {
+	if _, rereads, sent := k.Counts(); rereads != 1 || sent != 1 {
 		t.Fatalf("approved: read again %d, sent %d; want 1, 1", rereads, sent)
 	}
 	if starttls.count(t) != before+1 {
@@ -105,7 +88,7 @@ func TestSealedCall_readAgainOnceInThePipeline(t *testing.T) {
 	if d == nil {
 		t.Fatal("the approved message was not delivered")
 	}
-	if got := starttls.raw(t, d.ID); !bytes.HasSuffix(got, k.decided[0]) {
-		t.Errorf("delivered bytes are not those decided on:\n%s\n---\n%s", got, k.decided[0])
+	if got := starttls.raw(t, d.ID); !bytes.HasSuffix(got, k.Decided()[0].Upstream.Body) {
+		t.Errorf("delivered bytes are not those decided on:\n%s\n---\n%s", got, k.Decided()[0].Upstream.Body)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/aos-dev/aos"
@@ -18,44 +17,27 @@ import (
 	"github.com/aos-dev/aos/vault"
 )
 
-// spy is the ga4 connector, counting how often a call is read again and
-// sent, and keeping the calls decided on.
+// spy is the ga4 connector, reporting to its Recorder the calls mapped, read
+// again and sent.
 type spy struct {
 	*ga4.Connector
-	mu            sync.Mutex
-	rereads, sent int
-	decided       []*connector.Outbound
+	gatewaytest.Recorder
 }
 
 func (s *spy) FromCall(c *aos.Connection, op string, args json.RawMessage) (*connector.Call, error) {
 	call, err := s.Connector.FromCall(c, op, args)
-	if err == nil {
-		up := *call.Upstream
-		s.mu.Lock()
-		s.decided = append(s.decided, &up)
-		s.mu.Unlock()
-	}
+	s.NoteMapped(call, err)
 	return call, err
 }
 
 func (s *spy) Reread(c *aos.Connection, decided *connector.Call) (*connector.Call, error) {
-	s.mu.Lock()
-	s.rereads++
-	s.mu.Unlock()
+	s.NoteReread()
 	return s.Connector.Reread(c, decided)
 }
 
 func (s *spy) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
-	s.mu.Lock()
-	s.sent++
-	s.mu.Unlock()
+	s.NoteSent(call)
 	return s.Connector.Do(ctx, c, secret, call)
-}
-
-func (s *spy) counts() (rereads, sent int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rereads, s.sent
 }
 
 // TestSealedCall_readAgainOnceInThePipeline: events that identify a
@@ -82,17 +64,17 @@ func TestSealedCall_readAgainOnceInThePipeline(t *testing.T) {
 	if err != nil || out.Held == nil || !slices.Contains(out.Held.Points, aos.PointCustomerData) {
 		t.Fatalf("the events are not held at customer-data: %+v, %v", out, err)
 	}
-	if rereads, sent := k.counts(); rereads != 0 || sent != 0 || len(fake.Events()) != 0 {
+	if _, rereads, sent := k.Counts(); rereads != 0 || sent != 0 || len(fake.Events()) != 0 {
 		t.Fatalf("held: read again %d, sent %d, events %d", rereads, sent, len(fake.Events()))
 	}
 	a, err := in.Gateway.Approve(ctx, in.Boss, out.Held.ID, "the customer agreed")
 	if err != nil || a.Status != aos.ApprovalExecuted {
 		t.Fatalf("approve: %+v, %v", a, err)
 	}
-	if rereads, sent := k.counts(); rereads != 1 || sent != 1 {
+	if _, rereads, sent := k.Counts(); rereads != 1 || sent != 1 {
 		t.Fatalf("approved: read again %d, sent %d; want 1, 1", rereads, sent)
 	}
-	events, want := fake.Events(), k.decided[0]
+	events, want := fake.Events(), k.Decided()[0].Upstream
 	if len(events) != 1 || !events[0].Accepted || fake.URL+"/mp/collect?measurement_id="+events[0].MeasurementID != want.URL ||
 		!bytes.Equal(events[0].Body, want.Body) {
 		t.Fatalf("the Measurement Protocol received %+v; decided %s %s", events, want.URL, want.Body)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/aos-dev/aos"
@@ -19,45 +18,27 @@ import (
 	"github.com/aos-dev/aos/vault"
 )
 
-// spy is the github connector, counting how often a call is mapped and
-// read again, and keeping the calls decided on and those sent.
+// spy is the github connector, reporting to its Recorder the calls mapped, read
+// again and sent.
 type spy struct {
 	*github.Connector
-	mu              sync.Mutex
-	mapped, rereads int
-	decided, sentTo []*connector.Call
+	gatewaytest.Recorder
 }
 
 func (s *spy) FromCall(c *aos.Connection, op string, args json.RawMessage) (*connector.Call, error) {
 	call, err := s.Connector.FromCall(c, op, args)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.mapped++
-	if err == nil {
-		up := *call.Upstream
-		s.decided = append(s.decided, &connector.Call{Operation: call.Operation, Resource: call.Resource, Facts: call.Facts, Upstream: &up})
-	}
+	s.NoteMapped(call, err)
 	return call, err
 }
 
 func (s *spy) Reread(c *aos.Connection, decided *connector.Call) (*connector.Call, error) {
-	s.mu.Lock()
-	s.rereads++
-	s.mu.Unlock()
+	s.NoteReread()
 	return s.Connector.Reread(c, decided)
 }
 
 func (s *spy) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
-	s.mu.Lock()
-	s.sentTo = append(s.sentTo, call)
-	s.mu.Unlock()
+	s.NoteSent(call)
 	return s.Connector.Do(ctx, c, secret, call)
-}
-
-func (s *spy) counts() (mapped, rereads, sent int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.mapped, s.rereads, len(s.sentTo)
 }
 
 // TestSealedCall_readAgainOnceInThePipeline: a merge into the default
@@ -84,21 +65,21 @@ func TestSealedCall_readAgainOnceInThePipeline(t *testing.T) {
 	if err != nil || out.Held == nil {
 		t.Fatalf("the merge into main is not held: %+v, %v", out, err)
 	}
-	if mapped, rereads, sent := k.counts(); mapped != 1 || rereads != 0 || sent != 0 || len(gh.Requests()) != seen {
+	if mapped, rereads, sent := k.Counts(); mapped != 1 || rereads != 0 || sent != 0 || len(gh.Requests()) != seen {
 		t.Fatalf("held: mapped %d, read again %d, sent %d, GitHub saw %d", mapped, rereads, sent, len(gh.Requests())-seen)
 	}
 	a, err := in.Gateway.Approve(ctx, in.Boss, out.Held.ID, "reviewed")
 	if err != nil || a.Status != aos.ApprovalExecuted {
 		t.Fatalf("approve: %+v, %v", a, err)
 	}
-	if mapped, rereads, sent := k.counts(); mapped != 1 || rereads != 1 || sent != 1 {
+	if mapped, rereads, sent := k.Counts(); mapped != 1 || rereads != 1 || sent != 1 {
 		t.Fatalf("approved: mapped %d, read again %d, sent %d; want 1, 1, 1", mapped, rereads, sent)
 	}
 	reqs := gh.Requests()[seen:]
 	if len(reqs) != 1 || !gh.Merged(app, number) {
 		t.Fatalf("GitHub saw %d requests; merged %v", len(reqs), gh.Merged(app, number))
 	}
-	want, got := k.decided[0].Upstream, reqs[0]
+	want, got := k.Decided()[0].Upstream, reqs[0]
 	if got.Method != want.Method || gh.URL+got.Path != want.URL || !bytes.Equal(got.Body, want.Body) || got.Authorization != "Bearer "+sealed {
 		t.Errorf("GitHub received %s %s %s; decided %s %s %s", got.Method, got.Path, got.Body, want.Method, want.URL, want.Body)
 	}

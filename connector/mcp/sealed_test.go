@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"sync"
 	"testing"
 
 	"github.com/aos-dev/aos"
@@ -17,44 +16,27 @@ import (
 	"github.com/aos-dev/aos/vault"
 )
 
-// spy is the mcp connector, counting how often a call is read again and
-// sent, and keeping the requests decided on and those sent.
+// spy is the mcp connector, reporting to its Recorder the calls mapped, read
+// again and sent.
 type spy struct {
 	*mcp.Connector
-	mu              sync.Mutex
-	rereads, sent   int
-	decided, bodies [][]byte
+	gatewaytest.Recorder
 }
 
 func (s *spy) FromCall(c *aos.Connection, op string, args json.RawMessage) (*connector.Call, error) {
 	call, err := s.Connector.FromCall(c, op, args)
-	if err == nil {
-		s.mu.Lock()
-		s.decided = append(s.decided, bytes.Clone(call.Upstream.Body))
-		s.mu.Unlock()
-	}
+	s.NoteMapped(call, err)
 	return call, err
 }
 
 func (s *spy) Reread(c *aos.Connection, decided *connector.Call) (*connector.Call, error) {
-	s.mu.Lock()
-	s.rereads++
-	s.mu.Unlock()
+	s.NoteReread()
 	return s.Connector.Reread(c, decided)
 }
 
 func (s *spy) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
-	s.mu.Lock()
-	s.sent++
-	s.bodies = append(s.bodies, bytes.Clone(call.Upstream.Body))
-	s.mu.Unlock()
+	s.NoteSent(call)
 	return s.Connector.Do(ctx, c, secret, call)
-}
-
-func (s *spy) counts() (rereads, sent int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rereads, s.sent
 }
 
 // TestSealedCall_readAgainOnceInThePipeline: a call of a tool with an
@@ -89,18 +71,18 @@ func TestSealedCall_readAgainOnceInThePipeline(t *testing.T) {
 	if err != nil || out.Held == nil {
 		t.Fatalf("not held: %+v %v", out, err)
 	}
-	if rereads, sent := k.counts(); rereads != 0 || sent != 0 {
+	if _, rereads, sent := k.Counts(); rereads != 0 || sent != 0 {
 		t.Fatalf("held: read again %d, sent %d", rereads, sent)
 	}
 	a, err := r.in.Gateway.Approve(ctx, r.in.Boss, out.Held.ID, "ok")
 	if err != nil || a.Status != aos.ApprovalExecuted || a.ResultStatus != 200 {
 		t.Fatalf("approved: %+v %v", a, err)
 	}
-	if rereads, sent := k.counts(); rereads != 1 || sent != 1 {
+	if _, rereads, sent := k.Counts(); rereads != 1 || sent != 1 {
 		t.Fatalf("approved: read again %d, sent %d; want 1, 1", rereads, sent)
 	}
-	if !bytes.Equal(k.bodies[0], k.decided[0]) {
-		t.Errorf("sent %s, decided on %s", k.bodies[0], k.decided[0])
+	if sent, decided := k.Sent()[0].Upstream.Body, k.Decided()[0].Upstream.Body; !bytes.Equal(sent, decided) {
+		t.Errorf("sent %s, decided on %s", sent, decided)
 	}
 	res, err := r.in.Gateway.OpenResult(a)
 	if err != nil || res == nil {
@@ -120,7 +102,7 @@ func TestSealedCall_readAgainOnceInThePipeline(t *testing.T) {
 	if err != nil || a.Status != aos.ApprovalExecuted || a.ResultStatus != 200 {
 		t.Fatalf("a call decided on more points than its tool has now: %+v %v", a, err)
 	}
-	if rereads, sent := k.counts(); rereads != 2 || sent != 2 {
+	if _, rereads, sent := k.Counts(); rereads != 2 || sent != 2 {
 		t.Fatalf("approved: read again %d, sent %d; want 2, 2", rereads, sent)
 	}
 	r.in.Verify(t)

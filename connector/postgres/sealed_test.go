@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/aos-dev/aos"
@@ -16,32 +15,27 @@ import (
 	"github.com/aos-dev/aos/vault"
 )
 
-// spy is the postgres connector, counting how often a call is read again
-// and run.
+// spy is the postgres connector, reporting to its Recorder the calls mapped, read
+// again and sent.
 type spy struct {
 	*Connector
-	mu            sync.Mutex
-	rereads, runs int
+	gatewaytest.Recorder
+}
+
+func (s *spy) FromCall(c *aos.Connection, op string, args json.RawMessage) (*connector.Call, error) {
+	call, err := s.Connector.FromCall(c, op, args)
+	s.NoteMapped(call, err)
+	return call, err
 }
 
 func (s *spy) Reread(c *aos.Connection, decided *connector.Call) (*connector.Call, error) {
-	s.mu.Lock()
-	s.rereads++
-	s.mu.Unlock()
+	s.NoteReread()
 	return s.Connector.Reread(c, decided)
 }
 
 func (s *spy) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
-	s.mu.Lock()
-	s.runs++
-	s.mu.Unlock()
+	s.NoteSent(call)
 	return s.Connector.Do(ctx, c, secret, call)
-}
-
-func (s *spy) counts() (rereads, runs int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rereads, s.runs
 }
 
 // TestSealedCall_readAgainOnceInThePipeline: a select of every customer
@@ -66,14 +60,14 @@ func TestSealedCall_readAgainOnceInThePipeline(t *testing.T) {
 	if err != nil || out.Held == nil || !out.Held.Facts.Export {
 		t.Fatalf("the select of every customer is not held as an export: %+v, %v", out, err)
 	}
-	if rereads, runs := k.counts(); rereads != 0 || runs != 1 {
+	if _, rereads, runs := k.Counts(); rereads != 0 || runs != 1 {
 		t.Fatalf("held: read again %d, run %d; want 0, 1 (counted, rolled back)", rereads, runs)
 	}
 	a, err := in.Gateway.Approve(ctx, in.Boss, out.Held.ID, "export approved")
 	if err != nil || a.Status != aos.ApprovalExecuted {
 		t.Fatalf("approve: %+v, %v", a, err)
 	}
-	if rereads, runs := k.counts(); rereads != 1 || runs != 2 {
+	if _, rereads, runs := k.Counts(); rereads != 1 || runs != 2 {
 		t.Fatalf("approved: read again %d, run %d; want 1, 2", rereads, runs)
 	}
 	res, err := in.Gateway.OpenResult(a)

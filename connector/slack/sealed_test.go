@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/aos-dev/aos"
@@ -18,44 +17,27 @@ import (
 	"github.com/aos-dev/aos/vault"
 )
 
-// spy is the slack connector, counting how often a call is read again
-// and sent, and keeping the calls decided on.
+// spy is the slack connector, reporting to its Recorder the calls mapped, read
+// again and sent.
 type spy struct {
 	*slack.Connector
-	mu            sync.Mutex
-	rereads, sent int
-	decided       []*connector.Outbound
+	gatewaytest.Recorder
 }
 
 func (s *spy) FromCall(c *aos.Connection, op string, args json.RawMessage) (*connector.Call, error) {
 	call, err := s.Connector.FromCall(c, op, args)
-	if err == nil {
-		up := *call.Upstream
-		s.mu.Lock()
-		s.decided = append(s.decided, &up)
-		s.mu.Unlock()
-	}
+	s.NoteMapped(call, err)
 	return call, err
 }
 
 func (s *spy) Reread(c *aos.Connection, decided *connector.Call) (*connector.Call, error) {
-	s.mu.Lock()
-	s.rereads++
-	s.mu.Unlock()
+	s.NoteReread()
 	return s.Connector.Reread(c, decided)
 }
 
 func (s *spy) Do(ctx context.Context, c *aos.Connection, secret vault.Secret, call *connector.Call) (*connector.Response, error) {
-	s.mu.Lock()
-	s.sent++
-	s.mu.Unlock()
+	s.NoteSent(call)
 	return s.Connector.Do(ctx, c, secret, call)
-}
-
-func (s *spy) counts() (rereads, sent int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rereads, s.sent
 }
 
 // TestSealedCall_readAgainOnceInThePipeline: a post into a channel shared
@@ -80,7 +62,7 @@ func TestSealedCall_readAgainOnceInThePipeline(t *testing.T) {
 	if err != nil || out.Held == nil || !slices.Contains(out.Held.Points, aos.PointPublicClaim) {
 		t.Fatalf("the post is not held at public-claim: %+v, %v", out, err)
 	}
-	rereads, sent := k.counts()
+	_, rereads, sent := k.Counts()
 	if rereads != 0 || len(f.Messages(partner)) != 0 {
 		t.Fatalf("held: read again %d, posted %d", rereads, len(f.Messages(partner)))
 	}
@@ -88,14 +70,15 @@ func TestSealedCall_readAgainOnceInThePipeline(t *testing.T) {
 	if err != nil || a.Status != aos.ApprovalExecuted {
 		t.Fatalf("approve: %+v, %v", a, err)
 	}
-	if r, s := k.counts(); r != 1 || s != sent+1 {
+	if _, r, s := k.Counts(); r != 1 || s != sent+1 {
 		t.Fatalf("approved: read again %d, sent %d more; want 1, 1", r, s-sent)
 	}
 	if msgs := f.Messages(partner); len(msgs) != 1 || msgs[0].Text != "roadmap" {
 		t.Fatalf("partner has %+v", msgs)
 	}
 	reqs := f.Requests()
-	got, want := reqs[len(reqs)-1], k.decided[len(k.decided)-1]
+	decided := k.Decided()
+	got, want := reqs[len(reqs)-1], decided[len(decided)-1].Upstream
 	if got.HTTPMethod != want.Method || f.URL+"/api/"+got.Method != want.URL || !bytes.Equal(got.Body, want.Body) ||
 		got.Authorization != "Bearer "+botToken {
 		t.Errorf("Slack received %s %s %s; decided %s %s %s", got.HTTPMethod, got.Method, got.Body, want.Method, want.URL, want.Body)
