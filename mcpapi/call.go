@@ -24,6 +24,10 @@ import (
 func (s *Server) toolsMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		switch method {
+		case "notifications/initialized":
+			s.registerSession(req)
+		case "logging/setLevel":
+			s.sessionLogs(req)
 		case "tools/list":
 			if r, ok := req.(*mcp.ListToolsRequest); ok {
 				return s.listTools(ctx, r)
@@ -178,26 +182,40 @@ func (s *Server) callTool(ctx context.Context, req *mcp.CallToolRequest) (*mcp.C
 	if own, ok := s.ownTool(name); ok {
 		return own(ctx, p, req)
 	}
-	m, err := metaOf(req.Params.Meta)
-	if err != nil {
-		return s.callError(name, err)
+	res, raw, err := s.runTool(ctx, p, name, req.Params.Meta, req.Params.Arguments, newRelay(req))
+	if raw != nil {
+		return s.decodeResult(name, raw)
 	}
-	args := req.Params.Arguments
+	return res, err
+}
+
+// runTool runs tools/call of name, not one of aos's own tools, for agent
+// p with the call's _meta and arguments, relaying what the upstream asks
+// and tells mid-call through relay. The answer is a result, or raw: an
+// upstream MCP server's CallToolResult as the gateway passed it back (a
+// JSON object), which the connector neither decoded nor kept decoded.
+func (s *Server) runTool(ctx context.Context, p *aos.Principal, name string, meta mcp.Meta, args json.RawMessage, relay *sessionRelay) (res *mcp.CallToolResult, raw json.RawMessage, err error) {
+	m, err := metaOf(meta)
+	if err != nil {
+		res, err = s.callError(name, err)
+		return res, nil, err
+	}
 	if len(args) == 0 || string(args) == "null" {
 		args = json.RawMessage("{}")
 	}
 	conn, op, err := s.resolve(ctx, name)
 	if err != nil {
-		return s.callError(name, err)
+		res, err = s.callError(name, err)
+		return res, nil, err
 	}
-	relay := newRelay(req)
 	ctx = mcprelay.WithRelay(ctx, relay)
 	out, err := s.Gateway.Call(ctx, p, gateway.CallRequest{Connection: conn, Operation: op, Args: args, Meta: m})
 	if err != nil {
-		return s.callError(name, err)
+		res, err = s.callError(name, err)
+		return res, nil, err
 	}
 	if out.Held != nil {
-		return heldResult(out.Held), nil
+		return heldResult(out.Held), nil, nil
 	}
 	return s.answer(name, out.Response, relay)
 }
@@ -289,27 +307,33 @@ type CallResult = gateway.CallResult
 // answered, else decoded from the body); any other answer as a
 // CallResult, in structuredContent and as JSON text, and a tool error
 // when its status is 400 or more.
-func (s *Server) answer(tool string, resp *connector.Response, relay *sessionRelay) (*mcp.CallToolResult, error) {
+func (s *Server) answer(tool string, resp *connector.Response, relay *sessionRelay) (*mcp.CallToolResult, json.RawMessage, error) {
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt == mcprelay.ToolResultType {
 		if res, ok := relay.result(resp.Body); ok {
-			return res, nil
+			return res, nil, nil
 		}
-		var res mcp.CallToolResult
-		if err := json.Unmarshal(resp.Body, &res); err != nil {
-			return s.callError(tool, aos.Errorf(aos.EUpstream, "the upstream MCP server's result does not decode: %v", err))
-		}
-		return &res, nil
+		return nil, resp.Body, nil
 	}
 	res := gateway.ResultOf(resp)
 	text, err := json.Marshal(res)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{&mcp.TextContent{Text: string(text)}},
 		StructuredContent: res,
 		IsError:           resp.Status >= 400,
-	}, nil
+	}, nil, nil
+}
+
+// decodeResult decodes an upstream MCP server's CallToolResult (the raw
+// answer of runTool).
+func (s *Server) decodeResult(tool string, raw json.RawMessage) (*mcp.CallToolResult, error) {
+	var res mcp.CallToolResult
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return s.callError(tool, aos.Errorf(aos.EUpstream, "the upstream MCP server's result does not decode: %v", err))
+	}
+	return &res, nil
 }
 
 // Held is the structured result of a call held at an approval point, as

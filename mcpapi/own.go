@@ -109,7 +109,11 @@ func (s *Server) waitApproval(ctx context.Context, p *aos.Principal, req *mcp.Ca
 				return s.callError(waitTool, err)
 			}
 			if resp != nil {
-				return s.answer(waitTool, resp, nil)
+				res, raw, err := s.answer(waitTool, resp, nil)
+				if raw != nil {
+					return s.decodeResult(waitTool, raw)
+				}
+				return res, err
 			}
 		}
 	}

@@ -58,6 +58,8 @@ type Server struct {
 	// staticNames memoises the named operations of connections whose
 	// operations are their connector's (by type and name), which never change.
 	staticNames sync.Map
+	// fast are the 2025-11-25 sessions by ID, for the fast path (fast.go).
+	fast sync.Map
 }
 
 // DefaultMaxWait bounds aos_wait_approval when Server.MaxWait is zero.
@@ -73,10 +75,7 @@ func (s *Server) init() {
 		// Host and Origin are checked by guard against the allow-list, for
 		// every request and not only those arriving on loopback.
 		bind := auth.RequireBearerToken(tokenInfo, &auth.RequireBearerTokenOptions{AllowMissingExpiration: true})
-		timeout := s.SessionTimeout
-		if timeout <= 0 {
-			timeout = DefaultSessionTimeout
-		}
+		timeout := s.sessionTimeout()
 		s.stateful = bind(mcp.NewStreamableHTTPHandler(s.sessionServer, &mcp.StreamableHTTPOptions{
 			Logger: s.Logger, SessionTimeout: timeout, DisableLocalhostProtection: true, MaxRequestBodyBytes: s.maxRequest,
 		}))
@@ -85,6 +84,13 @@ func (s *Server) init() {
 			PropagateRequestCancellation: true,
 		}))
 	})
+}
+
+func (s *Server) sessionTimeout() time.Duration {
+	if s.SessionTimeout > 0 {
+		return s.SessionTimeout
+	}
+	return DefaultSessionTimeout
 }
 
 // newServer builds an MCP server: the shared one of stateless requests,
@@ -176,6 +182,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if stateless {
 		s.stateless.ServeHTTP(w, r)
+		return
+	}
+	if s.fastCall(w, r, p) {
 		return
 	}
 	s.stateful.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), serverSlotKey{}, &serverSlot{})))

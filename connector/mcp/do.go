@@ -82,6 +82,15 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	}
 	r := &running{relay: RelayFrom(ctx), token: newToken(), ctx: ctx}
 	s.begin(r)
+	if s.rawable() {
+		body, err := s.rawCall(ctx, req, r)
+		s.end(r)
+		if err != nil {
+			return nil, rawError(ctx, c, s, req.Name, err)
+		}
+		u.succeeded()
+		return toolResult(body), nil
+	}
 	res, err := s.cs.CallTool(ctx, &sdk.CallToolParams{Name: req.Name, Arguments: req.Arguments,
 		Meta: sdk.Meta{"progressToken": r.token}})
 	if err == nil && r.relay != nil {
@@ -102,7 +111,25 @@ func (k *Connector) Do(ctx context.Context, c *aos.Connection, secret vault.Secr
 	if keeper, ok := r.relay.(mcprelay.ResultKeeper); ok {
 		keeper.KeepResult(res, sha256.Sum256(body))
 	}
-	return &connector.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {mcprelay.ToolResultType}}, Body: body}, nil
+	return toolResult(body), nil
+}
+
+// toolResult is the answer of a tool call whose result is body.
+func toolResult(body []byte) *connector.Response {
+	return &connector.Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {mcprelay.ToolResultType}}, Body: body}
+}
+
+// rawError says what became of a call rawCall got no result for.
+func rawError(ctx context.Context, c *aos.Connection, s *session, tool string, err error) error {
+	switch {
+	case errors.Is(err, errResult):
+		return aos.Errorf(aos.EUpstream, "the upstream of %s answered tool %q with something that is not an MCP tool result", c.Name, tool)
+	case errors.Is(err, errStream):
+		return aos.Errorf(aos.EUpstream, "the upstream of %s ended or garbled its answer to tool %q", c.Name, tool)
+	case errors.Is(err, errSessionGone):
+		return aos.Errorf(aos.EUpstream, "the upstream of %s no longer knows aos's session; it is started again on the next call", c.Name)
+	}
+	return callError(ctx, c, s, err)
 }
 
 // session is the running session of the connection's upstream, started

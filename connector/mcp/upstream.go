@@ -57,6 +57,13 @@ type session struct {
 	toolsStale bool
 	calls      map[*running]struct{}
 	order      order
+	// hc, endpoint and version are set for an upstream over streamable
+	// HTTP: the client that adds the credential's header fields, the URL
+	// and the negotiated protocol revision, with which rawCall sends a
+	// tool call on the session.
+	hc       *http.Client
+	endpoint string
+	version  string
 }
 
 // running is one call in flight on a session, with the relay to its agent.
@@ -222,7 +229,8 @@ func (k *Connector) start(ctx context.Context, c *aos.Connection, cfg *config, s
 		s.kill = ownProcessGroup(cmd)
 		transport = &countingTransport{Transport: &sdk.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}, o: &s.order}
 	} else {
-		transport = &sdk.StreamableClientTransport{Endpoint: c.BaseURL, HTTPClient: k.httpClient(cred.header), MaxRetries: -1}
+		s.hc, s.endpoint = k.httpClient(cred.header), c.BaseURL
+		transport = &sdk.StreamableClientTransport{Endpoint: c.BaseURL, HTTPClient: s.hc, MaxRetries: -1}
 	}
 	client := sdk.NewClient(&sdk.Implementation{Name: "aos", Version: "1"}, s.clientOptions(k))
 	client.AddReceivingMiddleware(s.passElicitation)
@@ -236,6 +244,9 @@ func (k *Connector) start(ctx context.Context, c *aos.Connection, cfg *config, s
 		return nil, startError(c, cfg, err)
 	}
 	s.cs = cs
+	if r := cs.InitializeResult(); r != nil {
+		s.version = r.ProtocolVersion
+	}
 	go func() {
 		err := cs.Wait()
 		close(s.done)

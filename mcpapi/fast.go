@@ -1,0 +1,330 @@
+package mcpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aos-dev/aos"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// The go-sdk decodes every message several times on its way to a handler
+// (the batch, the request's _meta, twice its params), each time with a
+// decoder of its own and a 32 KB buffer, and answers through a stream and
+// a goroutine per request: on /mcp that costs more CPU than the gateway's
+// whole pipeline. The commonest message by far is a tools/call of a
+// 2025-11-25 session, and most sessions can never need what that machinery
+// is for during one (the session's stream for a request to the client, or
+// for progress and log messages). Such a call is answered here, from the
+// one reading of its body below, by the same runTool as every other call;
+// everything else, and every call that might need the session's stream,
+// goes to the go-sdk. What takes this path is decided by allow-lists: the
+// body may hold only the members named below, its _meta only aos's keys,
+// and the request only the headers the go-sdk would ignore here.
+
+// fastSession is what the fast path knows of a 2025-11-25 session: the
+// go-sdk's session, registered once the client said it is initialized.
+type fastSession struct {
+	ss        *mcp.ServerSession
+	principal int64
+	version   string // the protocol revision the client asked for at initialize
+	// plain: the client offers neither sampling nor elicitation, so no
+	// call of the session can ask it anything.
+	plain bool
+	// logs is set once the agent chose a logging level: the upstream's log
+	// messages may then be due on the call's stream.
+	logs atomic.Bool
+	// sdkSeen is when the go-sdk last served a request of the session
+	// (Unix nanoseconds). Its idle timer is reset only by the requests it
+	// serves, so the fast path leaves one call to it now and then.
+	sdkSeen atomic.Int64
+}
+
+// registerSession notes a session that finished initializing (the
+// notifications/initialized the middleware saw).
+func (s *Server) registerSession(req mcp.Request) {
+	ss, ok := req.GetSession().(*mcp.ServerSession)
+	if !ok || ss == nil || ss.ID() == "" {
+		return
+	}
+	p, err := principalOf(req)
+	params := ss.InitializeParams()
+	if err != nil || params == nil {
+		return
+	}
+	caps := params.Capabilities
+	f := &fastSession{ss: ss, principal: p.ID, version: params.ProtocolVersion,
+		plain: caps == nil || (caps.Sampling == nil && caps.Elicitation == nil)}
+	f.sdkSeen.Store(time.Now().UnixNano())
+	if _, loaded := s.fast.LoadOrStore(ss.ID(), f); loaded {
+		return
+	}
+	go func() {
+		_ = ss.Wait()
+		s.fast.CompareAndDelete(ss.ID(), f)
+	}()
+}
+
+// sessionLogs notes that a session's agent set a logging level.
+func (s *Server) sessionLogs(req mcp.Request) {
+	if ss, ok := req.GetSession().(*mcp.ServerSession); ok && ss != nil {
+		if f, ok := s.fast.Load(ss.ID()); ok {
+			f.(*fastSession).logs.Store(true)
+		}
+	}
+}
+
+// sdkServes notes that the go-sdk serves a request of session id.
+func (s *Server) sdkServes(id string) {
+	if f, ok := s.fast.Load(id); ok {
+		f.(*fastSession).sdkSeen.Store(time.Now().UnixNano())
+	}
+}
+
+// fastCall answers r, a POST of a 2025-11-25 session by agent p, if it is
+// a tools/call the fast path may take, and reports whether it did. When it
+// did not, r.Body reads the same bytes again.
+func (s *Server) fastCall(w http.ResponseWriter, r *http.Request, p *aos.Principal) bool {
+	id := r.Header.Get("Mcp-Session-Id")
+	if r.Method != http.MethodPost || id == "" {
+		return false
+	}
+	v, ok := s.fast.Load(id)
+	if !ok {
+		return false
+	}
+	f := v.(*fastSession)
+	if !f.eligible(r, p, s.sessionTimeout()) {
+		s.sdkServes(id)
+		return false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxRequest+1))
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil || int64(len(body)) > s.maxRequest {
+		return false
+	}
+	call, ok := parseFastCall(body)
+	if !ok {
+		s.sdkServes(id)
+		return false
+	}
+	if _, own := s.ownTool(call.name); own {
+		s.sdkServes(id)
+		return false
+	}
+	relay := &sessionRelay{session: f.ss, caps: f.ss.InitializeParams().Capabilities}
+	res, raw, err := s.runTool(r.Context(), p, call.name, call.meta, call.args, relay)
+	if raw != nil && !isObject(raw) {
+		res, err = s.decodeResult(call.name, raw)
+		raw = nil
+	}
+	writeFastAnswer(w, call.id, res, raw, err)
+	return true
+}
+
+// isObject reports whether raw is one valid JSON object.
+func isObject(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && t[0] == '{' && json.Valid(t)
+}
+
+// eligible reports whether a request of the session may take the fast
+// path, by what its headers and the session say.
+func (f *fastSession) eligible(r *http.Request, p *aos.Principal, timeout time.Duration) bool {
+	if f.principal != p.ID || !f.plain || f.logs.Load() || f.version < "2025-06-18" || f.version >= statelessVersion ||
+		r.Header.Get("Mcp-Protocol-Version") != f.version ||
+		time.Since(time.Unix(0, f.sdkSeen.Load())) > timeout/2 {
+		return false
+	}
+	for name := range r.Header {
+		switch name {
+		case "Mcp-Session-Id", "Mcp-Protocol-Version":
+		default:
+			if strings.HasPrefix(name, "Mcp-") || name == "Last-Event-Id" {
+				return false
+			}
+		}
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return false
+	}
+	var jsonOK, streamOK bool
+	for _, accept := range r.Header.Values("Accept") {
+		for _, item := range strings.Split(accept, ",") {
+			mt, _, err := mime.ParseMediaType(strings.TrimSpace(item))
+			if err != nil {
+				continue
+			}
+			switch mt {
+			case "application/json", "application/*", "*/*":
+				jsonOK = true
+			}
+			switch mt {
+			case "text/event-stream", "text/*", "*/*":
+				streamOK = true
+			}
+		}
+	}
+	return jsonOK && streamOK
+}
+
+// fastCallMsg is a tools/call as the fast path reads it.
+type fastCallMsg struct {
+	id   json.RawMessage // a JSON string or integer, as sent
+	name string
+	args json.RawMessage
+	meta mcp.Meta
+}
+
+// parseFastCall reads body as a tools/call the fast path may take: one
+// JSON-RPC 2.0 request object whose members are exactly jsonrpc, id,
+// method and params; params holds a name and no more than arguments (an
+// object or null) and _meta, whose keys are only aos's own (MetaPurpose,
+// MetaRecommendation, MetaAlternatives). Member names are matched
+// exactly, each at most once. Anything else is the go-sdk's to answer.
+func parseFastCall(body []byte) (fastCallMsg, bool) {
+	var msg fastCallMsg
+	top, ok := members(body, "jsonrpc", "id", "method", "params")
+	if !ok || len(top) != 4 || string(top["jsonrpc"]) != `"2.0"` || string(top["method"]) != `"tools/call"` || !validID(top["id"]) {
+		return msg, false
+	}
+	params, ok := members(top["params"], "name", "arguments", "_meta")
+	if !ok {
+		return msg, false
+	}
+	if json.Unmarshal(params["name"], &msg.name) != nil || msg.name == "" {
+		return msg, false
+	}
+	if a, ok := params["arguments"]; ok && string(a) != "null" {
+		if _, ok := members(a); !ok {
+			return msg, false
+		}
+		msg.args = a
+	}
+	if m, ok := params["_meta"]; ok {
+		if _, ok := members(m, MetaPurpose, MetaRecommendation, MetaAlternatives); !ok {
+			return msg, false
+		}
+		if json.Unmarshal(m, &msg.meta) != nil {
+			return msg, false
+		}
+	}
+	msg.id = top["id"]
+	return msg, true
+}
+
+// members reads data as one JSON object whose member names are all among
+// allowed (any name when allowed is empty), each at most once, and
+// returns its members' values.
+func members(data []byte, allowed ...string) (map[string]json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, false
+	}
+	out := make(map[string]json.RawMessage, len(allowed))
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		name, _ := t.(string)
+		if _, dup := out[name]; dup || (len(allowed) > 0 && !contains(allowed, name)) {
+			return nil, false
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, false
+		}
+		out[name] = v
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false
+	}
+	return out, true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// validID reports whether id is a JSON-RPC id the fast path echoes as
+// it came: a string, or an integer without sign, fraction or exponent
+// beyond a leading minus.
+func validID(id json.RawMessage) bool {
+	if len(id) == 0 {
+		return false
+	}
+	if id[0] == '"' {
+		var s string
+		return json.Unmarshal(id, &s) == nil
+	}
+	digits := id
+	if digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 15 || (digits[0] == '0' && len(digits) > 1) {
+		return false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// writeFastAnswer writes the answer of a fast-path call as the go-sdk
+// writes a 2025-11-25 answer: one server-sent event on the POST's stream.
+// A raw result (an upstream's CallToolResult, as the gateway passed it) is
+// written as it is, without its line ends (an event's data is one line).
+func writeFastAnswer(w http.ResponseWriter, id json.RawMessage, res *mcp.CallToolResult, raw json.RawMessage, err error) {
+	var b bytes.Buffer
+	b.WriteString("event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":")
+	b.Write(id)
+	if err == nil {
+		data := []byte(raw)
+		if data == nil {
+			data, err = json.Marshal(res)
+		} else if bytes.ContainsAny(data, "\r\n") {
+			var c bytes.Buffer
+			err = json.Compact(&c, data)
+			data = c.Bytes()
+		}
+		if err == nil {
+			b.WriteString(`,"result":`)
+			b.Write(data)
+		}
+	}
+	if err != nil {
+		rpc, ok := err.(*jsonrpc.Error)
+		if !ok {
+			rpc = &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "internal error"}
+		}
+		data, _ := json.Marshal(rpc)
+		b.WriteString(`,"error":`)
+		b.Write(data)
+	}
+	b.WriteString("}\n\n")
+	h := w.Header()
+	h.Set("Cache-Control", "no-cache, no-transform")
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Connection", "keep-alive")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b.Bytes())
+}
