@@ -127,6 +127,7 @@ func (s *Server) fastCall(w http.ResponseWriter, r *http.Request, p *aos.Princip
 		raw = nil
 	}
 	writeFastAnswer(w, call.id, res, raw, err)
+	s.fastCalls.Add(1)
 	return true
 }
 

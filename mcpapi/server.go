@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aos-dev/aos/gateway"
@@ -60,6 +61,8 @@ type Server struct {
 	staticNames sync.Map
 	// fast are the 2025-11-25 sessions by ID, for the fast path (fast.go).
 	fast sync.Map
+	// fastCalls counts the calls the fast path answered.
+	fastCalls atomic.Int64
 }
 
 // DefaultMaxWait bounds aos_wait_approval when Server.MaxWait is zero.

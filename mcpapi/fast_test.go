@@ -1,0 +1,177 @@
+package mcpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aos-dev/aos/mcpapi"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// fastCases are calls of alice's that end every way a call can: a read,
+// the policy's refusals, unknown tools, bad _meta, a held payout.
+var fastCases = []*mcp.CallToolParams{
+	{Name: "crm.GET", Arguments: map[string]any{"path": "/contacts/7"}},
+	{Name: "crm.GET", Arguments: map[string]any{"path": "/contacts/8"}},
+	{Name: "crm.POST", Arguments: map[string]any{"path": "/contacts", "body": map[string]any{"name": "Eve"}}},
+	{Name: "crm.GET", Arguments: map[string]any{"path": "/invoices/1"}},
+	{Name: "vault-api.GET", Arguments: map[string]any{"path": "/plans"}},
+	{Name: "nosuch.GET", Arguments: map[string]any{"path": "/contacts/7"}},
+	{Name: "crm.FROB"},
+	{Name: "crm.GET", Arguments: map[string]any{"path": "/contacts/7"}, Meta: mcp.Meta{"aos/purpose": 7}},
+	{Name: "crm.GET", Arguments: map[string]any{"path": 7}},
+	{Name: "ledger.payouts.create", Arguments: map[string]any{"path": "/v1/payouts", "body": map[string]any{"amount": 500000, "currency": "usd"}},
+		Meta: mcp.Meta{"aos/purpose": "pay the March invoice", "aos/alternatives": "wait, ask"}},
+}
+
+// approvalIDs are what differs between two held calls' answers.
+var approvalIDs = regexp.MustCompile(`apr_[A-Za-z0-9_-]+|"expires_at":"[^"]*"|pending until [^ ]+\)`)
+
+// answerOf is a call's answer as the agent reads it, with what differs
+// between two held calls (their ids and deadlines) blanked.
+func answerOf(t *testing.T, res *mcp.CallToolResult, err error) string {
+	t.Helper()
+	var rpc *jsonrpc.Error
+	if errors.As(err, &rpc) {
+		return "protocol error " + rpc.Error()
+	}
+	if err != nil {
+		t.Fatalf("neither a result nor a protocol error: %v", err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return approvalIDs.ReplaceAllString(string(b), "X")
+}
+
+// plainSession connects as the agent with token at 2025-11-25 and waits
+// until the fast path knows the session.
+func plainSession(t *testing.T, w *world, token string) *mcp.ClientSession {
+	t.Helper()
+	cs := connect(t, w, token, "2025-11-25", nil)
+	for deadline := time.Now().Add(10 * time.Second); !mcpapi.FastSession(w.in.MCP, cs.ID()); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the session was not registered for the fast path")
+		}
+	}
+	return cs
+}
+
+// TestMCP_FastPathAnswersAsTheGoSDK: every kind of call answered by the
+// fast path (a plain 2025-11-25 session) is answered exactly as the
+// go-sdk's path answers it (a session whose client offers sampling, which
+// the fast path leaves to the go-sdk), as the go-sdk client reads both.
+func TestMCP_FastPathAnswersAsTheGoSDK(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	plain := plainSession(t, w, w.alice)
+	sampling := connect(t, w, w.alice, "2025-11-25", &mcp.ClientOptions{
+		CreateMessageHandler: func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
+			return nil, errors.New("not used")
+		}})
+	for _, c := range fastCases {
+		before := mcpapi.FastCalls(w.in.MCP)
+		res, err := sampling.CallTool(ctx, c)
+		viaSDK := answerOf(t, res, err)
+		if n := mcpapi.FastCalls(w.in.MCP); n != before {
+			t.Fatalf("%s: a session whose client offers sampling took the fast path", c.Name)
+		}
+		res, err = plain.CallTool(ctx, c)
+		viaFast := answerOf(t, res, err)
+		if n := mcpapi.FastCalls(w.in.MCP); n != before+1 {
+			t.Fatalf("%s: the plain session's call did not take the fast path", c.Name)
+		}
+		if viaFast != viaSDK {
+			t.Errorf("%s %v:\nfast path: %s\ngo-sdk:    %s", c.Name, c.Arguments, viaFast, viaSDK)
+		}
+	}
+	if n := countPayouts(w); n != 0 {
+		t.Errorf("the ledger received %d payouts before the owner decided", n)
+	}
+	w.in.Verify(t)
+}
+
+// TestMCP_FastPathOnlyWhenNothingCanNeedTheStream: a call that asks for
+// progress, a session that chose a logging level, and aos's own tools go
+// to the go-sdk; so does every request of a session presented by another
+// agent, which the go-sdk refuses.
+func TestMCP_FastPathOnlyWhenNothingCanNeedTheStream(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	read := &mcp.CallToolParams{Name: "crm.GET", Arguments: map[string]any{"path": "/contacts/7"}}
+	fast := func() int64 { return mcpapi.FastCalls(w.in.MCP) }
+
+	cs := plainSession(t, w, w.alice)
+	if res, err := cs.CallTool(ctx, read); err != nil || res.IsError || fast() != 1 {
+		t.Fatalf("a plain read: %v %+v, fast path taken %d times", err, res, fast())
+	}
+	withToken := *read
+	withToken.Meta = mcp.Meta{"progressToken": "p1"}
+	if res, err := cs.CallTool(ctx, &withToken); err != nil || res.IsError || fast() != 1 {
+		t.Fatalf("a read asking for progress: %v %+v, fast path taken %d times", err, res, fast())
+	}
+	if res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "aos_whoami"}); err != nil || res.IsError || fast() != 1 {
+		t.Fatalf("aos_whoami: %v %+v, fast path taken %d times", err, res, fast())
+	}
+	if err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "info"}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := cs.CallTool(ctx, read); err != nil || res.IsError || fast() != 1 {
+		t.Fatalf("a read after logging/setLevel: %v %+v, fast path taken %d times", err, res, fast())
+	}
+
+	// Bob presents alice's session: refused by the go-sdk, not answered.
+	other := plainSession(t, w, w.alice)
+	body := `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"crm.GET","arguments":{"path":"/contacts/7"}}}`
+	status, got := sessionPost(t, w, w.bob, other.ID(), body, nil)
+	if status != http.StatusForbidden || fast() != 1 {
+		t.Errorf("bob with alice's session: %d %s, fast path taken %d times", status, got, fast())
+	}
+	// Alice herself, on the same session, by hand: the fast path.
+	status, got = sessionPost(t, w, w.alice, other.ID(), body, nil)
+	if status != http.StatusOK || !strings.Contains(got, `"id":9,"result":{`) || !strings.Contains(got, "structuredContent") || fast() != 2 {
+		t.Errorf("alice's POST: %d %s, fast path taken %d times", status, got, fast())
+	}
+	// What the go-sdk checks and the fast path does not read goes to it.
+	for _, c := range []struct {
+		body   string
+		header map[string]string
+	}{
+		{body, map[string]string{"Mcp-Method": "tools/call"}},
+		{body, map[string]string{"Mcp-Protocol-Version": "2025-06-18"}},
+		{body, map[string]string{"Content-Type": "text/plain"}},
+		{body, map[string]string{"Accept": "application/json"}},
+		{strings.Replace(body, `"method"`, `"Method"`, 1), nil},
+		{strings.Replace(body, `"id":9`, `"id":9.5`, 1), nil},
+		{strings.Replace(body, `{"name"`, `{"task":{},"name"`, 1), nil},
+		{strings.Replace(body, `"jsonrpc":"2.0",`, `"jsonrpc":"2.0","method":"tools/list",`, 1), nil},
+		{`[` + body + `]`, nil},
+	} {
+		sessionPost(t, w, w.alice, other.ID(), c.body, c.header)
+		if fast() != 2 {
+			t.Fatalf("%s %v took the fast path", c.body, c.header)
+		}
+	}
+	w.in.Verify(t)
+}
+
+// sessionPost sends body to /mcp on session id as the agent with token,
+// with the header fields a 2025-11-25 client sends (and those of header,
+// which replace them).
+func sessionPost(t *testing.T, w *world, token, session, body string, header map[string]string) (int, string) {
+	t.Helper()
+	h := map[string]string{"Authorization": "Bearer " + token, "Mcp-Session-Id": session, "Mcp-Protocol-Version": "2025-11-25"}
+	for k, v := range header {
+		h[k] = v
+	}
+	status, got, _ := post(t, w, body, h)
+	return status, got
+}
