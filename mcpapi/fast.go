@@ -226,33 +226,51 @@ func parseFastCall(body []byte) (fastCallMsg, bool) {
 // allowed (any name when allowed is empty), each at most once, and
 // returns its members' values.
 func members(data []byte, allowed ...string) (map[string]json.RawMessage, bool) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	var out map[string]json.RawMessage
+	if json.Unmarshal(data, &out) != nil || out == nil {
 		return nil, false
 	}
-	out := make(map[string]json.RawMessage, len(allowed))
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, false
+	if len(allowed) > 0 {
+		for name := range out {
+			if !contains(allowed, name) {
+				return nil, false
+			}
 		}
-		name, _ := t.(string)
-		if _, dup := out[name]; dup || (len(allowed) > 0 && !contains(allowed, name)) {
-			return nil, false
+	}
+	return out, countMembers(data) == len(out) // else a name came twice
+}
+
+// countMembers counts the members of the JSON object data (valid JSON).
+func countMembers(data []byte) int {
+	n, depth, inString, escaped, empty := 0, 0, false, false, true
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+			if depth == 1 {
+				empty = false
+			}
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		case c == ',' && depth == 1:
+			n++
 		}
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, false
-		}
-		out[name] = v
 	}
-	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
-		return nil, false
+	if empty {
+		return 0
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, false
-	}
-	return out, true
+	return n + 1
 }
 
 func contains(list []string, s string) bool {

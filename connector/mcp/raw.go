@@ -97,7 +97,12 @@ func (s *session) post(ctx context.Context, body []byte, answer bool) (*http.Res
 		hr.Header.Set("Mcp-Session-Id", id)
 	}
 	hr.Header.Set("Mcp-Protocol-Version", s.version)
-	resp, err := s.hc.Do(hr)
+	for name, vs := range s.header { // as the session's client adds them (withHeader)
+		hr.Header[name] = vs
+	}
+	// The transport alone: no redirect is followed, as the session's
+	// client follows none.
+	resp, err := s.rt.RoundTrip(hr)
 	if err != nil {
 		return nil, err
 	}
@@ -346,4 +351,4 @@ var errResult = errors.New("the upstream's result is not an MCP tool result")
 
 // rawable reports whether a call's answer is read by rawCall: the session
 // is over streamable HTTP.
-func (s *session) rawable() bool { return s.hc != nil && strings.HasPrefix(s.version, "20") }
+func (s *session) rawable() bool { return s.rt != nil && strings.HasPrefix(s.version, "20") }

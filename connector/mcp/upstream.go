@@ -57,11 +57,12 @@ type session struct {
 	toolsStale bool
 	calls      map[*running]struct{}
 	order      order
-	// hc, endpoint and version are set for an upstream over streamable
-	// HTTP: the client that adds the credential's header fields, the URL
-	// and the negotiated protocol revision, with which rawCall sends a
+	// rt, header, endpoint and version are set for an upstream over
+	// streamable HTTP: the transport, the credential's header fields, the
+	// URL and the negotiated protocol revision, with which rawCall sends a
 	// tool call on the session.
-	hc       *http.Client
+	rt       http.RoundTripper
+	header   http.Header
 	endpoint string
 	version  string
 }
@@ -229,8 +230,9 @@ func (k *Connector) start(ctx context.Context, c *aos.Connection, cfg *config, s
 		s.kill = ownProcessGroup(cmd)
 		transport = &countingTransport{Transport: &sdk.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second}, o: &s.order}
 	} else {
-		s.hc, s.endpoint = k.httpClient(cred.header), c.BaseURL
-		transport = &sdk.StreamableClientTransport{Endpoint: c.BaseURL, HTTPClient: s.hc, MaxRetries: -1}
+		hc := k.httpClient(cred.header)
+		s.rt, s.header, s.endpoint = hc.Transport.(*withHeader).roundTripper(), cred.header, c.BaseURL
+		transport = &sdk.StreamableClientTransport{Endpoint: c.BaseURL, HTTPClient: hc, MaxRetries: -1}
 	}
 	client := sdk.NewClient(&sdk.Implementation{Name: "aos", Version: "1"}, s.clientOptions(k))
 	client.AddReceivingMiddleware(s.passElicitation)
@@ -332,11 +334,15 @@ type withHeader struct {
 	header http.Header
 }
 
-func (t *withHeader) RoundTrip(r *http.Request) (*http.Response, error) {
-	base := t.base
-	if base == nil {
-		base = http.DefaultTransport
+func (t *withHeader) roundTripper() http.RoundTripper {
+	if t.base == nil {
+		return http.DefaultTransport
 	}
+	return t.base
+}
+
+func (t *withHeader) RoundTrip(r *http.Request) (*http.Response, error) {
+	base := t.roundTripper()
 	if len(t.header) == 0 {
 		return base.RoundTrip(r)
 	}
