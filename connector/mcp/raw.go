@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aos-dev/aos/connector"
@@ -45,28 +46,38 @@ import (
 // longer knows the session (the session is closed, and the next call
 // starts another); what ctx ended with.
 func (s *session) rawCall(ctx context.Context, req *request, r *running) (json.RawMessage, error) {
-	params, err := json.Marshal(struct {
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
-		Meta      map[string]any  `json:"_meta"`
-	}{req.Name, req.Arguments, map[string]any{"progressToken": r.token}})
+	name, err := json.Marshal(req.Name)
 	if err != nil {
 		return nil, err
 	}
 	id, _ := json.Marshal(r.token)
-	body, _ := json.Marshal(rawMessage{JSONRPC: "2.0", ID: id, Method: "tools/call", Params: params})
+	// The arguments are one compact JSON object (normalArgs).
+	body := make([]byte, 0, 128+len(name)+len(req.Arguments)+2*len(id))
+	body = append(body, `{"jsonrpc":"2.0","id":`...)
+	body = append(body, id...)
+	body = append(body, `,"method":"tools/call","params":{"name":`...)
+	body = append(body, name...)
+	body = append(body, `,"arguments":`...)
+	body = append(body, req.Arguments...)
+	body = append(body, `,"_meta":{"progressToken":`...)
+	body = append(body, id...)
+	body = append(body, "}}}"...)
+	res, err := s.exchange(ctx, body, id, r)
+	if err != nil && ctx.Err() != nil {
+		go s.cancelRaw(id)
+		return nil, ctx.Err()
+	}
+	return res, err
+}
+
+// exchange POSTs call id and reads its answer.
+func (s *session) exchange(ctx context.Context, body []byte, id json.RawMessage, r *running) (json.RawMessage, error) {
 	resp, err := s.post(ctx, body, true)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	stop := context.AfterFunc(ctx, func() { s.cancelRaw(id) })
-	defer stop()
-	res, err := s.readAnswer(ctx, resp, id, r)
-	if err != nil && ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	return res, err
+	return s.readAnswer(ctx, resp, id, r)
 }
 
 // rawMessage is a JSON-RPC 2.0 message as rawCall reads and writes it.
@@ -154,7 +165,12 @@ func (s *session) readAnswer(ctx context.Context, resp *http.Response, id json.R
 	default:
 		return nil, errStream
 	}
-	br := bufio.NewReaderSize(resp.Body, 4096)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(resp.Body)
+	defer func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}()
 	var data []byte
 	for {
 		line, err := readLine(br)
@@ -188,6 +204,9 @@ func (s *session) readAnswer(ctx context.Context, resp *http.Response, id json.R
 		}
 	}
 }
+
+// readers are the buffered readers of call streams.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
 
 // readLine reads one line of an event stream, without its end (LF, CR
 // or CRLF), of at most connector.MaxBody bytes.
