@@ -121,7 +121,12 @@ func toolResult(body []byte) *connector.Response {
 
 // rawError says what became of a call rawCall got no result for.
 func rawError(ctx context.Context, c *aos.Connection, s *session, tool string, err error) error {
+	var status statusError
 	switch {
+	case errors.Is(err, errTooLarge):
+		return aos.Errorf(aos.ETooLarge, "the result of tool %q is larger than %d MiB", tool, connector.MaxBody>>20)
+	case errors.As(err, &status):
+		return aos.Errorf(aos.EUpstream, "the upstream of %s answered tool %q with HTTP status %d", c.Name, tool, int(status))
 	case errors.Is(err, errResult):
 		return aos.Errorf(aos.EUpstream, "the upstream of %s answered tool %q with something that is not an MCP tool result", c.Name, tool)
 	case errors.Is(err, errStream):

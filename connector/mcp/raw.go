@@ -42,7 +42,9 @@ import (
 // upstream's CallToolResult as it sent it (one JSON object).
 //
 // Errors: *jsonrpc.Error when the upstream answered with one; errStream
-// when its answer cannot be read; errSessionGone when the upstream no
+// when its answer cannot be read; errTooLarge when it is larger than
+// connector.MaxBody; statusError when the POST was answered with a status
+// other than 200; errSessionGone when the upstream no
 // longer knows the session (the session is closed, and the next call
 // starts another); what ctx ended with.
 func (s *session) rawCall(ctx context.Context, req *request, r *running) (json.RawMessage, error) {
@@ -91,6 +93,7 @@ type rawMessage struct {
 }
 
 var (
+	errTooLarge    = errors.New("the upstream's answer to the call is too large")
 	errStream      = errors.New("the upstream's answer to the call could not be read")
 	errSessionGone = errors.New("the upstream no longer knows aos's session")
 )
@@ -124,15 +127,31 @@ func (s *session) post(ctx context.Context, body []byte, answer bool) (*http.Res
 		return nil, errSessionGone
 	case resp.StatusCode/100 != 2 || (answer && resp.StatusCode != http.StatusOK):
 		resp.Body.Close()
-		return nil, fmt.Errorf("the upstream answered the POST with status %d", resp.StatusCode)
+		return nil, statusError(resp.StatusCode)
 	}
 	return resp, nil
 }
 
+// statusError is an HTTP status the upstream answered a POST with,
+// other than those the transport allows.
+type statusError int
+
+func (e statusError) Error() string {
+	return fmt.Sprintf("the upstream answered the POST with status %d", int(e))
+}
+
 // gone closes a session the upstream no longer knows, as the go-sdk's
-// client does when its own request is answered 404: the next call starts
-// a new one.
-func (s *session) gone() { _ = s.cs.Close() }
+// client does when its own request is answered 404. The session is no
+// longer the live one at once, so that the next call starts another
+// rather than waiting for the close to be noticed.
+func (s *session) gone() {
+	s.u.mu.Lock()
+	if s.u.live == s {
+		s.u.live = nil
+	}
+	s.u.mu.Unlock()
+	_ = s.cs.Close()
+}
 
 // cancelRaw tells the upstream that aos no longer waits for call id, as
 // the go-sdk does when a call's context ends.
@@ -153,8 +172,11 @@ func (s *session) readAnswer(ctx context.Context, resp *http.Response, id json.R
 	switch mt {
 	case "application/json":
 		data, err := io.ReadAll(io.LimitReader(resp.Body, connector.MaxBody+1))
-		if err != nil || len(data) > connector.MaxBody {
+		switch {
+		case err != nil:
 			return nil, errStream
+		case len(data) > connector.MaxBody:
+			return nil, errTooLarge
 		}
 		res, done, err := s.handleRaw(ctx, data, id, r)
 		if err == nil && !done {
@@ -165,18 +187,14 @@ func (s *session) readAnswer(ctx context.Context, resp *http.Response, id json.R
 	default:
 		return nil, errStream
 	}
-	br := readers.Get().(*bufio.Reader)
-	br.Reset(resp.Body)
-	defer func() {
-		br.Reset(nil)
-		readers.Put(br)
-	}()
+	buf := buffers.Get().(*[]byte)
+	defer buffers.Put(buf)
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer((*buf)[:0], connector.MaxBody+2)
+	sc.Split(eventLines)
 	var data []byte
-	for {
-		line, err := readLine(br)
-		if err != nil {
-			return nil, errStream
-		}
+	for sc.Scan() {
+		line := sc.Bytes()
 		switch {
 		case len(line) == 0: // the event is complete
 			if len(data) > 0 {
@@ -192,7 +210,7 @@ func (s *session) readAnswer(ctx context.Context, resp *http.Response, id json.R
 			value = bytes.TrimPrefix(value, []byte(" "))
 			if string(field) == "data" {
 				if len(data)+len(value) > connector.MaxBody {
-					return nil, errStream
+					return nil, errTooLarge
 				}
 				if len(data) > 0 {
 					data = append(data, '\n')
@@ -203,31 +221,32 @@ func (s *session) readAnswer(ctx context.Context, resp *http.Response, id json.R
 			// call's stream is not resumed (neither is the SDK's).
 		}
 	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return nil, errTooLarge
+	}
+	return nil, errStream // the stream ended, or broke, before the answer
 }
 
-// readers are the buffered readers of call streams.
-var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+// buffers are the first buffers of call streams' scanners.
+var buffers = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
 
-// readLine reads one line of an event stream, without its end (LF, CR
-// or CRLF), of at most connector.MaxBody bytes.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	var line []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		line = append(line, chunk...)
-		if len(line) > connector.MaxBody {
-			return nil, errStream
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err != nil && (err != io.EOF || len(line) == 0) {
-			return nil, err
-		}
-		break
+// eventLines splits an event stream into lines, without their ends: a
+// line ends with CRLF, LF or CR.
+func eventLines(data []byte, atEOF bool) (advance int, line []byte, err error) {
+	i := bytes.IndexAny(data, "\r\n")
+	switch {
+	case i < 0 && atEOF && len(data) > 0:
+		return len(data), data, nil
+	case i < 0:
+		return 0, nil, nil // more, or the end
+	case data[i] == '\n':
+		return i + 1, data[:i], nil
+	case i+1 < len(data) && data[i+1] == '\n':
+		return i + 2, data[:i], nil
+	case i+1 < len(data) || atEOF:
+		return i + 1, data[:i], nil
 	}
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	return bytes.TrimSuffix(line, []byte("\r")), nil
+	return 0, nil, nil // a CR last: the next byte says whether an LF is part of its end
 }
 
 // handleRaw handles one message of the call's stream; done when it is
