@@ -8,7 +8,9 @@
 //
 // It measures closed-loop throughput with keep-alive clients, open-loop
 // latency at fixed rates counted from each request's due time, aos's RSS,
-// a 100 MB download through a connection nothing needs to scan, the
+// a 100 MB download through a connection nothing needs to scan, MCP
+// tools/call through aos against the same upstream called directly (each
+// in a process of its own), the
 // evidence append rate under concurrency, `aos evidence verify` of a log
 // of -verify-entries entries, and a policy decision among 10,000 grants,
 // and prints one table. Figures on a shared machine are noisy: compare
@@ -48,6 +50,7 @@ type config struct {
 }
 
 func main() {
+	serveUpstreamIfAsked()
 	var c config
 	var rates, skip string
 	flag.StringVar(&c.aos, "aos", "", "aos binary to measure (default: build ./cmd/aos)")
@@ -62,7 +65,7 @@ func main() {
 	flag.StringVar(&writers, "writers", "64,256", "concurrent Record callers for the append rate, comma-separated")
 	flag.IntVar(&c.grants, "grants", 10_000, "grants in the instance for the decision time")
 	flag.StringVar(&c.evhome, "evidence-home", "", "keep the instance of the append and verify measures in this folder, and reuse it if it holds one (the log is then only filled up to -verify-entries)")
-	flag.StringVar(&skip, "skip", "", "parts to skip, comma-separated: closed,open,fsync,download,append,verify,decide")
+	flag.StringVar(&skip, "skip", "", "parts to skip, comma-separated: closed,open,fsync,download,mcp,append,verify,decide")
 	flag.Parse()
 	for _, r := range strings.Split(rates, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(r))
@@ -244,6 +247,11 @@ func run(c config) error {
 	in.stop()
 	if base != nil {
 		base.stop()
+	}
+	if !c.skip["mcp"] {
+		if err := mcpBench(t, c, tmp, stores[2]); err != nil {
+			return err
+		}
 	}
 
 	if !c.skip["append"] || !c.skip["verify"] {
