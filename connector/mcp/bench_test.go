@@ -123,18 +123,23 @@ func reportCPU(b *testing.B, cpu time.Duration) {
 }
 
 // clientSession connects the go-sdk client to url, with token as the
-// bearer token when set. Each session has a transport of its own, as the
+// bearer token when set, at protocol revision version (2025-11-25 when
+// none is given). Each session has a transport of its own, as the
 // agents of different processes do: its connections are kept between
 // calls (http.DefaultTransport keeps two per host, so 32 sessions sharing
 // it would dial for nearly every call).
-func clientSession(b testing.TB, url, token string) *sdk.ClientSession {
+func clientSession(b testing.TB, url, token string, version ...string) *sdk.ClientSession {
 	b.Helper()
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	b.Cleanup(base.CloseIdleConnections)
 	hc := &http.Client{Transport: &bearerTransport{token: token, base: base}}
+	protocol := "2025-11-25"
+	if len(version) > 0 {
+		protocol = version[0]
+	}
 	c := sdk.NewClient(&sdk.Implementation{Name: "bench", Version: "1"}, nil)
 	cs, err := c.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: url, HTTPClient: hc},
-		&sdk.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+		&sdk.ClientSessionOptions{ProtocolVersion: protocol})
 	if err != nil {
 		b.Fatal(err)
 	}

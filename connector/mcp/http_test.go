@@ -115,3 +115,38 @@ func TestHTTP_echoedCredentialRedactedOverMCP(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTP_sessionStartedForAnyAgent: the call that starts the upstream's
+// session may come from an agent on either revision, over /mcp, and the
+// upstream may serve with or without sessions: the session is aos's own,
+// never one the agent's request shaped (an agent on 2026-07-28 once made
+// the go-sdk's client send that revision upstream before the handshake,
+// and every upstream refused it).
+func TestHTTP_sessionStartedForAnyAgent(t *testing.T) {
+	for _, stateless := range []bool{false, true} {
+		r := newRig(t)
+		srv := testServer()
+		ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv },
+			&sdk.StreamableHTTPOptions{Stateless: stateless}))
+		t.Cleanup(ts.Close)
+		t.Cleanup(func() { r.k.Close() }) // before the upstream closes: its event stream is open
+		c, err := r.connect(t, "up", "", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "none")
+		if err != nil {
+			t.Fatal(err)
+		}
+		token := r.in.Agent(t, "bench", "qa")
+		r.in.Grant(t, owner.GrantRequest{Connection: "up", Scope: "tool:echo", To: "bench"})
+		for _, version := range []string{"2026-07-28", "2025-11-25"} {
+			r.k.Release(c) // the agent's call starts the session again
+			cs := clientSession(t, r.in.URL+"/mcp", token, version)
+			res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "up.echo", Arguments: map[string]any{"msg": "hi"}})
+			if err != nil || res.IsError || res.Content[0].(*sdk.TextContent).Text != "echo: hi" {
+				t.Errorf("upstream stateless=%v, agent on %s: %v %+v", stateless, version, err, res)
+				if res != nil && len(res.Content) > 0 {
+					t.Logf("%s", res.Content[0].(*sdk.TextContent).Text)
+				}
+			}
+		}
+		r.in.Verify(t)
+	}
+}

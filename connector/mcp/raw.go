@@ -12,7 +12,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -387,6 +386,10 @@ func checkResult(res json.RawMessage) error {
 
 var errResult = errors.New("the upstream's result is not an MCP tool result")
 
-// rawable reports whether a call's answer is read by rawCall: the session
-// is over streamable HTTP.
-func (s *session) rawable() bool { return s.rt != nil && strings.HasPrefix(s.version, "20") }
+// rawable reports whether a call is sent by rawCall: the session is over
+// streamable HTTP, in a revision with sessions (2025-06-18 to 2025-11-25,
+// whose requests rawCall writes; a later one sends per-request _meta and
+// header fields that the go-sdk's client writes).
+func (s *session) rawable() bool {
+	return s.rt != nil && s.version >= "2025-06-18" && s.version < "2026-07-28"
+}

@@ -236,8 +236,15 @@ func (k *Connector) start(ctx context.Context, c *aos.Connection, cfg *config, s
 	}
 	client := sdk.NewClient(&sdk.Implementation{Name: "aos", Version: "1"}, s.clientOptions(k))
 	client.AddReceivingMiddleware(s.passElicitation)
-	sctx, cancel := context.WithTimeout(ctx, k.startTimeout)
+	// The session is started on a context of its own that ends with ctx
+	// but carries none of its values: ctx may be an agent's request to
+	// aos's MCP server, whose protocol revision the go-sdk's client would
+	// otherwise send upstream as its own before the handshake (an agent on
+	// 2026-07-28 made every upstream refuse aos's initialize).
+	sctx, cancel := context.WithTimeout(context.Background(), k.startTimeout)
 	defer cancel()
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
 	cs, err := client.Connect(sctx, transport, &sdk.ClientSessionOptions{ProtocolVersion: upstreamProtocol})
 	if err != nil {
 		if s.kill != nil {
