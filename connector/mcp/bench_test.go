@@ -164,12 +164,14 @@ func (t *bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return base.RoundTrip(r)
 }
 
-// upstreamServer serves testServer over streamable HTTP.
-func upstreamServer(b testing.TB) *httptest.Server {
+// upstreamServer serves testServer over streamable HTTP, without sessions
+// when stateless (2026-07-28 needs that of the go-sdk's server).
+func upstreamServer(b testing.TB, stateless bool) *httptest.Server {
 	var ts *httptest.Server
 	side(b, "upstream", func() {
 		srv := testServer()
-		ts = httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil))
+		ts = httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv },
+			&sdk.StreamableHTTPOptions{Stateless: stateless}))
 	})
 	b.Cleanup(ts.Close)
 	return ts
@@ -185,7 +187,9 @@ func side(_ testing.TB, name string, f func()) {
 }
 
 // BenchmarkToolsCallParallel is BenchmarkToolsCall with 32 callers, each
-// on a session of its own: what a busy upstream sees when agents share
+// on a session of its own (the -2026 runs: 2026-07-28 clients, which have
+// none, against the upstream served without sessions; aos keeps its
+// 2025-11-25 session with it): what a busy upstream sees when agents share
 // it, where the gateway's durable authorisations are committed together
 // (group commit) rather than one after another. ns/op is the time per
 // call of the whole group; client, aos and upstream share the machine's
@@ -212,10 +216,10 @@ func BenchmarkToolsCallParallel(b *testing.B) {
 			}
 		})
 	}
-	run := func(b *testing.B, url, token, name string) {
+	run := func(b *testing.B, url, token, name string, version ...string) {
 		sessions := make(chan *sdk.ClientSession, callers)
 		for range callers {
-			side(b, "client", func() { sessions <- clientSession(b, url, token) })
+			side(b, "client", func() { sessions <- clientSession(b, url, token, version...) })
 		}
 		parallel(b, func() func() error {
 			cs := <-sessions
@@ -230,14 +234,18 @@ func BenchmarkToolsCallParallel(b *testing.B) {
 		})
 	}
 	b.Run("direct-http", func(b *testing.B) {
-		ts := upstreamServer(b)
+		ts := upstreamServer(b, false)
 		run(b, ts.URL, "", "echo")
 	})
-	for _, via := range []string{"aos-http", "gateway", "connector"} {
+	b.Run("direct-http-2026", func(b *testing.B) {
+		ts := upstreamServer(b, true)
+		run(b, ts.URL, "", "echo", "2026-07-28")
+	})
+	for _, via := range []string{"aos-http", "aos-http-2026", "gateway", "connector"} {
 		b.Run(via, func(b *testing.B) {
 			var r *rig
 			side(b, "aos", func() { r = newRig(b) })
-			ts := upstreamServer(b)
+			ts := upstreamServer(b, via == "aos-http-2026")
 			b.Cleanup(func() { r.k.Close() })
 			c, err := r.connect(b, "up", "", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "none")
 			if err != nil {
@@ -272,6 +280,8 @@ func BenchmarkToolsCallParallel(b *testing.B) {
 						return err
 					}
 				})
+			case "aos-http-2026":
+				run(b, r.in.URL+"/mcp", token, "up.echo", "2026-07-28")
 			default:
 				run(b, r.in.URL+"/mcp", token, "up.echo")
 			}
