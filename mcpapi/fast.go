@@ -3,6 +3,7 @@ package mcpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -111,7 +112,7 @@ func (s *Server) fastCall(w http.ResponseWriter, r *http.Request, p *aos.Princip
 	if err != nil || int64(len(body)) > s.maxRequest {
 		return false
 	}
-	call, ok := parseFastCall(body)
+	call, ok := parseFastCall(body, aosMetaKeys...)
 	if !ok {
 		s.sdkServes(id)
 		return false
@@ -145,13 +146,22 @@ func (f *fastSession) eligible(r *http.Request, p *aos.Principal, timeout time.D
 		time.Since(time.Unix(0, f.sdkSeen.Load())) > timeout/2 {
 		return false
 	}
-	for name := range r.Header {
-		switch name {
-		case "Mcp-Session-Id", "Mcp-Protocol-Version":
-		default:
-			if strings.HasPrefix(name, "Mcp-") || name == "Last-Event-Id" {
+	return plainHeaders(r, "Mcp-Session-Id", "Mcp-Protocol-Version")
+}
+
+// plainHeaders reports whether r is a POST of JSON that accepts both
+// JSON and an event stream, whose MCP header fields are only those named
+// (each once) and which resumes no stream (Last-Event-ID).
+func plainHeaders(r *http.Request, mcpFields ...string) bool {
+	for name, vs := range r.Header {
+		if contains(mcpFields, name) {
+			if len(vs) != 1 {
 				return false
 			}
+			continue
+		}
+		if strings.HasPrefix(name, "Mcp-") || name == "Last-Event-Id" {
+			return false
 		}
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
@@ -177,6 +187,132 @@ func (f *fastSession) eligible(r *http.Request, p *aos.Principal, timeout time.D
 	return jsonOK && streamOK
 }
 
+// Keys of a 2026-07-28 request's _meta (SEP-2575), which the go-sdk reads
+// and checks before any handler.
+const (
+	metaProtocolVersion    = "io.modelcontextprotocol/protocolVersion"
+	metaClientInfo         = "io.modelcontextprotocol/clientInfo"
+	metaClientCapabilities = "io.modelcontextprotocol/clientCapabilities"
+	metaServerInfo         = "io.modelcontextprotocol/serverInfo"
+)
+
+// statelessMetaKeys are the _meta keys a 2026-07-28 tools/call may hold
+// on the fast path: aos's own and the request's protocol version, client
+// and capabilities (not its log level, nor a progress token).
+var statelessMetaKeys = append([]string{metaProtocolVersion, metaClientInfo, metaClientCapabilities}, aosMetaKeys...)
+
+// fastStateless answers r, a 2026-07-28 request by agent p, if it is a
+// tools/call the fast path may take, and reports whether it did (when it
+// did not, r.Body reads the same bytes again). Such a request has no
+// session: what the go-sdk checks of it (the Mcp-Method and Mcp-Name
+// header fields against the body, the protocol version in _meta against
+// the header field, the client's capabilities and information) is
+// checked here, and a request that fails any check is left to the go-sdk,
+// which answers it with its error. A call of a 2026-07-28 client can ask
+// nothing of it (aos cannot send it requests) and is sent no log messages
+// unless its _meta names a level (then it is the go-sdk's).
+func (s *Server) fastStateless(w http.ResponseWriter, r *http.Request, p *aos.Principal) bool {
+	if r.Method != http.MethodPost || r.Header.Get("Mcp-Protocol-Version") != statelessVersion ||
+		r.Header.Get("Mcp-Method") != "tools/call" ||
+		!plainHeaders(r, "Mcp-Protocol-Version", "Mcp-Method", "Mcp-Name") {
+		return false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxRequest+1))
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil || int64(len(body)) > s.maxRequest {
+		return false
+	}
+	call, ok := parseFastCall(body, statelessMetaKeys...)
+	if !ok || call.name != r.Header.Get("Mcp-Name") {
+		return false
+	}
+	if _, own := s.ownTool(call.name); own {
+		return false
+	}
+	caps, ok := statelessClient(call.meta)
+	if !ok {
+		return false
+	}
+	relay := &sessionRelay{caps: caps, stateless: true}
+	res, raw, err := s.runTool(r.Context(), p, call.name, call.meta, call.args, relay)
+	if raw != nil && !isObject(raw) {
+		res, err = s.decodeResult(call.name, raw)
+		raw = nil
+	}
+	if raw == nil && err == nil {
+		raw, err = json.Marshal(res)
+	}
+	if err == nil {
+		raw, err = completeResult(raw)
+	}
+	writeFastAnswer(w, call.id, nil, raw, err)
+	s.fastCalls.Add(1)
+	return true
+}
+
+// statelessClient checks a 2026-07-28 request's _meta as the go-sdk
+// does before any handler: the protocol version is 2026-07-28, the
+// client's capabilities are there and read as capabilities, its
+// information, if any, as an implementation. ok is false otherwise.
+func statelessClient(meta mcp.Meta) (*mcp.ClientCapabilities, bool) {
+	if v, _ := meta[metaProtocolVersion].(string); v != statelessVersion {
+		return nil, false
+	}
+	var caps mcp.ClientCapabilities
+	if !metaValue(meta, metaClientCapabilities, &caps) {
+		return nil, false
+	}
+	if _, ok := meta[metaClientInfo]; ok {
+		var info mcp.Implementation
+		if !metaValue(meta, metaClientInfo, &info) {
+			return nil, false
+		}
+	}
+	return &caps, true
+}
+
+// metaValue reads _meta's key, a JSON object, into v.
+func metaValue(meta mcp.Meta, key string, v any) bool {
+	m, ok := meta[key].(map[string]any)
+	if !ok {
+		return false
+	}
+	b, err := json.Marshal(m)
+	return err == nil && json.Unmarshal(b, v) == nil
+}
+
+// completeResult is a tool's result as 2026-07-28 answers it, as the
+// go-sdk finishes it: a complete result (resultType), naming the server
+// in its _meta unless it already names one.
+func completeResult(result []byte) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(result, &m); err != nil || m == nil {
+		return nil, errNotAResult
+	}
+	meta := map[string]json.RawMessage{}
+	if raw, ok := m["_meta"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &meta); err != nil || meta == nil {
+			return nil, errNotAResult
+		}
+	}
+	if _, ok := meta[metaServerInfo]; !ok {
+		info, err := json.Marshal(implementation())
+		if err != nil {
+			return nil, err
+		}
+		meta[metaServerInfo] = info
+	}
+	var err error
+	if m["_meta"], err = json.Marshal(meta); err != nil {
+		return nil, err
+	}
+	m["resultType"] = json.RawMessage(`"complete"`)
+	return json.Marshal(m)
+}
+
+var errNotAResult = errors.New("a tool's result that is not a JSON object")
+
 // fastCallMsg is a tools/call as the fast path reads it.
 type fastCallMsg struct {
 	id   json.RawMessage // a JSON string or integer, as sent
@@ -188,10 +324,10 @@ type fastCallMsg struct {
 // parseFastCall reads body as a tools/call the fast path may take: one
 // JSON-RPC 2.0 request object whose members are exactly jsonrpc, id,
 // method and params; params holds a name and no more than arguments (an
-// object or null) and _meta, whose keys are only aos's own (MetaPurpose,
-// MetaRecommendation, MetaAlternatives). Member names are matched
-// exactly, each at most once. Anything else is the go-sdk's to answer.
-func parseFastCall(body []byte) (fastCallMsg, bool) {
+// object or null) and _meta, whose keys are only among metaKeys (at least
+// one). Member names are matched exactly, each at most once. Anything
+// else is the go-sdk's to answer.
+func parseFastCall(body []byte, metaKeys ...string) (fastCallMsg, bool) {
 	var msg fastCallMsg
 	top, ok := members(body, "jsonrpc", "id", "method", "params")
 	if !ok || len(top) != 4 || string(top["jsonrpc"]) != `"2.0"` || string(top["method"]) != `"tools/call"` || !validID(top["id"]) {
@@ -211,7 +347,7 @@ func parseFastCall(body []byte) (fastCallMsg, bool) {
 		msg.args = a
 	}
 	if m, ok := params["_meta"]; ok {
-		if _, ok := members(m, MetaPurpose, MetaRecommendation, MetaAlternatives); !ok {
+		if _, ok := members(m, metaKeys...); !ok || len(metaKeys) == 0 {
 			return msg, false
 		}
 		if json.Unmarshal(m, &msg.meta) != nil {
@@ -221,6 +357,9 @@ func parseFastCall(body []byte) (fastCallMsg, bool) {
 	msg.id = top["id"]
 	return msg, true
 }
+
+// aosMetaKeys are aos's own keys of a tools/call's _meta.
+var aosMetaKeys = []string{MetaPurpose, MetaRecommendation, MetaAlternatives}
 
 // members reads data as one JSON object whose member names are all among
 // allowed (any name when allowed is empty), each at most once, and

@@ -10,7 +10,7 @@ import (
 // the go-sdk's.
 func TestParseFastCall(t *testing.T) {
 	const call = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"crm.GET","arguments":{"path":"/x"},"_meta":{"aos/purpose":"p"}}}`
-	msg, ok := parseFastCall([]byte(call))
+	msg, ok := parseFastCall([]byte(call), aosMetaKeys...)
 	if !ok || msg.name != "crm.GET" || string(msg.args) != `{"path":"/x"}` || msg.meta["aos/purpose"] != "p" || string(msg.id) != "1" {
 		t.Fatalf("parseFastCall(%s) = %+v, %v", call, msg, ok)
 	}
@@ -19,7 +19,7 @@ func TestParseFastCall(t *testing.T) {
 		`{"jsonrpc":"2.0","id":-3,"method":"tools/call","params":{"name":"crm.GET","arguments":null}}`,
 		` {"params":{"arguments":{},"name":"x.y"},"method":"tools/call","id":0,"jsonrpc":"2.0"} `,
 	} {
-		if _, ok := parseFastCall([]byte(body)); !ok {
+		if _, ok := parseFastCall([]byte(body), aosMetaKeys...); !ok {
 			t.Errorf("parseFastCall(%s) refused a plain call", body)
 		}
 	}
@@ -47,7 +47,7 @@ func TestParseFastCall(t *testing.T) {
 		strings.Replace(call, `"_meta"`, `"_Meta"`, 1),
 		call + `{}`, call + `x`, `{"jsonrpc":"2.0",` + call[1:],
 	} {
-		if msg, ok := parseFastCall([]byte(body)); ok {
+		if msg, ok := parseFastCall([]byte(body), aosMetaKeys...); ok {
 			t.Errorf("parseFastCall(%s) = %+v; want it left to the go-sdk", body, msg)
 		}
 	}
@@ -59,7 +59,7 @@ func FuzzParseFastCall(f *testing.F) {
 	f.Add(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"crm.GET","arguments":{"path":"/x"}}}`)
 	f.Add(`{"jsonrpc":"2.0","id":"\u0000","method":"tools/call","params":{"name":"a.b","_meta":{"aos/alternatives":[1]}}}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		msg, ok := parseFastCall([]byte(body))
+		msg, ok := parseFastCall([]byte(body), aosMetaKeys...)
 		if ok && (msg.name == "" || !validID(msg.id)) {
 			t.Fatalf("parseFastCall(%q) = %+v", body, msg)
 		}

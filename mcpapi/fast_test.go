@@ -99,6 +99,44 @@ func TestMCP_FastPathAnswersAsTheGoSDK(t *testing.T) {
 	w.in.Verify(t)
 }
 
+// TestMCP_FastPathAnswersAsTheGoSDK_2026: the same under 2026-07-28,
+// where the fast path also finishes the result as the go-sdk does
+// (resultType, serverInfo); a call that asks for progress is the
+// go-sdk's.
+func TestMCP_FastPathAnswersAsTheGoSDK_2026(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	cs := connect(t, w, w.alice, "2026-07-28", nil)
+	for _, c := range fastCases {
+		before := mcpapi.FastCalls(w.in.MCP)
+		viaSDK := *c
+		viaSDK.Meta = mcp.Meta{"progressToken": "p1"}
+		for k, v := range c.Meta {
+			viaSDK.Meta[k] = v
+		}
+		res, err := cs.CallTool(ctx, &viaSDK)
+		sdkAnswer := answerOf(t, res, err)
+		if n := mcpapi.FastCalls(w.in.MCP); n != before {
+			t.Fatalf("%s: a call asking for progress took the fast path", c.Name)
+		}
+		res, err = cs.CallTool(ctx, c)
+		fastAnswer := answerOf(t, res, err)
+		if n := mcpapi.FastCalls(w.in.MCP); n != before+1 {
+			t.Fatalf("%s: the plain call did not take the fast path", c.Name)
+		}
+		if fastAnswer != sdkAnswer {
+			t.Errorf("%s %v:\nfast path: %s\ngo-sdk:    %s", c.Name, c.Arguments, fastAnswer, sdkAnswer)
+		}
+		if err == nil && (res.Meta["io.modelcontextprotocol/serverInfo"] == nil) {
+			t.Errorf("%s: the result's _meta names no server: %v", c.Name, res.Meta)
+		}
+	}
+	if n := countPayouts(w); n != 0 {
+		t.Errorf("the ledger received %d payouts before the owner decided", n)
+	}
+	w.in.Verify(t)
+}
+
 // TestMCP_FastPathOnlyWhenNothingCanNeedTheStream: a call that asks for
 // progress, a session that chose a logging level, and aos's own tools go
 // to the go-sdk; so does every request of a session presented by another
@@ -158,6 +196,61 @@ func TestMCP_FastPathOnlyWhenNothingCanNeedTheStream(t *testing.T) {
 		sessionPost(t, w, w.alice, other.ID(), c.body, c.header)
 		if fast() != 2 {
 			t.Fatalf("%s %v took the fast path", c.body, c.header)
+		}
+	}
+	w.in.Verify(t)
+}
+
+// TestMCP_FastPathStatelessChecks: a 2026-07-28 request the go-sdk would
+// refuse (header fields that do not match the body, a protocol version in
+// _meta other than the header's, no client capabilities, capabilities or
+// client information that do not read as such) is left to it, and so is
+// one that names a log level or asks for progress; a plain one is answered
+// by the fast path.
+func TestMCP_FastPathStatelessChecks(t *testing.T) {
+	w := newWorld(t)
+	fast := func() int64 { return mcpapi.FastCalls(w.in.MCP) }
+	const meta = `"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{"roots":{"listChanged":true}},"io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"}`
+	body := `{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"crm.GET","arguments":{"path":"/contacts/7"},"_meta":{` + meta + `}}}`
+	header := func(extra ...string) map[string]string {
+		h := map[string]string{"Authorization": "Bearer " + w.alice, "Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "crm.GET"}
+		for i := 0; i+1 < len(extra); i += 2 {
+			if extra[i+1] == "" {
+				delete(h, extra[i])
+			} else {
+				h[extra[i]] = extra[i+1]
+			}
+		}
+		return h
+	}
+	status, got, _ := post(t, w, body, header())
+	if status != http.StatusOK || !strings.Contains(got, `"resultType":"complete"`) || !strings.Contains(got, `"id":4,"result":`) || fast() != 1 {
+		t.Fatalf("a plain 2026-07-28 call: %d %s, fast path taken %d times", status, got, fast())
+	}
+	for _, c := range []struct {
+		what   string
+		body   string
+		header map[string]string
+		status int // what the go-sdk answers, 0 for anything
+	}{
+		{"no Mcp-Name", body, header("Mcp-Name", ""), http.StatusBadRequest},
+		{"another Mcp-Name", body, header("Mcp-Name", "crm.HEAD"), http.StatusBadRequest},
+		{"no Mcp-Method", body, header("Mcp-Method", ""), http.StatusBadRequest},
+		{"another protocol version in _meta", strings.Replace(body, `protocolVersion":"2026-07-28"`, `protocolVersion":"2025-11-25"`, 1), header(), 0},
+		{"no capabilities", strings.Replace(body, `"io.modelcontextprotocol/clientCapabilities":{"roots":{"listChanged":true}},`, ``, 1), header(), 0},
+		{"capabilities that are not", strings.Replace(body, `{"roots":{"listChanged":true}}`, `{"roots":{"listChanged":"yes"}}`, 1), header(), 0},
+		{"client information that is not", strings.Replace(body, `{"name":"t","version":"1"}`, `"t"`, 1), header(), 0},
+		{"a log level", strings.Replace(body, `"_meta":{`, `"_meta":{"io.modelcontextprotocol/logLevel":"debug",`, 1), header(), 0},
+		{"a progress token", strings.Replace(body, `"_meta":{`, `"_meta":{"progressToken":"p",`, 1), header(), 0},
+		{"a parameter header field", body, header("Mcp-Param-Path", "x"), 0},
+		{"a session", body, header("Mcp-Session-Id", "abc"), 0},
+	} {
+		status, got, _ := post(t, w, c.body, c.header)
+		if fast() != 1 {
+			t.Fatalf("%s: taken by the fast path: %d %s", c.what, status, got)
+		}
+		if c.status != 0 && status != c.status {
+			t.Errorf("%s: the go-sdk answered %d %s; want %d", c.what, status, got, c.status)
 		}
 	}
 	w.in.Verify(t)

@@ -102,7 +102,7 @@ func (s *Server) sessionTimeout() time.Duration {
 // session only (see subscribe.go).
 func (s *Server) newServer(session bool) *mcp.Server {
 	var srv *mcp.Server
-	srv = mcp.NewServer(&mcp.Implementation{Name: "aos", Title: "aos: the company's tools, as granted", Version: Version},
+	srv = mcp.NewServer(implementation(),
 		&mcp.ServerOptions{
 			Instructions: instructions,
 			Logger:       s.Logger,
@@ -129,6 +129,11 @@ func (s *Server) newServer(session bool) *mcp.Server {
 	srv.AddPrompt(&mcp.Prompt{Name: dispatchTool}, s.dispatchPrompt)
 	srv.AddReceivingMiddleware(s.toolsMiddleware)
 	return srv
+}
+
+// implementation is what the endpoint says of itself (serverInfo).
+func implementation() *mcp.Implementation {
+	return &mcp.Implementation{Name: "aos", Title: "aos: the company's tools, as granted", Version: Version}
 }
 
 // serverSlotKey carries, in a request's context, the server made for it
@@ -184,6 +189,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if stateless {
+		if s.fastStateless(w, r, p) {
+			return
+		}
 		s.stateless.ServeHTTP(w, r)
 		return
 	}
