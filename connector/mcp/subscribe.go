@@ -37,6 +37,12 @@ func (k *Connector) subscribe(ctx context.Context, c *aos.Connection, s *session
 		return nil, aos.Errorf(aos.EUnknownOperation,
 			"resources/subscribe of %s needs an agent's MCP session to send the updates to; subscribe over aos's MCP endpoint", c.Name)
 	}
+	if s.rt != nil && s.cs.ID() == "" {
+		// An HTTP upstream served without sessions has no stream to send
+		// an update on: a subscription would accept and never deliver.
+		return nil, aos.Errorf(aos.EUnknownOperation,
+			"the upstream of %s serves MCP without sessions, so it cannot send resource updates; read the resource again instead", c.Name)
+	}
 	k.watchOps.Lock()
 	defer k.watchOps.Unlock()
 	if k.watchers(c.ID, uri) == 0 {
