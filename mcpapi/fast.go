@@ -106,10 +106,8 @@ func (s *Server) fastCall(w http.ResponseWriter, r *http.Request, p *aos.Princip
 		s.sdkServes(id)
 		return false
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxRequest+1))
-	r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil || int64(len(body)) > s.maxRequest {
+	body, ok := s.readBody(r)
+	if !ok {
 		return false
 	}
 	call, ok := parseFastCall(body, aosMetaKeys...)
@@ -136,6 +134,16 @@ func (s *Server) fastCall(w http.ResponseWriter, r *http.Request, p *aos.Princip
 func isObject(raw json.RawMessage) bool {
 	t := bytes.TrimSpace(raw)
 	return len(t) > 0 && t[0] == '{' && json.Valid(t)
+}
+
+// readBody reads r's body, up to the endpoint's bound, and leaves r.Body
+// reading the same bytes again for the go-sdk; ok is false when it could
+// not be read whole.
+func (s *Server) readBody(r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxRequest+1))
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, err == nil && int64(len(body)) <= s.maxRequest
 }
 
 // eligible reports whether a request of the session may take the fast
@@ -217,10 +225,8 @@ func (s *Server) fastStateless(w http.ResponseWriter, r *http.Request, p *aos.Pr
 		!plainHeaders(r, "Mcp-Protocol-Version", "Mcp-Method", "Mcp-Name") {
 		return false
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, s.maxRequest+1))
-	r.Body.Close()
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil || int64(len(body)) > s.maxRequest {
+	body, ok := s.readBody(r)
+	if !ok {
 		return false
 	}
 	call, ok := parseFastCall(body, statelessMetaKeys...)

@@ -66,75 +66,60 @@ func plainSession(t *testing.T, w *world, token string) *mcp.ClientSession {
 }
 
 // TestMCP_FastPathAnswersAsTheGoSDK: every kind of call answered by the
-// fast path (a plain 2025-11-25 session) is answered exactly as the
-// go-sdk's path answers it (a session whose client offers sampling, which
-// the fast path leaves to the go-sdk), as the go-sdk client reads both.
+// fast path is answered exactly as the go-sdk's path answers it, as the
+// go-sdk client reads both: in 2025-11-25 sessions (a plain session's
+// calls against those of a session whose client offers sampling, which
+// the fast path leaves to the go-sdk), and under 2026-07-28 (plain calls
+// against calls asking for progress, the go-sdk's), where the fast path
+// also finishes the result as the go-sdk does (resultType, serverInfo).
 func TestMCP_FastPathAnswersAsTheGoSDK(t *testing.T) {
 	w := newWorld(t)
-	ctx := context.Background()
-	plain := plainSession(t, w, w.alice)
 	sampling := connect(t, w, w.alice, "2025-11-25", &mcp.ClientOptions{
 		CreateMessageHandler: func(context.Context, *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
 			return nil, errors.New("not used")
 		}})
-	for _, c := range fastCases {
-		before := mcpapi.FastCalls(w.in.MCP)
-		res, err := sampling.CallTool(ctx, c)
-		viaSDK := answerOf(t, res, err)
-		if n := mcpapi.FastCalls(w.in.MCP); n != before {
-			t.Fatalf("%s: a session whose client offers sampling took the fast path", c.Name)
+	sameAnswers(t, w, plainSession(t, w, w.alice), sampling, func(c *mcp.CallToolParams) *mcp.CallToolParams { return c })
+	stateless := connect(t, w, w.alice, "2026-07-28", nil)
+	sameAnswers(t, w, stateless, stateless, func(c *mcp.CallToolParams) *mcp.CallToolParams {
+		viaSDK := *c
+		viaSDK.Meta = mcp.Meta{"progressToken": "p1"}
+		for k, v := range c.Meta {
+			viaSDK.Meta[k] = v
 		}
-		res, err = plain.CallTool(ctx, c)
-		viaFast := answerOf(t, res, err)
-		if n := mcpapi.FastCalls(w.in.MCP); n != before+1 {
-			t.Fatalf("%s: the plain session's call did not take the fast path", c.Name)
-		}
-		if viaFast != viaSDK {
-			t.Errorf("%s %v:\nfast path: %s\ngo-sdk:    %s", c.Name, c.Arguments, viaFast, viaSDK)
-		}
-	}
+		return &viaSDK
+	})
 	if n := countPayouts(w); n != 0 {
 		t.Errorf("the ledger received %d payouts before the owner decided", n)
 	}
 	w.in.Verify(t)
 }
 
-// TestMCP_FastPathAnswersAsTheGoSDK_2026: the same under 2026-07-28,
-// where the fast path also finishes the result as the go-sdk does
-// (resultType, serverInfo); a call that asks for progress is the
-// go-sdk's.
-func TestMCP_FastPathAnswersAsTheGoSDK_2026(t *testing.T) {
-	w := newWorld(t)
+// sameAnswers makes each of fastCases on fast, which must take the fast
+// path, and as viaSDK makes it on sdk, which must not, and compares the
+// answers.
+func sameAnswers(t *testing.T, w *world, fast, sdk *mcp.ClientSession, viaSDK func(*mcp.CallToolParams) *mcp.CallToolParams) {
+	t.Helper()
 	ctx := context.Background()
-	cs := connect(t, w, w.alice, "2026-07-28", nil)
+	revision := fast.InitializeResult().ProtocolVersion
 	for _, c := range fastCases {
 		before := mcpapi.FastCalls(w.in.MCP)
-		viaSDK := *c
-		viaSDK.Meta = mcp.Meta{"progressToken": "p1"}
-		for k, v := range c.Meta {
-			viaSDK.Meta[k] = v
-		}
-		res, err := cs.CallTool(ctx, &viaSDK)
+		res, err := sdk.CallTool(ctx, viaSDK(c))
 		sdkAnswer := answerOf(t, res, err)
 		if n := mcpapi.FastCalls(w.in.MCP); n != before {
-			t.Fatalf("%s: a call asking for progress took the fast path", c.Name)
+			t.Fatalf("%s %s: the call meant for the go-sdk took the fast path", revision, c.Name)
 		}
-		res, err = cs.CallTool(ctx, c)
+		res, err = fast.CallTool(ctx, c)
 		fastAnswer := answerOf(t, res, err)
 		if n := mcpapi.FastCalls(w.in.MCP); n != before+1 {
-			t.Fatalf("%s: the plain call did not take the fast path", c.Name)
+			t.Fatalf("%s %s: the plain call did not take the fast path", revision, c.Name)
 		}
 		if fastAnswer != sdkAnswer {
-			t.Errorf("%s %v:\nfast path: %s\ngo-sdk:    %s", c.Name, c.Arguments, fastAnswer, sdkAnswer)
+			t.Errorf("%s %s %v:\nfast path: %s\ngo-sdk:    %s", revision, c.Name, c.Arguments, fastAnswer, sdkAnswer)
 		}
-		if err == nil && (res.Meta["io.modelcontextprotocol/serverInfo"] == nil) {
+		if revision >= "2026-07-28" && err == nil && res.Meta["io.modelcontextprotocol/serverInfo"] == nil {
 			t.Errorf("%s: the result's _meta names no server: %v", c.Name, res.Meta)
 		}
 	}
-	if n := countPayouts(w); n != 0 {
-		t.Errorf("the ledger received %d payouts before the owner decided", n)
-	}
-	w.in.Verify(t)
 }
 
 // TestMCP_FastPathOnlyWhenNothingCanNeedTheStream: a call that asks for

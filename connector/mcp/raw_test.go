@@ -74,15 +74,7 @@ func TestHTTP_relay(t *testing.T) {
 	out, err = r.call(rctx, "web", "sleep", `{"ms":10}`)
 	wantText(t, out, err, "slept")
 	// Relayed before the result, so already there (and once only).
-	tr.mu.Lock()
-	progress, logs := append([]string(nil), tr.progress...), append([]string(nil), tr.logs...)
-	tr.mu.Unlock()
-	if len(progress) != 1 || progress[0] != "halfway" {
-		t.Errorf("progress relayed: %q", progress)
-	}
-	if len(logs) != 1 || logs[0] != "sleeping" {
-		t.Errorf("logs relayed: %q", logs)
-	}
+	relayedOnce(t, tr)
 
 	// An answer longer than the reader's buffer (4 KB) is read whole.
 	long := strings.Repeat("abcdefgh", 5000)
@@ -292,6 +284,22 @@ func (f *fakeUpstream) postedMessages() []string {
 	return append([]string(nil), f.posted...)
 }
 
+// answers are the JSON-RPC answers aos posted to the fake, by id.
+func (f *fakeUpstream) answers(t *testing.T) map[string]map[string]any {
+	t.Helper()
+	answers := map[string]map[string]any{}
+	for _, p := range f.postedMessages() {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(p), &m); err != nil {
+			t.Fatalf("aos posted %q: %v", p, err)
+		}
+		if id, ok := m["id"]; ok {
+			answers[fmt.Sprint(id)] = m
+		}
+	}
+	return answers
+}
+
 // sse answers with an event stream whose text is events.
 func sse(w http.ResponseWriter, events string) {
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -460,27 +468,10 @@ func TestHTTP_noisyStream(t *testing.T) {
 	tr := &testRelay{}
 	out, err := r.call(mcp.WithRelay(ctx, tr), "fake", "probe", `{"mode":"noisy"}`)
 	wantText(t, out, err, "probe: ok")
-	tr.mu.Lock()
-	progress, logs := append([]string(nil), tr.progress...), append([]string(nil), tr.logs...)
-	tr.mu.Unlock()
-	if len(progress) != 1 || progress[0] != "halfway" {
-		t.Errorf("progress relayed: %q; want only the call's own, before its answer", progress)
-	}
-	if len(logs) != 1 || logs[0] != "sleeping" {
-		t.Errorf("logs relayed: %q", logs)
-	}
+	relayedOnce(t, tr) // only the call's own, before its answer
 	// The upstream's requests were answered on the session, before the
 	// call's answer was read.
-	answers := map[string]map[string]any{}
-	for _, p := range f.postedMessages() {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(p), &m); err != nil {
-			t.Fatalf("aos posted %q: %v", p, err)
-		}
-		if id, ok := m["id"]; ok {
-			answers[fmt.Sprint(id)] = m
-		}
-	}
+	answers := f.answers(t)
 	if a := answers["77"]; a == nil || a["jsonrpc"] != "2.0" || fmt.Sprint(a["result"]) != "map[]" || a["error"] != nil {
 		t.Errorf("ping answered %v", a)
 	}
@@ -492,14 +483,7 @@ func TestHTTP_noisyStream(t *testing.T) {
 	// their answers back; without a relay, the upstream is told why.
 	out, err = r.call(mcp.WithRelay(ctx, tr), "fake", "probe", `{"mode":"ask"}`)
 	wantText(t, out, err, "probe: ok")
-	answers = map[string]map[string]any{}
-	for _, p := range f.postedMessages() {
-		var m map[string]any
-		_ = json.Unmarshal([]byte(p), &m)
-		if id, ok := m["id"]; ok {
-			answers[fmt.Sprint(id)] = m
-		}
-	}
+	answers = f.answers(t)
 	if a := answers["s1"]; a == nil || !strings.Contains(fmt.Sprint(a["result"]), "you asked why?") {
 		t.Errorf("sampling answered %v", a)
 	}
@@ -514,14 +498,7 @@ func TestHTTP_noisyStream(t *testing.T) {
 	f.mu.Unlock()
 	out, err = r.call(ctx, "fake", "probe", `{"mode":"ask"}`)
 	wantText(t, out, err, "probe: ok")
-	answers = map[string]map[string]any{}
-	for _, p := range f.postedMessages() {
-		var m map[string]any
-		_ = json.Unmarshal([]byte(p), &m)
-		if id, ok := m["id"]; ok {
-			answers[fmt.Sprint(id)] = m
-		}
-	}
+	answers = f.answers(t)
 	for _, id := range []string{"s1", "e1"} {
 		a := answers[id]
 		if a == nil || a["error"] == nil || !strings.Contains(fmt.Sprint(a["error"]), "without an MCP client session") {
@@ -639,4 +616,19 @@ func TestHTTP_crLineEnds(t *testing.T) {
 	r := connectFake(t, f)
 	out, err := r.call(context.Background(), "fake", "probe", `{"mode":"cr"}`)
 	wantText(t, out, err, "probe: ok")
+}
+
+// relayedOnce checks that tr got the test upstream's progress (halfway)
+// and log message (sleeping), each once.
+func relayedOnce(t *testing.T, tr *testRelay) {
+	t.Helper()
+	tr.mu.Lock()
+	progress, logs := append([]string(nil), tr.progress...), append([]string(nil), tr.logs...)
+	tr.mu.Unlock()
+	if len(progress) != 1 || progress[0] != "halfway" {
+		t.Errorf("progress relayed: %q", progress)
+	}
+	if len(logs) != 1 || logs[0] != "sleeping" {
+		t.Errorf("logs relayed: %q", logs)
+	}
 }
