@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 sampling and logging are deprecated in MCP 2026-07-28 but still served under 2025-11-25: a session whose client offers sampling, or that chose a logging level, is the go-sdk's
+
 package mcpapi
 
 import (
