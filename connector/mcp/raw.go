@@ -267,7 +267,7 @@ func (s *session) handleRaw(ctx context.Context, data []byte, id json.RawMessage
 	case m.Method == "":
 		return nil, false, nil // the answer to another request: not this call's
 	case len(m.ID) == 0:
-		s.rawNotification(ctx, m, r)
+		s.rawNotification(m, r)
 		return nil, false, nil
 	}
 	answer := s.rawRequest(m, r)
@@ -285,7 +285,7 @@ func (s *session) handleRaw(ctx context.Context, data []byte, id json.RawMessage
 
 // rawNotification handles a notification on the call's stream as the
 // session's client handlers do.
-func (s *session) rawNotification(ctx context.Context, m rawMessage, r *running) {
+func (s *session) rawNotification(m rawMessage, r *running) {
 	switch m.Method {
 	case "notifications/progress":
 		var p sdk.ProgressNotificationParams
@@ -312,7 +312,6 @@ func (s *session) rawNotification(ctx context.Context, m rawMessage, r *running)
 			s.u.k.updated(s.u.id, p.URI)
 		}
 	}
-	_ = ctx
 }
 
 // rawRequest answers a request the upstream sent on the call's stream: it
