@@ -2,12 +2,13 @@ package pii
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/url"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Extract returns the values in a payload, with what their keys and shapes
@@ -81,7 +82,8 @@ func looksLikeJSON(body []byte) bool {
 
 // json walks the JSON values in body; what follows the first syntax error,
 // or nesting deeper than maxJSONDepth, is read as text. Containers left
-// open are closed.
+// open are closed. Strings are read as encoding/json reads them (invalid
+// UTF-8 as U+FFFD; a name given twice is read twice); numbers as written.
 func (x *extractor) json(body []byte) {
 	depth := len(x.frames)
 	defer func() {
@@ -89,10 +91,9 @@ func (x *extractor) json(body []byte) {
 			x.close()
 		}
 	}()
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
+	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	for !x.full() {
-		tok, err := dec.Token()
+		tok, err := dec.ReadToken()
 		if err == io.EOF {
 			return
 		}
@@ -102,24 +103,22 @@ func (x *extractor) json(body []byte) {
 			}
 			return
 		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{', '[':
-				x.open(t == '{')
-			default:
-				if len(x.frames) > depth {
-					x.close()
-				}
+		switch tok.Kind() {
+		case '{', '[':
+			x.open(tok.Kind() == '{')
+		case '}', ']':
+			if len(x.frames) > depth {
+				x.close()
 			}
-		case string:
+		case '"':
+			t := tok.String()
 			if f := x.top(); f != nil && f.object && f.expectKey {
 				x.setKey(t)
 			} else {
 				x.member(t)
 			}
-		case json.Number:
-			x.member(string(t))
+		case '0':
+			x.member(tok.String())
 		default: // true, false, null
 			x.done()
 		}
