@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -491,6 +492,9 @@ func writeFastAnswer(w http.ResponseWriter, id json.RawMessage, res *mcp.CallToo
 	h.Set("Cache-Control", "no-cache, no-transform")
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Connection", "keep-alive")
+	// The whole stream is known: its length spares both sides the chunked
+	// framing (a client reads an event stream to its end either way).
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b.Bytes())
 }
