@@ -243,6 +243,34 @@ func TestMCP_FastPathStatelessChecks(t *testing.T) {
 	w.in.Verify(t)
 }
 
+// TestMCP_FastPathKeepsTheSessionAlive: the go-sdk closes a session it
+// has not served for its timeout; a session whose calls all take the
+// fast path is left to it once every half timeout, so it stays open while
+// it is used, and closes once it is not.
+func TestMCP_FastPathKeepsTheSessionAlive(t *testing.T) {
+	w := newWorld(t)
+	const timeout = 400 * time.Millisecond
+	w.in.MCP.SessionTimeout = timeout
+	ctx := context.Background()
+	read := &mcp.CallToolParams{Name: "crm.GET", Arguments: map[string]any{"path": "/contacts/7"}}
+	cs := plainSession(t, w, w.alice)
+	for end := time.Now().Add(3 * timeout); time.Now().Before(end); time.Sleep(timeout / 8) {
+		if res, err := cs.CallTool(ctx, read); err != nil || res.IsError {
+			t.Fatalf("a call %v into a session used all along: %v %+v", time.Until(end), err, res)
+		}
+	}
+	if n := mcpapi.FastCalls(w.in.MCP); n < 10 {
+		t.Fatalf("only %d calls took the fast path", n)
+	}
+	time.Sleep(3 * timeout)
+	if _, err := cs.CallTool(ctx, read); err == nil {
+		t.Fatal("a session idle for longer than its timeout still answers")
+	}
+	if mcpapi.FastSession(w.in.MCP, cs.ID()) {
+		t.Error("the fast path still knows the closed session")
+	}
+}
+
 // sessionPost sends body to /mcp on session id as the agent with token,
 // with the header fields a 2025-11-25 client sends (and those of header,
 // which replace them).
