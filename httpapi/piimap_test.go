@@ -3,8 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -41,25 +39,14 @@ func TestPIIMap_Access(t *testing.T) {
 	}
 	do := func(t *testing.T, token, method, body string) (int, string) {
 		t.Helper()
-		var rd io.Reader
-		if body != "" {
-			rd = strings.NewReader(body)
-		}
 		path, _ := strings.CutPrefix(method, "GET ")
 		if path != method {
 			method = "GET"
 		} else {
 			path = ""
 		}
-		req, _ := http.NewRequest(method, in.URL+"/v1/owner/pii-map"+path, rd)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		status, b := in.Do(t, token, method, "/v1/owner/pii-map"+path, nil, body)
+		return status, string(b)
 	}
 	for _, c := range []struct {
 		name, token, method, body string

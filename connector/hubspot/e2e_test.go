@@ -48,18 +48,11 @@ func newWorld(t *testing.T) *world {
 // call sends a proxied request as an agent and returns the status and body.
 func (w *world) call(t *testing.T, token, method, path, body string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, w.in.URL+"/v1/proxy/crm"+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
+	var header http.Header
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		header = http.Header{"Content-Type": {"application/json"}}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return w.in.Do(t, token, method, "/v1/proxy/crm"+path, header, body)
 }
 
 func errorCode(b []byte) string {

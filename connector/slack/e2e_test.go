@@ -59,16 +59,8 @@ func newWorld(t *testing.T, extra ...func(*world)) *world {
 // call sends a Web API request through the proxy as an agent.
 func (w *world) call(t *testing.T, token, method string, args url.Values) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", w.in.URL+"/v1/proxy/chat/api/"+method, strings.NewReader(args.Encode()))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return w.in.Do(t, token, "POST", "/v1/proxy/chat/api/"+method,
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, args.Encode())
 }
 
 type answer struct {
