@@ -14,6 +14,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/internal/gatewaytest"
 	"github.com/aos-dev/aos/vault"
 )
 
@@ -84,7 +85,7 @@ func TestConnector_FromCall(t *testing.T) {
 			if call.Resource != tt.resource || call.Facts.Recipients != tt.recipients || call.Operation.Name != "send" || call.Operation.Access != aos.Write {
 				t.Fatalf("call = %s %s %+v", call.Operation.Name, call.Resource, call.Facts)
 			}
-			if err := connector.Recheck(testConnector(), c, resealed(t, call)); err != nil {
+			if err := connector.Recheck(testConnector(), c, gatewaytest.Resealed(t, call)); err != nil {
 				t.Fatalf("Recheck of a fresh call: %v", err)
 			}
 		})
@@ -182,18 +183,6 @@ func recheckAndDo(c *aos.Connection, secret vault.Secret, call *connector.Call) 
 	return k.Do(context.Background(), c, secret, call)
 }
 
-// resealed is call as the gateway holds it for an approval: its request
-// sealed (as JSON) and opened again, without what the mapping read.
-func resealed(t *testing.T, call *connector.Call) *connector.Call {
-	t.Helper()
-	raw, _ := json.Marshal(call.Upstream)
-	var out connector.Outbound
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatal(err)
-	}
-	return &connector.Call{Operation: call.Operation, Resource: call.Resource, Facts: call.Facts, Upstream: &out}
-}
-
 // TestConnector_DoRefusesAlteredCalls: a call sealed for an approval is
 // read again once, by the gateway's connector.Recheck, before Do sends
 // it as decided; nothing else is sent.
@@ -261,7 +250,7 @@ func FuzzFromCall(f *testing.F) {
 			}
 			return
 		}
-		if err := connector.Recheck(testConnector(), c, resealed(t, call)); err != nil {
+		if err := connector.Recheck(testConnector(), c, gatewaytest.Resealed(t, call)); err != nil {
 			t.Fatalf("Recheck refuses what FromCall built: %v\n%s", err, call.Upstream.Body)
 		}
 	})

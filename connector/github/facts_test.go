@@ -1,12 +1,12 @@
 package github
 
 import (
-	"encoding/json"
 	"net/http"
 	"testing"
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/internal/gatewaytest"
 )
 
 func testConn() *aos.Connection {
@@ -136,22 +136,10 @@ func TestConnector_FromHTTP_facts(t *testing.T) {
 			// has learnt nothing, the call is the one decided on: what
 			// was learnt is taken as decided, and Do confirms it.
 			for _, again := range []*Connector{k, New()} {
-				if err := connector.Recheck(again, tt.conn, resealed(t, call)); err != nil {
+				if err := connector.Recheck(again, tt.conn, gatewaytest.Resealed(t, call)); err != nil {
 					t.Errorf("read again: %v", err)
 				}
 			}
 		})
 	}
-}
-
-// resealed is call as the gateway holds it for an approval: its request
-// sealed (as JSON) and opened again, without what the mapping read.
-func resealed(t *testing.T, call *connector.Call) *connector.Call {
-	t.Helper()
-	raw, _ := json.Marshal(call.Upstream)
-	var out connector.Outbound
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatal(err)
-	}
-	return &connector.Call{Operation: call.Operation, Resource: call.Resource, Facts: call.Facts, Upstream: &out}
 }

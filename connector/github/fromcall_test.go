@@ -6,6 +6,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/internal/gatewaytest"
 )
 
 func TestConnector_FromCall(t *testing.T) {
@@ -49,7 +50,7 @@ func TestConnector_FromCall(t *testing.T) {
 			if call.Operation.Name != tt.op || call.Upstream.URL != tt.url || call.Resource != tt.resource {
 				t.Errorf("got %s %s %s", call.Operation.Name, call.Upstream.URL, call.Resource)
 			}
-			if err := connector.Recheck(k, c, resealed(t, call)); err != nil {
+			if err := connector.Recheck(k, c, gatewaytest.Resealed(t, call)); err != nil {
 				t.Errorf("read again: %v", err)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aos-dev/aos"
 	"github.com/aos-dev/aos/connector"
+	"github.com/aos-dev/aos/internal/gatewaytest"
 )
 
 const (
@@ -109,7 +110,7 @@ func TestConnector_FromHTTP(t *testing.T) {
 			// has learnt nothing of the channels, the call is the one
 			// decided on: what was learnt is taken as decided.
 			for _, again := range []*Connector{k, New()} {
-				if err := connector.Recheck(again, c, resealed(t, call)); err != nil {
+				if err := connector.Recheck(again, c, gatewaytest.Resealed(t, call)); err != nil {
 					t.Errorf("read again: %v", err)
 				}
 			}
@@ -161,7 +162,7 @@ func TestConnector_FromCall(t *testing.T) {
 		!strings.Contains(body, "blocks=%5B%7B%22type%22%3A%22divider%22%7D%5D") {
 		t.Fatalf("%+v %s", call, body)
 	}
-	if err := connector.Recheck(k, c, resealed(t, call)); err != nil {
+	if err := connector.Recheck(k, c, gatewaytest.Resealed(t, call)); err != nil {
 		t.Fatalf("read again: %v", err)
 	}
 	if _, err := k.FromCall(c, "chat.fly", nil); aos.ErrorCode(err) != aos.EUnknownOperation {
@@ -187,16 +188,4 @@ func TestConnector_Configure(t *testing.T) {
 			t.Errorf("%+v: %v", bad, err)
 		}
 	}
-}
-
-// resealed is call as the gateway holds it for an approval: its request
-// sealed (as JSON) and opened again, without what the mapping read.
-func resealed(t *testing.T, call *connector.Call) *connector.Call {
-	t.Helper()
-	raw, _ := json.Marshal(call.Upstream)
-	var out connector.Outbound
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatal(err)
-	}
-	return &connector.Call{Operation: call.Operation, Resource: call.Resource, Facts: call.Facts, Upstream: &out}
 }
