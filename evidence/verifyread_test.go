@@ -2,8 +2,6 @@ package evidence
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -75,14 +73,7 @@ func TestRowDecoder(t *testing.T) {
 // refuses the leaves the full one does, and gives the same entry but for
 // the attributes the replay does not read.
 func FuzzDecodeLeafReplayOnly(f *testing.F) {
-	seeds, _ := filepath.Glob(filepath.Join("testdata", "leaf", "*.json"))
-	for _, path := range seeds {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	addLeafSeeds(f)
 	for _, attrs := range []map[string]string{
 		{"approval": "ap_1", "b": "x\"y\\z\n\x01", "entry": "7"},
 		{"authorized_entry": "12", "status": "200", "z": "ü€"},
