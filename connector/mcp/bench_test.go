@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/aos-dev/aos"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -49,10 +50,7 @@ func BenchmarkToolsCall(b *testing.B) {
 		reportCPU(b, cpu)
 	}
 	b.Run("direct-http", func(b *testing.B) {
-		srv := testServer()
-		ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil))
-		b.Cleanup(ts.Close)
-		call(b, clientSession(b, ts.URL, ""), "echo")
+		call(b, clientSession(b, upstreamServer(b, false).URL, ""), "echo")
 	})
 	for _, via := range []string{"aos-http", "aos-http-names", "aos-stdio", "gateway", "connector"} {
 		b.Run(via, func(b *testing.B) {
@@ -64,21 +62,13 @@ func BenchmarkToolsCall(b *testing.B) {
 			}
 			var base, cred string
 			if via != "aos-stdio" {
-				srv := testServer()
-				ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil))
-				b.Cleanup(ts.Close)
-				base, cred = ts.URL, "none"
+				base, cred = upstreamServer(b, false).URL, "none"
 				b.Cleanup(func() { r.k.Close() }) // before the upstream closes: its event stream is open
 			} else {
 				settings["argv"] = selfCommand(b)
 				cred = "AOS_MCP_TEST_UPSTREAM=1"
 			}
-			c, err := r.connect(b, "up", "", false, settings, base, cred)
-			if err != nil {
-				b.Fatal(err)
-			}
-			token := r.in.Agent(b, "bench", "qa")
-			r.in.Grant(b, owner.GrantRequest{Connection: "up", Scope: "tool:echo", To: "bench"})
+			c, token := benchConnection(b, r, settings, base, cred)
 			raw := json.RawMessage(`{"msg":"hello"}`)
 			switch via {
 			case "gateway":
@@ -111,6 +101,20 @@ func BenchmarkToolsCall(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchConnection connects the upstream as "up" with settings, base URL
+// and credential, and grants its echo tool to a new agent, whose token it
+// returns with the connection.
+func benchConnection(b *testing.B, r *rig, settings map[string]any, base, cred string) (*aos.Connection, string) {
+	b.Helper()
+	c, err := r.connect(b, "up", "", false, settings, base, cred)
+	if err != nil {
+		b.Fatal(err)
+	}
+	token := r.in.Agent(b, "bench", "qa")
+	r.in.Grant(b, owner.GrantRequest{Connection: "up", Scope: "tool:echo", To: "bench"})
+	return c, token
 }
 
 // reportCPU reports the CPU time the process used since cpu per call, as
@@ -247,12 +251,7 @@ func BenchmarkToolsCallParallel(b *testing.B) {
 			side(b, "aos", func() { r = newRig(b) })
 			ts := upstreamServer(b, via == "aos-http-2026")
 			b.Cleanup(func() { r.k.Close() })
-			c, err := r.connect(b, "up", "", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "none")
-			if err != nil {
-				b.Fatal(err)
-			}
-			token := r.in.Agent(b, "bench", "qa")
-			r.in.Grant(b, owner.GrantRequest{Connection: "up", Scope: "tool:echo", To: "bench"})
+			c, token := benchConnection(b, r, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "none")
 			raw := json.RawMessage(`{"msg":"hello"}`)
 			switch via {
 			case "gateway":
