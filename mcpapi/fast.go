@@ -39,6 +39,7 @@ type fastSession struct {
 	ss        *mcp.ServerSession
 	principal int64
 	version   string // the protocol revision the client asked for at initialize
+	caps      *mcp.ClientCapabilities // the client's, from initialize
 	// plain: the client offers neither sampling nor elicitation, so no
 	// call of the session can ask it anything.
 	plain bool
@@ -64,7 +65,7 @@ func (s *Server) registerSession(req mcp.Request) {
 		return
 	}
 	caps := params.Capabilities
-	f := &fastSession{ss: ss, principal: p.ID, version: params.ProtocolVersion,
+	f := &fastSession{ss: ss, principal: p.ID, version: params.ProtocolVersion, caps: caps,
 		plain: caps == nil || (caps.Sampling == nil && caps.Elicitation == nil)}
 	f.sdkSeen.Store(time.Now().UnixNano())
 	if _, loaded := s.fast.LoadOrStore(ss.ID(), f); loaded {
@@ -122,7 +123,7 @@ func (s *Server) fastCall(w http.ResponseWriter, r *http.Request, p *aos.Princip
 		s.sdkServes(id)
 		return false
 	}
-	relay := &sessionRelay{session: f.ss, caps: f.ss.InitializeParams().Capabilities}
+	relay := &sessionRelay{session: f.ss, caps: f.caps}
 	res, raw, err := s.runTool(r.Context(), p, call.name, call.meta, call.args, relay)
 	if raw != nil && !isObject(raw) {
 		res, err = s.decodeResult(call.name, raw)
