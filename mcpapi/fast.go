@@ -38,7 +38,7 @@ import (
 type fastSession struct {
 	ss        *mcp.ServerSession
 	principal int64
-	version   string // the protocol revision the client asked for at initialize
+	version   string                  // the protocol revision the client asked for at initialize
 	caps      *mcp.ClientCapabilities // the client's, from initialize
 	// plain: the client offers neither sampling nor elicitation, so no
 	// call of the session can ask it anything.
