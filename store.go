@@ -145,6 +145,12 @@ type EvidenceTx interface {
 	Entries(ctx context.Context, from, to int64) ([]StoredEntry, error)
 	// AddCheckpoint stores a signed checkpoint for a tree of the given size.
 	AddCheckpoint(ctx context.Context, size int64, signed []byte) error
+	// DropCheckpoint removes the checkpoint stored for size if another is
+	// stored for a size from keptFrom to size-1, and does nothing
+	// otherwise. The evidence log keeps, of each span of sizes, the first
+	// checkpoint and the latest: the latest covers every entry, and the
+	// ones in between would only make verification longer.
+	DropCheckpoint(ctx context.Context, size, keptFrom int64) error
 	// Checkpoints returns every stored checkpoint, by size.
 	Checkpoints(ctx context.Context) ([]Checkpoint, error)
 	// LatestCheckpoint returns the checkpoint of the largest size, or

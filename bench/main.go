@@ -46,7 +46,11 @@ type config struct {
 	writers  []int
 	grants   int
 	evhome   string
-	skip     map[string]bool
+	// fill is how the verify measure fills its log: concurrent writers,
+	// entries per Record call, and the log's checkpoint span.
+	fillWriters, fillBatch int
+	span                   int64
+	skip                   map[string]bool
 }
 
 func main() {
@@ -63,6 +67,9 @@ func main() {
 	flag.IntVar(&c.entries, "verify-entries", 1_000_000, "entries in the log that `aos evidence verify` checks")
 	var writers string
 	flag.StringVar(&writers, "writers", "64,256", "concurrent Record callers for the append rate, comma-separated")
+	flag.IntVar(&c.fillWriters, "fill-writers", 64, "concurrent Record callers filling the log for verify (1 with -fill-batch 1: a batch, and a signed checkpoint, per entry)")
+	flag.IntVar(&c.fillBatch, "fill-batch", 10, "entries per Record call filling the log for verify")
+	flag.Int64Var(&c.span, "checkpoint-span", 0, "the evidence log's checkpoint span while filling (0: aos's default; 1 keeps every batch's checkpoint, as aos did before it thinned them)")
 	flag.IntVar(&c.grants, "grants", 10_000, "grants in the instance for the decision time")
 	flag.StringVar(&c.evhome, "evidence-home", "", "keep the instance of the append and verify measures in this folder, and reuse it if it holds one (the log is then only filled up to -verify-entries)")
 	flag.StringVar(&skip, "skip", "", "parts to skip, comma-separated: closed,open,fsync,download,mcp,append,verify,decide")
@@ -80,6 +87,9 @@ func main() {
 			fatalf("bad -writers %q", writers)
 		}
 		c.writers = append(c.writers, n)
+	}
+	if c.fillWriters <= 0 || c.fillBatch <= 0 || c.span < 0 {
+		fatalf("bad -fill-writers, -fill-batch or -checkpoint-span")
 	}
 	c.skip = map[string]bool{}
 	for _, s := range strings.Split(skip, ",") {

@@ -75,8 +75,14 @@ func (c *checker) add(index, last int64, format string, args ...any) {
 
 // addUnexplained adds p unless a problem already reported touches its range.
 func (c *checker) addUnexplained(p Problem) {
+	c.addIfUnexplained(p, false)
+}
+
+// addIfUnexplained adds p unless a problem already reported touches its
+// range and, if narrower, spans no more entries than p does.
+func (c *checker) addIfUnexplained(p Problem, narrower bool) {
 	for _, q := range c.problems {
-		if q.Index >= 0 && q.Index <= p.Last && p.Index <= q.Last {
+		if q.Index >= 0 && q.Index <= p.Last && p.Index <= q.Last && (!narrower || q.Last-q.Index <= p.Last-p.Index) {
 			return
 		}
 	}
@@ -409,10 +415,13 @@ func (c *checker) report() *Report {
 	c.checkNewestState()
 	c.reportTreesBeyond()
 	c.localise()
-	// Narrowest first, so that a wider range does not hide a narrower one.
+	// Narrowest first, so that a wider range does not hide a narrower one:
+	// nor does the range between two checkpoints, which spans up to
+	// DefaultCheckpointSpan entries, hide a stored hash that differs
+	// within it.
 	slices.SortStableFunc(c.weak, func(a, b Problem) int { return cmp.Compare(a.Last-a.Index, b.Last-b.Index) })
 	for _, p := range c.weak {
-		c.addUnexplained(p)
+		c.addIfUnexplained(p, true)
 	}
 	c.reportUncovered()
 	slices.SortStableFunc(c.problems, func(a, b Problem) int { return cmp.Compare(a.Index, b.Index) })

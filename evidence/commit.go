@@ -28,6 +28,7 @@ var errUnavailable = aos.Errorf(aos.EEvidenceUnavailable, "evidence log unavaila
 type batchOutcome struct {
 	indexes [][]int64        // per request
 	signed  []byte           // the new checkpoint; nil if the batch added no entry
+	kept    bool             // whether signed stays stored once superseded (keptCheckpoint)
 	size    int64            // the log size after the batch
 	digest  string           // the state digest after the batch
 	hashes  *batchHashReader // the tree hashes the batch read and wrote
@@ -137,6 +138,7 @@ func (l *Log) tryBatch(batch []*request) (batchOutcome, error) {
 			out.digest = work.digest()
 		}
 		out.signed, out.hashes, err = l.appendEntries(ctx, tx, size, entries, out.digest)
+		out.kept = l.keptCheckpoint(size, out.size)
 		return err
 	})
 	if err == nil && out.signed != nil {
@@ -162,9 +164,33 @@ func (l *Log) forget() {
 	l.hashes = nil
 }
 
+// DefaultCheckpointSpan is how many sizes of the log share one kept
+// checkpoint unless Config.CheckpointSpan says otherwise. Every batch signs
+// a checkpoint of the new tree and stores it in its transaction, so every
+// entry any caller heard of is covered by a signed checkpoint; the
+// checkpoint it supersedes is dropped in the same transaction unless it is
+// the first stored for a size in its span (from a multiple of the span to
+// the next). The store thus keeps the latest checkpoint and about one per
+// span of entries, however the entries came in batches, and Verify checks
+// a signature per span instead of one per batch. The checkpoint file keeps
+// the same ones (see witness).
+const DefaultCheckpointSpan = 1024
+
+// spanStart returns the first size of the span size is in.
+func (l *Log) spanStart(size int64) int64 { return size - size%l.span }
+
+// keptCheckpoint says whether the checkpoint a batch adds to a log of the
+// given size, making it newSize, is kept once later batches supersede it:
+// when it is the first of its span, that is, when the log had none before
+// (size 0) or its last checkpoint, of size, is in an earlier span.
+func (l *Log) keptCheckpoint(size, newSize int64) bool {
+	return size == 0 || size < l.spanStart(newSize)
+}
+
 // appendEntries stores entries, which continue a log of the given size, with
 // their tree hashes, and a signed checkpoint of the new tree stating the
-// state digest. It returns the checkpoint.
+// state digest, dropping the checkpoint it supersedes (see DefaultCheckpointSpan).
+// It returns the checkpoint.
 func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, entries []aos.StoredEntry, state string) ([]byte, *batchHashReader, error) {
 	newSize := size + int64(len(entries))
 	r := &batchHashReader{stored: storeHashReader{ctx, tx}, start: tlog.StoredHashIndex(0, size), known: l.hashes}
@@ -204,6 +230,14 @@ func (l *Log) appendEntries(ctx context.Context, tx aos.EvidenceTx, size int64, 
 	signed, err := sig.signed, sig.err
 	if err != nil {
 		return nil, nil, err
+	}
+	if size > 0 {
+		// The checkpoint of the log before this batch is superseded by
+		// this one unless it is the first of its span (see
+		// DefaultCheckpointSpan).
+		if err := tx.DropCheckpoint(ctx, size, l.spanStart(size)); err != nil {
+			return nil, nil, fmt.Errorf("drop checkpoint: %w", err)
+		}
 	}
 	if err := tx.AddCheckpoint(ctx, newSize, signed); err != nil {
 		return nil, nil, fmt.Errorf("add checkpoint: %w", err)

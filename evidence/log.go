@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,13 +30,19 @@ type Config struct {
 	// Origin is the first line of every checkpoint, naming this log
 	// ("aos.local/<instance id>"). Required.
 	Origin string
-	// CheckpointFile, if not "", is a file outside the store to which every
-	// signed checkpoint is appended after its commit (those committed within
-	// witnessInterval of each other in one write). It lets Verify notice a
-	// store whose tail was cut together with its newest checkpoints. A
-	// failure to write it is logged, not returned: the batch is committed by
-	// then, and the next batch's checkpoint supersedes the lost one.
+	// CheckpointFile, if not "", is a file outside the store that holds the
+	// checkpoints the store keeps (see DefaultCheckpointSpan), each written after
+	// its commit (those committed within witnessInterval of each other in
+	// one write), the latest replacing the one it supersedes. It lets
+	// Verify notice a store whose tail was cut together with its newest
+	// checkpoints. A failure to write it is logged, not returned: the
+	// batch is committed by then, and the next batch's checkpoint
+	// supersedes the lost one.
 	CheckpointFile string
+	// CheckpointSpan is how many sizes of the log share one kept
+	// checkpoint; 0 means DefaultCheckpointSpan, and 1 keeps every
+	// batch's checkpoint.
+	CheckpointSpan int64
 	// Now gives entry times. Required: the package reads no clock.
 	Now func() time.Time
 	// Logger receives the detail of store and file failures. Optional.
@@ -72,6 +79,7 @@ type Log struct {
 	now      func() time.Time
 	logger   *slog.Logger
 	observer Observer
+	span     int64    // Config.CheckpointSpan, or its default
 	witness  *witness // nil without a checkpoint file; fed only by the one goroutine that answers batches
 	// syncer is the store when it can commit without syncing (see
 	// DeferredSyncer); then batches pass through toSync to syncLoop, which
@@ -118,6 +126,8 @@ func New(cfg Config) (*Log, error) {
 		return nil, errors.New("evidence: no signer or verifier")
 	case cfg.Now == nil:
 		return nil, errors.New("evidence: no clock")
+	case cfg.CheckpointSpan < 0:
+		return nil, errors.New("evidence: negative checkpoint span")
 	}
 	if err := checkOrigin(cfg.Origin); err != nil {
 		return nil, fmt.Errorf("evidence: origin %q: %w", cfg.Origin, err)
@@ -133,6 +143,7 @@ func New(cfg Config) (*Log, error) {
 		now:      cfg.Now,
 		logger:   cfg.Logger,
 		observer: cfg.Observer,
+		span:     cmp.Or(cfg.CheckpointSpan, DefaultCheckpointSpan),
 		wake:     make(chan struct{}, 1),
 		stopped:  make(chan struct{}),
 
@@ -146,7 +157,10 @@ func New(cfg Config) (*Log, error) {
 		if err != nil {
 			return nil, fmt.Errorf("evidence: checkpoint file: %w", err)
 		}
-		l.witness = newWitness(f, l.logger)
+		if l.witness, err = newWitness(f, l.logger); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("evidence: checkpoint file: %w", err)
+		}
 	}
 	if ds, ok := cfg.Store.(DeferredSyncer); ok {
 		l.syncer = ds

@@ -66,7 +66,15 @@ func newTestKeys(t testing.TB) (note.Signer, note.Verifier) {
 	return s, v
 }
 
+// newTestLog returns a log on a memory store that keeps every batch's
+// checkpoint (CheckpointSpan 1), as the tests that find tampering between
+// two checkpoints need; newTestLogSpan gives another span.
 func newTestLog(t testing.TB) *testLog {
+	t.Helper()
+	return newTestLogSpan(t, 1)
+}
+
+func newTestLogSpan(t testing.TB, span int64) *testLog {
 	t.Helper()
 	s, v := newTestKeys(t)
 	tl := &testLog{
@@ -78,7 +86,7 @@ func newTestLog(t testing.TB) *testLog {
 	}
 	l, err := New(Config{
 		Store: tl.store, Signer: s, Verifier: v, Origin: testOrigin,
-		CheckpointFile: tl.cpFile, Now: tl.clock.Now,
+		CheckpointFile: tl.cpFile, Now: tl.clock.Now, CheckpointSpan: span,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -173,6 +173,17 @@ func (tx *memTx) AddCheckpoint(ctx context.Context, size int64, signed []byte) e
 	return nil
 }
 
+func (tx *memTx) DropCheckpoint(ctx context.Context, size, keptFrom int64) error {
+	if !tx.write {
+		return errReadOnly
+	}
+	if !slices.ContainsFunc(tx.st.checkpoints, func(c aos.Checkpoint) bool { return c.Size >= keptFrom && c.Size < size }) {
+		return nil
+	}
+	tx.st.checkpoints = slices.DeleteFunc(tx.st.checkpoints, func(c aos.Checkpoint) bool { return c.Size == size })
+	return nil
+}
+
 func (tx *memTx) Checkpoints(ctx context.Context) ([]aos.Checkpoint, error) {
 	out := slices.Clone(tx.st.checkpoints)
 	slices.SortStableFunc(out, func(a, b aos.Checkpoint) int { return cmp.Compare(a.Size, b.Size) })

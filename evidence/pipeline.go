@@ -100,7 +100,7 @@ func (l *Log) answer(c *committed, err error) {
 		return
 	}
 	if c.out.signed != nil && l.witness != nil {
-		l.witness.add(c.out.signed)
+		l.witness.add(c.out.signed, c.out.kept)
 	}
 	// Before the replies: a writer that has its answer finds its batch
 	// counted.

@@ -96,7 +96,7 @@ func TestEvidenceVerify_Tampering(t *testing.T) {
 		{"edit a leaf and recompute its stored hash", []string{
 			`UPDATE evidence_entries SET leaf = replace(leaf, 'agent:researcher', 'agent:intruder') WHERE idx = 7`,
 			rehash(7),
-		}, "entry 7"},
+		}, "entries 6-7: the stored tree hash over them differs"},
 		{"delete a row", []string{`DELETE FROM evidence_entries WHERE idx = 5`}, "5"},
 		{"cut a stored leaf hash short", []string{
 			fmt.Sprintf(`UPDATE evidence_hashes SET hash = x'00' WHERE id = %d`, tlog.StoredHashIndex(0, 7)),
@@ -109,11 +109,13 @@ func TestEvidenceVerify_Tampering(t *testing.T) {
 			`UPDATE evidence_entries SET idx = 4 WHERE idx = 6`,
 			`UPDATE evidence_entries SET idx = 6 WHERE idx = 1000000`,
 		}, "entry 4"},
+		// Cut back to the oldest kept checkpoint: what is left of the
+		// store is consistent, and only the checkpoint file shows the cut.
 		{"truncate the tail with its checkpoints", []string{
-			`DELETE FROM evidence_entries WHERE idx >= 10`,
-			`DELETE FROM evidence_checkpoints WHERE size > 10`,
-			`UPDATE evidence_head SET size = 10`,
-		}, "missing"},
+			`DELETE FROM evidence_entries WHERE idx >= (SELECT min(size) FROM evidence_checkpoints)`,
+			`UPDATE evidence_head SET size = (SELECT min(size) FROM evidence_checkpoints)`,
+			`DELETE FROM evidence_checkpoints WHERE size > (SELECT min(size) FROM evidence_checkpoints)`,
+		}, "missing: the checkpoint file has a signed tree of size"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,7 +136,7 @@ func TestEvidenceVerify_Tampering(t *testing.T) {
 			if code != 1 {
 				t.Fatalf("verify exit %d after tampering, want 1\n%s%s", code, out, errs)
 			}
-			if !strings.Contains(errs, tt.want) {
+			if !strings.Contains(out+errs, tt.want) {
 				t.Fatalf("verify error does not name %q:\n%s%s", tt.want, out, errs)
 			}
 			t.Logf("%s%s", out, errs)

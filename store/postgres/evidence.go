@@ -171,6 +171,20 @@ func (t *tx) AddCheckpoint(ctx context.Context, size int64, signed []byte) error
 	return nil
 }
 
+// DropCheckpoint removes the checkpoint stored for size if another is
+// stored for a size from keptFrom to size-1.
+func (t *tx) DropCheckpoint(ctx context.Context, size, keptFrom int64) error {
+	if err := t.writable("drop checkpoint"); err != nil {
+		return err
+	}
+	_, err := t.exec(ctx, `DELETE FROM evidence_checkpoints WHERE size = $1
+		AND EXISTS (SELECT 1 FROM evidence_checkpoints WHERE size >= $2 AND size < $1)`, size, keptFrom)
+	if err != nil {
+		return fmt.Errorf("postgres: drop checkpoint: %w", err)
+	}
+	return nil
+}
+
 // Checkpoints returns every stored checkpoint, by size.
 func (t *tx) Checkpoints(ctx context.Context) ([]aos.Checkpoint, error) {
 	rows, err := t.tx.Query(ctx, `SELECT size, signed FROM evidence_checkpoints ORDER BY size`)

@@ -21,6 +21,7 @@ var evidenceCases = []testCase{
 	{"AppendOverlap", testEvidenceAppendOverlap},
 	{"AppendHashGap", testEvidenceAppendHashGap},
 	{"Checkpoints", testEvidenceCheckpoints},
+	{"DropCheckpoint", testEvidenceDropCheckpoint},
 	{"Redact", testEvidenceRedact},
 	{"Scan", testEvidenceScan},
 }
@@ -361,6 +362,61 @@ func testEvidenceCheckpoints(t *testing.T, s aos.Store) {
 			t.Fatalf("LatestCheckpoint = %+v, %v; want size 3", latest, err)
 		}
 		checkBytes(t, "latest checkpoint", latest.Signed, []byte("checkpoint 3\n"))
+		return nil
+	})
+}
+
+// testEvidenceDropCheckpoint stores checkpoints of sizes 2, 5, 9 and 12
+// and drops 9 and 5 when a checkpoint is kept from the given size on.
+func testEvidenceDropCheckpoint(t *testing.T, s aos.Store) {
+	appendLeaves(t, s, 0, 12)
+	update(t, s, func(ctx context.Context, tx aos.Tx) error {
+		for _, n := range []int64{2, 5, 9, 12} {
+			if err := tx.AddCheckpoint(ctx, n, []byte(fmt.Sprintf("checkpoint %d\n", n))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	sizes := func(want ...int64) {
+		t.Helper()
+		view(t, s, func(ctx context.Context, tx aos.Tx) error {
+			cs, err := tx.Checkpoints(ctx)
+			if err != nil {
+				return err
+			}
+			var got []int64
+			for _, c := range cs {
+				got = append(got, c.Size)
+				checkBytes(t, "checkpoint", c.Signed, []byte(fmt.Sprintf("checkpoint %d\n", c.Size)))
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("checkpoints of sizes %v, want %v", got, want)
+			}
+			return nil
+		})
+	}
+	for _, c := range []struct {
+		size, keptFrom int64
+		want           []int64
+	}{
+		{9, 6, []int64{2, 5, 9, 12}}, // none from 6 to 8: 9 is kept
+		{9, 9, []int64{2, 5, 9, 12}}, // an empty range
+		{7, 0, []int64{2, 5, 9, 12}}, // none of size 7
+		{9, 5, []int64{2, 5, 12}},    // 5 is
+		{12, 10, []int64{2, 5, 12}},  // none from 10 to 11
+		{5, 0, []int64{2, 12}},       // 2 is
+		{12, 0, []int64{2}},          // 2 is
+		{2, 0, []int64{2}},           // the only one
+	} {
+		update(t, s, func(ctx context.Context, tx aos.Tx) error { return tx.DropCheckpoint(ctx, c.size, c.keptFrom) })
+		sizes(c.want...)
+	}
+	view(t, s, func(ctx context.Context, tx aos.Tx) error {
+		latest, err := tx.LatestCheckpoint(ctx)
+		if err != nil || latest.Size != 2 {
+			t.Fatalf("LatestCheckpoint = %+v, %v; want size 2", latest, err)
+		}
 		return nil
 	})
 }

@@ -188,6 +188,7 @@ func testViewRejectsWrites(t *testing.T, s aos.Store) {
 		{"AddFlow", func(ctx context.Context, tx aos.Tx) error { return tx.AddFlow(ctx, newFlow("f1", 3)) }},
 		{"AppendEntries", func(ctx context.Context, tx aos.Tx) error { return appendEntries(ctx, tx, leafEntries(1, 1)) }},
 		{"AddCheckpoint", func(ctx context.Context, tx aos.Tx) error { return tx.AddCheckpoint(ctx, 1, []byte("c\n")) }},
+		{"DropCheckpoint", func(ctx context.Context, tx aos.Tx) error { return tx.DropCheckpoint(ctx, 1, 0) }},
 		{"RedactEntry", func(ctx context.Context, tx aos.Tx) error { return tx.RedactEntry(ctx, 0, minute(9)) }},
 	}
 	for _, w := range writes {
