@@ -28,6 +28,8 @@ func (s *Server) toolsMiddleware(next mcp.MethodHandler) mcp.MethodHandler {
 			s.registerSession(req)
 		case "logging/setLevel":
 			s.sessionLogs(req)
+		case "notifications/cancelled":
+			s.cancelFast(req)
 		case "tools/list":
 			if r, ok := req.(*mcp.ListToolsRequest); ok {
 				return s.listTools(ctx, r)

@@ -4,13 +4,16 @@ package mcpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,6 +53,63 @@ type fastSession struct {
 	// (Unix nanoseconds). Its idle timer is reset only by the requests it
 	// serves, so the fast path leaves one call to it now and then.
 	sdkSeen atomic.Int64
+
+	// mu guards the calls the fast path is answering, by JSON-RPC id, so
+	// that the client's notifications/cancelled, and the session's end,
+	// cancel them as the go-sdk cancels its own; once closed, the
+	// session's requests are the go-sdk's (it answers 404).
+	mu     sync.Mutex
+	calls  map[jsonrpc.ID][]*context.CancelFunc
+	closed bool
+}
+
+// begin registers a call of id under way and returns its context, and the
+// function that ends it; ok is false once the session is closed.
+func (f *fastSession) begin(parent context.Context, id jsonrpc.ID) (ctx context.Context, end func(), ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil, nil, false
+	}
+	ctx, cancel := context.WithCancel(parent)
+	c := &cancel
+	if f.calls == nil {
+		f.calls = map[jsonrpc.ID][]*context.CancelFunc{}
+	}
+	f.calls[id] = append(f.calls[id], c)
+	return ctx, func() {
+		f.mu.Lock()
+		if rest := slices.DeleteFunc(f.calls[id], func(x *context.CancelFunc) bool { return x == c }); len(rest) > 0 {
+			f.calls[id] = rest
+		} else {
+			delete(f.calls, id)
+		}
+		f.mu.Unlock()
+		cancel()
+	}, true
+}
+
+// cancel cancels the calls of id under way (the client's
+// notifications/cancelled).
+func (f *fastSession) cancel(id jsonrpc.ID) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.calls[id] {
+		(*c)()
+	}
+}
+
+// close cancels every call under way and leaves the session's requests
+// to the go-sdk from now on.
+func (f *fastSession) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	for _, cs := range f.calls {
+		for _, c := range cs {
+			(*c)()
+		}
+	}
 }
 
 // registerSession notes a session that finished initializing (the
@@ -73,8 +133,40 @@ func (s *Server) registerSession(req mcp.Request) {
 	}
 	go func() {
 		_ = ss.Wait()
+		f.close()
 		s.fast.CompareAndDelete(ss.ID(), f)
 	}()
+}
+
+// cancelFast cancels the fast-path calls a notifications/cancelled names.
+func (s *Server) cancelFast(req mcp.Request) {
+	params, ok := req.GetParams().(*mcp.CancelledParams)
+	ss, _ := req.GetSession().(*mcp.ServerSession)
+	if !ok || params == nil || ss == nil {
+		return
+	}
+	v, ok := s.fast.Load(ss.ID())
+	if !ok {
+		return
+	}
+	if id, err := jsonrpc.MakeID(params.RequestID); err == nil {
+		v.(*fastSession).cancel(id)
+	}
+}
+
+// sessionDeleted closes the fast path of the session r deletes, before the
+// go-sdk does (its own end of the session is noticed a little later), so
+// that no call of it is answered or goes on once the DELETE is taken. A
+// DELETE of another agent's session is the go-sdk's to refuse.
+func (s *Server) sessionDeleted(r *http.Request, p *aos.Principal) {
+	id := r.Header.Get("Mcp-Session-Id")
+	if r.Method != http.MethodDelete || id == "" {
+		return
+	}
+	if v, ok := s.fast.Load(id); ok && v.(*fastSession).principal == p.ID {
+		v.(*fastSession).close()
+		s.fast.CompareAndDelete(id, v)
+	}
 }
 
 // sessionLogs notes that a session's agent set a logging level.
@@ -123,8 +215,18 @@ func (s *Server) fastCall(w http.ResponseWriter, r *http.Request, p *aos.Princip
 		s.sdkServes(id)
 		return false
 	}
+	rpcID, ok := callID(call.id)
+	if !ok {
+		s.sdkServes(id)
+		return false
+	}
+	ctx, end, ok := f.begin(r.Context(), rpcID)
+	if !ok {
+		return false
+	}
+	defer end()
 	relay := &sessionRelay{session: f.ss, caps: f.caps}
-	res, raw, err := s.runTool(r.Context(), p, call.name, call.meta, call.args, relay)
+	res, raw, err := s.runTool(ctx, p, call.name, call.meta, call.args, relay)
 	if raw != nil && !isObject(raw) {
 		res, err = s.decodeResult(call.name, raw)
 		raw = nil
@@ -132,6 +234,16 @@ func (s *Server) fastCall(w http.ResponseWriter, r *http.Request, p *aos.Princip
 	writeFastAnswer(w, call.id, res, raw, err)
 	s.fastCalls.Add(1)
 	return true
+}
+
+// callID is a request's id (validID) as the go-sdk keys its requests.
+func callID(raw json.RawMessage) (jsonrpc.ID, bool) {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return jsonrpc.ID{}, false
+	}
+	id, err := jsonrpc.MakeID(v)
+	return id, err == nil
 }
 
 // isObject reports whether raw is one valid JSON object.

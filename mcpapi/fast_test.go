@@ -7,12 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aos-dev/aos/mcpapi"
+	"github.com/aos-dev/aos/owner"
+	"github.com/aos-dev/aos/vault"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -282,4 +285,83 @@ func sessionPost(t *testing.T, w *world, token, session, body string, header map
 	}
 	status, got, _ := post(t, w, body, h)
 	return status, got
+}
+
+// TestMCP_FastPathCancels: a call the fast path is answering ends, and its
+// upstream request with it, when the client sends notifications/cancelled
+// for it (keeping the call's POST open), and when its session is deleted;
+// once the DELETE is taken, the session's calls are the go-sdk's (404).
+func TestMCP_FastPathCancels(t *testing.T) {
+	w := newWorld(t)
+	started, ended := make(chan struct{}, 1), make(chan struct{}, 1)
+	slow := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		started <- struct{}{}
+		<-r.Context().Done()
+		ended <- struct{}{}
+	}))
+	t.Cleanup(slow.Close)
+	w.in.Connect(t, owner.ConnectRequest{Type: "http", Name: "slow", Scope: "/", To: "alice", BaseURL: slow.URL,
+		Credential: vault.NewSecret([]byte("slow-key-1234567890"))})
+	const call = `{"jsonrpc":"2.0","id":ID,"method":"tools/call","params":{"name":"slow.GET","arguments":{"path":"/wait"}}}`
+	// slowCall starts a call of session id and returns the channel its
+	// answer's status comes on, once the upstream has the request.
+	slowCall := func(session, id string) chan int {
+		t.Helper()
+		done := make(chan int, 1)
+		go func() {
+			status, _ := sessionPost(t, w, w.alice, session, strings.Replace(call, "ID", id, 1), nil)
+			done <- status
+		}()
+		select {
+		case <-started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the call did not reach the upstream")
+		}
+		return done
+	}
+	waitEnded := func(what string) {
+		t.Helper()
+		select {
+		case <-ended:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the upstream request goes on", what)
+		}
+	}
+
+	cs := plainSession(t, w, w.alice)
+	done := slowCall(cs.ID(), `"slow-1"`)
+	status, got := sessionPost(t, w, w.alice, cs.ID(),
+		`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"slow-1","reason":"enough"}}`, nil)
+	if status != http.StatusAccepted {
+		t.Fatalf("notifications/cancelled: %d %s", status, got)
+	}
+	waitEnded("notifications/cancelled")
+	if status := <-done; status != http.StatusOK || mcpapi.FastCalls(w.in.MCP) != 1 {
+		t.Fatalf("the cancelled call: %d, fast path taken %d times", status, mcpapi.FastCalls(w.in.MCP))
+	}
+
+	other := plainSession(t, w, w.alice)
+	done = slowCall(other.ID(), "7")
+	req, err := http.NewRequest(http.MethodDelete, w.mcpURL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+w.alice)
+	req.Header.Set("Mcp-Session-Id", other.ID())
+	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("DELETE: %d", resp.StatusCode)
+	}
+	waitEnded("DELETE")
+	<-done
+	read := `{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"crm.GET","arguments":{"path":"/contacts/7"}}}`
+	if status, got := sessionPost(t, w, w.alice, other.ID(), read, nil); status != http.StatusNotFound {
+		t.Fatalf("a call of the deleted session: %d %s", status, got)
+	}
+	w.in.Verify(t)
 }

@@ -198,6 +198,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.fastCall(w, r, p) {
 		return
 	}
+	s.sessionDeleted(r, p)
 	s.stateful.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), serverSlotKey{}, &serverSlot{})))
 }
 
