@@ -21,8 +21,10 @@ import (
 )
 
 // The MCP measure: tools/call of one read-only tool (echo) of an upstream
-// MCP server, called by 32 MCP client sessions (the go-sdk's, 2025-11-25)
-// directly and through aos, closed loop, in alternating rounds. Unlike
+// MCP server, called by 32 MCP client sessions (the go-sdk's) directly and
+// through aos, closed loop, in alternating rounds: under 2025-11-25
+// (sessions), and under 2026-07-28 (no sessions: its clients against the
+// upstream served without them, as the go-sdk's server needs for it). Unlike
 // the in-process BenchmarkToolsCallParallel (connector/mcp), the client
 // (this process), aos and the upstream each run in a process of their
 // own, with a garbage collector of its own, as they do in use: in one
@@ -51,7 +53,8 @@ func serveUpstreamIfAsked() {
 		fatalf("upstream: %v", err)
 	}
 	fmt.Printf("http://%s/mcp\n", ln.Addr())
-	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv }, nil)
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return srv },
+		&mcp.StreamableHTTPOptions{Stateless: os.Getenv(upstreamEnv) == "stateless"})
 	fatalf("upstream: %v", http.Serve(ln, h))
 }
 
@@ -87,14 +90,19 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// startMCPUpstream starts the bench binary again as the upstream.
-func startMCPUpstream() (*process, string, error) {
+// startMCPUpstream starts the bench binary again as the upstream, served
+// without sessions when stateless.
+func startMCPUpstream(stateless bool) (*process, string, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, "", err
 	}
 	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), upstreamEnv+"=1")
+	mode := "1"
+	if stateless {
+		mode = "stateless"
+	}
+	cmd.Env = append(os.Environ(), upstreamEnv+"="+mode)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -118,13 +126,18 @@ func (p *process) stop() {
 }
 
 // mcpBench measures tools/call directly and through aos (bin, a new home
-// in tmp) and adds its rows to t.
+// in tmp), under both revisions, and adds its rows to t.
 func mcpBench(t *table, c config, tmp string, store string) error {
-	up, url, err := startMCPUpstream()
+	up, url, err := startMCPUpstream(false)
 	if err != nil {
 		return err
 	}
 	defer up.stop()
+	up26, url26, err := startMCPUpstream(true)
+	if err != nil {
+		return err
+	}
+	defer up26.stop()
 	in, err := startAOS(c.aos, filepath.Join(tmp, "home-mcp"), store)
 	if err != nil {
 		return err
@@ -135,28 +148,34 @@ func mcpBench(t *table, c config, tmp string, store string) error {
 		return err
 	}
 	token = strings.TrimSpace(token)
-	if _, err := in.cli("none", "connect", "mcp", "up", "--base-url", url, "--read-tools", "annotated",
-		"--scope", "tool:echo", "--to", "bench"); err != nil {
-		return err
+	for name, u := range map[string]string{"up": url, "up26": url26} {
+		if _, err := in.cli("none", "connect", "mcp", name, "--base-url", u, "--read-tools", "annotated",
+			"--scope", "tool:echo", "--to", "bench"); err != nil {
+			return err
+		}
 	}
 	aosProc := &process{cmd: in.cmd}
-	paths := []struct {
-		name, url, token, tool string
-	}{
-		{"direct", url, "", "echo"},
-		{"aos", in.url + "/mcp", token, "up.echo"},
+	type path struct {
+		name, direct, url, token, tool, version string
+		up                                      *process
+	}
+	paths := []path{
+		{"direct", "direct", url, "", "echo", "2025-11-25", up},
+		{"aos", "direct", in.url + "/mcp", token, "up.echo", "2025-11-25", up},
+		{"direct, 2026-07-28", "direct, 2026-07-28", url26, "", "echo", "2026-07-28", up26},
+		{"aos, 2026-07-28", "direct, 2026-07-28", in.url + "/mcp", token, "up26.echo", "2026-07-28", up26},
 	}
 	rates := map[string][]float64{}
 	cpu := map[string][3]time.Duration{} // client, aos, upstream per call, summed over rounds
 	calls := map[string]int64{}
 	for round := range c.rounds {
 		for _, p := range paths {
-			c0, a0, u0 := selfCPU(), aosProc.cpu(), up.cpu()
-			n, took, err := mcpClosedLoop(p.url, p.token, p.tool, c.clients, c.duration)
+			c0, a0, u0 := selfCPU(), aosProc.cpu(), p.up.cpu()
+			n, took, err := mcpClosedLoop(p.url, p.token, p.tool, p.version, c.clients, c.duration)
 			if err != nil {
 				return fmt.Errorf("MCP closed loop %s: %w", p.name, err)
 			}
-			c1, a1, u1 := selfCPU(), aosProc.cpu(), up.cpu()
+			c1, a1, u1 := selfCPU(), aosProc.cpu(), p.up.cpu()
 			r := float64(n) / took.Seconds()
 			logf("round %d MCP %s: %.0f calls/s", round+1, p.name, r)
 			rates[p.name] = append(rates[p.name], r)
@@ -168,12 +187,11 @@ func mcpBench(t *table, c config, tmp string, store string) error {
 			calls[p.name] += n
 		}
 	}
-	direct := median(rates["direct"])
 	for _, p := range paths {
-		m := median(rates[p.name])
+		m, direct := median(rates[p.name]), median(rates[p.direct])
 		var per []string
 		for i, r := range rates[p.name] {
-			per = append(per, fmt.Sprintf("%.2f", r/rates["direct"][i]))
+			per = append(per, fmt.Sprintf("%.2f", r/rates[p.direct][i]))
 		}
 		s, n := cpu[p.name], float64(calls[p.name])
 		us := func(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/float64(time.Microsecond)/n) }
@@ -184,10 +202,10 @@ func mcpBench(t *table, c config, tmp string, store string) error {
 	return nil
 }
 
-// mcpClosedLoop runs clients go-sdk client sessions (2025-11-25), each
-// with a transport of its own, calling tool for d, and returns how many
-// calls were answered and in how long.
-func mcpClosedLoop(url, token, tool string, clients int, d time.Duration) (int64, time.Duration, error) {
+// mcpClosedLoop runs clients go-sdk client sessions at protocol revision
+// version, each with a transport of its own, calling tool for d, and
+// returns how many calls were answered and in how long.
+func mcpClosedLoop(url, token, tool, version string, clients int, d time.Duration) (int64, time.Duration, error) {
 	ctx := context.Background()
 	sessions := make([]*mcp.ClientSession, clients)
 	for i := range sessions {
@@ -196,7 +214,7 @@ func mcpClosedLoop(url, token, tool string, clients int, d time.Duration) (int64
 		hc := &http.Client{Transport: &bearer{token: token, base: tr}}
 		cl := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, nil)
 		cs, err := cl.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: hc},
-			&mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+			&mcp.ClientSessionOptions{ProtocolVersion: version})
 		if err != nil {
 			return 0, 0, err
 		}
