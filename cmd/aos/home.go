@@ -437,7 +437,7 @@ on an empty home by itself.`,
 		Args: noArgs,
 	}
 	storeURL := cmd.Flags().String("store", "", "store URL (default: SQLite in the home; or $AOS_STORE)")
-	checkpoints := cmd.Flags().String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
+	checkpoints := cmd.Flags().String("checkpoint-file", "", "file that keeps a copy of the signed checkpoints the store keeps")
 	keyFile := signingKeyFlag(cmd.Flags())
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		h, err := resolveHome(e)

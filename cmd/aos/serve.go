@@ -58,7 +58,7 @@ records; --store, if given, must name that same store.`,
 	fs := cmd.Flags()
 	listen := fs.String("listen", "127.0.0.1:7070", "address to listen on")
 	storeURL := fs.String("store", "", "store URL (default: the home's store; or $AOS_STORE)")
-	checkpoints := fs.String("checkpoint-file", "", "file that keeps a copy of every signed checkpoint")
+	checkpoints := fs.String("checkpoint-file", "", "file that keeps a copy of the signed checkpoints the store keeps")
 	keyFile := signingKeyFlag(fs)
 	stateEvery := fs.Duration("state-check", time.Minute, "how often the running server proves its store against the evidence log (0: only at start)")
 	webhook := fs.String("notify-webhook", "", "URL to post to when a call is held (or $AOS_NOTIFY_WEBHOOK)")
