@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"slices"
@@ -162,4 +163,17 @@ func TestLog_DefaultCheckpointSpan(t *testing.T) {
 		t.Fatalf("the model keeps %v", m.stored)
 	}
 	checkSpans(t, tl, m)
+	// An export carries the kept checkpoints, and verifies.
+	var buf bytes.Buffer
+	if err := tl.Export(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	r, err := VerifyExport(&buf, tl.verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustOK(t, r)
+	if r.Size != 2100 || r.Checkpoints != len(m.stored) {
+		t.Fatalf("the export: size %d, %d checkpoints; want 2100, %d", r.Size, r.Checkpoints, len(m.stored))
+	}
 }
