@@ -194,15 +194,31 @@ func run(c config) error {
 	if base != nil {
 		paths = append(paths, target{"aos (base)", base.url + "/v1/proxy/crm/v1/contacts", baseToken})
 	}
+	// The aos processes, whose CPU per request the loops report.
+	procs := map[string]*process{"aos": {cmd: in.cmd}}
+	if base != nil {
+		procs["aos (base)"] = &process{cmd: base.cmd}
+	}
+	cpuOf := func(name string) time.Duration {
+		if p := procs[name]; p != nil {
+			return p.cpu()
+		}
+		return 0
+	}
 
 	if !c.skip["closed"] {
 		rps := map[string][]float64{}
+		cpu := map[string]time.Duration{}
+		reqs := map[string]float64{}
 		for round := range c.rounds {
 			for _, p := range paths {
+				c0 := cpuOf(p.name)
 				r, err := closedLoop(p, c.clients, c.duration)
 				if err != nil {
 					return fmt.Errorf("closed loop %s: %w", p.name, err)
 				}
+				cpu[p.name] += cpuOf(p.name) - c0
+				reqs[p.name] += r * c.duration.Seconds()
 				logf("round %d %s: %.0f req/s", round+1, p.name, r)
 				rps[p.name] = append(rps[p.name], r)
 			}
@@ -216,7 +232,8 @@ func run(c config) error {
 				for i, r := range rps[p.name] {
 					rs = append(rs, fmt.Sprintf("%.2f", r/rps["bare proxy"][i]))
 				}
-				ratios = "; per round ÷ bare: " + strings.Join(rs, ", ")
+				ratios = "; per round ÷ bare: " + strings.Join(rs, ", ") +
+					fmt.Sprintf("; its process's CPU %.0f µs per request", float64(cpu[p.name])/float64(time.Microsecond)/reqs[p.name])
 			}
 			t.add(fmt.Sprintf("closed loop, %d clients: %s", c.clients, p.name), fmt.Sprintf("%.0f req/s", m),
 				fmt.Sprintf("÷ bare proxy %.2f (median of %d rounds: %s%s)", m/bareMedian, c.rounds, fmtFloats(rps[p.name]), ratios))
@@ -234,13 +251,17 @@ func run(c config) error {
 	if !c.skip["open"] {
 		for _, rate := range c.rates {
 			for _, p := range paths {
+				c0 := cpuOf(p.name)
 				l, err := openLoop(p, rate, c.duration)
 				if err != nil {
 					return fmt.Errorf("open loop %s at %d/s: %w", p.name, rate, err)
 				}
+				note := fmt.Sprintf("%d requests, latency from due time; %d over 1 s", l.sent, l.late)
+				if procs[p.name] != nil && l.sent > 0 {
+					note += fmt.Sprintf("; its process's CPU %.0f µs per request", float64(cpuOf(p.name)-c0)/float64(time.Microsecond)/float64(l.sent))
+				}
 				t.add(fmt.Sprintf("open loop %d req/s: %s", rate, p.name),
-					fmt.Sprintf("p50 %s, p99 %s, p99.9 %s", ms(l.p50), ms(l.p99), ms(l.p999)),
-					fmt.Sprintf("%d requests, latency from due time; %d over 1 s", l.sent, l.late))
+					fmt.Sprintf("p50 %s, p99 %s, p99.9 %s", ms(l.p50), ms(l.p99), ms(l.p999)), note)
 			}
 		}
 	}

@@ -199,6 +199,8 @@ type request struct {
 	done  chan result // capacity 1; receives exactly one result once taken
 	// then, if set (Submit), receives the result instead of done.
 	then func([]int64, error)
+	// at is when Submit queued it.
+	at time.Time
 }
 
 type result struct {
@@ -272,7 +274,7 @@ func (l *Log) Submit(fn func(aos.Tx) ([]aos.Record, error), then func([]int64, e
 	if then == nil {
 		then = func([]int64, error) {}
 	}
-	req := &request{ctx: context.Background(), fn: fn, then: then}
+	req := &request{ctx: context.Background(), fn: fn, then: then, at: time.Now()}
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -318,6 +320,15 @@ func (l *Log) run() {
 		}()
 	}
 	for {
+		if until := l.lingering(); until > 0 {
+			t := time.NewTimer(until)
+			select {
+			case <-l.wake:
+			case <-t.C:
+			}
+			t.Stop()
+			continue
+		}
 		batch, closed := l.take()
 		if len(batch) > 0 {
 			l.commitBatch(batch)
@@ -328,6 +339,31 @@ func (l *Log) run() {
 		}
 		<-l.wake
 	}
+}
+
+// submittedLinger is how long submitted functions (Submit: outcomes, which
+// nobody waits for) may wait, when nothing else is queued, for a Record
+// to share their batch. Each batch costs a transaction, a signature and a
+// sync whatever it holds; an outcome-only batch also takes a sync cycle an
+// authorisation arriving just after it would then wait for.
+const submittedLinger = 2 * time.Millisecond
+
+// lingering returns how much longer the committer lets the queued
+// requests wait: only submitted ones are queued, the oldest for less than
+// submittedLinger, and the log is open. It returns 0 when it should take
+// them now.
+func (l *Log) lingering() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || len(l.pending) == 0 || len(l.pending) >= maxBatch {
+		return 0
+	}
+	for _, req := range l.pending {
+		if req.then == nil {
+			return 0
+		}
+	}
+	return time.Until(l.pending[0].at.Add(submittedLinger))
 }
 
 // take claims up to maxBatch queued requests. Requests whose caller gave up
