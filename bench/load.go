@@ -156,13 +156,14 @@ func (t target) do(ctx context.Context, c *http.Client) error {
 }
 
 // closedLoop runs clients callers, each sending its next request as soon as
-// the previous one is answered, for d; it returns requests per second.
-func closedLoop(t target, clients int, d time.Duration) (float64, error) {
+// the previous one is answered, for d; it returns requests per second and
+// how many were answered.
+func closedLoop(t target, clients int, d time.Duration) (float64, int64, error) {
 	c := &http.Client{Transport: tunedTransport()}
 	defer c.CloseIdleConnections()
 	// Warm the connections so set-up is not measured.
 	if err := t.do(context.Background(), c); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
@@ -188,9 +189,9 @@ func closedLoop(t target, clients int, d time.Duration) (float64, error) {
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return 0, firstErr
+		return 0, 0, firstErr
 	}
-	return float64(n.Load()) / time.Since(start).Seconds(), nil
+	return float64(n.Load()) / time.Since(start).Seconds(), n.Load(), nil
 }
 
 // latencies are the quantiles of one open-loop run.

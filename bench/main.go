@@ -209,16 +209,16 @@ func run(c config) error {
 	if !c.skip["closed"] {
 		rps := map[string][]float64{}
 		cpu := map[string]time.Duration{}
-		reqs := map[string]float64{}
+		reqs := map[string]int64{}
 		for round := range c.rounds {
 			for _, p := range paths {
 				c0 := cpuOf(p.name)
-				r, err := closedLoop(p, c.clients, c.duration)
+				r, answered, err := closedLoop(p, c.clients, c.duration)
 				if err != nil {
 					return fmt.Errorf("closed loop %s: %w", p.name, err)
 				}
 				cpu[p.name] += cpuOf(p.name) - c0
-				reqs[p.name] += r * c.duration.Seconds()
+				reqs[p.name] += answered + 1 // and the warming request
 				logf("round %d %s: %.0f req/s", round+1, p.name, r)
 				rps[p.name] = append(rps[p.name], r)
 			}
@@ -233,7 +233,7 @@ func run(c config) error {
 					rs = append(rs, fmt.Sprintf("%.2f", r/rps["bare proxy"][i]))
 				}
 				ratios = "; per round ÷ bare: " + strings.Join(rs, ", ") +
-					fmt.Sprintf("; its process's CPU %.0f µs per request", float64(cpu[p.name])/float64(time.Microsecond)/reqs[p.name])
+					fmt.Sprintf("; its process's CPU %.0f µs per request", float64(cpu[p.name])/float64(time.Microsecond)/float64(reqs[p.name]))
 			}
 			t.add(fmt.Sprintf("closed loop, %d clients: %s", c.clients, p.name), fmt.Sprintf("%.0f req/s", m),
 				fmt.Sprintf("÷ bare proxy %.2f (median of %d rounds: %s%s)", m/bareMedian, c.rounds, fmtFloats(rps[p.name]), ratios))
@@ -258,7 +258,7 @@ func run(c config) error {
 				}
 				note := fmt.Sprintf("%d requests, latency from due time; %d over 1 s", l.sent, l.late)
 				if procs[p.name] != nil && l.sent > 0 {
-					note += fmt.Sprintf("; its process's CPU %.0f µs per request", float64(cpuOf(p.name)-c0)/float64(time.Microsecond)/float64(l.sent))
+					note += fmt.Sprintf("; its process's CPU %.0f µs per request", float64(cpuOf(p.name)-c0)/float64(time.Microsecond)/float64(l.sent+1)) // and the warming request
 				}
 				t.add(fmt.Sprintf("open loop %d req/s: %s", rate, p.name),
 					fmt.Sprintf("p50 %s, p99 %s, p99.9 %s", ms(l.p50), ms(l.p99), ms(l.p999)), note)

@@ -133,9 +133,15 @@ func (s *Server) registerSession(req mcp.Request) {
 	}
 	go func() {
 		_ = ss.Wait()
-		f.close()
-		s.fast.CompareAndDelete(ss.ID(), f)
+		s.endFast(ss.ID(), f)
 	}()
+}
+
+// endFast closes the fast path of session id (f, while registered) and
+// forgets it.
+func (s *Server) endFast(id string, f *fastSession) {
+	f.close()
+	s.fast.CompareAndDelete(id, f)
 }
 
 // cancelFast cancels the fast-path calls a notifications/cancelled names.
@@ -164,8 +170,7 @@ func (s *Server) sessionDeleted(r *http.Request, p *aos.Principal) {
 		return
 	}
 	if v, ok := s.fast.Load(id); ok && v.(*fastSession).principal == p.ID {
-		v.(*fastSession).close()
-		s.fast.CompareAndDelete(id, v)
+		s.endFast(id, v.(*fastSession))
 	}
 }
 
