@@ -77,8 +77,32 @@ func (s *session) exchange(ctx context.Context, body []byte, id json.RawMessage,
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
-	return s.readAnswer(ctx, resp, id, r)
+	res, err := s.readAnswer(ctx, resp, id, r)
+	if err != nil {
+		resp.Body.Close()
+		return nil, err
+	}
+	go drain(resp.Body)
+	return res, nil
+}
+
+// What is left of an answered call's stream is read to its end, up to
+// drainLimit bytes and for drainWait at most, so that its connection
+// carries a later call: net/http closes a connection whose answer was
+// closed before its end, and each call would then open one of its own
+// (and the upstream accept it). An upstream ends the stream after the
+// answer (the transport's spec says it should), so the end is usually a
+// few bytes away; one that keeps it open loses the connection, as before.
+const (
+	drainLimit = 64 << 10
+	drainWait  = time.Second
+)
+
+func drain(body io.ReadCloser) {
+	t := time.AfterFunc(drainWait, func() { body.Close() })
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, drainLimit))
+	t.Stop()
+	body.Close()
 }
 
 // rawMessage is a JSON-RPC 2.0 message as rawCall reads and writes it.

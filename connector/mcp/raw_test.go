@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -80,6 +81,61 @@ func TestHTTP_relay(t *testing.T) {
 	long := strings.Repeat("abcdefgh", 5000)
 	out, err = r.call(ctx, "web", "echo", `{"msg":"`+long+`"}`)
 	wantText(t, out, err, "echo: "+long)
+}
+
+// TestHTTP_callsShareConnections: a call's event stream is read to its
+// end after the answer, so that its connection carries the next call;
+// closed early, net/http closed the connection, and a call opened one of
+// its own whenever the stream's end had not come with the answer. Here
+// the end always comes later: the upstream's handler waits before it
+// returns.
+func TestHTTP_callsShareConnections(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts *sdk.StreamableHTTPOptions
+	}{{"event stream", nil}, {"json", &sdk.StreamableHTTPOptions{JSONResponse: true}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			srv := testServer()
+			h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, tc.opts)
+			var opened atomic.Int64
+			ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+				h.ServeHTTP(w, req)
+				if req.Method == http.MethodPost {
+					w.(http.Flusher).Flush()
+					time.Sleep(2 * time.Millisecond) // the stream's end comes after the answer
+				}
+			}))
+			ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					opened.Add(1)
+				}
+			}
+			ts.Start()
+			t.Cleanup(ts.Close)
+			t.Cleanup(func() { r.k.Close() })
+			if _, err := r.connect(t, "web", "tool:*", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "X-Api-Key: k1"); err != nil {
+				t.Fatal(err)
+			}
+			out, err := r.call(ctx, "web", "echo", `{"msg":"first"}`)
+			wantText(t, out, err, "echo: first")
+			time.Sleep(20 * time.Millisecond)
+			before := opened.Load()
+			const calls = 20
+			for i := range calls {
+				out, err := r.call(ctx, "web", "echo", fmt.Sprintf(`{"msg":"%d"}`, i))
+				wantText(t, out, err, fmt.Sprintf("echo: %d", i))
+				time.Sleep(20 * time.Millisecond) // the previous stream's end has come
+			}
+			// The margin is for a drain still under way on a busy
+			// machine.
+			if n := opened.Load() - before; n > 5 {
+				t.Fatalf("%d sequential calls opened %d connections", calls, n)
+			}
+		})
+	}
 }
 
 // TestHTTP_jsonResponse: an upstream that answers its calls with
