@@ -82,28 +82,42 @@ func (s *session) exchange(ctx context.Context, body []byte, id json.RawMessage,
 		resp.Body.Close()
 		return nil, err
 	}
-	go drain(resp.Body)
+	s.finish(resp.Body)
 	return res, nil
 }
 
-// What is left of an answered call's stream is read to its end, up to
-// drainLimit bytes and for drainWait at most, so that its connection
-// carries a later call: net/http closes a connection whose answer was
-// closed before its end, and each call would then open one of its own
-// (and the upstream accept it). An upstream ends the stream after the
-// answer (the transport's spec says it should), so the end is usually a
-// few bytes away; one that keeps it open loses the connection, as before.
-const (
-	drainLimit = 64 << 10
-	drainWait  = time.Second
-)
-
-func drain(body io.ReadCloser) {
-	t := time.AfterFunc(drainWait, func() { body.Close() })
-	_, _ = io.Copy(io.Discard, io.LimitReader(body, drainLimit))
+// finish reads what is left of an answered call's stream to its end,
+// then closes it, so that its connection carries a later call: net/http
+// closes a connection whose answer is closed before its end, and a call
+// would then open one of its own (and the upstream accept it). An
+// upstream ends the stream after the answer (the transport's spec says
+// it should), so its end is a few bytes away, and usually here already.
+// It is read here, before the call returns, rather than by a goroutine
+// of its own: the connection is then free for the caller's next call;
+// under load a goroutine left connections busy, and calls opened more.
+// A stream that goes on past its answer for finishWait, or past
+// finishLimit bytes, is closed, and so are the session's later streams,
+// at their answers: such an upstream costs one call finishWait once.
+func (s *session) finish(body io.ReadCloser) {
+	if s.heldOpen.Load() {
+		body.Close()
+		return
+	}
+	t := time.AfterFunc(finishWait, func() {
+		s.heldOpen.Store(true)
+		body.Close()
+	})
+	n, err := io.Copy(io.Discard, io.LimitReader(body, finishLimit))
 	t.Stop()
+	if err == nil && n == finishLimit {
+		s.heldOpen.Store(true)
+	}
 	body.Close()
 }
+
+const finishLimit = 64 << 10
+
+var finishWait = 50 * time.Millisecond // a variable for tests
 
 // rawMessage is a JSON-RPC 2.0 message as rawCall reads and writes it.
 type rawMessage struct {

@@ -138,6 +138,42 @@ func TestHTTP_callsShareConnections(t *testing.T) {
 	}
 }
 
+// TestHTTP_streamHeldOpenPastItsAnswer: an upstream that keeps a call's
+// stream open after the answer costs the first such call finishWait (its
+// stream is then closed, and the call answered); the session's later
+// calls are answered without waiting for their streams' ends.
+func TestHTTP_streamHeldOpenPastItsAnswer(t *testing.T) {
+	const wait = 2 * time.Second // each call would take it, were it waited for each time
+	mcp.SetFinishWait(t, wait)
+	var closed atomic.Int64
+	f := newFake(t, func(w http.ResponseWriter, req *http.Request, id, _, _ string) {
+		sse(w, ev(`{"jsonrpc":"2.0","id":%s,"result":%s}`, id, okResult))
+		<-req.Context().Done() // until aos closes the stream
+		closed.Add(1)
+	})
+	r := connectFake(t, f)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for i := range 4 {
+		start := time.Now()
+		out, err := r.call(ctx, "fake", "probe", ``)
+		took := time.Since(start)
+		wantText(t, out, err, "probe: ok")
+		switch {
+		case i == 0 && took < wait/2:
+			t.Fatalf("the first call took %v: its stream's end was not waited for", took)
+		case i > 0 && took >= wait/2:
+			t.Fatalf("call %d took %v: its stream's end was waited for again", i+1, took)
+		}
+	}
+	for closed.Load() < 4 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := closed.Load(); n != 4 {
+		t.Fatalf("%d of 4 held streams were closed", n)
+	}
+}
+
 // TestHTTP_jsonResponse: an upstream that answers its calls with
 // application/json rather than an event stream (its requests and
 // notifications go on its own stream, which the go-sdk reads).

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aos-dev/aos"
@@ -65,6 +66,9 @@ type session struct {
 	header   http.Header
 	endpoint string
 	version  string
+	// heldOpen is set once a call's stream went on past its answer
+	// (finish): the session's later streams are closed at the answer.
+	heldOpen atomic.Bool
 }
 
 // running is one call in flight on a session, with the relay to its agent.
