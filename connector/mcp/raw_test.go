@@ -36,6 +36,18 @@ func sdkUpstream(t *testing.T, r *rig, opts *sdk.StreamableHTTPOptions) *httptes
 	return ts
 }
 
+// connectWeb connects the upstream ts serves as "web", its tools read as
+// annotated; the connector of r is closed before ts, whose event stream
+// it holds open.
+func connectWeb(t *testing.T, r *rig, ts *httptest.Server) {
+	t.Helper()
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() { r.k.Close() })
+	if _, err := r.connect(t, "web", "tool:*", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "X-Api-Key: k1"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestHTTP_relay is TestStdio_relay against an HTTP upstream: what the
 // upstream asks and tells on the call's event stream reaches the call's
 // relay, and its requests are answered on the session.
@@ -114,11 +126,7 @@ func TestHTTP_callsShareConnections(t *testing.T) {
 				}
 			}
 			ts.Start()
-			t.Cleanup(ts.Close)
-			t.Cleanup(func() { r.k.Close() })
-			if _, err := r.connect(t, "web", "tool:*", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "X-Api-Key: k1"); err != nil {
-				t.Fatal(err)
-			}
+			connectWeb(t, r, ts)
 			out, err := r.call(ctx, "web", "echo", `{"msg":"first"}`)
 			wantText(t, out, err, "echo: first")
 			time.Sleep(20 * time.Millisecond)
@@ -226,11 +234,7 @@ func TestHTTP_sessionForgotten(t *testing.T) {
 		}
 		(*h.Load()).ServeHTTP(w, req)
 	}))
-	t.Cleanup(ts.Close)
-	t.Cleanup(func() { r.k.Close() })
-	if _, err := r.connect(t, "web", "tool:*", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "X-Api-Key: k1"); err != nil {
-		t.Fatal(err)
-	}
+	connectWeb(t, r, ts)
 	out, err := r.call(ctx, "web", "echo", `{"msg":"first"}`)
 	wantText(t, out, err, "echo: first")
 	before := inits.Load()
