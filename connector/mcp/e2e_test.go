@@ -435,22 +435,7 @@ func TestStdio_relay(t *testing.T) {
 		t.Fatalf("sampling without a relay: %q", got)
 	}
 
-	tr := &testRelay{}
-	rctx := mcp.WithRelay(ctx, tr)
-	out, err = r.call(rctx, "up", "ask", `{"msg":"2+2?"}`)
-	wantText(t, out, err, "model said: you asked 2+2?")
-	out, err = r.call(rctx, "up", "elicit", ``)
-	wantText(t, out, err, "user accept: Ada")
-	out, err = r.call(rctx, "up", "sleep", `{"ms":10}`)
-	wantText(t, out, err, "slept")
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	if len(tr.progress) != 1 || tr.progress[0] != "halfway" {
-		t.Errorf("progress relayed: %q", tr.progress)
-	}
-	if len(tr.logs) != 1 || tr.logs[0] != "sleeping" {
-		t.Errorf("logs relayed: %q", tr.logs)
-	}
+	r.callsRelayed(t, ctx, "up")
 }
 
 // A held call runs on approval as it was decided: approved as is, it

@@ -25,15 +25,12 @@ import (
 // The tests here are of rawCall (raw.go): a tool call to an upstream over
 // streamable HTTP, sent as one POST whose answer aos reads itself.
 
-// sdkUpstream serves testServer over streamable HTTP with opts; the
-// connector of r is closed before it.
-func sdkUpstream(t *testing.T, r *rig, opts *sdk.StreamableHTTPOptions) *httptest.Server {
+// sdkUpstream serves testServer over streamable HTTP with opts and
+// connects it as "web" (connectWeb).
+func sdkUpstream(t *testing.T, r *rig, opts *sdk.StreamableHTTPOptions) {
 	t.Helper()
 	srv := testServer()
-	ts := httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, opts))
-	t.Cleanup(ts.Close)
-	t.Cleanup(func() { r.k.Close() }) // before the upstream closes: its event stream is open
-	return ts
+	connectWeb(t, r, httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, opts)))
 }
 
 // connectWeb connects the upstream ts serves as "web", its tools read as
@@ -55,10 +52,7 @@ func TestHTTP_relay(t *testing.T) {
 	r := newRig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // a call that hangs fails
 	defer cancel()
-	ts := sdkUpstream(t, r, nil)
-	if _, err := r.connect(t, "web", "tool:*", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "X-Api-Key: k1"); err != nil {
-		t.Fatal(err)
-	}
+	sdkUpstream(t, r, nil)
 	out, err := r.call(ctx, "web", "echo", `{"msg":"plain"}`)
 	wantText(t, out, err, "echo: plain")
 
@@ -78,16 +72,7 @@ func TestHTTP_relay(t *testing.T) {
 		t.Fatalf("elicitation without a relay: %q (error %v)", got, isErr)
 	}
 
-	tr := &testRelay{}
-	rctx := mcp.WithRelay(ctx, tr)
-	out, err = r.call(rctx, "web", "ask", `{"msg":"2+2?"}`)
-	wantText(t, out, err, "model said: you asked 2+2?")
-	out, err = r.call(rctx, "web", "elicit", ``)
-	wantText(t, out, err, "user accept: Ada")
-	out, err = r.call(rctx, "web", "sleep", `{"ms":10}`)
-	wantText(t, out, err, "slept")
-	// Relayed before the result, so already there (and once only).
-	relayedOnce(t, tr)
+	r.callsRelayed(t, ctx, "web")
 
 	// An answer longer than the reader's buffer (4 KB) is read whole.
 	long := strings.Repeat("abcdefgh", 5000)
@@ -189,10 +174,7 @@ func TestHTTP_jsonResponse(t *testing.T) {
 	r := newRig(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // a call that hangs fails
 	defer cancel()
-	ts := sdkUpstream(t, r, &sdk.StreamableHTTPOptions{JSONResponse: true})
-	if _, err := r.connect(t, "web", "tool:*", false, map[string]any{"read_tools": []string{"annotated"}}, ts.URL, "X-Api-Key: k1"); err != nil {
-		t.Fatal(err)
-	}
+	sdkUpstream(t, r, &sdk.StreamableHTTPOptions{JSONResponse: true})
 	out, err := r.call(ctx, "web", "echo", `{"msg":"as json"}`)
 	wantText(t, out, err, "echo: as json")
 	long := strings.Repeat("abcdefgh", 5000)
@@ -719,6 +701,22 @@ func TestHTTP_crLineEnds(t *testing.T) {
 	r := connectFake(t, f)
 	out, err := r.call(context.Background(), "fake", "probe", `{"mode":"cr"}`)
 	wantText(t, out, err, "probe: ok")
+}
+
+// callsRelayed calls the test upstream's ask, elicit and sleep on conn
+// with a relay, and checks their answers and that what the upstream told
+// during sleep was relayed before its result, once.
+func (r *rig) callsRelayed(t *testing.T, ctx context.Context, conn string) {
+	t.Helper()
+	tr := &testRelay{}
+	rctx := mcp.WithRelay(ctx, tr)
+	out, err := r.call(rctx, conn, "ask", `{"msg":"2+2?"}`)
+	wantText(t, out, err, "model said: you asked 2+2?")
+	out, err = r.call(rctx, conn, "elicit", ``)
+	wantText(t, out, err, "user accept: Ada")
+	out, err = r.call(rctx, conn, "sleep", `{"ms":10}`)
+	wantText(t, out, err, "slept")
+	relayedOnce(t, tr)
 }
 
 // relayedOnce checks that tr got the test upstream's progress (halfway)
